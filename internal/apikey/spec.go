@@ -1,0 +1,184 @@
+package apikey
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of the key settings (SPEC §5).
+const (
+	MaxNameLength        = 100
+	MaxDescriptionLength = 500
+	MinRateLimit         = 1
+	MaxRateLimit         = 2000
+	DefaultRateLimit     = 100
+	MaxIPRestrictions    = 50
+	DefaultLifetime      = 365 * 24 * time.Hour
+)
+
+// FieldError is a validation failure of one field of a key's settings. Field
+// is the API's field name; the CLI maps it to its flag.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+func fieldErr(field, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ValidateName checks a key name: 1–100 characters, no control characters.
+func ValidateName(name string) error {
+	n := utf8.RuneCountInString(name)
+	switch {
+	case strings.TrimSpace(name) == "":
+		return fieldErr("name", "must not be empty")
+	case !utf8.ValidString(name):
+		return fieldErr("name", "must be valid UTF-8")
+	case n > MaxNameLength:
+		return fieldErr("name", "must be at most %d characters (got %d)", MaxNameLength, n)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return fieldErr("name", "must not contain control characters")
+	}
+	return nil
+}
+
+// ValidateDescription checks a description: at most 500 characters.
+func ValidateDescription(d string) error {
+	if !utf8.ValidString(d) {
+		return fieldErr("description", "must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(d); n > MaxDescriptionLength {
+		return fieldErr("description", "must be at most %d characters (got %d)", MaxDescriptionLength, n)
+	}
+	return nil
+}
+
+// ValidateRateLimit checks a rate limit in requests per minute: 1–2000.
+func ValidateRateLimit(n int) error {
+	if n < MinRateLimit || n > MaxRateLimit {
+		return fieldErr("rate_limit", "must be between %d and %d requests per minute (got %d)", MinRateLimit, MaxRateLimit, n)
+	}
+	return nil
+}
+
+// ParseIPRestrictions parses addresses and CIDR blocks into their canonical
+// string form. A prefix with host bits set is an error, not silently masked;
+// duplicates are removed, order kept.
+func ParseIPRestrictions(entries []string) ([]string, error) {
+	if len(entries) > MaxIPRestrictions {
+		return nil, fieldErr("ip_restrictions", "at most %d entries are allowed (got %d)", MaxIPRestrictions, len(entries))
+	}
+	out := make([]string, 0, len(entries))
+	seen := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		canon, err := ParseIPRestriction(e)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[canon] {
+			seen[canon] = true
+			out = append(out, canon)
+		}
+	}
+	return out, nil
+}
+
+// ParseIPRestriction parses one address or CIDR block into canonical form.
+func ParseIPRestriction(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return "", fieldErr("ip_restrictions", "%q is not an IP address or CIDR block", s)
+		}
+		if m := p.Masked(); m != p {
+			return "", fieldErr("ip_restrictions", "%s: host bits set; did you mean %s?", s, m)
+		}
+		return p.String(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return "", fieldErr("ip_restrictions", "%q is not an IP address or CIDR block", s)
+	}
+	return a.Unmap().String(), nil
+}
+
+// IPAllowed reports whether addr is inside one of the canonical restrictions.
+// An empty list allows every address.
+func IPAllowed(restrictions []string, addr netip.Addr) bool {
+	if len(restrictions) == 0 {
+		return true
+	}
+	addr = addr.Unmap()
+	for _, r := range restrictions {
+		if strings.Contains(r, "/") {
+			if p, err := netip.ParsePrefix(r); err == nil && p.Contains(addr) {
+				return true
+			}
+		} else if a, err := netip.ParseAddr(r); err == nil && a == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidateExpiry checks that an expiry lies after now.
+func ValidateExpiry(t, now time.Time) error {
+	if !t.After(now) {
+		return fieldErr("expires_at", "must be in the future (got %s)", t.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// ParseExpiry accepts an RFC 3339 time or a bare date (YYYY-MM-DD, meaning
+// 23:59:59Z of that day) and returns it in UTC, truncated to seconds.
+func ParseExpiry(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC().Truncate(time.Second), nil
+	}
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		return d.Add(24*time.Hour - time.Second).UTC(), nil
+	}
+	return time.Time{}, fieldErr("expires_at", "%q is not a date (2026-12-31) or an RFC 3339 time (2026-12-31T23:59:59Z)", s)
+}
+
+// ParseLifetime parses a duration for --expires-in: Go durations (12h, 90m)
+// plus days (90d) and years (1y, 365 days each).
+func ParseLifetime(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var d time.Duration
+	var err error
+	switch {
+	case strings.HasSuffix(s, "d"), strings.HasSuffix(s, "y"):
+		unit := 24 * time.Hour
+		if strings.HasSuffix(s, "y") {
+			unit = 365 * 24 * time.Hour
+		}
+		var n int
+		if _, scanErr := fmt.Sscanf(s[:len(s)-1], "%d", &n); scanErr != nil || fmt.Sprint(n) != s[:len(s)-1] {
+			err = scanErr
+			if err == nil {
+				err = fmt.Errorf("bad number")
+			}
+		} else {
+			d = time.Duration(n) * unit
+		}
+	default:
+		d, err = time.ParseDuration(s)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (examples: 90d, 12h, 1y)", s)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q must be positive", s)
+	}
+	return d, nil
+}
