@@ -1,0 +1,72 @@
+# zupy — every command a person needs. `make help` lists them.
+
+SHELL        := bash
+GO           ?= go
+BIN          := bin/zupy
+PKG          := github.com/zupy/zupy-cli
+VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT       ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+DATE         ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS      := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/internal/build.Commit=$(COMMIT) -X $(PKG)/internal/build.Date=$(DATE)
+# Debian packages the tests need: a Secret Service for the real keyring test,
+# a D-Bus session to run it on, and tmux for the terminal tests.
+TEST_DEBS    := gnome-keyring dbus dbus-daemon tmux
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build bin/zupy (static, CGO_ENABLED=0)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/zupy
+
+.PHONY: install
+install: ## Install zupy into $(go env GOPATH)/bin
+	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/zupy
+
+.PHONY: deps
+deps: ## Install the Debian packages the tests need (gnome-keyring, dbus, tmux) when missing
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "make deps: install$$missing with your package manager" >&2; exit 1; fi; \
+	sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	echo "make deps: installing$$missing"; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+.PHONY: test
+test: deps vet ## Vet, run every test with -race, the scripts, the real keyring and the terminal tests
+	$(GO) test -race -count=1 ./...
+	bash scripts/test-keyring.sh
+
+.PHONY: vet
+vet:
+	$(GO) vet ./...
+
+.PHONY: lint
+lint: vet ## gofmt and go vet must be clean
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+.PHONY: fmt
+fmt: ## Format the code
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: docs
+docs: ## Regenerate docs/cli and docs/man (and completions/)
+	$(GO) run ./cmd/zupy-docgen .
+
+.PHONY: completions
+completions: docs ## Regenerate completions/ (with the docs: one generator)
+
+.PHONY: bench
+bench: ## Run the benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: demo
+demo: build ## Start an emulator on a free port and walk through zupy
+	bash scripts/demo.sh $(BIN)
+
+.PHONY: clean
+clean:
+	rm -rf bin

@@ -1,0 +1,52 @@
+package cmdutil
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// ExactArgs requires exactly the named positional arguments; a wrong count
+// is a usage error naming what is missing or extra.
+func ExactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < len(names):
+			return &UsageError{Err: fmt.Errorf("missing %s", strings.Join(names[len(args):], " ")),
+				Hint: fmt.Sprintf("Usage: %s", cmd.UseLine())}
+		case len(args) > len(names):
+			return &UsageError{Err: fmt.Errorf("unexpected argument %q", args[len(names)]),
+				Hint: fmt.Sprintf("Usage: %s", cmd.UseLine())}
+		}
+		return nil
+	}
+}
+
+// NoArgs refuses positional arguments.
+func NoArgs(cmd *cobra.Command, args []string) error { return ExactArgs()(cmd, args) }
+
+// GroupRun is the RunE of a command that only groups subcommands: without
+// arguments it shows help; with an unknown one it is a usage error that
+// suggests the closest subcommand.
+func GroupRun(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	err := &UsageError{Err: fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()),
+		Hint: fmt.Sprintf("Run `%s --help` for the commands", cmd.CommandPath())}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		err.Hint = fmt.Sprintf("Did you mean `%s %s`?", cmd.CommandPath(), s[0])
+	}
+	return err
+}
+
+// OneOf checks that a flag's value is one of allowed.
+func OneOf(flag, value string, allowed ...string) error {
+	for _, a := range allowed {
+		if value == a {
+			return nil
+		}
+	}
+	return Usagef("invalid --%s %q: must be %s", flag, value, strings.Join(allowed, ", "))
+}

@@ -1,0 +1,56 @@
+package root
+
+import "github.com/spf13/cobra"
+
+// helpTopics are `zupy help <topic>` pages: commands without a Run, which
+// cobra lists under "Additional help topics".
+func helpTopics() []*cobra.Command {
+	return []*cobra.Command{
+		{
+			Use:   "exit-codes",
+			Short: "Exit codes and what they mean",
+			Long: `zupy exits with one of these codes, so scripts can tell failures apart:
+
+  0    success
+  1    error: network, server, keyring, anything not below
+  2    usage: bad flag, argument or input, found before any request is sent
+  3    authentication failed: not logged in, session expired, key invalid,
+       expired or revoked (HTTP 401)
+  4    permission denied: missing scope, IP not allowed (HTTP 403)
+  5    rate limited, retries exhausted (HTTP 429)
+  6    verification failed: one-time code wrong, expired, used or locked
+  7    not found (HTTP 404), e.g. an unknown key id
+  130  interrupted (Ctrl-C)
+
+Errors are printed on stderr as "Error: <code> - <message>", followed by a
+hint line where one helps. With -o json the error is printed on stderr as
+{"error", "message", "details", "exit_code"} instead.`,
+		},
+		{
+			Use:   "environment",
+			Short: "Environment variables that zupy reads",
+			Long: `zupy reads these environment variables. A flag beats its variable, and a
+variable beats the config file.
+
+  ZUPY_PROFILE         profile to use instead of "default" (--profile)
+  ZUPY_BASE_URL        base URL of the API (--base-url); default
+                       https://api.zupy.com/v1, staging https://api-staging.zupy.com/v1
+  ZUPY_API_KEY         API key used by ping, api and keys rotate --self; it
+                       overrides the profile's saved keys
+  ZUPY_SESSION_TOKEN   session token used by the keys commands; it overrides
+                       the profile's stored login
+  ZUPY_CONFIG_DIR      configuration directory (default $XDG_CONFIG_HOME/zupy
+                       or ~/.config/zupy)
+  ZUPY_DEBUG           any value but 0/false/no traces HTTP on stderr, secrets
+                       redacted (--debug)
+  NO_COLOR             any value turns colour off (--no-color)
+  CLICOLOR_FORCE       a value other than 0 forces colour when stdout is not a
+                       terminal
+  XDG_CONFIG_HOME      base of the configuration directory
+  XDG_DATA_HOME        base of the emulator's data directory
+
+Secrets are never taken from flags: they come from these variables, the OS
+keyring, a hidden prompt, or standard input.`,
+		},
+	}
+}

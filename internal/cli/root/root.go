@@ -1,0 +1,166 @@
+// Package root assembles the zupy command tree and runs it: global flags,
+// error printing and the exit code.
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/build"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/completion"
+	"github.com/zupy/zupy-cli/internal/cli/configcmd"
+	"github.com/zupy/zupy-cli/internal/cli/emulatorcmd"
+	"github.com/zupy/zupy-cli/internal/cli/scopescmd"
+	"github.com/zupy/zupy-cli/internal/cli/versioncmd"
+	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// Main runs zupy with the process's arguments, streams and environment and
+// returns the exit code. SIGINT and SIGTERM cancel the command's context.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := cmdutil.New(ui.System(), os.Getenv)
+	return Run(ctx, f, os.Args[1:])
+}
+
+// Run executes the command line args with the factory's streams and returns
+// the exit code (SPEC §4). Errors are printed here, once.
+func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	cmd := New(f)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		err = context.Canceled
+	}
+	var silent *cmdutil.SilentError
+	if !errors.As(err, &silent) {
+		cmdutil.PrintError(f.IO.ErrOut, ui.NewColorScheme(f.IO.ErrOut, f.IO.ColorEnabledStderr(), "", ""), err, f.JSON())
+	}
+	return cmdutil.ExitCode(err)
+}
+
+// New builds the command tree.
+func New(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "zupy <command>",
+		Short: "Authenticate with the Zupy loyalty platform and manage API keys",
+		Long: `zupy verifies your Zupy partner account with a one-time code, manages API keys
+(scopes, rate limits, IP allow-lists, expiry, rotation), keeps secrets in the OS
+keyring, and checks keys against the test endpoints. It ships a local emulator
+of the Zupy authentication API for offline work and CI.`,
+		Example: `  zupy emulator start --in-memory &
+  export ZUPY_BASE_URL=http://127.0.0.1:8790/v1
+  zupy login --email dev@example.com
+  zupy keys create --name "PDV" --scopes loyalty:read,coupons:validate --save --default
+  zupy ping`,
+		Version:           build.Current().Version,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		Args:              cobra.ArbitraryArgs,
+		RunE:              cmdutil.GroupRun,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return validateGlobals(f) },
+	}
+	cmd.SetVersionTemplate(versioncmd.Template())
+	cmd.SetIn(f.IO.In)
+	cmd.SetOut(f.IO.Out)
+	cmd.SetErr(f.IO.ErrOut)
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &cmdutil.UsageError{Err: err, Hint: fmt.Sprintf("Run `%s --help` for usage", c.CommandPath())}
+	})
+
+	pf := cmd.PersistentFlags()
+	g := &f.Global
+	g.Flags = pf
+	pf.StringVar(&g.Profile, "profile", "default", "Configuration profile to use (env ZUPY_PROFILE)")
+	pf.StringVar(&g.BaseURL, "base-url", "", "Base URL of the Zupy API (env ZUPY_BASE_URL)")
+	pf.StringVarP(&g.Output, "output", "o", "text", "Output format: text or json")
+	pf.BoolVar(&g.NoColor, "no-color", false, "Disable colour (also NO_COLOR)")
+	pf.BoolVar(&g.Debug, "debug", false, "Trace HTTP requests on stderr, secrets redacted (env ZUPY_DEBUG)")
+	pf.IntVar(&g.Retries, "retries", 3, "How many times to retry a rate-limited request")
+	pf.DurationVar(&g.Timeout, "timeout", 30*time.Second, "Timeout of each HTTP request")
+	cmd.Flags().BoolP("version", "v", false, "Print the version")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("profile", completeProfiles(f))
+
+	cmd.AddGroup(
+		&cobra.Group{ID: "auth", Title: "Authentication:"},
+		&cobra.Group{ID: "keys", Title: "API keys:"},
+		&cobra.Group{ID: "tools", Title: "Tools:"},
+	)
+	add := func(group string, cmds ...*cobra.Command) {
+		for _, c := range cmds {
+			c.GroupID = group
+			cmd.AddCommand(c)
+		}
+	}
+	add("keys", scopescmd.New(f))
+	add("tools", emulatorcmd.New(f), configcmd.New(f), completion.New(f), versioncmd.New(f))
+	cmd.SetHelpCommandGroupID("tools")
+	cmd.AddCommand(helpTopics()...)
+	return cmd
+}
+
+// validateGlobals checks the global flags before any command runs, so a bad
+// value is a usage error that changes nothing.
+func validateGlobals(f *cmdutil.Factory) error {
+	g := &f.Global
+	if err := cmdutil.OneOf("output", g.Output, "text", "json"); err != nil {
+		return err
+	}
+	if g.Retries < 0 || g.Retries > 10 {
+		return cmdutil.Usagef("invalid --retries %d: must be between 0 and 10", g.Retries)
+	}
+	if g.Timeout <= 0 {
+		return cmdutil.Usagef("invalid --timeout %s: must be positive", g.Timeout)
+	}
+	if err := config.ValidateProfile(f.Profile()); err != nil {
+		return &cmdutil.UsageError{Err: err}
+	}
+	if fl := g.Flags.Lookup("base-url"); fl.Changed {
+		if _, err := config.NormalizeBaseURL(g.BaseURL); err != nil {
+			return cmdutil.Usagef("invalid --base-url: %v", err)
+		}
+	}
+	f.IO.SetNoColor(g.NoColor)
+	return nil
+}
+
+func completeProfiles(f *cmdutil.Factory) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		file, err := f.Config()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, n := range append([]string{"default"}, file.ProfileNames()...) {
+			if strings.HasPrefix(n, toComplete) && !contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

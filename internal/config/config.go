@@ -1,0 +1,352 @@
+// Package config reads and writes zupy's settings: a YAML file of profiles,
+// layered under environment variables and flags (SPEC §2). It never holds a
+// secret; those live in the credential store.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/zupy/zupy-cli/internal/apikey"
+)
+
+// Setting names.
+const (
+	BaseURL         = "base_url"
+	DefaultKeyID    = "default_key_id"
+	CredentialStore = "credential_store"
+)
+
+// DefaultBaseURL is the production API.
+const DefaultBaseURL = "https://api.zupy.com/v1"
+
+// DefaultProfile is the profile used when none is chosen.
+const DefaultProfile = "default"
+
+// Setting describes one key of a profile.
+type Setting struct {
+	Key         string
+	Description string
+	Default     string
+	Env         string // environment variable that overrides it, if any
+	Flag        string // global flag that overrides it, if any
+	normalize   func(string) (string, error)
+}
+
+// Settings are the keys a profile can hold, in display order.
+var Settings = []Setting{
+	{Key: BaseURL, Description: "Base URL of the Zupy API", Default: DefaultBaseURL, Env: "ZUPY_BASE_URL", Flag: "base-url", normalize: NormalizeBaseURL},
+	{Key: DefaultKeyID, Description: "Saved API key used by ping and api when none is given", normalize: normalizeKeyID},
+	{Key: CredentialStore, Description: "Where secrets are kept: keyring or file", Default: "keyring", normalize: normalizeStore},
+}
+
+// Lookup returns the setting named key.
+func Lookup(key string) (Setting, bool) {
+	for _, s := range Settings {
+		if s.Key == key {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+// Keys returns the setting names.
+func Keys() []string {
+	out := make([]string, len(Settings))
+	for i, s := range Settings {
+		out[i] = s.Key
+	}
+	return out
+}
+
+// UsageError is an invalid key or value; the CLI reports it as a usage error.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Normalize validates value for key and returns the form to store.
+func Normalize(key, value string) (string, error) {
+	s, ok := Lookup(key)
+	if !ok {
+		return "", &UsageError{fmt.Sprintf("unknown config key %q (valid keys: %s)", key, strings.Join(Keys(), ", "))}
+	}
+	v, err := s.normalize(value)
+	if err != nil {
+		return "", &UsageError{fmt.Sprintf("invalid value for %s: %v", key, err)}
+	}
+	return v, nil
+}
+
+// NormalizeBaseURL accepts an absolute http(s) URL with a host and removes a
+// trailing slash.
+func NormalizeBaseURL(s string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%q is not an http(s) URL (example: https://api.zupy.com/v1)", s)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("%q must not contain credentials", u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q must not have a query or fragment", s)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+func normalizeKeyID(s string) (string, error) {
+	if !apikey.ValidID(s) {
+		return "", fmt.Errorf("%q is not a key id (key_ followed by 12 lowercase letters or digits)", s)
+	}
+	return s, nil
+}
+
+func normalizeStore(s string) (string, error) {
+	if s != "keyring" && s != "file" {
+		return "", fmt.Errorf("%q must be keyring or file", s)
+	}
+	return s, nil
+}
+
+var profileName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// ValidateProfile checks a profile name: lowercase letters, digits, "-" and
+// "_", at most 64. Names are used inside keyring entries, so "/" is refused.
+func ValidateProfile(name string) error {
+	if !profileName.MatchString(name) {
+		return &UsageError{fmt.Sprintf("invalid profile name %q: use lowercase letters, digits, - and _ (at most 64)", name)}
+	}
+	return nil
+}
+
+// Dir is the configuration directory: $ZUPY_CONFIG_DIR, else
+// $XDG_CONFIG_HOME/zupy, else ~/.config/zupy.
+func Dir(getenv func(string) string) (string, error) {
+	if d := getenv("ZUPY_CONFIG_DIR"); d != "" {
+		return d, nil
+	}
+	if d := getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "zupy"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("cannot find the configuration directory: set ZUPY_CONFIG_DIR: %w", err)
+		}
+		home = h
+	}
+	return filepath.Join(home, ".config", "zupy"), nil
+}
+
+// File is the config file's contents.
+type File struct {
+	path     string
+	Version  int                          `yaml:"version" mapstructure:"version"`
+	Profiles map[string]map[string]string `yaml:"profiles" mapstructure:"profiles"`
+}
+
+// Load reads the config file at path; a missing file is an empty config.
+func Load(path string) (*File, error) {
+	f := &File{path: path, Version: 1, Profiles: map[string]map[string]string{}}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return f, nil
+	}
+	v := viper.New()
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if err := v.Unmarshal(f); err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if f.Version != 1 {
+		return nil, fmt.Errorf("read config %s: unsupported version %d (this zupy understands version 1)", path, f.Version)
+	}
+	if f.Profiles == nil {
+		f.Profiles = map[string]map[string]string{}
+	}
+	for name, p := range f.Profiles {
+		for k := range p {
+			if _, ok := Lookup(k); !ok {
+				return nil, fmt.Errorf("read config %s: profile %s: unknown key %q", path, name, k)
+			}
+		}
+	}
+	return f, nil
+}
+
+// Path is where the file lives.
+func (f *File) Path() string { return f.path }
+
+// Get returns the value stored for key in profile.
+func (f *File) Get(profile, key string) (string, bool) {
+	v, ok := f.Profiles[profile][key]
+	return v, ok
+}
+
+// Set stores a validated value for key in profile (not yet saved).
+func (f *File) Set(profile, key, value string) error {
+	v, err := Normalize(key, value)
+	if err != nil {
+		return err
+	}
+	if f.Profiles[profile] == nil {
+		f.Profiles[profile] = map[string]string{}
+	}
+	f.Profiles[profile][key] = v
+	return nil
+}
+
+// Unset removes key from profile, reporting whether it was set.
+func (f *File) Unset(profile, key string) (bool, error) {
+	if _, ok := Lookup(key); !ok {
+		_, err := Normalize(key, "")
+		return false, err
+	}
+	_, had := f.Profiles[profile][key]
+	delete(f.Profiles[profile], key)
+	if len(f.Profiles[profile]) == 0 {
+		delete(f.Profiles, profile)
+	}
+	return had, nil
+}
+
+// ProfileNames lists the profiles in the file, sorted.
+func (f *File) ProfileNames() []string {
+	names := make([]string, 0, len(f.Profiles))
+	for n := range f.Profiles {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Save writes the file atomically with mode 0600 in a 0700 directory.
+func (f *File) Save() error {
+	f.Version = 1
+	data, err := yaml.Marshal(f)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(f.path, data)
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same
+// directory, synced and renamed, so readers see the old or the new content,
+// never a part. The file is 0600 and its directory 0700.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// Source says which layer a value came from.
+type Source string
+
+const (
+	SourceFlag    Source = "flag"
+	SourceEnv     Source = "environment"
+	SourceFile    Source = "file"
+	SourceDefault Source = "default"
+)
+
+// Value is an effective setting and where it came from.
+type Value struct {
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+	Source Source `json:"source"`
+	// Origin names the flag, variable or file behind the value.
+	Origin string `json:"origin,omitempty"`
+}
+
+// Resolver computes effective settings for one profile: flag > environment >
+// config file > default.
+type Resolver struct {
+	File    *File
+	Profile string
+	Flags   *pflag.FlagSet // global flags; nil when none
+	Getenv  func(string) string
+}
+
+// Get returns the effective value of key. Values from the environment and
+// flags are normalized like stored ones; an invalid one is a usage error.
+func (r *Resolver) Get(key string) (Value, error) {
+	s, ok := Lookup(key)
+	if !ok {
+		_, err := Normalize(key, "")
+		return Value{}, err
+	}
+	out := Value{Key: key, Value: s.Default, Source: SourceDefault}
+	if val, ok := r.File.Get(r.Profile, key); ok {
+		out.Value, out.Source, out.Origin = val, SourceFile, r.File.Path()
+	}
+	if s.Env != "" {
+		if val := r.Getenv(s.Env); val != "" {
+			norm, err := s.normalize(val)
+			if err != nil {
+				return Value{}, &UsageError{fmt.Sprintf("invalid %s: %v", s.Env, err)}
+			}
+			out.Value, out.Source, out.Origin = norm, SourceEnv, s.Env
+		}
+	}
+	if s.Flag != "" && r.Flags != nil {
+		if f := r.Flags.Lookup(s.Flag); f != nil && f.Changed {
+			norm, err := s.normalize(f.Value.String())
+			if err != nil {
+				return Value{}, &UsageError{fmt.Sprintf("invalid --%s: %v", s.Flag, err)}
+			}
+			out.Value, out.Source, out.Origin = norm, SourceFlag, "--"+s.Flag
+		}
+	}
+	return out, nil
+}
+
+// All returns every setting's effective value in display order.
+func (r *Resolver) All() ([]Value, error) {
+	out := make([]Value, 0, len(Settings))
+	for _, s := range Settings {
+		v, err := r.Get(s.Key)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// Prompter asks a person questions on standard error and reads the answers
+// from standard input. Every method refuses with ErrNoTerminal when no person
+// can answer, so a script can never hang on a prompt.
+type Prompter struct {
+	io     *IOStreams
+	reader *bufio.Reader
+	// ReadSecret reads a line without echo; tests replace it.
+	ReadSecret func() (string, error)
+}
+
+// NewPrompter returns a prompter over the streams.
+func NewPrompter(s *IOStreams) *Prompter {
+	p := &Prompter{io: s, reader: bufio.NewReader(s.In)}
+	p.ReadSecret = p.readHidden
+	return p
+}
+
+// Input asks for a line of text; an empty answer returns def.
+func (p *Prompter) Input(label, def string) (string, error) {
+	if !p.io.CanPrompt() {
+		return "", ErrNoTerminal
+	}
+	cs := p.io.ColorScheme()
+	if def != "" {
+		fmt.Fprintf(p.io.ErrOut, "%s %s %s ", cs.Accent("?"), cs.Bold(label), cs.Muted("("+def+")"))
+	} else {
+		fmt.Fprintf(p.io.ErrOut, "%s %s ", cs.Accent("?"), cs.Bold(label))
+	}
+	line, err := p.reader.ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return def, nil
+	}
+	return line, nil
+}
+
+// Secret asks for a secret without echoing it.
+func (p *Prompter) Secret(label string) (string, error) {
+	if !p.io.CanPrompt() {
+		return "", ErrNoTerminal
+	}
+	cs := p.io.ColorScheme()
+	fmt.Fprintf(p.io.ErrOut, "%s %s ", cs.Accent("?"), cs.Bold(label))
+	s, err := p.ReadSecret()
+	fmt.Fprintln(p.io.ErrOut)
+	return strings.TrimSpace(s), err
+}
+
+// Confirm asks a yes/no question; def is the answer to an empty line.
+func (p *Prompter) Confirm(label string, def bool) (bool, error) {
+	hint := "y/N"
+	if def {
+		hint = "Y/n"
+	}
+	ans, err := p.Input(label+" ["+hint+"]", "")
+	if err != nil {
+		return false, err
+	}
+	switch strings.ToLower(ans) {
+	case "":
+		return def, nil
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+func (p *Prompter) readHidden() (string, error) {
+	if f, ok := p.io.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		return string(b), err
+	}
+	line, err := p.reader.ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	return trimLine(line), nil
+}
