@@ -1,0 +1,156 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// RequestOTP asks for a one-time code (POST /auth/otp, no credential).
+func (c *Client) RequestOTP(ctx context.Context, req OTPRequest) (*OTPChallenge, error) {
+	var out OTPChallenge
+	if _, err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/auth/otp", Body: req}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// VerifyOTP exchanges a code for a session (POST /auth/otp/verify).
+func (c *Client) VerifyOTP(ctx context.Context, req OTPVerifyRequest) (*Login, error) {
+	var out Login
+	if _, err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/auth/otp/verify", Body: req}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Session describes the session of token (GET /auth/session).
+func (c *Client) Session(ctx context.Context, token string) (*Session, error) {
+	var out Session
+	if _, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/auth/session", Token: token}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteSession revokes the session of token (DELETE /auth/session).
+func (c *Client) DeleteSession(ctx context.Context, token string) error {
+	_, err := c.Do(ctx, Request{Method: http.MethodDelete, Path: "/auth/session", Token: token}, nil)
+	return err
+}
+
+// CreateKey creates an API key (POST /api-keys); the answer carries the
+// secret in APIKey.
+func (c *Client) CreateKey(ctx context.Context, token string, req CreateKeyRequest) (*Key, error) {
+	return c.key(ctx, Request{Method: http.MethodPost, Path: "/api-keys", Token: token, Body: req})
+}
+
+// ListKeys lists the partner's keys (GET /api-keys); an empty environment or
+// status is left to the server's default.
+func (c *Client) ListKeys(ctx context.Context, token, environment, status string) ([]Key, error) {
+	q := url.Values{}
+	if environment != "" {
+		q.Set("environment", environment)
+	}
+	if status != "" {
+		q.Set("status", status)
+	}
+	var out KeyList
+	if _, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/api-keys", Query: q, Token: token}, &out); err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		out.Data = []Key{}
+	}
+	return out.Data, nil
+}
+
+// GetKey fetches one key (GET /api-keys/{key_id}).
+func (c *Client) GetKey(ctx context.Context, token, keyID string) (*Key, error) {
+	return c.key(ctx, Request{Method: http.MethodGet, Path: keyPath(keyID), Token: token})
+}
+
+// UpdateKey changes the fields set in req (PATCH /api-keys/{key_id}).
+func (c *Client) UpdateKey(ctx context.Context, token, keyID string, req UpdateKeyRequest) (*Key, error) {
+	return c.key(ctx, Request{Method: http.MethodPatch, Path: keyPath(keyID), Token: token, Body: req})
+}
+
+// RevokeKey revokes a key (DELETE /api-keys/{key_id}) and returns it.
+func (c *Client) RevokeKey(ctx context.Context, token, keyID string) (*Key, error) {
+	return c.key(ctx, Request{Method: http.MethodDelete, Path: keyPath(keyID), Token: token})
+}
+
+// RotateKey creates the successor of a key (POST /api-keys/{key_id}/rotate).
+func (c *Client) RotateKey(ctx context.Context, token, keyID string, req RotateRequest) (*Key, error) {
+	return c.key(ctx, Request{Method: http.MethodPost, Path: keyPath(keyID) + "/rotate", Token: token, Body: req})
+}
+
+// RotateSelf rotates apiKey using apiKey itself, which must hold keys:rotate
+// (POST /api-keys/self/rotate).
+func (c *Client) RotateSelf(ctx context.Context, apiKey string, req RotateRequest) (*Key, error) {
+	return c.key(ctx, Request{Method: http.MethodPost, Path: "/api-keys/self/rotate", Token: apiKey, Body: req})
+}
+
+// Verify checks apiKey and, with permissions, that it holds each of them
+// (GET /auth/verify?permission=…). The Response, with its rate-limit headers,
+// is returned whenever the server answered, also with an error. noRetry
+// turns off every retry, so a 429 comes back at once.
+func (c *Client) Verify(ctx context.Context, apiKey string, permissions []string, noRetry bool) (*Verification, *Response, error) {
+	var q url.Values
+	if len(permissions) > 0 {
+		q = url.Values{"permission": permissions}
+	}
+	var out Verification
+	resp, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/auth/verify", Query: q, Token: apiKey, NoRetry: noRetry}, &out)
+	if err != nil {
+		return nil, resp, err
+	}
+	return &out, resp, nil
+}
+
+// Outbox lists the messages the emulator "sent", oldest first, to
+// destination when it is not empty (GET {origin}/_emulator/outbox).
+func (c *Client) Outbox(ctx context.Context, destination string) (*Outbox, error) {
+	var q url.Values
+	if destination != "" {
+		q = url.Values{"destination": {destination}}
+	}
+	var out Outbox
+	if _, err := c.do(ctx, c.Origin(), Request{Method: http.MethodGet, Path: "/_emulator/outbox", Query: q}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AdvanceClock moves the emulator's clock forward and returns its new time
+// (POST {origin}/_emulator/clock).
+func (c *Client) AdvanceClock(ctx context.Context, seconds int64) (time.Time, error) {
+	var out struct {
+		Now time.Time `json:"now"`
+	}
+	body := struct {
+		AdvanceSeconds int64 `json:"advance_seconds"`
+	}{seconds}
+	if _, err := c.do(ctx, c.Origin(), Request{Method: http.MethodPost, Path: "/_emulator/clock", Body: body}, &out); err != nil {
+		return time.Time{}, err
+	}
+	return out.Now, nil
+}
+
+// ResetEmulator empties the emulator's data, keeping the demo partner
+// (POST {origin}/_emulator/reset).
+func (c *Client) ResetEmulator(ctx context.Context) error {
+	_, err := c.do(ctx, c.Origin(), Request{Method: http.MethodPost, Path: "/_emulator/reset"}, nil)
+	return err
+}
+
+func (c *Client) key(ctx context.Context, r Request) (*Key, error) {
+	var out Key
+	if _, err := c.Do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func keyPath(keyID string) string { return "/api-keys/" + url.PathEscape(keyID) }

@@ -1,0 +1,341 @@
+// Package api is the typed HTTP client of the Zupy authentication API v1
+// (SPEC §6): it builds requests, decodes the three error shapes the Zupy docs
+// use, retries rate-limited requests as the Zupy guide says, and writes a
+// --debug trace with every secret redacted.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MaxRetryWait is the longest the client waits before one retry (SPEC §6).
+const MaxRetryWait = 60 * time.Second
+
+// maxBody bounds how much of a response body the client reads.
+const maxBody = 32 << 20
+
+// Options configure a Client. The zero value of every field is usable.
+type Options struct {
+	BaseURL   string        // e.g. http://127.0.0.1:8790/v1; a trailing slash is removed
+	UserAgent string        // "zupy/<version>"
+	Retries   int           // how many times a 429 (or a GET's network error) is retried; 0 = never
+	Timeout   time.Duration // bound on one attempt, body included; 0 = none
+	// Debug receives the HTTP trace, with secrets redacted; nil turns it off.
+	Debug io.Writer
+	// HTTPClient sends the requests; nil means a client of its own with a
+	// clone of http.DefaultTransport.
+	HTTPClient *http.Client
+	// OnRetry is called before each wait that follows a 429, with the wait,
+	// the retry number (1-based) and Retries.
+	OnRetry func(wait time.Duration, attempt, max int)
+	// OnNetworkRetry is called before each wait that follows a network error
+	// of a GET. Optional.
+	OnNetworkRetry func(err error, wait time.Duration, attempt, max int)
+	// Sleep waits d or until ctx is done; nil means a timer. Tests inject it.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Jitter is added to the exponential backoff; nil means uniform [0, 1s).
+	// Its result is clamped to [0, 1s).
+	Jitter func() time.Duration
+	// Now is the clock used where the server sent no Date; nil means time.Now.
+	Now func() time.Time
+}
+
+// Client talks to one Zupy API base URL. It is safe for concurrent use.
+type Client struct {
+	base    string
+	opts    Options
+	http    *http.Client
+	debugMu sync.Mutex
+}
+
+// New returns a client for o.BaseURL.
+func New(o Options) *Client {
+	c := &Client{base: strings.TrimRight(o.BaseURL, "/"), opts: o, http: o.HTTPClient}
+	if c.http == nil {
+		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if c.opts.UserAgent == "" {
+		c.opts.UserAgent = "zupy"
+	}
+	if c.opts.Retries < 0 {
+		c.opts.Retries = 0
+	}
+	if c.opts.Sleep == nil {
+		c.opts.Sleep = sleep
+	}
+	if c.opts.Jitter == nil {
+		c.opts.Jitter = defaultJitter
+	}
+	if c.opts.Now == nil {
+		c.opts.Now = time.Now
+	}
+	return c
+}
+
+// BaseURL is the base URL requests are sent to, without a trailing slash.
+func (c *Client) BaseURL() string { return c.base }
+
+// Origin is the base URL without its trailing "/v1": where the emulator's own
+// routes (/_emulator/…) live.
+func (c *Client) Origin() string { return strings.TrimSuffix(c.base, "/v1") }
+
+// Request is one API call. Path is relative to the base URL and may carry a
+// query string, which is merged with Query. Body is encoded as JSON once, so
+// a retry sends the same bytes; a []byte or json.RawMessage is sent as is.
+type Request struct {
+	Method  string
+	Path    string
+	Query   url.Values
+	Token   string // sent as "Authorization: Bearer <Token>" when not empty
+	Body    any
+	NoRetry bool // never retry, not even a 429 (ping reports them)
+}
+
+// Response is what the server answered.
+type Response struct {
+	Status    int
+	Header    http.Header
+	Body      []byte
+	Date      time.Time // the server's Date header; zero if absent
+	Latency   time.Duration
+	RateLimit RateLimitHeaders
+}
+
+// Do sends r, retrying as SPEC §6 says, and decodes a 2xx JSON body into out
+// when out is not nil. A non-2xx answer is an *Error, a transport failure a
+// *NetworkError. The Response of the last attempt is returned whenever the
+// server answered, also with an error.
+func (c *Client) Do(ctx context.Context, r Request, out any) (*Response, error) {
+	return c.do(ctx, c.base, r, out)
+}
+
+func (c *Client) do(ctx context.Context, base string, r Request, out any) (*Response, error) {
+	if r.Method == "" {
+		r.Method = http.MethodGet
+	}
+	target, err := buildURL(base, r.Path, r.Query)
+	if err != nil {
+		return nil, err
+	}
+	body, err := encodeBody(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %s request: %w", r.Method, r.Path, err)
+	}
+	retries := c.opts.Retries
+	if r.NoRetry {
+		retries = 0
+	}
+	for retry := 0; ; retry++ {
+		resp, err := c.attempt(ctx, r, target, body)
+		if err != nil {
+			var netErr *NetworkError
+			if errors.As(err, &netErr) && r.Method == http.MethodGet && retry < retries && ctx.Err() == nil {
+				wait := c.backoff(retry)
+				if c.opts.OnNetworkRetry != nil {
+					c.opts.OnNetworkRetry(err, wait, retry+1, retries)
+				}
+				if err := c.opts.Sleep(ctx, wait); err != nil {
+					return nil, &NetworkError{Op: r.Method, URL: safeURL(target), Err: err}
+				}
+				continue
+			}
+			return resp, err
+		}
+		if resp.Status >= 200 && resp.Status < 300 {
+			if out != nil && len(bytes.TrimSpace(resp.Body)) > 0 {
+				if err := json.Unmarshal(resp.Body, out); err != nil {
+					return resp, fmt.Errorf("decode answer of %s %s: %w", r.Method, r.Path, err)
+				}
+			}
+			return resp, nil
+		}
+		apiErr := decodeError(resp)
+		if resp.Status != http.StatusTooManyRequests || retry >= retries {
+			return resp, apiErr
+		}
+		wait := c.rateLimitWait(resp, apiErr, retry)
+		if c.opts.OnRetry != nil {
+			c.opts.OnRetry(wait, retry+1, retries)
+		}
+		if err := c.opts.Sleep(ctx, wait); err != nil {
+			return resp, &NetworkError{Op: r.Method, URL: safeURL(target), Err: err}
+		}
+	}
+}
+
+// attempt sends the request once, bounded by Options.Timeout, and reads the
+// whole body.
+func (c *Client) attempt(ctx context.Context, r Request, target string, body []byte) (*Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &NetworkError{Op: r.Method, URL: safeURL(target), Err: err}
+	}
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if c.opts.Timeout > 0 {
+		actx, cancel = context.WithTimeout(ctx, c.opts.Timeout)
+	}
+	defer cancel()
+
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, r.Method, target, reader)
+	if err != nil {
+		return nil, fmt.Errorf("build %s request: %s", r.Method, redactString(err.Error()))
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+
+	start := time.Now()
+	res, err := c.http.Do(req)
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(io.LimitReader(res.Body, maxBody+1))
+		res.Body.Close()
+		if err == nil && len(data) > maxBody {
+			err = fmt.Errorf("response body larger than %d bytes", maxBody)
+		}
+	}
+	latency := time.Since(start)
+	if err != nil {
+		netErr := c.networkError(ctx, actx, r.Method, target, err)
+		c.trace(r.Token, req, body, nil, nil, latency, netErr)
+		return nil, netErr
+	}
+	resp := &Response{
+		Status:  res.StatusCode,
+		Header:  res.Header,
+		Body:    data,
+		Latency: latency,
+	}
+	if d := res.Header.Get("Date"); d != "" {
+		if t, err := http.ParseTime(d); err == nil {
+			resp.Date = t
+		}
+	}
+	resp.RateLimit = parseRateLimit(res.Header, resp.Date, c.opts.Now)
+	c.trace(r.Token, req, body, res, data, latency, nil)
+	return resp, nil
+}
+
+// networkError wraps a transport failure, telling a per-attempt timeout
+// apart from the caller's cancellation.
+func (c *Client) networkError(ctx, actx context.Context, method, target string, err error) *NetworkError {
+	ne := &NetworkError{Op: method, URL: safeURL(target)}
+	switch {
+	case ctx.Err() != nil:
+		ne.Err = ctx.Err()
+	case actx.Err() == context.DeadlineExceeded:
+		ne.Err = &timeoutError{after: c.opts.Timeout}
+	default:
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text repeats the URL, query included
+		}
+		ne.Err = err
+	}
+	return ne
+}
+
+// backoff is the exponential wait before retry number retry (0-based):
+// 1 s, 2 s, 4 s… plus jitter, at most MaxRetryWait.
+func (c *Client) backoff(retry int) time.Duration {
+	if retry >= 6 {
+		return MaxRetryWait
+	}
+	j := c.opts.Jitter()
+	if j < 0 {
+		j = 0
+	}
+	if j >= time.Second {
+		j = time.Second - 1
+	}
+	return min(time.Duration(1<<retry)*time.Second+j, MaxRetryWait)
+}
+
+// rateLimitWait is how long to wait after a 429, from the first source that
+// gives one: Retry-After, details.retry_after, X-RateLimit-Reset minus the
+// server's Date, then the exponential backoff.
+func (c *Client) rateLimitWait(resp *Response, apiErr *Error, retry int) time.Duration {
+	wait, ok := parseRetryAfter(resp.Header.Get("Retry-After"), resp.Date, c.opts.Now)
+	if !ok {
+		wait, ok = detailSeconds(apiErr.Details, "retry_after")
+	}
+	if !ok && !resp.RateLimit.Reset.IsZero() && !resp.Date.IsZero() {
+		wait = resp.RateLimit.Reset.Sub(resp.Date)
+		ok = wait > 0
+	}
+	if !ok {
+		return c.backoff(retry)
+	}
+	return min(max(wait, 0), MaxRetryWait)
+}
+
+func encodeBody(body any) ([]byte, error) {
+	switch b := body.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return b, nil
+	case json.RawMessage:
+		return b, nil
+	}
+	return json.Marshal(body)
+}
+
+// buildURL joins base and path, merging a query string in path with q.
+func buildURL(base, path string, q url.Values) (string, error) {
+	path, rawQuery, _ := strings.Cut(path, "?")
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	values := url.Values{}
+	if rawQuery != "" {
+		parsed, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return "", fmt.Errorf("invalid query in %q: %w", path, err)
+		}
+		values = parsed
+	}
+	for k, vs := range q {
+		values[k] = append(values[k], vs...)
+	}
+	target := base + path
+	if len(values) > 0 {
+		target += "?" + values.Encode()
+	}
+	return target, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func defaultJitter() time.Duration { return rand.N(time.Second) }

@@ -1,0 +1,223 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Error is a non-2xx answer of the API, decoded from any of the three error
+// shapes of the Zupy docs (or derived from the status when the body is none
+// of them). Code is lower snake case.
+type Error struct {
+	Status   int
+	Code     string
+	Message  string
+	Details  map[string]any
+	Response *Response
+}
+
+// Error is "<code> - <message>", the way the Zupy docs display errors, e.g.
+// "authentication_failed - API key has expired".
+func (e *Error) Error() string { return e.Code + " - " + e.Message }
+
+// ExitCode maps the error to the CLI's exit codes (SPEC §4).
+func (e *Error) ExitCode() int {
+	if e.Code == CodeVerification {
+		return 6
+	}
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return 3
+	case http.StatusForbidden:
+		return 4
+	case http.StatusTooManyRequests:
+		return 5
+	case http.StatusNotFound:
+		return 7
+	case http.StatusBadRequest:
+		return 2
+	}
+	if e.Code == CodeValidation {
+		return 2
+	}
+	return 1
+}
+
+// NetworkError is a request that got no usable answer: the connection failed,
+// the attempt timed out, or the caller gave up. Its message names the method
+// and the URL without query or user info, never a credential.
+type NetworkError struct {
+	Op  string // the HTTP method
+	URL string // scheme://host/path
+	Err error
+}
+
+func (e *NetworkError) Error() string { return e.Op + " " + e.URL + ": " + e.Err.Error() }
+
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the attempt ran out of its Options.Timeout.
+func (e *NetworkError) Timeout() bool {
+	var t *timeoutError
+	return errors.As(e.Err, &t)
+}
+
+// ExitCode is 130 when the caller cancelled (an interrupt), else 1.
+func (e *NetworkError) ExitCode() int {
+	if errors.Is(e.Err, context.Canceled) {
+		return 130
+	}
+	return 1
+}
+
+type timeoutError struct{ after time.Duration }
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("request timed out after %s without an answer", e.after)
+}
+
+func (e *timeoutError) Timeout() bool { return true }
+
+func (e *timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// safeURL drops the query and any user info from raw.
+func safeURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment = nil, "", false, ""
+	return redactString(u.String())
+}
+
+// maxMessage bounds an error message taken from a response.
+const maxMessage = 300
+
+// decodeError reads resp's body as one of the three error shapes:
+//
+//	{"error": "<code>", "message": "…", "details": {…}}
+//	{"success": false, "error": {"code": "UPPER_CODE", "message": "…", "details": {…}}}
+//	{"success": false, "error": "<code>", "message": "…"}
+//
+// and falls back to a code derived from the status and its status text for
+// anything else. Secrets matching the credential patterns are redacted from
+// the message and the details; the raw body is never used as the message.
+func decodeError(resp *Response) *Error {
+	e := &Error{Status: resp.Status, Response: resp}
+	var envelope struct {
+		Error   json.RawMessage `json:"error"`
+		Message any             `json:"message"`
+		Details any             `json:"details"`
+	}
+	if json.Unmarshal(redactPatterns(resp.Body), &envelope) == nil && len(envelope.Error) > 0 {
+		var code string
+		var nested struct {
+			Code    string `json:"code"`
+			Message any    `json:"message"`
+			Details any    `json:"details"`
+		}
+		switch {
+		case json.Unmarshal(envelope.Error, &code) == nil:
+			e.Code = code
+			e.Message, _ = envelope.Message.(string)
+			e.Details, _ = envelope.Details.(map[string]any)
+		case json.Unmarshal(envelope.Error, &nested) == nil:
+			e.Code = nested.Code
+			e.Message, _ = nested.Message.(string)
+			e.Details, _ = nested.Details.(map[string]any)
+			if e.Message == "" {
+				e.Message, _ = envelope.Message.(string)
+			}
+		}
+	}
+	e.Code = normalizeCode(e.Code)
+	if e.Code == "" {
+		e.Code = statusCode(resp.Status)
+	}
+	e.Message = sanitizeMessage(e.Message)
+	if e.Message == "" {
+		e.Message = statusText(resp.Status)
+	}
+	return e
+}
+
+// normalizeCode turns "VALIDATION_ERROR" into "validation_error"; a code that
+// is not an identifier is dropped, so the status decides.
+func normalizeCode(code string) string {
+	code = strings.TrimSpace(code)
+	if code == "" || len(code) > 64 {
+		return ""
+	}
+	for _, r := range code {
+		if !(r == '_' || r == '-' || r == '.' || r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))) {
+			return ""
+		}
+	}
+	return strings.ToLower(code)
+}
+
+// statusCode is the error code of a status whose body named none.
+func statusCode(status int) string {
+	switch {
+	case status == http.StatusBadRequest:
+		return CodeValidation
+	case status == http.StatusUnauthorized:
+		return CodeAuthentication
+	case status == http.StatusForbidden:
+		return CodePermission
+	case status == http.StatusNotFound:
+		return CodeNotFound
+	case status == http.StatusConflict:
+		return CodeConflict
+	case status == http.StatusTooManyRequests:
+		return CodeRateLimit
+	case status >= 500:
+		return CodeInternal
+	}
+	if text := http.StatusText(status); text != "" {
+		var b strings.Builder
+		for _, r := range strings.ToLower(text) {
+			switch {
+			case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+				b.WriteRune(r)
+			case r == ' ' || r == '-':
+				b.WriteByte('_')
+			}
+		}
+		return b.String()
+	}
+	return fmt.Sprintf("http_%d", status)
+}
+
+func statusText(status int) string {
+	if text := http.StatusText(status); text != "" {
+		return text
+	}
+	return fmt.Sprintf("HTTP status %d", status)
+}
+
+// sanitizeMessage keeps a server message printable on one line and short.
+func sanitizeMessage(msg string) string {
+	msg = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case unicode.IsControl(r) || r == utf8.RuneError:
+			return -1
+		}
+		return r
+	}, msg)
+	msg = strings.TrimSpace(msg)
+	if utf8.RuneCountInString(msg) > maxMessage {
+		msg = string([]rune(msg)[:maxMessage]) + "…"
+	}
+	return msg
+}
