@@ -1,0 +1,264 @@
+package emulator
+
+import (
+	"errors"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/apikey"
+	"github.com/zupy/zupy-cli/internal/emulator/store"
+	"github.com/zupy/zupy-cli/internal/ratelimit"
+	"github.com/zupy/zupy-cli/internal/scope"
+)
+
+// sessionRateLimit is the budget of one session, requests per minute.
+const sessionRateLimit = 120
+
+// keyHandler serves a route authenticated by an API key.
+type keyHandler func(w http.ResponseWriter, r *http.Request, k *cachedKey, d ratelimit.Decision) error
+
+// withKey runs the verification pipeline of SPEC §6 before h, in order, the
+// first failure answering: 1 format, 2 lookup by hash, 3 revoked/expired,
+// 4 IP restrictions, 5 rate limit, 6 the route's scope (routeScope, if any)
+// and every ?permission= asked for. Requests that pass 1–4 count against
+// the key lineage's budget and its usage, and carry the X-RateLimit headers.
+func (s *Server) withKey(routeScope string, h keyHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		k, d, err := s.verifyKey(w, r, routeScope)
+		if err == nil {
+			err = h(w, r, k, d)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+func (s *Server) verifyKey(w http.ResponseWriter, r *http.Request, routeScope string) (*cachedKey, ratelimit.Decision, error) {
+	var d ratelimit.Decision
+	secret, err := keyFromHeader(r)
+	if err != nil {
+		return nil, d, err
+	}
+	k, err := s.lookupKey(r, secret)
+	if err != nil {
+		return nil, d, err
+	}
+	now := s.clock.Now()
+	if err := checkLive(k, now); err != nil {
+		return nil, d, err
+	}
+	if err := s.checkIP(k, r); err != nil {
+		return nil, d, err
+	}
+	s.usage.record(k.ID, now)
+	d = s.limiter.Allow(k.limiterKey, k.RateLimit)
+	setRateHeaders(w, d)
+	if !d.Allowed {
+		return nil, d, rateLimited(d)
+	}
+	if err := checkScopes(k, routeScope, r.URL.Query()["permission"]); err != nil {
+		return nil, d, err
+	}
+	return k, d, nil
+}
+
+// keyFromHeader is stage 1: the header must be exactly "Bearer <key>" with
+// a well-formed key.
+func keyFromHeader(r *http.Request) (string, error) {
+	h, ok := r.Header["Authorization"]
+	if !ok || len(h) == 0 || h[0] == "" {
+		return "", errMissingAuth
+	}
+	if len(h) > 1 {
+		return "", errKeyFormat
+	}
+	k, err := apikey.ParseAuthorization(h[0])
+	if err != nil {
+		return "", errKeyFormat
+	}
+	return k.Secret, nil
+}
+
+// lookupKey is stage 2: find the key by the HMAC of its secret, from the
+// cache or the database.
+func (s *Server) lookupKey(r *http.Request, secret string) (*cachedKey, error) {
+	hash := s.store.Hash(secret)
+	k, gen := s.keys.get(hash)
+	if k != nil {
+		return k, nil
+	}
+	row, err := s.store.KeyByHash(r.Context(), hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errKeyUnknown
+	}
+	if err != nil {
+		return nil, err
+	}
+	k = newCachedKey(row)
+	s.keys.fill(gen, hash, k)
+	return k, nil
+}
+
+// checkLive is stage 3: not revoked, and now before expires_at.
+func checkLive(k *cachedKey, now time.Time) error {
+	if !k.RevokedAt.IsZero() {
+		return errKeyRevoked
+	}
+	if !now.Before(k.ExpiresAt) {
+		return errKeyExpired
+	}
+	return nil
+}
+
+// checkIP is stage 4: the client IP must be in ip_restrictions when the list
+// is not empty.
+func (s *Server) checkIP(k *cachedKey, r *http.Request) error {
+	if len(k.IPRestrictions) == 0 {
+		return nil
+	}
+	ip, ok := s.clientIP(r)
+	if !ok || !apikey.IPAllowed(k.IPRestrictions, ip) {
+		return errIPNotAllowed
+	}
+	return nil
+}
+
+// clientIP is the connection's peer address or, when the peer is a trusted
+// proxy, the right-most X-Forwarded-For hop that is not a trusted proxy (all
+// hops trusted: the left-most). ok is false when no address can be told.
+func (s *Server) clientIP(r *http.Request) (netip.Addr, bool) {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	peer := ap.Addr().Unmap()
+	if !s.isTrusted(peer) {
+		return peer, true
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	client := peer
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if hop == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(hop)
+		if err != nil {
+			return netip.Addr{}, false // a forged or garbled hop: trust nothing
+		}
+		client = a.Unmap()
+		if !s.isTrusted(client) {
+			return client, true
+		}
+	}
+	return client, true
+}
+
+func (s *Server) isTrusted(a netip.Addr) bool {
+	for _, p := range s.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkScopes is stage 6: the route's scope, then each ?permission= asked.
+func checkScopes(k *cachedKey, routeScope string, asked []string) error {
+	if routeScope != "" && !scope.Has(k.Permissions, routeScope) {
+		return errInsufficient(routeScope, k.Permissions)
+	}
+	for _, p := range asked {
+		for _, one := range strings.Split(p, ",") {
+			one = strings.TrimSpace(one)
+			if one == "" {
+				continue
+			}
+			if !scope.Valid(one) {
+				return validation("permission", "unknown scope "+strconv.Quote(one))
+			}
+			if !scope.Has(k.Permissions, one) {
+				return errInsufficient(one, k.Permissions)
+			}
+		}
+	}
+	return nil
+}
+
+// setRateHeaders writes the X-RateLimit-* headers of d.
+func setRateHeaders(w http.ResponseWriter, d ratelimit.Decision) {
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(d.Remaining, 0)))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(d.Reset.Unix(), 10))
+	h.Set("X-RateLimit-Window", "60")
+}
+
+// rateLimited is the 429 of a refused decision.
+func rateLimited(d ratelimit.Decision) error {
+	return tooMany("RATE_LIMIT_EXCEEDED", "Request rate limit exceeded", d.RetryAfterSeconds(),
+		"limit", d.Limit, "window", "60s")
+}
+
+// principal is an authenticated session.
+type principal struct {
+	session store.Session
+	partner store.Partner
+}
+
+// sessionHandler serves a route authenticated by a session token.
+type sessionHandler func(w http.ResponseWriter, r *http.Request, p principal) error
+
+// withSession authenticates the session token of the request (an API key is
+// not a session: 401 Invalid session token), applies the per-session budget
+// of 120 requests per minute with the X-RateLimit headers, then runs h.
+func (s *Server) withSession(h sessionHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticateSession(r)
+		if err == nil {
+			d := s.limiter.Allow("session:"+p.session.ID, sessionRateLimit)
+			setRateHeaders(w, d)
+			if !d.Allowed {
+				err = rateLimited(d)
+			} else {
+				err = h(w, r, p)
+			}
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+func (s *Server) authenticateSession(r *http.Request) (principal, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return principal{}, errMissingAuth
+	}
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || !apikey.IsSessionToken(token) {
+		return principal{}, errSessionInvalid
+	}
+	sess, err := s.store.SessionByHash(r.Context(), s.store.Hash(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return principal{}, errSessionInvalid
+	}
+	if err != nil {
+		return principal{}, err
+	}
+	if !sess.RevokedAt.IsZero() {
+		return principal{}, errSessionInvalid
+	}
+	if !s.clock.Now().Before(sess.ExpiresAt) {
+		return principal{}, errSessionExpired
+	}
+	partner, err := s.store.PartnerByID(r.Context(), sess.PartnerID)
+	if err != nil {
+		return principal{}, err
+	}
+	return principal{session: sess, partner: partner}, nil
+}

@@ -1,0 +1,76 @@
+package emulator
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/contact"
+)
+
+// handleOutbox is GET /_emulator/outbox[?destination=]: the messages "sent",
+// oldest first. The destination is matched after normalisation, so
+// "+55 11 99999-0000" finds "+5511999990000".
+func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
+	dest := strings.TrimSpace(r.URL.Query().Get("destination"))
+	if dest != "" {
+		if n, err := contact.Normalize(contact.Guess(dest), dest); err == nil {
+			dest = n
+		}
+	}
+	writeJSON(w, http.StatusOK, api.Outbox{Messages: s.outbox.list(dest)})
+}
+
+// clockBody is the body of POST /_emulator/clock.
+type clockBody struct {
+	AdvanceSeconds *int64 `json:"advance_seconds"`
+}
+
+// clockState is the answer of POST /_emulator/clock.
+type clockState struct {
+	Now time.Time `json:"now"`
+}
+
+// handleClock is POST /_emulator/clock {"advance_seconds": N}: moves the
+// emulator's clock forward by N > 0 seconds.
+func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
+	var b clockBody
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	const maxAdvance = 100 * 365 * 24 * 3600
+	if b.AdvanceSeconds == nil || *b.AdvanceSeconds <= 0 || *b.AdvanceSeconds > maxAdvance {
+		s.writeError(w, r, validation("advance_seconds", "must be a whole number of seconds greater than 0 (at most 100 years)"))
+		return
+	}
+	now := s.clock.Advance(time.Duration(*b.AdvanceSeconds) * time.Second)
+	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
+	s.log.InfoContext(r.Context(), "clock advanced", slog.Int64("seconds", *b.AdvanceSeconds))
+	writeJSON(w, http.StatusOK, clockState{Now: now.UTC()})
+}
+
+// handleReset is POST /_emulator/reset: empties the data (keys, sessions,
+// codes, audit, outbox, limiter, pending usage) and reseeds the demo
+// partner. The clock keeps its offset (it only moves forward) and the HMAC
+// secret is kept. Answers 204.
+func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	s.usage.reset()
+	if err := s.store.Reset(ctx); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.keys.clear()
+	s.usage.reset()
+	s.outbox.clear()
+	s.limiter.Reset()
+	if err := s.seedPartner(ctx); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.InfoContext(ctx, "emulator reset")
+	w.WriteHeader(http.StatusNoContent)
+}

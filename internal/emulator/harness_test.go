@@ -1,0 +1,238 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/zupy/zupy-cli/internal/api"
+)
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// harness runs the real server on loopback over SQLite in a temp dir.
+type harness struct {
+	t    *testing.T
+	srv  *Server
+	ts   *httptest.Server
+	dir  string
+	logs *syncBuffer
+	msgs *syncBuffer
+	// secrets collects every key, token and code seen, for the leak test.
+	secrets []string
+}
+
+func newHarness(t *testing.T, tweak ...func(*Config)) *harness {
+	t.Helper()
+	h := &harness{t: t, dir: t.TempDir(), logs: &syncBuffer{}, msgs: &syncBuffer{}}
+	cfg := Config{
+		DataDir:  h.dir,
+		Logger:   slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Messages: h.msgs,
+	}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	srv, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	h.srv = srv
+	h.ts = httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		h.ts.Close()
+		if err := srv.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return h
+}
+
+func trustLoopback(c *Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} }
+
+type resp struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r resp) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+func (r resp) err(t *testing.T) api.ErrorBody {
+	t.Helper()
+	var e api.ErrorBody
+	r.decode(t, &e)
+	return e
+}
+
+// request sends method path with an optional "Bearer auth" and JSON body;
+// extra headers come as name, value pairs.
+func (h *harness) request(method, path, auth string, body any, headers ...string) resp {
+	h.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		buf, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, h.ts.URL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	res, err := h.ts.Client().Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// expect fails unless r has status (and, for errors, the error code and
+// message given).
+func expect(t *testing.T, r resp, status int, codeAndMessage ...string) api.ErrorBody {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
+	}
+	if len(codeAndMessage) == 0 {
+		return api.ErrorBody{}
+	}
+	e := r.err(t)
+	if e.Error != codeAndMessage[0] {
+		t.Fatalf("error %q, want %q; body %s", e.Error, codeAndMessage[0], r.body)
+	}
+	if len(codeAndMessage) > 1 && e.Message != codeAndMessage[1] {
+		t.Fatalf("message %q, want %q", e.Message, codeAndMessage[1])
+	}
+	return e
+}
+
+func (h *harness) advance(seconds int64) {
+	h.t.Helper()
+	expect(h.t, h.request("POST", "/_emulator/clock", "", map[string]any{"advance_seconds": seconds}), 200)
+}
+
+// requestOTP asks for a code and returns the challenge.
+func (h *harness) requestOTP(channel, dest string) api.OTPChallenge {
+	h.t.Helper()
+	r := h.request("POST", "/v1/auth/otp", "", api.OTPRequest{Channel: channel, Destination: dest})
+	expect(h.t, r, http.StatusAccepted)
+	var c api.OTPChallenge
+	r.decode(h.t, &c)
+	return c
+}
+
+// lastCode is the latest code in the outbox for dest.
+func (h *harness) lastCode(dest string) string {
+	h.t.Helper()
+	var box api.Outbox
+	h.request("GET", "/_emulator/outbox?destination="+dest, "", nil).decode(h.t, &box)
+	if len(box.Messages) == 0 {
+		h.t.Fatalf("no message to %s", dest)
+	}
+	code := box.Messages[len(box.Messages)-1].Code
+	h.secrets = append(h.secrets, code)
+	return code
+}
+
+func (h *harness) verifyOTP(id, code string) resp {
+	h.t.Helper()
+	return h.request("POST", "/v1/auth/otp/verify", "", api.OTPVerifyRequest{VerificationID: id, Code: code})
+}
+
+// login signs the demo partner in by e-mail and returns the session token.
+func (h *harness) login() string {
+	h.t.Helper()
+	c := h.requestOTP("email", "dev@example.com")
+	r := h.verifyOTP(c.VerificationID, h.lastCode("dev@example.com"))
+	expect(h.t, r, 200)
+	var l api.Login
+	r.decode(h.t, &l)
+	h.secrets = append(h.secrets, l.SessionToken)
+	return l.SessionToken
+}
+
+// createKey creates a key with body (name and permissions defaulted).
+func (h *harness) createKey(session string, body map[string]any) api.Key {
+	h.t.Helper()
+	if body == nil {
+		body = map[string]any{}
+	}
+	if _, ok := body["name"]; !ok {
+		body["name"] = "test key"
+	}
+	if _, ok := body["permissions"]; !ok {
+		body["permissions"] = []string{"loyalty:read"}
+	}
+	r := h.request("POST", "/v1/api-keys", session, body)
+	expect(h.t, r, http.StatusCreated)
+	var k api.Key
+	r.decode(h.t, &k)
+	h.secrets = append(h.secrets, k.APIKey)
+	return k
+}
+
+func (h *harness) rotate(session, keyID string, body any) resp {
+	h.t.Helper()
+	r := h.request("POST", "/v1/api-keys/"+keyID+"/rotate", session, body)
+	if r.status == http.StatusCreated {
+		var k api.Key
+		r.decode(h.t, &k)
+		h.secrets = append(h.secrets, k.APIKey)
+	}
+	return r
+}
+
+func (h *harness) getKey(session, id string) api.Key {
+	h.t.Helper()
+	r := h.request("GET", "/v1/api-keys/"+id, session, nil)
+	expect(h.t, r, 200)
+	var k api.Key
+	r.decode(h.t, &k)
+	return k
+}

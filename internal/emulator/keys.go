@@ -1,0 +1,492 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/apikey"
+	"github.com/zupy/zupy-cli/internal/emulator/store"
+	"github.com/zupy/zupy-cli/internal/ratelimit"
+	"github.com/zupy/zupy-cli/internal/scope"
+)
+
+// Rotation limits.
+const (
+	defaultGrace = 24 * time.Hour
+	maxGrace     = 168 * time.Hour
+)
+
+// keyStatus is a key's status at now.
+func keyStatus(k store.Key, now time.Time) string {
+	switch {
+	case !k.RevokedAt.IsZero():
+		return api.StatusRevoked
+	case !now.Before(k.ExpiresAt):
+		return api.StatusExpired
+	}
+	return api.StatusActive
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// wireKey is the key object of k at now.
+func wireKey(k store.Key, now time.Time) api.Key {
+	return api.Key{
+		KeyID: k.ID, Name: k.Name, Description: k.Description, Permissions: nonNil(k.Permissions), RateLimit: k.RateLimit,
+		Environment: k.Environment, IPRestrictions: nonNil(k.IPRestrictions), CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt,
+		LastUsedAt: optTime(k.LastUsedAt), UsageCount: k.UsageCount, Status: keyStatus(k, now), RevokedAt: optTime(k.RevokedAt),
+		RotatedFrom: optString(k.RotatedFrom), RotatedTo: optString(k.RotatedTo), KeyHint: k.KeyHint,
+	}
+}
+
+func nonNil(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+// keyBody is the body of POST /api-keys and PATCH /api-keys/{id}: pointers
+// tell present fields from absent ones; expires_at is a string so that a bad
+// time is a validation error naming the field.
+type keyBody struct {
+	Name           *string   `json:"name"`
+	Description    *string   `json:"description"`
+	Permissions    *[]string `json:"permissions"`
+	RateLimit      *int      `json:"rate_limit"`
+	Environment    *string   `json:"environment"`
+	IPRestrictions *[]string `json:"ip_restrictions"`
+	ExpiresAt      *string   `json:"expires_at"`
+}
+
+// applySettings validates the present fields of b and applies them to k,
+// with the rules of SPEC §5 shared with the client.
+func applySettings(k *store.Key, b keyBody, now time.Time) error {
+	if b.Name != nil {
+		if err := apikey.ValidateName(*b.Name); err != nil {
+			return fieldError(err, "name")
+		}
+		k.Name = *b.Name
+	}
+	if b.Description != nil {
+		if err := apikey.ValidateDescription(*b.Description); err != nil {
+			return fieldError(err, "description")
+		}
+		k.Description = *b.Description
+	}
+	if b.Permissions != nil {
+		perms, err := scope.Normalize(*b.Permissions)
+		if err != nil {
+			return validation("permissions", err.Error())
+		}
+		k.Permissions = perms
+	}
+	if b.RateLimit != nil {
+		if err := apikey.ValidateRateLimit(*b.RateLimit); err != nil {
+			return fieldError(err, "rate_limit")
+		}
+		k.RateLimit = *b.RateLimit
+	}
+	if b.IPRestrictions != nil {
+		ips, err := apikey.ParseIPRestrictions(*b.IPRestrictions)
+		if err != nil {
+			return fieldError(err, "ip_restrictions")
+		}
+		k.IPRestrictions = ips
+	}
+	if b.ExpiresAt != nil {
+		t, err := parseExpiry(*b.ExpiresAt, now)
+		if err != nil {
+			return err
+		}
+		k.ExpiresAt = t
+	}
+	return nil
+}
+
+// parseExpiry parses an RFC 3339 expires_at, which must lie after now.
+func parseExpiry(s string, now time.Time) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}, validation("expires_at", "must be an RFC 3339 time like 2026-12-31T23:59:59Z")
+	}
+	t = t.UTC().Truncate(time.Second)
+	if err := apikey.ValidateExpiry(t, now); err != nil {
+		return time.Time{}, fieldError(err, "expires_at")
+	}
+	return t, nil
+}
+
+// fieldError turns an apikey.FieldError into a validation answer.
+func fieldError(err error, field string) error {
+	var fe *apikey.FieldError
+	if errors.As(err, &fe) {
+		return validation(fe.Field, fe.Message)
+	}
+	return validation(field, err.Error())
+}
+
+// ownedKey loads key id of partner, inside q; another partner's key, a
+// malformed id and a missing key are all 404.
+func ownedKey(ctx context.Context, q interface {
+	KeyByID(context.Context, string) (store.Key, error)
+}, partnerID, id string) (store.Key, error) {
+	if !apikey.ValidID(id) {
+		return store.Key{}, errKeyNotFound
+	}
+	k, err := q.KeyByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && k.PartnerID != partnerID {
+		return store.Key{}, errKeyNotFound
+	}
+	return k, err
+}
+
+// freshKey reads key id with the usage not yet flushed merged in.
+func (s *Server) freshKey(ctx context.Context, partnerID, id string) (store.Key, error) {
+	keys, err := s.usage.reading(func() ([]store.Key, error) {
+		k, err := ownedKey(ctx, s.store, partnerID, id)
+		return []store.Key{k}, err
+	})
+	if err != nil {
+		return store.Key{}, err
+	}
+	return keys[0], nil
+}
+
+func (s *Server) audit(tx *store.Tx, ctx context.Context, at time.Time, partnerID, actor, action, keyID, detail string) error {
+	return tx.InsertAudit(ctx, store.AuditEvent{At: at, PartnerID: partnerID, Actor: actor, Action: action, KeyID: keyID, Detail: detail})
+}
+
+// handleCreateKey is POST /api-keys.
+func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request, p principal) error {
+	var b keyBody
+	if err := decodeJSON(w, r, &b); err != nil {
+		return err
+	}
+	if b.Name == nil {
+		return validation("name", "is required")
+	}
+	if b.Permissions == nil {
+		return validation("permissions", "at least one scope is required")
+	}
+	now := stamp(s.clock.Now())
+	env := apikey.Production
+	if b.Environment != nil {
+		var err error
+		if env, err = apikey.ParseEnvironment(*b.Environment); err != nil {
+			return validation("environment", err.Error())
+		}
+	}
+	k := store.Key{PartnerID: p.partner.ID, Environment: string(env), RateLimit: apikey.DefaultRateLimit,
+		IPRestrictions: []string{}, CreatedAt: now, ExpiresAt: now.Add(apikey.DefaultLifetime)}
+	if err := applySettings(&k, b, now); err != nil {
+		return err
+	}
+	secret, err := s.mintKey(&k)
+	if err != nil {
+		return err
+	}
+	if k.LineageID, err = randomID("lin_"); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertKey(ctx, k); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, now, p.partner.ID, "session:"+p.session.ID, "key.created", k.ID, "environment="+k.Environment)
+	})
+	if err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "key created", slog.String("key_id", k.ID), slog.String("environment", k.Environment))
+	out := wireKey(k, s.clock.Now())
+	out.APIKey = secret
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// mintKey gives k a new id, secret hash and hint, and returns the secret.
+func (s *Server) mintKey(k *store.Key) (string, error) {
+	secret, err := apikey.Generate(apikey.Environment(k.Environment))
+	if err != nil {
+		return "", fmt.Errorf("generate key: %w", err)
+	}
+	if k.ID, err = apikey.GenerateID(); err != nil {
+		return "", fmt.Errorf("generate key id: %w", err)
+	}
+	k.SecretHash, k.KeyHint = s.store.Hash(secret), apikey.Mask(secret)
+	return secret, nil
+}
+
+// handleListKeys is GET /api-keys?environment=&status= (status defaults to
+// active; "all" lists every key), newest first.
+func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request, p principal) error {
+	q := r.URL.Query()
+	var env string
+	if v := q.Get("environment"); v != "" {
+		e, err := apikey.ParseEnvironment(v)
+		if err != nil {
+			return validation("environment", err.Error())
+		}
+		env = string(e)
+	}
+	status := q.Get("status")
+	switch status {
+	case "":
+		status = api.StatusActive
+	case api.StatusActive, api.StatusExpired, api.StatusRevoked, "all":
+	default:
+		return validation("status", fmt.Sprintf("invalid status %q: must be active, expired, revoked or all", status))
+	}
+	keys, err := s.usage.reading(func() ([]store.Key, error) { return s.store.KeysOfPartner(r.Context(), p.partner.ID) })
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	out := api.KeyList{Data: []api.Key{}}
+	for _, k := range keys {
+		wk := wireKey(k, now)
+		if (env == "" || wk.Environment == env) && (status == "all" || wk.Status == status) {
+			out.Data = append(out.Data, wk)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleGetKey is GET /api-keys/{key_id}.
+func (s *Server) handleGetKey(w http.ResponseWriter, r *http.Request, p principal) error {
+	k, err := s.freshKey(r.Context(), p.partner.ID, r.PathValue("key_id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, wireKey(k, s.clock.Now()))
+	return nil
+}
+
+// handleUpdateKey is PATCH /api-keys/{key_id}: only the fields present
+// change, validated as on create. The environment cannot change; a revoked
+// key cannot be updated (409); a rotated key's expiry cannot be moved later.
+func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p principal) error {
+	var b keyBody
+	if err := decodeJSON(w, r, &b); err != nil {
+		return err
+	}
+	if b.Environment != nil {
+		return validation("environment", "cannot be changed; create a new key in the other environment")
+	}
+	ctx := r.Context()
+	id := r.PathValue("key_id")
+	now := stamp(s.clock.Now())
+	var hash string
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		k, err := ownedKey(ctx, tx, p.partner.ID, id)
+		if err != nil {
+			return err
+		}
+		if !k.RevokedAt.IsZero() {
+			return errRotateRevoked
+		}
+		oldExpiry := k.ExpiresAt
+		if err := applySettings(&k, b, now); err != nil {
+			return err
+		}
+		if k.RotatedTo != "" && k.ExpiresAt.After(oldExpiry) {
+			return validation("expires_at", "a rotated key's expiry cannot be extended")
+		}
+		hash = k.SecretHash
+		if err := tx.UpdateKeySettings(ctx, k); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, now, p.partner.ID, "session:"+p.session.ID, "key.updated", k.ID, "fields="+strings.Join(presentFields(b), ","))
+	})
+	if err != nil {
+		return err
+	}
+	s.keys.invalidate(hash)
+	s.log.InfoContext(ctx, "key updated", slog.String("key_id", id))
+	k, err := s.freshKey(ctx, p.partner.ID, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, wireKey(k, s.clock.Now()))
+	return nil
+}
+
+func presentFields(b keyBody) []string {
+	var f []string
+	for _, p := range []struct {
+		name    string
+		present bool
+	}{{"name", b.Name != nil}, {"description", b.Description != nil}, {"permissions", b.Permissions != nil},
+		{"rate_limit", b.RateLimit != nil}, {"ip_restrictions", b.IPRestrictions != nil}, {"expires_at", b.ExpiresAt != nil}} {
+		if p.present {
+			f = append(f, p.name)
+		}
+	}
+	return f
+}
+
+// handleRevokeKey is DELETE /api-keys/{key_id}: revokes the key (effective
+// on the very next request) and answers its object. Revoking a revoked key
+// is idempotent: 200 with the object unchanged.
+func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request, p principal) error {
+	ctx := r.Context()
+	id := r.PathValue("key_id")
+	now := stamp(s.clock.Now())
+	var hash string
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		k, err := ownedKey(ctx, tx, p.partner.ID, id)
+		if err != nil {
+			return err
+		}
+		hash = k.SecretHash
+		revoked, err := tx.RevokeKey(ctx, id, now)
+		if err != nil || !revoked {
+			return err
+		}
+		return s.audit(tx, ctx, now, p.partner.ID, "session:"+p.session.ID, "key.revoked", id, "")
+	})
+	if err != nil {
+		return err
+	}
+	s.keys.invalidate(hash)
+	s.log.InfoContext(ctx, "key revoked", slog.String("key_id", id))
+	k, err := s.freshKey(ctx, p.partner.ID, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, wireKey(k, s.clock.Now()))
+	return nil
+}
+
+// rotateBody is the body of the rotate routes. An absent grace period means
+// the default of 24 hours; 0 revokes the old key at once.
+type rotateBody struct {
+	GracePeriodSeconds *int64  `json:"grace_period_seconds"`
+	ExpiresAt          *string `json:"expires_at"`
+}
+
+// handleRotateKey is POST /api-keys/{key_id}/rotate.
+func (s *Server) handleRotateKey(w http.ResponseWriter, r *http.Request, p principal) error {
+	return s.rotate(w, r, p.partner.ID, r.PathValue("key_id"), "session:"+p.session.ID)
+}
+
+// handleSelfRotate is POST /api-keys/self/rotate, authenticated by the key
+// being rotated, which must hold keys:rotate (checked by the pipeline).
+func (s *Server) handleSelfRotate(w http.ResponseWriter, r *http.Request, k *cachedKey, _ ratelimit.Decision) error {
+	return s.rotate(w, r, k.PartnerID, k.ID, "key:"+k.ID)
+}
+
+// rotate creates the successor of key id (same name, scopes, rate limit,
+// environment, IP list, description, lineage, and lifetime unless expires_at
+// is given) and makes the old key expire at min(its expiry, now + grace),
+// or revokes it when grace is 0. One transaction; the old key is claimed
+// with a conditional update, so of concurrent rotations exactly one wins and
+// the others get 409.
+func (s *Server) rotate(w http.ResponseWriter, r *http.Request, partnerID, id, actor string) error {
+	var b rotateBody
+	if err := decodeJSON(w, r, &b); err != nil {
+		return err
+	}
+	grace := defaultGrace
+	if b.GracePeriodSeconds != nil {
+		g := *b.GracePeriodSeconds
+		if g < 0 || g > int64(maxGrace/time.Second) {
+			return validation("grace_period_seconds", fmt.Sprintf("must be between 0 and %d seconds (168h)", int64(maxGrace/time.Second)))
+		}
+		grace = time.Duration(g) * time.Second
+	}
+	nowExact := s.clock.Now()
+	now := stamp(nowExact)
+	var explicitExpiry time.Time
+	if b.ExpiresAt != nil {
+		t, err := parseExpiry(*b.ExpiresAt, now)
+		if err != nil {
+			return err
+		}
+		explicitExpiry = t
+	}
+	ctx := r.Context()
+	var old, next store.Key
+	var secret string
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if old, err = ownedKey(ctx, tx, partnerID, id); err != nil {
+			return err
+		}
+		switch {
+		case old.RotatedTo != "":
+			return errAlreadyRotated
+		case !old.RevokedAt.IsZero():
+			return errRotateRevoked
+		case !nowExact.Before(old.ExpiresAt):
+			return errRotateExpired
+		}
+		next = old
+		next.RotatedFrom, next.RotatedTo, next.RevokedAt = old.ID, "", time.Time{}
+		next.LastUsedAt, next.UsageCount, next.CreatedAt = time.Time{}, 0, now
+		next.ExpiresAt = now.Add(old.ExpiresAt.Sub(old.CreatedAt))
+		if !explicitExpiry.IsZero() {
+			next.ExpiresAt = explicitExpiry
+		}
+		if secret, err = s.mintKey(&next); err != nil {
+			return err
+		}
+		if err := tx.InsertKey(ctx, next); err != nil {
+			return err
+		}
+		old.ExpiresAt = minTime(old.ExpiresAt, now.Add(grace))
+		if grace == 0 {
+			old.RevokedAt = now
+		}
+		won, err := tx.MarkRotated(ctx, old.ID, next.ID, old.ExpiresAt, old.RevokedAt)
+		if err != nil {
+			return err
+		}
+		if !won {
+			return errAlreadyRotated
+		}
+		old.RotatedTo = next.ID
+		return s.audit(tx, ctx, now, partnerID, actor, "key.rotated", old.ID,
+			fmt.Sprintf("successor=%s grace_seconds=%d", next.ID, int64(grace/time.Second)))
+	})
+	if err != nil {
+		return err
+	}
+	s.keys.invalidate(old.SecretHash)
+	s.log.InfoContext(ctx, "key rotated", slog.String("key_id", old.ID), slog.String("successor", next.ID), slog.Duration("grace", grace))
+	now = s.clock.Now()
+	out := wireKey(next, now)
+	out.APIKey = secret
+	out.PreviousKey = &api.PreviousKey{KeyID: old.ID, ExpiresAt: old.ExpiresAt, Status: keyStatus(old, now)}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,293 @@
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/apikey"
+	"github.com/zupy/zupy-cli/internal/contact"
+	"github.com/zupy/zupy-cli/internal/emulator/store"
+)
+
+// The OTP rules of SPEC §6.
+const (
+	otpTTLWhatsApp    = 5 * time.Minute
+	otpTTLEmail       = 10 * time.Minute
+	otpMaxAttempts    = 5  // wrong codes per code, then it is dead
+	otpLockThreshold  = 20 // consecutive wrong codes per partner
+	otpLockDuration   = 15 * time.Minute
+	otpResendCooldown = 60 * time.Second
+	otpMaxSends       = 5 // per destination per otpSendWindow
+	otpSendWindow     = 15 * time.Minute
+	sessionLifetime   = 24 * time.Hour
+)
+
+func otpTTL(ch contact.Channel) time.Duration {
+	if ch == contact.Email {
+		return otpTTLEmail
+	}
+	return otpTTLWhatsApp
+}
+
+// newCode draws a 6-digit code from crypto/rand, uniformly.
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", fmt.Errorf("draw otp code: %w", err)
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+// retrySeconds is d rounded up to whole seconds, at least 1.
+func retrySeconds(d time.Duration) int {
+	return max(int((d+time.Second-1)/time.Second), 1)
+}
+
+// handleRequestOTP is POST /auth/otp. It answers the same way whether or not
+// the destination belongs to a partner; for an unknown one a challenge with a
+// code nobody receives is stored, so that cooldown, caps and verification
+// behave identically.
+func (s *Server) handleRequestOTP(w http.ResponseWriter, r *http.Request) {
+	if err := s.requestOTP(w, r); err != nil {
+		s.writeError(w, r, err)
+	}
+}
+
+func (s *Server) requestOTP(w http.ResponseWriter, r *http.Request) error {
+	var req api.OTPRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Destination) == "" {
+		return validation("destination", "is required")
+	}
+	ch := contact.Guess(req.Destination)
+	if req.Channel != "" {
+		var err error
+		if ch, err = contact.ParseChannel(req.Channel); err != nil {
+			return validation("channel", err.Error())
+		}
+	}
+	dest, err := contact.Normalize(ch, req.Destination)
+	if err != nil {
+		return validation("destination", err.Error())
+	}
+	code, err := newCode()
+	if err != nil {
+		return err
+	}
+	id, err := randomID("ver_")
+	if err != nil {
+		return err
+	}
+	nowExact := s.clock.Now()
+	now := stamp(nowExact)
+	ttl := otpTTL(ch)
+	ctx := r.Context()
+	var refusal error
+	var known bool
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
+		refusal = nil
+		latest, err := tx.LatestSend(ctx, dest)
+		if err != nil {
+			return err
+		}
+		if wait := latest.Add(otpResendCooldown).Sub(nowExact); !latest.IsZero() && wait > 0 {
+			refusal = tooMany("OTP_RESEND_COOLDOWN", "Wait before requesting a new OTP code", retrySeconds(wait))
+			return nil
+		}
+		n, oldest, _, err := tx.RecentSends(ctx, dest, nowExact.Add(-otpSendWindow))
+		if err != nil {
+			return err
+		}
+		if n >= otpMaxSends {
+			refusal = tooMany("OTP_SEND_LIMIT", "Too many OTP codes requested for this destination", retrySeconds(oldest.Add(otpSendWindow).Sub(nowExact)),
+				"limit", otpMaxSends, "window", "900s")
+			return nil
+		}
+		partner, err := tx.PartnerByContact(ctx, string(ch), dest)
+		switch {
+		case err == nil:
+			known = true
+		case errors.Is(err, store.ErrNotFound):
+		default:
+			return err
+		}
+		if err := tx.SupersedeChallenges(ctx, dest, now); err != nil {
+			return err
+		}
+		return tx.InsertChallenge(ctx, store.Challenge{ID: id, PartnerID: partner.ID, Channel: string(ch), Destination: dest,
+			CodeHash: s.store.Hash(code), CreatedAt: now, ExpiresAt: now.Add(ttl)})
+	})
+	if err != nil {
+		return err
+	}
+	if refusal != nil {
+		return refusal
+	}
+	hint := contact.Mask(ch, dest)
+	if known {
+		s.outbox.deliver(ch, dest, code, ttl, now)
+	}
+	s.log.InfoContext(ctx, "otp requested", slog.String("verification_id", id), slog.String("channel", string(ch)),
+		slog.String("destination_hint", hint))
+	writeJSON(w, http.StatusAccepted, api.OTPChallenge{VerificationID: id, Channel: string(ch), DestinationHint: hint,
+		ExpiresAt: now.Add(ttl), ResendAfter: now.Add(otpResendCooldown)})
+	return nil
+}
+
+// handleVerifyOTP is POST /auth/otp/verify: checks the code and opens a
+// 24-hour session. All checks and the consumption of the code run in one
+// transaction, so of two concurrent verifications of a code exactly one
+// opens a session.
+func (s *Server) handleVerifyOTP(w http.ResponseWriter, r *http.Request) {
+	if err := s.verifyOTP(w, r); err != nil {
+		s.writeError(w, r, err)
+	}
+}
+
+func (s *Server) verifyOTP(w http.ResponseWriter, r *http.Request) error {
+	var req api.OTPVerifyRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(req.VerificationID, "ver_") || len(req.VerificationID) > 64 {
+		return validation("verification_id", "must be the verification_id returned by POST /auth/otp")
+	}
+	if err := contact.ValidateCode(req.Code); err != nil {
+		return validation("code", err.Error())
+	}
+	token, err := apikey.GenerateSessionToken()
+	if err != nil {
+		return fmt.Errorf("generate session token: %w", err)
+	}
+	sessionID, err := randomID("ses_")
+	if err != nil {
+		return err
+	}
+	codeHash := s.store.Hash(req.Code)
+	nowExact := s.clock.Now()
+	now := stamp(nowExact)
+	ctx := r.Context()
+	var outcome error
+	var login api.Login
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
+		outcome = nil
+		var err error
+		outcome, login, err = s.verifyInTx(ctx, tx, req.VerificationID, codeHash, token, sessionID, nowExact, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if outcome != nil {
+		return outcome
+	}
+	s.log.InfoContext(ctx, "partner logged in", slog.String("partner_id", login.Partner.ID), slog.String("verification_id", req.VerificationID))
+	writeJSON(w, http.StatusOK, login)
+	return nil
+}
+
+// verifyInTx decides a verification inside tx. outcome is the refusal to
+// answer (its effects, such as a counted attempt, are still committed); err
+// is a failure that rolls everything back.
+func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, token, sessionID string, nowExact, now time.Time) (outcome error, login api.Login, err error) {
+	c, err := tx.ChallengeByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errOTPUnknown, login, nil
+	}
+	if err != nil {
+		return nil, login, err
+	}
+	var partner store.Partner
+	if c.PartnerID != "" {
+		if partner, err = tx.PartnerByID(ctx, c.PartnerID); err != nil {
+			return nil, login, err
+		}
+		if nowExact.Before(partner.LockedUntil) {
+			return tooMany("OTP_LOCKED", "OTP verification is locked after too many failed attempts",
+				retrySeconds(partner.LockedUntil.Sub(nowExact))), login, nil
+		}
+	}
+	switch {
+	case !c.UsedAt.IsZero():
+		return errOTPUsed, login, nil
+	case !c.SupersededAt.IsZero():
+		return errOTPSuperseded, login, nil
+	case !nowExact.Before(c.ExpiresAt):
+		return errOTPExpired, login, nil
+	case c.Attempts >= otpMaxAttempts:
+		return errOTPDead, login, nil
+	}
+	// A challenge of an unknown destination never matches: nobody got its code.
+	match := subtle.ConstantTimeCompare([]byte(codeHash), []byte(c.CodeHash)) == 1 && c.PartnerID != ""
+	if !match {
+		if _, err := tx.RecordWrongAttempt(ctx, c.ID, otpMaxAttempts); err != nil {
+			return nil, login, err
+		}
+		if c.PartnerID != "" {
+			failures, lockedUntil := partner.FailedVerifications+1, time.Time{}
+			if failures >= otpLockThreshold {
+				failures, lockedUntil = 0, now.Add(otpLockDuration)
+			}
+			if err := tx.SetPartnerLock(ctx, partner.ID, failures, lockedUntil); err != nil {
+				return nil, login, err
+			}
+		}
+		return errInvalidOTP(otpMaxAttempts - c.Attempts - 1), login, nil
+	}
+	consumed, err := tx.ConsumeChallenge(ctx, c.ID, nowExact, otpMaxAttempts)
+	if err != nil {
+		return nil, login, err
+	}
+	if !consumed {
+		return errOTPUsed, login, nil
+	}
+	if err := tx.SetPartnerLock(ctx, partner.ID, 0, time.Time{}); err != nil {
+		return nil, login, err
+	}
+	sess := store.Session{ID: sessionID, TokenHash: s.store.Hash(token), PartnerID: partner.ID, CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}
+	if err := tx.InsertSession(ctx, sess); err != nil {
+		return nil, login, err
+	}
+	if err := tx.InsertAudit(ctx, store.AuditEvent{At: now, PartnerID: partner.ID, Actor: "session:" + sessionID, Action: "login",
+		Detail: "channel=" + c.Channel}); err != nil {
+		return nil, login, err
+	}
+	return nil, api.Login{SessionToken: token, ExpiresAt: sess.ExpiresAt, Partner: wirePartner(partner)}, nil
+}
+
+func wirePartner(p store.Partner) api.Partner {
+	return api.Partner{ID: p.ID, Name: p.Name, Email: p.Email, WhatsApp: p.WhatsApp}
+}
+
+// handleGetSession is GET /auth/session.
+func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request, p principal) error {
+	writeJSON(w, http.StatusOK, api.Session{Partner: wirePartner(p.partner), CreatedAt: p.session.CreatedAt, ExpiresAt: p.session.ExpiresAt})
+	return nil
+}
+
+// handleDeleteSession is DELETE /auth/session: the token stops working at once.
+func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request, p principal) error {
+	now := stamp(s.clock.Now())
+	err := s.store.Update(r.Context(), func(tx *store.Tx) error {
+		if err := tx.RevokeSession(r.Context(), p.session.ID, now); err != nil {
+			return err
+		}
+		return tx.InsertAudit(r.Context(), store.AuditEvent{At: now, PartnerID: p.partner.ID, Actor: "session:" + p.session.ID, Action: "logout"})
+	})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

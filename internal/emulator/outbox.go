@@ -1,0 +1,77 @@
+package emulator
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/contact"
+)
+
+// outboxCapacity bounds the messages kept; the oldest go first.
+const outboxCapacity = 1000
+
+// outbox holds the OTP messages the emulator "sent", codes included. It lives
+// in memory only, never in SQLite, so the data directory holds no secret in
+// clear; a restart empties it (the codes are then unusable anyway, having no
+// clear copy). Each message is also printed to the Messages writer, the
+// stand-in for the phone and the mailbox. Never to the Logger.
+type outbox struct {
+	mu       sync.Mutex
+	messages []api.OutboxMessage
+	out      io.Writer
+}
+
+func newOutbox(out io.Writer) *outbox {
+	if out == nil {
+		out = io.Discard
+	}
+	return &outbox{out: out}
+}
+
+// deliver records and prints one message.
+func (o *outbox) deliver(ch contact.Channel, dest, code string, ttl time.Duration, at time.Time) {
+	text := messageText(ch, dest, code, ttl)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.messages) == outboxCapacity {
+		o.messages = append(o.messages[:0], o.messages[1:]...)
+	}
+	o.messages = append(o.messages, api.OutboxMessage{Channel: string(ch), Destination: dest, Code: code, Text: text, SentAt: at})
+	banner := "WhatsApp message to " + dest
+	if ch == contact.Email {
+		banner = "E-mail to " + dest
+	}
+	fmt.Fprintf(o.out, "── %s ──\n%s\n\n", banner, text)
+}
+
+// list returns the messages, oldest first, to dest only when it is not empty.
+func (o *outbox) list(dest string) []api.OutboxMessage {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := []api.OutboxMessage{}
+	for _, m := range o.messages {
+		if dest == "" || m.Destination == dest {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (o *outbox) clear() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.messages = nil
+}
+
+// messageText is the message in the wording of Zupy's WhatsApp message and
+// e-mail (zupy-public-docs §4).
+func messageText(ch contact.Channel, dest, code string, ttl time.Duration) string {
+	body := fmt.Sprintf("Your verification code: %s\nThis code expires in %d minutes.\nDo not share this code with anyone.", code, int(ttl/time.Minute))
+	if ch == contact.Email {
+		return "From: noreply@zupy.com\nTo: " + dest + "\nSubject: Zupy Developer Verification\n\n" + body
+	}
+	return "Zupy Developer Verification\n" + body
+}

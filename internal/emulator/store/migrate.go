@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; migrations[i] brings the schema to
+// version i+1. Append only: never edit a migration that has shipped.
+//
+// Times are INTEGER Unix nanoseconds (UTC); NULL means "never".
+var migrations = []string{
+	// 1: the initial schema.
+	`
+CREATE TABLE meta (
+	name  TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+);
+CREATE TABLE partners (
+	id                   TEXT PRIMARY KEY,
+	name                 TEXT NOT NULL,
+	email                TEXT NOT NULL UNIQUE,
+	whatsapp             TEXT NOT NULL UNIQUE,
+	created_at           INTEGER NOT NULL,
+	failed_verifications INTEGER NOT NULL DEFAULT 0,
+	locked_until         INTEGER
+);
+CREATE TABLE otp_challenges (
+	id            TEXT PRIMARY KEY,
+	partner_id    TEXT REFERENCES partners(id) ON DELETE CASCADE,
+	channel       TEXT NOT NULL,
+	destination   TEXT NOT NULL,
+	code_hash     TEXT NOT NULL,
+	created_at    INTEGER NOT NULL,
+	expires_at    INTEGER NOT NULL,
+	attempts      INTEGER NOT NULL DEFAULT 0,
+	used_at       INTEGER,
+	superseded_at INTEGER
+);
+CREATE INDEX otp_challenges_destination ON otp_challenges (destination, created_at);
+CREATE TABLE sessions (
+	id         TEXT PRIMARY KEY,
+	token_hash TEXT NOT NULL UNIQUE,
+	partner_id TEXT NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	revoked_at INTEGER
+);
+CREATE TABLE api_keys (
+	id              TEXT PRIMARY KEY,
+	secret_hash     TEXT NOT NULL UNIQUE,
+	partner_id      TEXT NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+	lineage_id      TEXT NOT NULL,
+	name            TEXT NOT NULL,
+	description     TEXT NOT NULL DEFAULT '',
+	permissions     TEXT NOT NULL,
+	rate_limit      INTEGER NOT NULL,
+	environment     TEXT NOT NULL,
+	ip_restrictions TEXT NOT NULL,
+	key_hint        TEXT NOT NULL,
+	created_at      INTEGER NOT NULL,
+	expires_at      INTEGER NOT NULL,
+	revoked_at      INTEGER,
+	rotated_from    TEXT,
+	rotated_to      TEXT,
+	last_used_at    INTEGER,
+	usage_count     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX api_keys_partner ON api_keys (partner_id, created_at);
+CREATE TABLE audit_events (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	at         INTEGER NOT NULL,
+	partner_id TEXT,
+	actor      TEXT NOT NULL,
+	action     TEXT NOT NULL,
+	key_id     TEXT,
+	detail     TEXT NOT NULL DEFAULT ''
+);
+`,
+}
+
+// migrate brings the database to the latest schema version, one migration
+// per transaction, recording each in schema_version.
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	var current int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this zupy (%d): upgrade zupy", current, len(migrations))
+	}
+	for v := current; v < len(migrations); v++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate to version %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to version %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, v+1); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("record schema version %d: %w", v+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit schema version %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion is the latest schema version this code knows.
+func SchemaVersion() int { return len(migrations) }

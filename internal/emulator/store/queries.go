@@ -1,0 +1,476 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Queries are the statements of the store, run on the database or inside a
+// transaction.
+type Queries struct{ q querier }
+
+// Partner is a partner account.
+type Partner struct {
+	ID        string
+	Name      string
+	Email     string
+	WhatsApp  string
+	CreatedAt time.Time
+	// FailedVerifications counts consecutive wrong OTP codes.
+	FailedVerifications int
+	// LockedUntil is when OTP verification unlocks; zero when not locked.
+	LockedUntil time.Time
+}
+
+// Challenge is one OTP code sent (or, for an unknown destination, pretended
+// to be sent: PartnerID is empty and the code was never delivered).
+type Challenge struct {
+	ID           string
+	PartnerID    string
+	Channel      string
+	Destination  string
+	CodeHash     string
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	Attempts     int
+	UsedAt       time.Time
+	SupersededAt time.Time
+}
+
+// Session is a partner login.
+type Session struct {
+	ID        string
+	TokenHash string
+	PartnerID string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt time.Time
+}
+
+// Key is a stored API key. The secret itself is not kept, only SecretHash.
+type Key struct {
+	ID             string
+	SecretHash     string
+	PartnerID      string
+	LineageID      string // shared by a key and every successor rotated from it
+	Name           string
+	Description    string
+	Permissions    []string
+	RateLimit      int
+	Environment    string
+	IPRestrictions []string
+	KeyHint        string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	RevokedAt      time.Time
+	RotatedFrom    string
+	RotatedTo      string
+	LastUsedAt     time.Time
+	UsageCount     int64
+}
+
+// AuditEvent is one recorded management action.
+type AuditEvent struct {
+	ID        int64
+	At        time.Time
+	PartnerID string
+	Actor     string // "session:<id>", "key:<key_id>" or "emulator"
+	Action    string // login, logout, key.created, key.updated, key.rotated, key.revoked
+	KeyID     string
+	Detail    string
+}
+
+// Usage is pending usage of one key, added by AddUsage.
+type Usage struct {
+	Count  int64
+	LastAt time.Time
+}
+
+func nanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// --- partners ---------------------------------------------------------------
+
+const partnerColumns = `id, name, email, whatsapp, created_at, failed_verifications, locked_until`
+
+func scanPartner(row interface{ Scan(...any) error }) (Partner, error) {
+	var p Partner
+	var created, locked sql.NullInt64
+	err := row.Scan(&p.ID, &p.Name, &p.Email, &p.WhatsApp, &created, &p.FailedVerifications, &locked)
+	p.CreatedAt, p.LockedUntil = fromNanos(created), fromNanos(locked)
+	return p, err
+}
+
+// InsertPartner adds a partner.
+func (q Queries) InsertPartner(ctx context.Context, p Partner) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO partners (`+partnerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Name, p.Email, p.WhatsApp, nanos(p.CreatedAt), p.FailedVerifications, nanos(p.LockedUntil))
+	if err != nil {
+		return fmt.Errorf("insert partner: %w", err)
+	}
+	return nil
+}
+
+// PartnerByID returns a partner, or ErrNotFound.
+func (q Queries) PartnerByID(ctx context.Context, id string) (Partner, error) {
+	p, err := scanPartner(q.q.QueryRowContext(ctx, `SELECT `+partnerColumns+` FROM partners WHERE id = ?`, id))
+	if err != nil {
+		return Partner{}, fmt.Errorf("partner %s: %w", id, notFound(err))
+	}
+	return p, nil
+}
+
+// PartnerByContact returns the partner whose e-mail (channel "email") or
+// WhatsApp number (otherwise) is dest, or ErrNotFound.
+func (q Queries) PartnerByContact(ctx context.Context, channel, dest string) (Partner, error) {
+	column := "whatsapp"
+	if channel == "email" {
+		column = "email"
+	}
+	p, err := scanPartner(q.q.QueryRowContext(ctx, `SELECT `+partnerColumns+` FROM partners WHERE `+column+` = ?`, dest))
+	if err != nil {
+		return Partner{}, fmt.Errorf("partner by %s: %w", channel, notFound(err))
+	}
+	return p, nil
+}
+
+// FirstPartner returns the oldest partner, or ErrNotFound.
+func (q Queries) FirstPartner(ctx context.Context) (Partner, error) {
+	p, err := scanPartner(q.q.QueryRowContext(ctx, `SELECT `+partnerColumns+` FROM partners ORDER BY created_at, id LIMIT 1`))
+	if err != nil {
+		return Partner{}, fmt.Errorf("first partner: %w", notFound(err))
+	}
+	return p, nil
+}
+
+// SetPartnerLock stores a partner's consecutive failure count and lock.
+func (q Queries) SetPartnerLock(ctx context.Context, id string, failures int, lockedUntil time.Time) error {
+	_, err := q.q.ExecContext(ctx, `UPDATE partners SET failed_verifications = ?, locked_until = ? WHERE id = ?`,
+		failures, nanos(lockedUntil), id)
+	if err != nil {
+		return fmt.Errorf("update partner %s lock: %w", id, err)
+	}
+	return nil
+}
+
+// --- OTP challenges ---------------------------------------------------------
+
+const challengeColumns = `id, COALESCE(partner_id, ''), channel, destination, code_hash, created_at, expires_at, attempts, used_at, superseded_at`
+
+// InsertChallenge adds a challenge.
+func (q Queries) InsertChallenge(ctx context.Context, c Challenge) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO otp_challenges (id, partner_id, channel, destination, code_hash, created_at, expires_at, attempts, used_at, superseded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, nullString(c.PartnerID), c.Channel, c.Destination, c.CodeHash, nanos(c.CreatedAt), nanos(c.ExpiresAt),
+		c.Attempts, nanos(c.UsedAt), nanos(c.SupersededAt))
+	if err != nil {
+		return fmt.Errorf("insert otp challenge: %w", err)
+	}
+	return nil
+}
+
+// ChallengeByID returns a challenge, or ErrNotFound.
+func (q Queries) ChallengeByID(ctx context.Context, id string) (Challenge, error) {
+	var c Challenge
+	var created, expires, used, superseded sql.NullInt64
+	err := q.q.QueryRowContext(ctx, `SELECT `+challengeColumns+` FROM otp_challenges WHERE id = ?`, id).Scan(
+		&c.ID, &c.PartnerID, &c.Channel, &c.Destination, &c.CodeHash, &created, &expires, &c.Attempts, &used, &superseded)
+	if err != nil {
+		return Challenge{}, fmt.Errorf("otp challenge: %w", notFound(err))
+	}
+	c.CreatedAt, c.ExpiresAt, c.UsedAt, c.SupersededAt = fromNanos(created), fromNanos(expires), fromNanos(used), fromNanos(superseded)
+	return c, nil
+}
+
+// RecentSends reports the challenges created for dest at or after since: how
+// many, and when the oldest and the latest were created.
+func (q Queries) RecentSends(ctx context.Context, dest string, since time.Time) (n int, oldest, latest time.Time, err error) {
+	var lo, hi sql.NullInt64
+	err = q.q.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at), MAX(created_at) FROM otp_challenges
+		WHERE destination = ? AND created_at >= ?`, dest, since.UnixNano()).Scan(&n, &lo, &hi)
+	if err != nil {
+		return 0, time.Time{}, time.Time{}, fmt.Errorf("count otp sends: %w", err)
+	}
+	return n, fromNanos(lo), fromNanos(hi), nil
+}
+
+// LatestSend is when the last challenge for dest was created; zero if never.
+func (q Queries) LatestSend(ctx context.Context, dest string) (time.Time, error) {
+	var hi sql.NullInt64
+	if err := q.q.QueryRowContext(ctx, `SELECT MAX(created_at) FROM otp_challenges WHERE destination = ?`, dest).Scan(&hi); err != nil {
+		return time.Time{}, fmt.Errorf("latest otp send: %w", err)
+	}
+	return fromNanos(hi), nil
+}
+
+// SupersedeChallenges marks every open challenge for dest superseded.
+func (q Queries) SupersedeChallenges(ctx context.Context, dest string, at time.Time) error {
+	_, err := q.q.ExecContext(ctx, `UPDATE otp_challenges SET superseded_at = ?
+		WHERE destination = ? AND used_at IS NULL AND superseded_at IS NULL`, at.UnixNano(), dest)
+	if err != nil {
+		return fmt.Errorf("supersede otp challenges: %w", err)
+	}
+	return nil
+}
+
+// RecordWrongAttempt adds one wrong attempt to a challenge that has fewer than
+// maxAttempts, reporting whether it counted (false: already dead or gone).
+func (q Queries) RecordWrongAttempt(ctx context.Context, id string, maxAttempts int) (bool, error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE otp_challenges SET attempts = attempts + 1 WHERE id = ? AND attempts < ?`, id, maxAttempts)
+	if err != nil {
+		return false, fmt.Errorf("record otp attempt: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ConsumeChallenge marks a challenge used if it is still usable at now (not
+// used, not superseded, not expired, fewer than maxAttempts wrong attempts).
+// It reports whether this call consumed it: of two concurrent calls exactly
+// one sees true.
+func (q Queries) ConsumeChallenge(ctx context.Context, id string, now time.Time, maxAttempts int) (bool, error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE otp_challenges SET used_at = ?
+		WHERE id = ? AND used_at IS NULL AND superseded_at IS NULL AND expires_at > ? AND attempts < ?`,
+		now.UnixNano(), id, now.UnixNano(), maxAttempts)
+	if err != nil {
+		return false, fmt.Errorf("consume otp challenge: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// --- sessions ---------------------------------------------------------------
+
+// InsertSession adds a session.
+func (q Queries) InsertSession(ctx context.Context, s Session) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO sessions (id, token_hash, partner_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		s.ID, s.TokenHash, s.PartnerID, nanos(s.CreatedAt), nanos(s.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("insert session: %w", err)
+	}
+	return nil
+}
+
+// SessionByHash returns the session whose token hashes to hash, or ErrNotFound.
+func (q Queries) SessionByHash(ctx context.Context, hash string) (Session, error) {
+	var s Session
+	var created, expires, revoked sql.NullInt64
+	err := q.q.QueryRowContext(ctx, `SELECT id, token_hash, partner_id, created_at, expires_at, revoked_at FROM sessions WHERE token_hash = ?`, hash).Scan(
+		&s.ID, &s.TokenHash, &s.PartnerID, &created, &expires, &revoked)
+	if err != nil {
+		return Session{}, fmt.Errorf("session: %w", notFound(err))
+	}
+	s.CreatedAt, s.ExpiresAt, s.RevokedAt = fromNanos(created), fromNanos(expires), fromNanos(revoked)
+	return s, nil
+}
+
+// RevokeSession ends a session.
+func (q Queries) RevokeSession(ctx context.Context, id string, at time.Time) error {
+	if _, err := q.q.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, at.UnixNano(), id); err != nil {
+		return fmt.Errorf("revoke session: %w", err)
+	}
+	return nil
+}
+
+// --- API keys ---------------------------------------------------------------
+
+const keyColumns = `id, secret_hash, partner_id, lineage_id, name, description, permissions, rate_limit, environment,
+	ip_restrictions, key_hint, created_at, expires_at, revoked_at, COALESCE(rotated_from, ''), COALESCE(rotated_to, ''),
+	last_used_at, usage_count`
+
+func scanKey(row interface{ Scan(...any) error }) (Key, error) {
+	var k Key
+	var perms, ips string
+	var created, expires, revoked, lastUsed sql.NullInt64
+	err := row.Scan(&k.ID, &k.SecretHash, &k.PartnerID, &k.LineageID, &k.Name, &k.Description, &perms, &k.RateLimit,
+		&k.Environment, &ips, &k.KeyHint, &created, &expires, &revoked, &k.RotatedFrom, &k.RotatedTo, &lastUsed, &k.UsageCount)
+	if err != nil {
+		return Key{}, err
+	}
+	if err := json.Unmarshal([]byte(perms), &k.Permissions); err != nil {
+		return Key{}, fmt.Errorf("decode permissions of %s: %w", k.ID, err)
+	}
+	if err := json.Unmarshal([]byte(ips), &k.IPRestrictions); err != nil {
+		return Key{}, fmt.Errorf("decode ip_restrictions of %s: %w", k.ID, err)
+	}
+	k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt = fromNanos(created), fromNanos(expires), fromNanos(revoked), fromNanos(lastUsed)
+	return k, nil
+}
+
+func jsonList(v []string) string {
+	if v == nil {
+		v = []string{}
+	}
+	b, _ := json.Marshal(v) // a []string always marshals
+	return string(b)
+}
+
+// InsertKey adds a key.
+func (q Queries) InsertKey(ctx context.Context, k Key) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO api_keys (`+keyColumnsInsert+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.SecretHash, k.PartnerID, k.LineageID, k.Name, k.Description, jsonList(k.Permissions), k.RateLimit,
+		k.Environment, jsonList(k.IPRestrictions), k.KeyHint, nanos(k.CreatedAt), nanos(k.ExpiresAt), nanos(k.RevokedAt),
+		nullString(k.RotatedFrom), nullString(k.RotatedTo), nanos(k.LastUsedAt), k.UsageCount)
+	if err != nil {
+		return fmt.Errorf("insert key: %w", err)
+	}
+	return nil
+}
+
+const keyColumnsInsert = `id, secret_hash, partner_id, lineage_id, name, description, permissions, rate_limit, environment,
+	ip_restrictions, key_hint, created_at, expires_at, revoked_at, rotated_from, rotated_to, last_used_at, usage_count`
+
+// KeyByID returns a key, or ErrNotFound.
+func (q Queries) KeyByID(ctx context.Context, id string) (Key, error) {
+	k, err := scanKey(q.q.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`, id))
+	if err != nil {
+		return Key{}, fmt.Errorf("key %s: %w", id, notFound(err))
+	}
+	return k, nil
+}
+
+// KeyByHash returns the key whose secret hashes to hash, or ErrNotFound.
+func (q Queries) KeyByHash(ctx context.Context, hash string) (Key, error) {
+	k, err := scanKey(q.q.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE secret_hash = ?`, hash))
+	if err != nil {
+		return Key{}, fmt.Errorf("key by hash: %w", notFound(err))
+	}
+	return k, nil
+}
+
+// KeysOfPartner returns a partner's keys, newest first.
+func (q Queries) KeysOfPartner(ctx context.Context, partnerID string) ([]Key, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE partner_id = ? ORDER BY created_at DESC, rowid DESC`, partnerID)
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	defer rows.Close()
+	var out []Key
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateKeySettings writes a key's changeable settings.
+func (q Queries) UpdateKeySettings(ctx context.Context, k Key) error {
+	_, err := q.q.ExecContext(ctx, `UPDATE api_keys SET name = ?, description = ?, permissions = ?, rate_limit = ?,
+		ip_restrictions = ?, expires_at = ? WHERE id = ?`,
+		k.Name, k.Description, jsonList(k.Permissions), k.RateLimit, jsonList(k.IPRestrictions), nanos(k.ExpiresAt), k.ID)
+	if err != nil {
+		return fmt.Errorf("update key %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+// RevokeKey revokes a key that is not yet revoked, reporting whether it did.
+func (q Queries) RevokeKey(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, at.UnixNano(), id)
+	if err != nil {
+		return false, fmt.Errorf("revoke key %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// MarkRotated records that id was rotated to successor, setting its new
+// expiry and (for an immediate rotation) its revocation time. It changes
+// nothing and reports false when id was already rotated: of two concurrent
+// rotations exactly one wins.
+func (q Queries) MarkRotated(ctx context.Context, id, successor string, expiresAt, revokedAt time.Time) (bool, error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE api_keys SET rotated_to = ?, expires_at = ?, revoked_at = COALESCE(revoked_at, ?)
+		WHERE id = ? AND rotated_to IS NULL`, successor, nanos(expiresAt), nanos(revokedAt), id)
+	if err != nil {
+		return false, fmt.Errorf("mark key %s rotated: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// AddUsage adds batched usage to keys in one transaction-friendly pass:
+// usage_count grows by Count and last_used_at moves forward to LastAt.
+func (q Queries) AddUsage(ctx context.Context, usage map[string]Usage) error {
+	for id, u := range usage {
+		_, err := q.q.ExecContext(ctx, `UPDATE api_keys SET usage_count = usage_count + ?,
+			last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?`, u.Count, u.LastAt.UnixNano(), id)
+		if err != nil {
+			return fmt.Errorf("add usage of %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// --- audit ------------------------------------------------------------------
+
+// InsertAudit records a management action.
+func (q Queries) InsertAudit(ctx context.Context, e AuditEvent) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO audit_events (at, partner_id, actor, action, key_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		nanos(e.At), nullString(e.PartnerID), e.Actor, e.Action, nullString(e.KeyID), e.Detail)
+	if err != nil {
+		return fmt.Errorf("insert audit event: %w", err)
+	}
+	return nil
+}
+
+// AuditEvents returns every audit event, oldest first.
+func (q Queries) AuditEvents(ctx context.Context) ([]AuditEvent, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT id, at, COALESCE(partner_id, ''), actor, action, COALESCE(key_id, ''), detail FROM audit_events ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEvent
+	for rows.Next() {
+		var e AuditEvent
+		var at sql.NullInt64
+		if err := rows.Scan(&e.ID, &at, &e.PartnerID, &e.Actor, &e.Action, &e.KeyID, &e.Detail); err != nil {
+			return nil, fmt.Errorf("list audit events: %w", err)
+		}
+		e.At = fromNanos(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
