@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -139,10 +140,13 @@ func expect(t *testing.T, r resp, status int, codeAndMessage ...string) api.Erro
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
 	}
-	if len(codeAndMessage) == 0 {
+	if status < 400 {
 		return api.ErrorBody{}
 	}
 	e := r.err(t)
+	if len(codeAndMessage) == 0 {
+		return e
+	}
 	if e.Error != codeAndMessage[0] {
 		t.Fatalf("error %q, want %q; body %s", e.Error, codeAndMessage[0], r.body)
 	}
@@ -171,7 +175,7 @@ func (h *harness) requestOTP(channel, dest string) api.OTPChallenge {
 func (h *harness) lastCode(dest string) string {
 	h.t.Helper()
 	var box api.Outbox
-	h.request("GET", "/_emulator/outbox?destination="+dest, "", nil).decode(h.t, &box)
+	h.request("GET", "/_emulator/outbox?destination="+url.QueryEscape(dest), "", nil).decode(h.t, &box)
 	if len(box.Messages) == 0 {
 		h.t.Fatalf("no message to %s", dest)
 	}
