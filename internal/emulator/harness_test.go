@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/emulator/store"
 )
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
@@ -73,7 +74,9 @@ func newHarness(t *testing.T, tweak ...func(*Config)) *harness {
 	return h
 }
 
-func trustLoopback(c *Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} }
+func trustLoopback(c *Config) {
+	c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+}
 
 type resp struct {
 	status int
@@ -240,3 +243,5 @@ func (h *harness) getKey(session, id string) api.Key {
 	r.decode(h.t, &k)
 	return k
 }
+
+type auditEvent = store.AuditEvent

@@ -1,0 +1,482 @@
+package emulator
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/apikey"
+)
+
+func TestCreateKeyAnswersEveryFieldAndTheSecretOnce(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	k := h.createKey(sess, map[string]any{"name": "PDV", "description": "till 3", "permissions": []string{"loyalty:read", "customer:read", "loyalty:read"},
+		"ip_restrictions": []string{"10.0.0.0/8", "2001:db8::1"}})
+	if _, err := apikey.Parse(k.APIKey); err != nil || !strings.HasPrefix(k.APIKey, "zup_live_sk_") {
+		t.Fatalf("api_key %q", k.APIKey)
+	}
+	if !apikey.ValidID(k.KeyID) || k.Name != "PDV" || k.Description != "till 3" || k.RateLimit != 100 || k.Environment != "production" ||
+		k.Status != api.StatusActive || k.KeyHint != apikey.Mask(k.APIKey) || k.RevokedAt != nil || k.RotatedFrom != nil || k.RotatedTo != nil ||
+		k.LastUsedAt != nil || k.UsageCount != 0 {
+		t.Fatalf("key %+v", k)
+	}
+	if fmt.Sprint(k.Permissions) != "[loyalty:read customer:read]" || fmt.Sprint(k.IPRestrictions) != "[10.0.0.0/8 2001:db8::1]" {
+		t.Fatalf("lists %v %v", k.Permissions, k.IPRestrictions)
+	}
+	if d := k.ExpiresAt.Sub(k.CreatedAt); d != apikey.DefaultLifetime {
+		t.Fatalf("lifetime %v", d)
+	}
+	got := h.getKey(sess, k.KeyID)
+	if got.APIKey != "" || got.KeyHint != k.KeyHint {
+		t.Fatalf("GET shows the secret or another hint: %+v", got)
+	}
+	events, err := h.srv.store.AuditEvents(t.Context())
+	if err != nil || len(events) != 2 || events[0].Action != "login" || events[1].Action != "key.created" || events[1].KeyID != k.KeyID {
+		t.Fatalf("audit %+v %v", events, err)
+	}
+}
+
+func TestCreateKeyValidation(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	cases := []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"permissions": []string{"loyalty:read"}}, "name"},
+		{map[string]any{"name": "", "permissions": []string{"loyalty:read"}}, "name"},
+		{map[string]any{"name": strings.Repeat("x", 101), "permissions": []string{"loyalty:read"}}, "name"},
+		{map[string]any{"name": "a\x07b", "permissions": []string{"loyalty:read"}}, "name"},
+		{map[string]any{"name": "n", "description": strings.Repeat("d", 501), "permissions": []string{"loyalty:read"}}, "description"},
+		{map[string]any{"name": "n"}, "permissions"},
+		{map[string]any{"name": "n", "permissions": []string{}}, "permissions"},
+		{map[string]any{"name": "n", "permissions": []string{"loyalty:fly"}}, "permissions"},
+		{map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "rate_limit": 0}, "rate_limit"},
+		{map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "rate_limit": 2001}, "rate_limit"},
+		{map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "rate_limit": "many"}, "rate_limit"},
+		{map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "environment": "dev"}, "environment"},
+		{map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "ip_restrictions": []string{"10.0.0.5/8"}}, "ip_restrictions"},
+		{map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "ip_restrictions": make([]string, 51)}, "ip_restrictions"},
+		{map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "expires_at": past}, "expires_at"},
+		{map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "expires_at": "tomorrow"}, "expires_at"},
+		{map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "status": "active"}, "status"},
+	}
+	for _, c := range cases {
+		e := expect(t, h.request("POST", "/v1/api-keys", sess, c.body), 400, api.CodeValidation)
+		if e.Details["field"] != c.field {
+			t.Errorf("%v: field %v, want %s (%s)", c.body, e.Details["field"], c.field, e.Message)
+		}
+	}
+	var list api.KeyList
+	h.request("GET", "/v1/api-keys?status=all", sess, nil).decode(t, &list)
+	if len(list.Data) != 0 {
+		t.Fatalf("invalid creates left %d keys", len(list.Data))
+	}
+}
+
+func TestListKeysFiltersByEnvironmentAndStatus(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	prod := h.createKey(sess, map[string]any{"name": "prod"})
+	stg := h.createKey(sess, map[string]any{"name": "stg", "environment": "staging"})
+	short := h.createKey(sess, map[string]any{"name": "short", "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+	gone := h.createKey(sess, map[string]any{"name": "gone"})
+	expect(t, h.request("DELETE", "/v1/api-keys/"+gone.KeyID, sess, nil), 200)
+	h.advance(2 * 3600)
+	ids := func(query string) string {
+		t.Helper()
+		r := h.request("GET", "/v1/api-keys"+query, sess, nil)
+		expect(t, r, 200)
+		var l api.KeyList
+		r.decode(t, &l)
+		var names []string
+		for _, k := range l.Data {
+			names = append(names, k.Name)
+		}
+		return strings.Join(names, ",")
+	}
+	for query, want := range map[string]string{
+		"":                                   "stg,prod",
+		"?status=active":                     "stg,prod",
+		"?status=expired":                    "short",
+		"?status=revoked":                    "gone",
+		"?status=all":                        "gone,short,stg,prod",
+		"?environment=staging":               "stg",
+		"?environment=production&status=all": "gone,short,prod",
+	} {
+		if got := ids(query); got != want {
+			t.Errorf("list%s = %s, want %s", query, got, want)
+		}
+	}
+	_, _, _ = prod, stg, short
+	expect(t, h.request("GET", "/v1/api-keys?status=dead", sess, nil), 400, api.CodeValidation)
+	expect(t, h.request("GET", "/v1/api-keys?environment=dev", sess, nil), 400, api.CodeValidation)
+}
+
+func TestKeysOfAnotherPartnerAreNotFound(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	k := h.createKey(sess, nil)
+	// Seed a second partner and log in as it.
+	h.ts.Close()
+	h.srv.Close()
+	h2 := newHarness(t, func(c *Config) {
+		c.DataDir = h.dir
+		c.PartnerEmail = "other@example.org"
+		c.PartnerWhatsApp = "+5521988887777"
+	})
+	c := h2.requestOTP("email", "other@example.org")
+	r := h2.verifyOTP(c.VerificationID, h2.lastCode("other@example.org"))
+	expect(t, r, 200)
+	var l api.Login
+	r.decode(t, &l)
+	for _, m := range []string{"GET", "PATCH", "DELETE"} {
+		expect(t, h2.request(m, "/v1/api-keys/"+k.KeyID, l.SessionToken, map[string]any{}), 404, api.CodeNotFound, "API key not found")
+	}
+	expect(t, h2.rotate(l.SessionToken, k.KeyID, nil), 404, api.CodeNotFound, "API key not found")
+	expect(t, h2.request("GET", "/v1/api-keys/key_000000000000", l.SessionToken, nil), 404, api.CodeNotFound, "API key not found")
+	expect(t, h2.request("GET", "/v1/api-keys/not-an-id", l.SessionToken, nil), 404, api.CodeNotFound, "API key not found")
+}
+
+func TestUpdateKeyChangesOnlyPresentFields(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	k := h.createKey(sess, map[string]any{"name": "before", "description": "keep me", "ip_restrictions": []string{"127.0.0.1"}, "rate_limit": 5})
+	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 200) // cache it
+	r := h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, map[string]any{"name": "after", "permissions": []string{"customer:read"}, "rate_limit": 7})
+	expect(t, r, 200)
+	var u api.Key
+	r.decode(t, &u)
+	if u.Name != "after" || u.Description != "keep me" || fmt.Sprint(u.Permissions) != "[customer:read]" || u.RateLimit != 7 ||
+		fmt.Sprint(u.IPRestrictions) != "[127.0.0.1]" || !u.ExpiresAt.Equal(k.ExpiresAt) || u.UsageCount != 1 {
+		t.Fatalf("updated %+v", u)
+	}
+	// The verification path sees the change at once.
+	v := h.request("GET", "/v1/auth/verify", k.APIKey, nil)
+	if v.header.Get("X-RateLimit-Limit") != "7" {
+		t.Fatalf("limit after update %s", v.header.Get("X-RateLimit-Limit"))
+	}
+	expect(t, h.request("GET", "/v1/loyalty/program", k.APIKey, nil), 403)
+	// Clearing the IP list.
+	r = h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, map[string]any{"ip_restrictions": []string{}})
+	r.decode(t, &u)
+	if len(u.IPRestrictions) != 0 {
+		t.Fatalf("ips %v", u.IPRestrictions)
+	}
+	for body, field := range map[string]string{
+		`{"environment":"staging"}`:             "environment",
+		`{"rate_limit":0}`:                      "rate_limit",
+		`{"permissions":[]}`:                    "permissions",
+		`{"name":""}`:                           "name",
+		`{"key_id":"key_x"}`:                    "key_id",
+		`{"expires_at":"2000-01-01T00:00:00Z"}`: "expires_at",
+	} {
+		e := expect(t, h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, body), 400, api.CodeValidation)
+		if e.Details["field"] != field {
+			t.Errorf("%s: field %v", body, e.Details["field"])
+		}
+	}
+	events, _ := h.srv.store.AuditEvents(t.Context())
+	if n := countActions(events, "key.updated"); n != 2 {
+		t.Fatalf("%d key.updated events, want 2", n)
+	}
+}
+
+func TestRevokedKeyCannotBeUpdatedAndRevokeIsIdempotent(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	k := h.createKey(sess, nil)
+	r1 := h.request("DELETE", "/v1/api-keys/"+k.KeyID, sess, nil)
+	expect(t, r1, 200)
+	h.advance(10)
+	r2 := h.request("DELETE", "/v1/api-keys/"+k.KeyID, sess, nil)
+	expect(t, r2, 200)
+	var a, b api.Key
+	r1.decode(t, &a)
+	r2.decode(t, &b)
+	if a.Status != api.StatusRevoked || b.RevokedAt == nil || !a.RevokedAt.Equal(*b.RevokedAt) {
+		t.Fatalf("revokes %+v / %+v", a, b)
+	}
+	expect(t, h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, map[string]any{"name": "x"}), 409, api.CodeConflict, "API key has been revoked")
+	events, _ := h.srv.store.AuditEvents(t.Context())
+	if n := countActions(events, "key.revoked"); n != 1 {
+		t.Fatalf("%d key.revoked events, want 1", n)
+	}
+}
+
+func TestRotateCopiesSettingsAndLifetime(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	exp := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
+	old := h.createKey(sess, map[string]any{"name": "ci", "description": "d", "permissions": []string{"keys:rotate", "loyalty:read"},
+		"rate_limit": 42, "environment": "staging", "ip_restrictions": []string{"127.0.0.0/8"}, "expires_at": exp.Format(time.RFC3339)})
+	h.advance(3600)
+	r := h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 600})
+	expect(t, r, 201)
+	var n api.Key
+	r.decode(t, &n)
+	if !strings.HasPrefix(n.APIKey, "zup_test_sk_") || n.KeyID == old.KeyID || n.Name != "ci" || n.Description != "d" || n.RateLimit != 42 ||
+		n.Environment != "staging" || fmt.Sprint(n.Permissions) != fmt.Sprint(old.Permissions) || fmt.Sprint(n.IPRestrictions) != "[127.0.0.0/8]" ||
+		n.RotatedFrom == nil || *n.RotatedFrom != old.KeyID || n.KeyHint != apikey.Mask(n.APIKey) {
+		t.Fatalf("successor %+v", n)
+	}
+	if got, want := n.ExpiresAt.Sub(n.CreatedAt), old.ExpiresAt.Sub(old.CreatedAt); got != want {
+		t.Fatalf("successor lifetime %v, want %v", got, want)
+	}
+	if n.PreviousKey == nil || n.PreviousKey.KeyID != old.KeyID || n.PreviousKey.Status != api.StatusActive ||
+		!n.PreviousKey.ExpiresAt.Equal(n.CreatedAt.Add(600*time.Second)) {
+		t.Fatalf("previous_key %+v", n.PreviousKey)
+	}
+	o := h.getKey(sess, old.KeyID)
+	if o.RotatedTo == nil || *o.RotatedTo != n.KeyID || !o.ExpiresAt.Equal(n.PreviousKey.ExpiresAt) {
+		t.Fatalf("old key %+v", o)
+	}
+	// Both work during the grace period; the old one stops after it.
+	expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 200)
+	expect(t, h.request("GET", "/v1/auth/verify", n.APIKey, nil), 200)
+	h.advance(601)
+	expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 401, api.CodeAuthentication, "API key has expired")
+	expect(t, h.request("GET", "/v1/auth/verify", n.APIKey, nil), 200)
+	events, _ := h.srv.store.AuditEvents(t.Context())
+	if countActions(events, "key.rotated") != 1 {
+		t.Fatalf("audit %+v", events)
+	}
+}
+
+func TestRotateWithExplicitExpiry(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	old := h.createKey(sess, nil)
+	exp := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	r := h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 60, "expires_at": exp.Format(time.RFC3339)})
+	expect(t, r, 201)
+	var n api.Key
+	r.decode(t, &n)
+	if !n.ExpiresAt.Equal(exp) {
+		t.Fatalf("expires_at %v, want %v", n.ExpiresAt, exp)
+	}
+}
+
+func TestRotateNeverExtendsOldKey(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	exp := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	old := h.createKey(sess, map[string]any{"expires_at": exp.Format(time.RFC3339)})
+	r := h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 7 * 24 * 3600})
+	expect(t, r, 201)
+	var n api.Key
+	r.decode(t, &n)
+	if !n.PreviousKey.ExpiresAt.Equal(exp) {
+		t.Fatalf("old key now expires %v, want its own %v", n.PreviousKey.ExpiresAt, exp)
+	}
+	// Nor can a PATCH extend a rotated key.
+	later := exp.Add(24 * time.Hour).Format(time.RFC3339)
+	e := expect(t, h.request("PATCH", "/v1/api-keys/"+old.KeyID, sess, map[string]any{"expires_at": later}), 400, api.CodeValidation)
+	if e.Details["field"] != "expires_at" {
+		t.Fatalf("details %v", e.Details)
+	}
+}
+
+func TestRotateWithZeroGraceRevokesAtOnce(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	old := h.createKey(sess, nil)
+	expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 200)
+	r := h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 0})
+	expect(t, r, 201)
+	var n api.Key
+	r.decode(t, &n)
+	if n.PreviousKey.Status != api.StatusRevoked {
+		t.Fatalf("previous %+v", n.PreviousKey)
+	}
+	expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 401, api.CodeAuthentication, "API key has expired")
+}
+
+func TestRotateDefaultsToTwentyFourHoursGrace(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	old := h.createKey(sess, nil)
+	r := h.rotate(sess, old.KeyID, nil)
+	expect(t, r, 201)
+	var n api.Key
+	r.decode(t, &n)
+	if d := n.PreviousKey.ExpiresAt.Sub(n.CreatedAt); d != 24*time.Hour {
+		t.Fatalf("default grace %v", d)
+	}
+}
+
+func TestRotateRefusesGraceOverOneWeek(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	old := h.createKey(sess, nil)
+	for _, g := range []int64{7*24*3600 + 1, -1} {
+		e := expect(t, h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": g}), 400, api.CodeValidation)
+		if e.Details["field"] != "grace_period_seconds" {
+			t.Fatalf("details %v", e.Details)
+		}
+	}
+	expect(t, h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 7 * 24 * 3600}), 201)
+}
+
+func TestRotatingTwiceIsAConflict(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	old := h.createKey(sess, nil)
+	expect(t, h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 60}), 201)
+	expect(t, h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 60}), 409, api.CodeConflict, "API key has already been rotated")
+	// Also after an immediate rotation, which revoked it.
+	other := h.createKey(sess, nil)
+	expect(t, h.rotate(sess, other.KeyID, map[string]any{"grace_period_seconds": 0}), 201)
+	expect(t, h.rotate(sess, other.KeyID, nil), 409, api.CodeConflict, "API key has already been rotated")
+}
+
+func TestRevokedOrExpiredKeyCannotBeRotated(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	gone := h.createKey(sess, nil)
+	expect(t, h.request("DELETE", "/v1/api-keys/"+gone.KeyID, sess, nil), 200)
+	expect(t, h.rotate(sess, gone.KeyID, nil), 409, api.CodeConflict, "API key has been revoked")
+	short := h.createKey(sess, map[string]any{"expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+	h.advance(3601)
+	expect(t, h.rotate(sess, short.KeyID, nil), 409, api.CodeConflict, "API key has expired")
+}
+
+func TestConcurrentRotationsExactlyOneWins(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	old := h.createKey(sess, nil)
+	const n = 8
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := h.request("POST", "/v1/api-keys/"+old.KeyID+"/rotate", sess, map[string]any{"grace_period_seconds": 60})
+			mu.Lock()
+			statuses[i] = r.status
+			if r.status == 201 {
+				var k api.Key
+				r.decode(t, &k)
+				h.secrets = append(h.secrets, k.APIKey)
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, s := range statuses {
+		if s == 201 {
+			won++
+		} else if s != 409 {
+			t.Errorf("status %d", s)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d rotations won, want 1 (%v)", won, statuses)
+	}
+	var list api.KeyList
+	h.request("GET", "/v1/api-keys?status=all", sess, nil).decode(t, &list)
+	if len(list.Data) != 2 {
+		t.Fatalf("%d keys after concurrent rotations, want 2", len(list.Data))
+	}
+}
+
+func TestSuccessorSharesTheLineageBudget(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	old := h.createKey(sess, map[string]any{"rate_limit": 4})
+	for i := 0; i < 3; i++ {
+		expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 200)
+	}
+	r := h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 600})
+	var n api.Key
+	r.decode(t, &n)
+	v := h.request("GET", "/v1/auth/verify", n.APIKey, nil)
+	expect(t, v, 200)
+	if v.header.Get("X-RateLimit-Remaining") != "0" {
+		t.Fatalf("successor remaining %s, want 0 (shared budget)", v.header.Get("X-RateLimit-Remaining"))
+	}
+	expect(t, h.request("GET", "/v1/auth/verify", n.APIKey, nil), 429)
+	expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 429)
+	// An unrelated key has its own budget.
+	other := h.createKey(sess, map[string]any{"rate_limit": 4})
+	expect(t, h.request("GET", "/v1/auth/verify", other.APIKey, nil), 200)
+}
+
+func TestSelfRotationNeedsKeysRotate(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	plain := h.createKey(sess, map[string]any{"permissions": []string{"loyalty:read"}})
+	e := expect(t, h.request("POST", "/v1/api-keys/self/rotate", plain.APIKey, map[string]any{"grace_period_seconds": 60}), 403,
+		api.CodePermission, "Insufficient permissions for this operation")
+	if e.Details["required_permission"] != "keys:rotate" {
+		t.Fatalf("details %v", e.Details)
+	}
+	ci := h.createKey(sess, map[string]any{"permissions": []string{"keys:rotate", "loyalty:read"}})
+	r := h.request("POST", "/v1/api-keys/self/rotate", ci.APIKey, map[string]any{"grace_period_seconds": 0})
+	expect(t, r, 201)
+	var n api.Key
+	r.decode(t, &n)
+	h.secrets = append(h.secrets, n.APIKey)
+	if n.RotatedFrom == nil || *n.RotatedFrom != ci.KeyID || n.PreviousKey.Status != api.StatusRevoked || n.APIKey == "" {
+		t.Fatalf("self rotation %+v", n)
+	}
+	expect(t, h.request("GET", "/v1/auth/verify", ci.APIKey, nil), 401)
+	expect(t, h.request("GET", "/v1/auth/verify", n.APIKey, nil), 200)
+	expect(t, h.request("POST", "/v1/api-keys/self/rotate", sess, nil), 401, api.CodeAuthentication, "Invalid API key format")
+	events, _ := h.srv.store.AuditEvents(t.Context())
+	last := events[len(events)-1]
+	if last.Action != "key.rotated" || last.Actor != "key:"+ci.KeyID {
+		t.Fatalf("audit %+v", last)
+	}
+}
+
+func TestResetEmptiesDataAndKeepsThePartner(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	k := h.createKey(sess, map[string]any{"rate_limit": 1})
+	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 200)
+	expect(t, h.request("POST", "/_emulator/reset", "", nil), 204)
+	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, api.CodeAuthentication, "Invalid or expired API key")
+	expect(t, h.request("GET", "/v1/auth/session", sess, nil), 401, api.CodeAuthentication, "Invalid session token")
+	var box api.Outbox
+	h.request("GET", "/_emulator/outbox", "", nil).decode(t, &box)
+	if len(box.Messages) != 0 {
+		t.Fatalf("outbox kept %d messages", len(box.Messages))
+	}
+	h.login() // the demo partner is still there, and no cooldown remains
+}
+
+func TestClockRouteValidatesAndAdvances(t *testing.T) {
+	h := newHarness(t)
+	for _, body := range []string{`{}`, `{"advance_seconds":0}`, `{"advance_seconds":-5}`, `{"advance_seconds":"x"}`} {
+		e := expect(t, h.request("POST", "/_emulator/clock", "", body), 400, api.CodeValidation)
+		if e.Details["field"] != "advance_seconds" {
+			t.Errorf("%s: details %v", body, e.Details)
+		}
+	}
+	r := h.request("POST", "/_emulator/clock", "", map[string]any{"advance_seconds": 86400})
+	expect(t, r, 200)
+	var c struct{ Now time.Time }
+	r.decode(t, &c)
+	if d := c.Now.Sub(time.Now()); d < 23*time.Hour || d > 25*time.Hour {
+		t.Fatalf("now %v", c.Now)
+	}
+}
+
+func countActions(events []auditEvent, action string) int {
+	n := 0
+	for _, e := range events {
+		if e.Action == action {
+			n++
+		}
+	}
+	return n
+}
