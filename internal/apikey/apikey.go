@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -150,16 +151,27 @@ func ValidID(s string) bool {
 }
 
 // Mask shows a secret as its prefix up to the last "_", "…" and its last four
-// characters: zup_live_sk_…9i0j. Anything too short to mask safely is shown as
-// "…" alone.
+// characters: zup_live_sk_…9i0j. Only the known prefixes (zup_live_sk_,
+// zup_test_sk_, zup_sess_) are shown, so a malformed secret that happens to
+// contain underscores is not revealed as a "prefix". Anything too short to
+// mask safely (fewer than 8 characters after the prefix) is shown as the
+// prefix and "…" alone.
 func Mask(secret string) string {
-	i := strings.LastIndexByte(secret, '_')
-	tail := secret[i+1:]
-	if len(tail) < 8 {
-		return secret[:i+1] + "…"
+	prefix, tail := "", secret
+	for _, p := range maskPrefixes {
+		if rest, ok := strings.CutPrefix(secret, p); ok {
+			prefix, tail = p, rest
+			break
+		}
 	}
-	return secret[:i+1] + "…" + tail[len(tail)-4:]
+	r := []rune(tail)
+	if len(r) < 8 {
+		return prefix + "…"
+	}
+	return prefix + "…" + string(r[len(r)-4:])
 }
+
+var maskPrefixes = []string{Production.Prefix(), Staging.Prefix(), SessionPrefix}
 
 // Hash returns the hex HMAC-SHA256 of value under secret. The emulator stores
 // keys, session tokens and OTP codes only in this form.
@@ -174,18 +186,24 @@ const (
 	base36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 )
 
-// randomString draws n characters of alphabet uniformly from crypto/rand,
-// rejecting bytes that would bias the result (no modulo bias).
+// randomString draws n characters of alphabet uniformly from crypto/rand.
 func randomString(alphabet string, n int) (string, error) {
-	limit := byte(256 - 256%len(alphabet)) // largest multiple of len below 256
+	return randomStringFrom(rand.Reader, alphabet, n)
+}
+
+// randomStringFrom draws n characters of alphabet (at most 256 long) from r,
+// rejecting the bytes at or above the largest multiple of len(alphabet) that
+// fits in a byte, so that every character is equally likely (no modulo bias).
+func randomStringFrom(r io.Reader, alphabet string, n int) (string, error) {
+	limit := rejectionLimit(len(alphabet))
 	out := make([]byte, 0, n)
 	buf := make([]byte, n*2)
 	for len(out) < n {
-		if _, err := rand.Read(buf); err != nil {
+		if _, err := io.ReadFull(r, buf); err != nil {
 			return "", fmt.Errorf("read random bytes: %w", err)
 		}
 		for _, b := range buf {
-			if b >= limit {
+			if int(b) >= limit {
 				continue
 			}
 			out = append(out, alphabet[int(b)%len(alphabet)])
@@ -196,6 +214,11 @@ func randomString(alphabet string, n int) (string, error) {
 	}
 	return string(out), nil
 }
+
+// rejectionLimit is the largest multiple of size not above 256: byte values
+// at or above it are rejected. It is an int so that a size dividing 256
+// yields 256 (reject nothing) rather than overflowing a byte to 0.
+func rejectionLimit(size int) int { return 256 - 256%size }
 
 func isBase62(s string) bool {
 	for i := 0; i < len(s); i++ {

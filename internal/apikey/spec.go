@@ -2,7 +2,9 @@ package apikey
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -34,6 +36,9 @@ func fieldErr(field, format string, args ...any) *FieldError {
 }
 
 // ValidateName checks a key name: 1–100 characters, no control characters.
+// Besides the C0/C1 controls (\n, \x7f…), bidirectional controls and the
+// Unicode line and paragraph separators are refused: they would break or
+// spoof the one-line display of a name in tables.
 func ValidateName(name string) error {
 	n := utf8.RuneCountInString(name)
 	switch {
@@ -43,10 +48,15 @@ func ValidateName(name string) error {
 		return fieldErr("name", "must be valid UTF-8")
 	case n > MaxNameLength:
 		return fieldErr("name", "must be at most %d characters (got %d)", MaxNameLength, n)
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+	case strings.IndexFunc(name, isNameControl) >= 0:
 		return fieldErr("name", "must not contain control characters")
 	}
 	return nil
+}
+
+func isNameControl(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) ||
+		unicode.In(r, unicode.Zl, unicode.Zp)
 }
 
 // ValidateDescription checks a description: at most 500 characters.
@@ -101,6 +111,12 @@ func ParseIPRestriction(s string) (string, error) {
 		if m := p.Masked(); m != p {
 			return "", fieldErr("ip_restrictions", "%s: host bits set; did you mean %s?", s, m)
 		}
+		// An IPv4-mapped block (::ffff:10.0.0.0/104) is stored as the IPv4
+		// block it means, like a mapped address: IPAllowed compares unmapped
+		// peers, which an IPv6 prefix would never contain.
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
 		return p.String(), nil
 	}
 	a, err := netip.ParseAddr(s)
@@ -111,18 +127,19 @@ func ParseIPRestriction(s string) (string, error) {
 }
 
 // IPAllowed reports whether addr is inside one of the canonical restrictions.
-// An empty list allows every address.
+// An empty list allows every address. The peer's zone is ignored (a prefix
+// never contains a zoned address) and an IPv4-mapped peer counts as IPv4.
 func IPAllowed(restrictions []string, addr netip.Addr) bool {
 	if len(restrictions) == 0 {
 		return true
 	}
-	addr = addr.Unmap()
+	addr = addr.WithZone("").Unmap()
 	for _, r := range restrictions {
 		if strings.Contains(r, "/") {
 			if p, err := netip.ParsePrefix(r); err == nil && p.Contains(addr) {
 				return true
 			}
-		} else if a, err := netip.ParseAddr(r); err == nil && a == addr {
+		} else if a, err := netip.ParseAddr(r); err == nil && a.Unmap() == addr {
 			return true
 		}
 	}
@@ -154,31 +171,41 @@ func ParseExpiry(s string) (time.Time, error) {
 // plus days (90d) and years (1y, 365 days each).
 func ParseLifetime(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
+	bad := fmt.Errorf("%q is not a duration (examples: 90d, 12h, 1y)", s)
 	var d time.Duration
-	var err error
-	switch {
-	case strings.HasSuffix(s, "d"), strings.HasSuffix(s, "y"):
-		unit := 24 * time.Hour
-		if strings.HasSuffix(s, "y") {
-			unit = 365 * 24 * time.Hour
+	if num, unit, ok := dayUnit(s); ok {
+		if num == "" || strings.Trim(num, "-0123456789") != "" {
+			return 0, bad
 		}
-		var n int
-		if _, scanErr := fmt.Sscanf(s[:len(s)-1], "%d", &n); scanErr != nil || fmt.Sprint(n) != s[:len(s)-1] {
-			err = scanErr
-			if err == nil {
-				err = fmt.Errorf("bad number")
-			}
-		} else {
-			d = time.Duration(n) * unit
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil {
+			return 0, bad
 		}
-	default:
-		d, err = time.ParseDuration(s)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration (examples: 90d, 12h, 1y)", s)
+		// Refuse what time.Duration cannot hold instead of wrapping around
+		// (600y used to come out as about 14 years).
+		if n > math.MaxInt64/int64(unit) {
+			return 0, fmt.Errorf("%q is too long", s)
+		}
+		d = time.Duration(n) * unit
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, bad
+		}
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("%q must be positive", s)
 	}
 	return d, nil
+}
+
+// dayUnit splits a lifetime in days or years into its number and unit.
+func dayUnit(s string) (num string, unit time.Duration, ok bool) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		return n, 24 * time.Hour, true
+	}
+	if n, ok := strings.CutSuffix(s, "y"); ok {
+		return n, 365 * 24 * time.Hour, true
+	}
+	return "", 0, false
 }

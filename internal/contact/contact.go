@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // Channel is how a one-time code is delivered.
@@ -67,13 +68,14 @@ func NormalizeWhatsApp(s string) (string, error) {
 }
 
 // NormalizeEmail checks an e-mail address (one "@", a dot in the domain, at
-// most 254 characters) and lowercases its domain.
+// most 254 characters, no spaces or control characters) and lowercases its
+// domain.
 func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	local, domain, ok := strings.Cut(s, "@")
 	bad := !ok || local == "" || strings.Contains(domain, "@") || len(s) > 254 ||
 		!strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
-		strings.ContainsAny(s, " \t\r\n<>,;\"")
+		strings.ContainsAny(s, " <>,;\"") || strings.IndexFunc(s, unicode.IsControl) >= 0
 	if bad {
 		return "", fmt.Errorf("invalid e-mail address: expected name@example.com")
 	}
@@ -96,17 +98,32 @@ func Guess(dest string) Channel {
 	return WhatsApp
 }
 
-// Mask hides most of a destination: "d**@example.com", "+55 •••• ••0000".
+// Mask hides most of a destination: "d**@example.com", "+55*******0000". It
+// never shows the whole destination: a one-letter local part is hidden
+// entirely, and a number keeps at least four digits hidden.
 func Mask(ch Channel, dest string) string {
 	if ch == Email {
-		local, domain, _ := strings.Cut(dest, "@")
-		if len(local) <= 1 {
-			return local + "***@" + domain
+		local, domain, ok := strings.Cut(dest, "@")
+		if !ok {
+			return "***"
 		}
-		return local[:1] + strings.Repeat("*", min(len(local)-1, 5)) + "@" + domain
+		r := []rune(local)
+		if len(r) <= 1 {
+			return "***@" + domain
+		}
+		return string(r[:1]) + strings.Repeat("*", min(len(r)-1, 5)) + "@" + domain
 	}
-	if len(dest) < 7 {
+	r := []rune(dest)
+	const hiddenAtLeast = 4
+	head, tail := 3, 4 // "+55" and the last four digits
+	for len(r)-head-tail < hiddenAtLeast && head > 0 {
+		head--
+	}
+	for len(r)-head-tail < hiddenAtLeast && tail > 0 {
+		tail--
+	}
+	if tail == 0 {
 		return "***"
 	}
-	return dest[:3] + strings.Repeat("*", len(dest)-7) + dest[len(dest)-4:]
+	return string(r[:head]) + strings.Repeat("*", len(r)-head-tail) + string(r[len(r)-tail:])
 }
