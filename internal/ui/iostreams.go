@@ -79,7 +79,7 @@ func (s *IOStreams) env(k string) string {
 }
 
 // ColorEnabled says whether stdout output is styled: a terminal, unless
-// --no-color or NO_COLOR (any value) turns it off; CLICOLOR_FORCE (not "0")
+// --no-color or NO_COLOR (any non-empty value, per no-color.org) turns it off; CLICOLOR_FORCE (not "0")
 // turns it on for a non-terminal. --no-color and NO_COLOR win over
 // CLICOLOR_FORCE.
 func (s *IOStreams) ColorEnabled() bool { return s.colorFor(s.stdoutTTY) }
@@ -91,10 +91,8 @@ func (s *IOStreams) colorFor(tty bool) bool {
 	if s.noColor {
 		return false
 	}
-	if s.Env != nil {
-		if _, ok := s.Env("NO_COLOR"); ok {
-			return false
-		}
+	if s.env("NO_COLOR") != "" {
+		return false
 	}
 	if v := s.env("CLICOLOR_FORCE"); v != "" && v != "0" {
 		return true

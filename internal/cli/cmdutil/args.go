@@ -35,6 +35,9 @@ func GroupRun(cmd *cobra.Command, args []string) error {
 	}
 	err := &UsageError{Err: fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()),
 		Hint: fmt.Sprintf("Run `%s --help` for the commands", cmd.CommandPath())}
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 		err.Hint = fmt.Sprintf("Did you mean `%s %s`?", cmd.CommandPath(), s[0])
 	}

@@ -147,6 +147,9 @@ func (f *Factory) APIClient(baseURL string) *api.Client {
 		OnRetry: func(wait time.Duration, attempt, max int) {
 			fmt.Fprintf(f.IO.ErrOut, "rate limited; retrying in %s (%d/%d)\n", formatWait(wait), attempt, max)
 		},
+		OnNetworkRetry: func(err error, wait time.Duration, attempt, max int) {
+			fmt.Fprintf(f.IO.ErrOut, "network error (%v); retrying in %s (%d/%d)\n", err, formatWait(wait), attempt, max)
+		},
 	})
 }
 
@@ -193,6 +196,11 @@ func (f *Factory) storeFor(kind string) (credentials.Store, error) {
 		}
 		return credentials.NewFile(path), nil
 	}
+	return f.KeyringStore()
+}
+
+// KeyringStore is the OS keyring, every call bounded by KeyringTimeout.
+func (f *Factory) KeyringStore() (credentials.Store, error) {
 	backend := f.KeyringBackend
 	if backend == nil {
 		backend = credentials.OSBackend()

@@ -43,7 +43,7 @@ variable beats the config file.
                        or ~/.config/zupy)
   ZUPY_DEBUG           any value but 0/false/no traces HTTP on stderr, secrets
                        redacted (--debug)
-  NO_COLOR             any value turns colour off (--no-color)
+  NO_COLOR             any non-empty value turns colour off (--no-color)
   CLICOLOR_FORCE       a value other than 0 forces colour when stdout is not a
                        terminal
   XDG_CONFIG_HOME      base of the configuration directory

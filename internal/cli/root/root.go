@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/build"
+	"github.com/zupy/zupy-cli/internal/cli/auth"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/cli/completion"
 	"github.com/zupy/zupy-cli/internal/cli/configcmd"
@@ -108,6 +109,7 @@ of the Zupy authentication API for offline work and CI.`,
 			cmd.AddCommand(c)
 		}
 	}
+	add("auth", auth.NewCmdLogin(f, nil), auth.NewCmdLogout(f), auth.New(f))
 	add("keys", scopescmd.New(f))
 	add("tools", emulatorcmd.New(f), configcmd.New(f), completion.New(f), versioncmd.New(f))
 	cmd.SetHelpCommandGroupID("tools")

@@ -1,0 +1,326 @@
+// Package auth is `zupy login`, `zupy logout` and `zupy auth status|token`:
+// the partner's one-time-code login and where its session is kept.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/contact"
+	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// LoginOptions are the parsed flags of `zupy login`.
+type LoginOptions struct {
+	Email           string
+	WhatsApp        string
+	Channel         string
+	InsecureStorage bool
+	RequestOnly     bool
+	VerificationID  string
+	CodeStdin       bool
+}
+
+// NewCmdLogin returns `zupy login`; runF replaces the run function in tests.
+func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
+	o := &LoginOptions{}
+	cmd := &cobra.Command{
+		Use:   "login",
+		Short: "Verify your partner account with a one-time code and start a session",
+		Long: `Log in to Zupy with a one-time code sent to your partner account's WhatsApp
+number or e-mail address. The session lasts 24 hours and is kept in the OS
+keyring (or, with --insecure-storage, in a 0600 file in the config directory).
+
+On a terminal zupy asks for what it needs, shows a countdown of the code's
+validity (5 minutes by WhatsApp, 10 by e-mail), lets you re-enter a mistyped
+code, resend it after 60 seconds, or switch to e-mail.
+
+Without a terminal (CI, pipes) it never prompts and works in two steps:
+request a code with --request-only, then complete the login with
+--verification-id and the code on standard input (--code-stdin).`,
+		Example: `  # interactively
+  zupy login
+  zupy login --whatsapp "+55 11 99999-0000"
+
+  # in a script
+  zupy login --email dev@example.com --request-only -o json > challenge.json
+  read-code-somehow | zupy login --verification-id "$(jq -r .verification_id challenge.json)" --code-stdin`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(f); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return loginRun(cmd.Context(), f, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Email, "email", "", "E-mail address of your partner account")
+	fl.StringVar(&o.WhatsApp, "whatsapp", "", "WhatsApp number of your partner account (E.164, like +5511999990000)")
+	fl.StringVar(&o.Channel, "channel", "", "Send the code by whatsapp or email (default: from the destination)")
+	fl.BoolVar(&o.InsecureStorage, "insecure-storage", false, "Keep the session in a 0600 file instead of the OS keyring")
+	fl.BoolVar(&o.RequestOnly, "request-only", false, "Only request a code and print the challenge (step 1 without a terminal)")
+	fl.StringVar(&o.VerificationID, "verification-id", "", "Complete the login started with --request-only (step 2)")
+	fl.BoolVar(&o.CodeStdin, "code-stdin", false, "Read the one-time code from standard input")
+	cmd.MarkFlagsMutuallyExclusive("email", "whatsapp")
+	cmd.MarkFlagsMutuallyExclusive("request-only", "verification-id")
+	cmd.MarkFlagsMutuallyExclusive("request-only", "code-stdin")
+	_ = cmd.RegisterFlagCompletionFunc("channel", cobra.FixedCompletions([]string{"whatsapp", "email"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// validate checks the flags before anything is sent.
+func (o *LoginOptions) validate(f *cmdutil.Factory) error {
+	if v := f.Getenv(credentials.EnvSessionToken); strings.TrimSpace(v) != "" {
+		return &cmdutil.UsageError{
+			Err:  fmt.Errorf("the session comes from %s: login does not replace it", credentials.EnvSessionToken),
+			Hint: "Unset " + credentials.EnvSessionToken + " to log in and store a session",
+		}
+	}
+	if o.Email != "" {
+		e, err := contact.NormalizeEmail(o.Email)
+		if err != nil {
+			return cmdutil.Usagef("invalid --email: %v", err)
+		}
+		o.Email = e
+	}
+	if o.WhatsApp != "" {
+		n, err := contact.NormalizeWhatsApp(o.WhatsApp)
+		if err != nil {
+			return cmdutil.Usagef("invalid --whatsapp: %v", err)
+		}
+		o.WhatsApp = n
+	}
+	if o.Channel != "" {
+		if _, err := contact.ParseChannel(o.Channel); err != nil {
+			return cmdutil.Usagef("invalid --channel: %v", err)
+		}
+		if o.Channel == string(contact.WhatsApp) && o.Email != "" {
+			return cmdutil.Usagef("--channel whatsapp needs --whatsapp, not --email")
+		}
+		if o.Channel == string(contact.Email) && o.WhatsApp != "" {
+			return cmdutil.Usagef("--channel email needs --email, not --whatsapp")
+		}
+	}
+	if o.VerificationID != "" && (o.Email != "" || o.WhatsApp != "" || o.Channel != "") {
+		return cmdutil.Usagef("--verification-id completes an earlier request: do not combine it with --email, --whatsapp or --channel")
+	}
+	canPrompt := f.IO.CanPrompt()
+	switch {
+	case o.RequestOnly:
+		if o.Email == "" && o.WhatsApp == "" {
+			return cmdutil.Usagef("--request-only needs --email or --whatsapp")
+		}
+	case o.VerificationID != "":
+		if !o.CodeStdin && !canPrompt {
+			return cmdutil.Usagef("--verification-id needs --code-stdin when not running interactively")
+		}
+	case o.CodeStdin:
+		return cmdutil.Usagef("--code-stdin needs --verification-id")
+	case !canPrompt:
+		return &cmdutil.UsageError{
+			Err:  errors.New("login needs a terminal to prompt on"),
+			Hint: "Without one, run `zupy login --email ADDR --request-only`, then `zupy login --verification-id ID --code-stdin`",
+		}
+	}
+	return nil
+}
+
+// destination is where the code goes and by which channel.
+func (o *LoginOptions) destination() (contact.Channel, string) {
+	dest := o.Email
+	if dest == "" {
+		dest = o.WhatsApp
+	}
+	ch := contact.Guess(dest)
+	if o.Channel != "" {
+		ch = contact.Channel(o.Channel)
+	}
+	return ch, dest
+}
+
+func loginRun(ctx context.Context, f *cmdutil.Factory, o *LoginOptions) error {
+	client, err := f.Client()
+	if err != nil {
+		return err
+	}
+	if o.InsecureStorage {
+		warnInsecure(f)
+	}
+	store, err := sessionStore(ctx, f, o.InsecureStorage)
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.RequestOnly:
+		ch, dest := o.destination()
+		challenge, err := client.RequestOTP(ctx, api.OTPRequest{Channel: string(ch), Destination: dest})
+		if err != nil {
+			return err
+		}
+		return printChallenge(f, challenge)
+	case o.VerificationID != "":
+		code, err := readCode(f, o)
+		if err != nil {
+			return err
+		}
+		login, err := client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: o.VerificationID, Code: code})
+		if err != nil {
+			return verifyHint(err)
+		}
+		return finishLogin(ctx, f, client, store, o, login)
+	}
+	return interactiveLogin(ctx, f, client, store, o)
+}
+
+// sessionStore returns where the session will be kept, checked to be usable
+// before any code is requested or spent: a keyring that cannot be reached is
+// an error now, not after the code was used up.
+func sessionStore(ctx context.Context, f *cmdutil.Factory, insecure bool) (credentials.Store, error) {
+	var store credentials.Store
+	var err error
+	if insecure {
+		store, err = f.FileStore()
+	} else {
+		store, err = f.CredentialStore()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := store.Get(ctx, credentials.SessionAccount(f.Profile())); err != nil && !errors.Is(err, credentials.ErrNotFound) {
+		return nil, err
+	}
+	return store, nil
+}
+
+func printChallenge(f *cmdutil.Factory, c *api.OTPChallenge) error {
+	if f.JSON() {
+		return ui.WriteJSON(f.IO.Out, c)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Sent a code by %s to %s; it expires at %s.\n", channelName(c.Channel), c.DestinationHint, c.ExpiresAt.UTC().Format(time.RFC3339))
+	fmt.Fprintf(f.IO.ErrOut, "Complete the login with: zupy login --verification-id %s --code-stdin\n", c.VerificationID)
+	_, err := fmt.Fprintln(f.IO.Out, c.VerificationID)
+	return err
+}
+
+// readCode reads the one-time code from stdin (--code-stdin) or a hidden
+// prompt, and checks its form before it is sent.
+func readCode(f *cmdutil.Factory, o *LoginOptions) (string, error) {
+	var code string
+	if o.CodeStdin {
+		data, err := io.ReadAll(io.LimitReader(f.IO.In, 1024))
+		if err != nil {
+			return "", fmt.Errorf("read the code from stdin: %w", err)
+		}
+		code = strings.TrimSpace(string(data))
+		if code == "" {
+			return "", cmdutil.Usagef("no code on stdin (--code-stdin)")
+		}
+		if err := contact.ValidateCode(code); err != nil {
+			return "", cmdutil.Usagef("invalid code on stdin: %v", err)
+		}
+		return code, nil
+	}
+	for {
+		c, err := f.Prompter().Secret("Code:")
+		if err != nil {
+			return "", err
+		}
+		if err := contact.ValidateCode(c); err == nil {
+			return c, nil
+		}
+		fmt.Fprintln(f.IO.ErrOut, f.IO.ColorScheme().Failure("The code is 6 digits."))
+	}
+}
+
+// verifyHint adds what to do next to a refused code.
+func verifyHint(err error) error {
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	switch {
+	case apiErr.Code == api.CodeVerification && apiErr.Message == "Invalid OTP code":
+		if n, ok := attemptsLeft(apiErr); ok {
+			return cmdutil.WithHint(err, fmt.Sprintf("%d attempts left: run the command again with the right code", n))
+		}
+	case apiErr.Code == api.CodeVerification:
+		return cmdutil.WithHint(err, "Request a new code with `zupy login --request-only`")
+	case apiErr.Code == api.CodeRateLimit:
+		return cmdutil.WithHint(err, "Too many attempts: wait before trying again")
+	}
+	return err
+}
+
+func attemptsLeft(e *api.Error) (int, bool) {
+	switch v := e.Details["attempts_remaining"].(type) {
+	case float64:
+		return int(v), true
+	case int:
+		return v, true
+	}
+	return 0, false
+}
+
+// finishLogin stores the session, records --insecure-storage in the profile,
+// and says who is logged in. When the session cannot be stored it is revoked
+// on the server, so no live session is left behind that nobody holds.
+func finishLogin(ctx context.Context, f *cmdutil.Factory, client *api.Client, store credentials.Store, o *LoginOptions, login *api.Login) error {
+	if err := store.Set(ctx, credentials.SessionAccount(f.Profile()), login.SessionToken); err != nil {
+		_ = client.DeleteSession(context.WithoutCancel(ctx), login.SessionToken)
+		return err
+	}
+	if o.InsecureStorage {
+		cfg, err := f.Config()
+		if err != nil {
+			return err
+		}
+		if v, _ := cfg.Get(f.Profile(), config.CredentialStore); v != "file" {
+			if err := cfg.Set(f.Profile(), config.CredentialStore, "file"); err != nil {
+				return err
+			}
+			if err := cfg.Save(); err != nil {
+				return err
+			}
+		}
+	}
+	if f.JSON() {
+		return ui.WriteJSON(f.IO.Out, struct {
+			Profile   string      `json:"profile"`
+			Partner   api.Partner `json:"partner"`
+			ExpiresAt time.Time   `json:"expires_at"`
+			Storage   string      `json:"credential_store"`
+		}{f.Profile(), login.Partner, login.ExpiresAt, credentials.SourceOf(store).String()})
+	}
+	cs := f.IO.ColorScheme()
+	now := f.Now()
+	fmt.Fprintf(f.IO.ErrOut, "%s Logged in as %s (%s) until %s (%s)\n", cs.SuccessIcon(), cs.Bold(login.Partner.Name),
+		login.Partner.Email, login.ExpiresAt.UTC().Format(time.RFC3339), ui.RelativeTime(login.ExpiresAt, now))
+	return nil
+}
+
+func channelName(ch string) string {
+	if ch == string(contact.Email) {
+		return "e-mail"
+	}
+	return "WhatsApp"
+}
+
+// warnInsecure names the file before anything is written to it.
+func warnInsecure(f *cmdutil.Factory) {
+	path, _ := f.CredentialsFilePath()
+	cs := f.IO.ColorScheme()
+	fmt.Fprintf(f.IO.ErrOut, "%s Storing the session in plain text in %s (mode 0600); anyone who can read that file can act as you.\n", cs.WarningIcon(), path)
+}

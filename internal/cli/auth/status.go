@@ -1,0 +1,189 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/apikey"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// New returns the `zupy auth` group.
+func New(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "auth <command>",
+		Short: "Show the login status or print the session token",
+		Args:  cobra.ArbitraryArgs,
+		RunE:  cmdutil.GroupRun,
+	}
+	cmd.AddCommand(NewCmdStatus(f), NewCmdToken(f))
+	return cmd
+}
+
+// Status is what `zupy auth status` reports; -o json prints it as is.
+type Status struct {
+	Profile          string                 `json:"profile"`
+	BaseURL          string                 `json:"base_url"`
+	LoggedIn         bool                   `json:"logged_in"`
+	Partner          *api.Partner           `json:"partner"`
+	ExpiresAt        *time.Time             `json:"expires_at"`
+	SecondsLeft      int64                  `json:"seconds_left"`
+	CredentialSource string                 `json:"credential_source,omitempty"`
+	Problem          string                 `json:"problem,omitempty"`
+	APIKeySource     string                 `json:"api_key_source,omitempty"`
+	APIKeyHint       string                 `json:"api_key_hint,omitempty"`
+	SavedKeys        []credentials.SavedKey `json:"saved_keys"`
+	DefaultKeyID     string                 `json:"default_key_id"`
+}
+
+// NewCmdStatus returns `zupy auth status`.
+func NewCmdStatus(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show who is logged in, until when, and where the credentials come from",
+		Long: `Show the active profile, its base URL, the partner logged in, the session's
+expiry and time left, where the session comes from (keyring, file or
+ZUPY_SESSION_TOKEN), the saved API keys (masked) and the default key.
+
+Exits 3 when not logged in or when the session has expired.`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return statusRun(cmd.Context(), f) },
+	}
+}
+
+func statusRun(ctx context.Context, f *cmdutil.Factory) error {
+	base, err := f.Setting(config.BaseURL)
+	if err != nil {
+		return err
+	}
+	st := Status{Profile: f.Profile(), BaseURL: base.Value, SavedKeys: []credentials.SavedKey{}}
+	if v, err := f.Setting(config.DefaultKeyID); err == nil {
+		st.DefaultKeyID = v.Value
+	}
+	r, err := f.Resolver()
+	if err != nil {
+		return err
+	}
+	if secret, src, err := r.APIKey(ctx, ""); err == nil {
+		st.APIKeySource, st.APIKeyHint = src.String(), apikey.Mask(secret)
+	}
+	token, src, err := r.Session(ctx)
+	switch {
+	case errors.Is(err, credentials.ErrNotFound):
+		st.Problem = "not logged in"
+	case err != nil:
+		return err
+	default:
+		st.CredentialSource = src.String()
+		session, err := f.APIClient(base.Value).Session(ctx, token)
+		var apiErr *api.Error
+		switch {
+		case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
+			st.Problem = strings.ToLower(apiErr.Message[:1]) + apiErr.Message[1:]
+		case err != nil:
+			return err
+		default:
+			st.LoggedIn = true
+			st.Partner = &session.Partner
+			st.ExpiresAt = &session.ExpiresAt
+			st.SecondsLeft = int64(session.ExpiresAt.Sub(f.Now()).Seconds())
+			if st.SecondsLeft < 0 {
+				st.SecondsLeft = 0
+			}
+		}
+	}
+	// Saved keys are read only when the store already answered for the
+	// session: with the session in the environment, a headless box without a
+	// keyring would otherwise wait for the keyring's timeout.
+	if src.Kind != credentials.SourceEnv {
+		if keys, kerr := credentials.SavedKeys(ctx, r.Store, f.Profile()); kerr == nil {
+			st.SavedKeys = keys
+		}
+	}
+	if f.JSON() {
+		if err := ui.WriteJSON(f.IO.Out, st); err != nil {
+			return err
+		}
+	} else {
+		printStatus(f, &st)
+	}
+	if !st.LoggedIn {
+		return &cmdutil.SilentError{Code: cmdutil.ExitAuth}
+	}
+	return nil
+}
+
+func printStatus(f *cmdutil.Factory, st *Status) {
+	cs := f.IO.ColorScheme()
+	out := f.IO.Out
+	row := func(label, value string) { fmt.Fprintf(out, "%-13s %s\n", label+":", value) }
+	row("Profile", st.Profile)
+	row("Base URL", st.BaseURL)
+	if st.LoggedIn {
+		row("Partner", fmt.Sprintf("%s <%s>", cs.Bold(st.Partner.Name), st.Partner.Email))
+		row("Session", fmt.Sprintf("%s until %s (%s left)", cs.Success("valid"), st.ExpiresAt.UTC().Format(time.RFC3339),
+			ui.FormatDuration(time.Duration(st.SecondsLeft)*time.Second)))
+	} else {
+		row("Session", cs.Failure(st.Problem))
+	}
+	if st.CredentialSource != "" {
+		row("Credentials", st.CredentialSource)
+	}
+	if st.APIKeySource != "" {
+		row("API key", fmt.Sprintf("%s from %s", st.APIKeyHint, st.APIKeySource))
+	}
+	if len(st.SavedKeys) == 0 {
+		row("Saved keys", cs.Muted("none"))
+	}
+	for i, k := range st.SavedKeys {
+		label := ""
+		if i == 0 {
+			label = "Saved keys"
+		}
+		mark := ""
+		if k.KeyID == st.DefaultKeyID {
+			mark = " " + cs.Accent("(default)")
+		}
+		if label != "" {
+			row(label, k.KeyID+"  "+k.Hint+mark)
+		} else {
+			fmt.Fprintf(out, "%-13s %s\n", "", k.KeyID+"  "+k.Hint+mark)
+		}
+	}
+	if st.DefaultKeyID != "" {
+		row("Default key", st.DefaultKeyID)
+	}
+	if !st.LoggedIn {
+		fmt.Fprintln(f.IO.ErrOut, cs.Muted(cmdutil.NotLoggedIn(f.Profile()).(*cmdutil.CodedError).Hint))
+	}
+}
+
+// NewCmdToken returns `zupy auth token`.
+func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "token",
+		Short: "Print the session token, alone, for scripts",
+		Long: `Print the active profile's session token alone on stdout, for scripts that call
+the API themselves. Treat the output as a secret.`,
+		Example: `  export ZUPY_SESSION_TOKEN="$(zupy auth token)"`,
+		Args:    cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			token, _, err := f.SessionToken(cmd.Context())
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(f.IO.Out, token)
+			return err
+		},
+	}
+}
