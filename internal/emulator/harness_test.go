@@ -38,7 +38,7 @@ func (s *syncBuffer) String() string {
 
 // harness runs the real server on loopback over SQLite in a temp dir.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *Server
 	ts   *httptest.Server
 	dir  string
@@ -48,7 +48,7 @@ type harness struct {
 	secrets []string
 }
 
-func newHarness(t *testing.T, tweak ...func(*Config)) *harness {
+func newHarness(t testing.TB, tweak ...func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, dir: t.TempDir(), logs: &syncBuffer{}, msgs: &syncBuffer{}}
 	cfg := Config{
@@ -84,14 +84,14 @@ type resp struct {
 	body   []byte
 }
 
-func (r resp) decode(t *testing.T, v any) {
+func (r resp) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
 	}
 }
 
-func (r resp) err(t *testing.T) api.ErrorBody {
+func (r resp) err(t testing.TB) api.ErrorBody {
 	t.Helper()
 	var e api.ErrorBody
 	r.decode(t, &e)
@@ -138,7 +138,7 @@ func (h *harness) request(method, path, auth string, body any, headers ...string
 
 // expect fails unless r has status (and, for errors, the error code and
 // message given).
-func expect(t *testing.T, r resp, status int, codeAndMessage ...string) api.ErrorBody {
+func expect(t testing.TB, r resp, status int, codeAndMessage ...string) api.ErrorBody {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
