@@ -20,6 +20,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/cli/completion"
 	"github.com/zupy/zupy-cli/internal/cli/configcmd"
 	"github.com/zupy/zupy-cli/internal/cli/emulatorcmd"
+	"github.com/zupy/zupy-cli/internal/cli/keys"
 	"github.com/zupy/zupy-cli/internal/cli/scopescmd"
 	"github.com/zupy/zupy-cli/internal/cli/versioncmd"
 	"github.com/zupy/zupy-cli/internal/config"
@@ -110,6 +111,7 @@ of the Zupy authentication API for offline work and CI.`,
 		}
 	}
 	add("auth", auth.NewCmdLogin(f, nil), auth.NewCmdLogout(f), auth.New(f))
+	add("keys", keys.New(f))
 	add("keys", scopescmd.New(f))
 	add("tools", emulatorcmd.New(f), configcmd.New(f), completion.New(f), versioncmd.New(f))
 	cmd.SetHelpCommandGroupID("tools")

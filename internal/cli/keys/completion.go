@@ -1,0 +1,76 @@
+package keys
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/scope"
+)
+
+// completionTimeout bounds the API call that completes key ids: a shell
+// waiting on <Tab> must never hang.
+const completionTimeout = 2 * time.Second
+
+// completeScopeList completes the scope after the last comma of toComplete,
+// keeping what comes before it and leaving out scopes already listed.
+func completeScopeList(toComplete string) []string {
+	prefix, cur := "", toComplete
+	if i := strings.LastIndex(toComplete, ","); i >= 0 {
+		prefix, cur = toComplete[:i+1], toComplete[i+1:]
+	}
+	given := splitList([]string{prefix})
+	var out []string
+	for _, s := range scope.Catalog {
+		if strings.HasPrefix(s.Name, strings.TrimSpace(cur)) && !slices.Contains(given, s.Name) {
+			out = append(out, prefix+s.Name+"\t"+s.Description)
+		}
+	}
+	return out
+}
+
+func registerScopeCompletion(cmd *cobra.Command, flags ...string) {
+	for _, name := range flags {
+		_ = cmd.RegisterFlagCompletionFunc(name, func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			return completeScopeList(toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+		})
+	}
+}
+
+func registerEnvironmentCompletion(cmd *cobra.Command) {
+	_ = cmd.RegisterFlagCompletionFunc("environment", cobra.FixedCompletions(
+		[]string{"production\tzup_live_sk_ keys", "staging\tzup_test_sk_ keys"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// completeKeyIDs completes the first argument with the ids of the partner's
+// keys (status filters them; "" is the server's default, active), listed
+// with the stored session within completionTimeout. Any failure completes
+// nothing; it never prompts.
+func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), completionTimeout)
+		defer cancel()
+		s, err := newSessionClient(ctx, f)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		keys, err := s.client.ListKeys(ctx, s.token, "", status)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, k := range keys {
+			if strings.HasPrefix(k.KeyID, toComplete) {
+				out = append(out, k.KeyID+"\t"+sanitize(k.Name))
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}

@@ -1,0 +1,172 @@
+package keys
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+)
+
+// CreateOptions are the parsed flags of `keys create`.
+type CreateOptions struct {
+	Factory *cmdutil.Factory
+
+	Name         string
+	Description  string
+	Scopes       []string
+	RateLimit    int
+	RateLimitSet bool
+	Environment  string
+	AllowIPs     []string
+	Expires      string
+	ExpiresIn    string
+	Save         bool
+	Default      bool
+
+	// Request is the validated body, built from the flags by NewCmdCreate.
+	Request api.CreateKeyRequest
+}
+
+// NewCmdCreate returns `keys create`; runF replaces the run in tests.
+func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
+	opts := &CreateOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "create --name NAME --scopes S1,S2",
+		Short: "Create an API key and print its secret once",
+		Long: `Create an API key with permission scopes, a rate limit, an environment, an
+optional IP allow-list and an expiry. Every flag is checked locally before
+anything is sent.
+
+The secret is printed once. On a terminal it is shown in a card with every
+field; with text output to a pipe or file only the secret goes to stdout (and a
+one-line summary to stderr), so $(zupy keys create …) captures it; -o json
+prints the whole key object including api_key.
+
+--save keeps the secret in the profile's credential store (the OS keyring, or
+the credentials file when credential_store is "file") under its key id;
+--default also makes it the profile's default key (and implies --save).
+
+--expires takes a date (2027-06-30, meaning 23:59:59Z that day) or an RFC 3339
+time; --expires-in a lifetime such as 90d, 12h or 1y. Without either the key
+lives 365 days.`,
+		Example: `  zupy keys create --name "PDV loja 1" --scopes loyalty:read,coupons:validate
+  zupy keys create --name Checkout --scopes loyalty:read,loyalty:write --rate-limit 500 \
+      --allow-ip 203.0.113.10 --allow-ip 198.51.100.0/24 --expires-in 90d --save --default
+  export ZUPY_API_KEY=$(zupy keys create --name CI --scopes loyalty:read,keys:rotate --environment staging)`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.RateLimitSet = cmd.Flags().Changed("rate-limit")
+			req, err := opts.request(f.Now())
+			if err != nil {
+				return err
+			}
+			opts.Request = req
+			if opts.Default {
+				opts.Save = true
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return createRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Name, "name", "", "Name of the key (1-100 characters)")
+	fl.StringVar(&opts.Description, "description", "", "Description (at most 500 characters)")
+	fl.StringArrayVar(&opts.Scopes, "scopes", nil, "Permission scopes, comma-separated (see `zupy scopes`)")
+	fl.IntVar(&opts.RateLimit, "rate-limit", 100, "Requests per minute, 1-2000")
+	fl.StringVar(&opts.Environment, "environment", "production", "Environment: production or staging")
+	fl.StringArrayVar(&opts.AllowIPs, "allow-ip", nil, "Allow only this IP address or CIDR block; repeatable or comma-separated")
+	fl.StringVar(&opts.Expires, "expires", "", "Expiry: a date (2027-06-30) or an RFC 3339 time")
+	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "Lifetime from now: 90d, 12h, 1y")
+	fl.BoolVar(&opts.Save, "save", false, "Save the secret in the profile's credential store")
+	fl.BoolVar(&opts.Default, "default", false, "Make it the profile's default key (implies --save)")
+	registerScopeCompletion(cmd, "scopes")
+	registerEnvironmentCompletion(cmd)
+	return cmd
+}
+
+// request validates the flags into the body of POST /api-keys (SPEC §5).
+func (o *CreateOptions) request(now time.Time) (api.CreateKeyRequest, error) {
+	var req api.CreateKeyRequest
+	if o.Name == "" {
+		return req, usageHint("Usage: zupy keys create --name NAME --scopes S1,S2", "--name is required")
+	}
+	if err := validateName(o.Name); err != nil {
+		return req, err
+	}
+	if o.Scopes == nil {
+		return req, usageHint("Run `zupy scopes` for the list, e.g. --scopes loyalty:read,coupons:validate", "--scopes is required")
+	}
+	perms, err := parseScopes("scopes", o.Scopes)
+	if err != nil {
+		return req, err
+	}
+	if err := validateDescription(o.Description); err != nil {
+		return req, err
+	}
+	if err := checkEnvironment(o.Environment); err != nil {
+		return req, err
+	}
+	req = api.CreateKeyRequest{Name: o.Name, Description: o.Description, Permissions: perms, Environment: o.Environment}
+	if o.RateLimitSet {
+		if err := parseRateLimit(o.RateLimit); err != nil {
+			return api.CreateKeyRequest{}, err
+		}
+		n := o.RateLimit
+		req.RateLimit = &n
+	}
+	if len(o.AllowIPs) > 0 {
+		ips, err := parseIPs(o.AllowIPs)
+		if err != nil {
+			return api.CreateKeyRequest{}, err
+		}
+		req.IPRestrictions = ips
+	}
+	if req.ExpiresAt, err = parseExpiry(o.Expires, o.ExpiresIn, now); err != nil {
+		return api.CreateKeyRequest{}, err
+	}
+	return req, nil
+}
+
+func createRun(ctx context.Context, opts *CreateOptions) error {
+	f := opts.Factory
+	s, err := newSessionClient(ctx, f)
+	if err != nil {
+		return err
+	}
+	var store *keyStore
+	if opts.Save {
+		// Probe the store first: an unusable keyring fails the command
+		// before the key exists.
+		if store, err = openKeyStore(f); err != nil {
+			return err
+		}
+		if _, err := store.saved(ctx, ""); err != nil {
+			return err
+		}
+	}
+	key, err := s.client.CreateKey(ctx, s.token, opts.Request)
+	if err != nil {
+		return s.wrap(err)
+	}
+	out := newKeyOutput{Title: "Created API key", Verb: "Created", Key: key}
+	var saveErr error
+	if opts.Save {
+		if saveErr = store.save(ctx, key.KeyID, key.APIKey, opts.Default); saveErr == nil {
+			out.Default = opts.Default
+			out.Notes = append(out.Notes, savedNote(key.KeyID, store.where(), opts.Default))
+		}
+	}
+	// The secret is printed whatever happened to --save: it is never lost.
+	if err := out.print(f, f.Now()); err != nil {
+		return err
+	}
+	if saveErr != nil {
+		return saveFailed(key.KeyID, saveErr)
+	}
+	return nil
+}

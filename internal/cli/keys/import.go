@@ -1,0 +1,119 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// maxSecretInput bounds what import reads from stdin.
+const maxSecretInput = 4096
+
+// ImportOptions are the parsed flags of `keys import`.
+type ImportOptions struct {
+	Factory *cmdutil.Factory
+
+	Default  bool
+	KeyStdin bool
+}
+
+// NewCmdImport returns `keys import`; runF replaces the run in tests.
+func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Command {
+	opts := &ImportOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Save an existing API key secret in the credential store",
+		Long: `Save an existing API key (created elsewhere, or by "keys create" without
+--save) in the profile's credential store under its key id.
+
+The secret is read from a prompt with hidden input on a terminal, or from
+standard input otherwise (or with --key-stdin); it is never taken as a flag.
+It is checked with GET /auth/verify, which tells its key id, before it is
+saved. No login is needed. --default also makes it the profile's default key.`,
+		Example: `  zupy keys import --default
+  printf '%s\n' "$ZUPY_API_KEY" | zupy keys import
+  zupy keys import --key-stdin < key.txt`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return importRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Default, "default", false, "Also make it the profile's default key")
+	cmd.Flags().BoolVar(&opts.KeyStdin, "key-stdin", false, "Read the secret from standard input even on a terminal")
+	return cmd
+}
+
+// readSecret reads the secret and names where it came from.
+func (o *ImportOptions) readSecret() (secret, source string, err error) {
+	f := o.Factory
+	if !o.KeyStdin && f.IO.CanPrompt() {
+		s, err := f.Prompter().Secret("Paste the API key (input hidden):")
+		if err != nil {
+			return "", "", err
+		}
+		return s, "prompt", nil
+	}
+	b, err := io.ReadAll(io.LimitReader(f.IO.In, maxSecretInput+1))
+	if err != nil {
+		return "", "", fmt.Errorf("read stdin: %w", err)
+	}
+	if len(b) > maxSecretInput {
+		return "", "", cmdutil.Usagef("Invalid API key format (from stdin): more than %d bytes", maxSecretInput)
+	}
+	return strings.TrimSpace(string(b)), "stdin", nil
+}
+
+func importRun(ctx context.Context, opts *ImportOptions) error {
+	f := opts.Factory
+	secret, source, err := opts.readSecret()
+	if err != nil {
+		return err
+	}
+	if secret == "" {
+		return usageHint("Pipe the secret in: printf '%s\\n' \"$KEY\" | zupy keys import", "no API key on %s", source)
+	}
+	parsed, err := parseSecret(secret, source)
+	if err != nil {
+		return err
+	}
+	store, err := openKeyStore(f)
+	if err != nil {
+		return err
+	}
+	client, err := clientForKey(f, parsed)
+	if err != nil {
+		return err
+	}
+	v, _, err := client.Verify(ctx, parsed.Secret, nil, false)
+	if err != nil {
+		var apiErr *api.Error
+		if errors.As(err, &apiErr) && apiErr.Details["error_code"] == "IP_NOT_ALLOWED" {
+			return cmdutil.WithHint(err, "The key's IP allow-list does not include this machine, so it cannot be verified (or used) from here")
+		}
+		return err
+	}
+	if err := store.save(ctx, v.KeyID, parsed.Secret, opts.Default); err != nil {
+		return err
+	}
+	if f.JSON() {
+		return ui.WriteJSON(f.IO.Out, v)
+	}
+	cs := f.IO.ColorScheme()
+	line := fmt.Sprintf("%s Imported %s (%s, %s) into %s", cs.SuccessIcon(), v.KeyID, v.Environment, strings.Join(v.Permissions, ", "), store.where())
+	if opts.Default {
+		line += " as the profile's default key"
+	}
+	fmt.Fprintln(f.IO.ErrOut, line)
+	return nil
+}

@@ -1,0 +1,132 @@
+package keys
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// Statuses `keys list --status` accepts.
+var listStatuses = []string{api.StatusActive, api.StatusExpired, api.StatusRevoked, "all"}
+
+// ListOptions are the parsed flags of `keys list`.
+type ListOptions struct {
+	Factory *cmdutil.Factory
+
+	Environment string
+	Status      string
+}
+
+// NewCmdList returns `keys list`; runF replaces the run in tests.
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List API keys",
+		Long: `List the partner's API keys: id, name, environment, scopes, rate limit
+(requests per minute), IP allow-list, expiry, last use and status.
+
+On a terminal expiry and last use are relative ("in 89 days"), an expiry under
+7 days is shown in red, and the profile's default key is marked with *. In a
+pipe each key is one tab-separated line with RFC 3339 times, without a header:
+ID NAME ENV SCOPES RATE IPS EXPIRES LAST_USED STATUS, lists comma-separated and
+empty fields for none. -o json prints an array of key objects.
+
+Secrets are never listed.`,
+		Example: `  zupy keys list
+  zupy keys list --environment staging --status all
+  zupy keys list -o json | jq -r '.[].key_id'
+  zupy keys list | cut -f1,2`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Environment != "" {
+				if err := checkEnvironment(opts.Environment); err != nil {
+					return err
+				}
+			}
+			if err := cmdutil.OneOf("status", opts.Status, listStatuses...); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return listRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Environment, "environment", "", "Only keys of this environment: production or staging")
+	fl.StringVar(&opts.Status, "status", api.StatusActive, "Only keys with this status: active, expired, revoked or all")
+	registerEnvironmentCompletion(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(listStatuses, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func listRun(ctx context.Context, opts *ListOptions) error {
+	f := opts.Factory
+	s, err := newSessionClient(ctx, f)
+	if err != nil {
+		return err
+	}
+	keys, err := s.client.ListKeys(ctx, s.token, opts.Environment, opts.Status)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if f.JSON() {
+		return ui.WriteJSON(f.IO.Out, keys)
+	}
+	if len(keys) == 0 {
+		if f.IO.IsStderrTTY() {
+			fmt.Fprintln(f.IO.ErrOut, "No keys. Create one with `zupy keys create --name NAME --scopes SCOPES`")
+		}
+		return nil
+	}
+	return renderKeyTable(f.IO, keys, f.Now(), defaultKeyID(f))
+}
+
+// renderKeyTable prints keys as the list table.
+func renderKeyTable(io *ui.IOStreams, keys []api.Key, now time.Time, defaultID string) error {
+	cs := io.ColorScheme()
+	t := ui.NewTable(io, "ID", "NAME", "ENV", "SCOPES", "RATE", "IPS", "EXPIRES", "LAST USED", "STATUS")
+	for _, k := range keys {
+		id := k.KeyID
+		if t.IsTTY() && id == defaultID {
+			id += "*"
+		}
+		t.AddField(id, cs.Bold)
+		t.AddField(k.Name)
+		t.AddField(k.Environment)
+		t.AddField(strings.Join(k.Permissions, ","))
+		t.AddField(fmt.Sprint(k.RateLimit))
+		ips := strings.Join(k.IPRestrictions, ",")
+		if t.IsTTY() {
+			switch n := len(k.IPRestrictions); {
+			case n == 0:
+				ips = "any"
+			case n > 2:
+				ips = fmt.Sprintf("%d entries", n)
+			}
+		}
+		t.AddField(ips)
+		if style := expiryStyle(cs, k.ExpiresAt, now); style != nil {
+			t.AddTime(k.ExpiresAt, now, style)
+		} else {
+			t.AddTime(k.ExpiresAt, now)
+		}
+		var last time.Time
+		if k.LastUsedAt != nil {
+			last = *k.LastUsedAt
+		}
+		t.AddTime(last, now, cs.Muted)
+		t.AddField(k.Status, statusStyle(cs, k.Status))
+		t.EndRow()
+	}
+	return t.Render()
+}

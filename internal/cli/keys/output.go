@@ -1,0 +1,60 @@
+package keys
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// newKeyOutput is how a key with its secret is printed after create or
+// rotate (SPEC §4): -o json the whole object with api_key; on a terminal a
+// card; otherwise the secret alone on stdout, so that
+// `export ZUPY_API_KEY=$(zupy keys create …)` works, and a summary on stderr.
+type newKeyOutput struct {
+	Title   string // card title: "Created API key"
+	Verb    string // summary verb: "Created"
+	Key     *api.Key
+	Default bool
+	Notes   []string // extra lines: where it was saved
+}
+
+func (o newKeyOutput) print(f *cmdutil.Factory, now time.Time) error {
+	io := f.IO
+	if f.JSON() {
+		if err := ui.WriteJSON(io.Out, o.Key); err != nil {
+			return err
+		}
+		for _, n := range o.Notes {
+			fmt.Fprintln(io.ErrOut, n)
+		}
+		return nil
+	}
+	if io.IsStdoutTTY() {
+		card := secretCard{Title: o.Title, Key: o.Key, Now: now, Default: o.Default, Previous: o.Key.PreviousKey, Notes: o.Notes}
+		_, err := fmt.Fprint(io.Out, card.render(io.ColorScheme()))
+		return err
+	}
+	if _, err := fmt.Fprintln(io.Out, o.Key.APIKey); err != nil {
+		return err
+	}
+	fmt.Fprintln(io.ErrOut, summary(o.Verb, o.Key))
+	if p := o.Key.PreviousKey; p != nil {
+		fmt.Fprintln(io.ErrOut, "Previous key "+previousSummary(p, now))
+	}
+	for _, n := range o.Notes {
+		fmt.Fprintln(io.ErrOut, n)
+	}
+	return nil
+}
+
+// savedNote is the line saying where a secret was saved.
+func savedNote(keyID, where string, isDefault bool) string {
+	s := fmt.Sprintf("Saved %s in %s", keyID, where)
+	if isDefault {
+		s += " as the profile's default key"
+	}
+	return s
+}

@@ -1,0 +1,135 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// RevokeOptions are the parsed flags of `keys revoke`.
+type RevokeOptions struct {
+	Factory *cmdutil.Factory
+
+	KeyID string
+	Yes   bool
+}
+
+// NewCmdRevoke returns `keys revoke`; runF replaces the run in tests.
+func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Command {
+	opts := &RevokeOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "revoke KEY_ID",
+		Short: "Revoke an API key at once",
+		Long: `Revoke an API key: it stops working on the very next request. This cannot be
+undone. On a terminal you are asked to confirm; without one (CI, pipes) --yes
+is required, so a script never revokes by accident.
+
+The key's saved secret, if any, is removed from the profile's credential store,
+and it stops being the default key.`,
+		Example: `  zupy keys revoke key_0123456789ab
+  zupy keys revoke key_0123456789ab --yes`,
+		Args:              cmdutil.ExactArgs("KEY_ID"),
+		ValidArgsFunction: completeKeyIDs(f, ""),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.KeyID = args[0]
+			if err := checkKeyID(opts.KeyID); err != nil {
+				return err
+			}
+			if !opts.Yes && !f.IO.CanPrompt() {
+				return usageHint(fmt.Sprintf("Run `zupy keys revoke %s --yes` to revoke it", opts.KeyID),
+					"--yes is required when not running interactively")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return revokeRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "Revoke without asking for confirmation")
+	return cmd
+}
+
+func revokeRun(ctx context.Context, opts *RevokeOptions) error {
+	f := opts.Factory
+	s, err := newSessionClient(ctx, f)
+	if err != nil {
+		return err
+	}
+	cs := f.IO.ColorScheme()
+	if !opts.Yes {
+		cur, err := s.client.GetKey(ctx, s.token, opts.KeyID)
+		if err != nil {
+			return s.wrap(err)
+		}
+		if cur.Status == api.StatusRevoked {
+			fmt.Fprintf(f.IO.ErrOut, "%s %s is already revoked\n", cs.WarningIcon(), cur.KeyID)
+			if f.JSON() {
+				return ui.WriteJSON(f.IO.Out, cur)
+			}
+			return nil
+		}
+		ok, err := f.Prompter().Confirm(fmt.Sprintf("Revoke %s %q? This cannot be undone", cur.KeyID, sanitize(cur.Name)), false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintf(f.IO.ErrOut, "Not revoked: %s is still active\n", cur.KeyID)
+			return &cmdutil.SilentError{Code: cmdutil.ExitUsage}
+		}
+	}
+	key, err := s.client.RevokeKey(ctx, s.token, opts.KeyID)
+	if err != nil {
+		return s.wrap(err)
+	}
+	notes := forgetKey(ctx, f, key.KeyID)
+	if f.JSON() {
+		if err := ui.WriteJSON(f.IO.Out, key); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(f.IO.ErrOut, "%s Revoked %s %q\n", cs.SuccessIcon(), key.KeyID, sanitize(key.Name))
+	}
+	for _, n := range notes {
+		fmt.Fprintln(f.IO.ErrOut, n)
+	}
+	return nil
+}
+
+// forgetKey removes a revoked key's saved secret and default-key setting,
+// best effort: the key is revoked on the server whatever happens here, so a
+// failure is reported as a note, not an error.
+func forgetKey(ctx context.Context, f *cmdutil.Factory, keyID string) []string {
+	var notes []string
+	if storedDefault(f) == keyID {
+		if err := setDefaultKey(f, ""); err != nil {
+			notes = append(notes, fmt.Sprintf("warning: could not clear default_key_id: %v", err))
+		} else {
+			notes = append(notes, fmt.Sprintf("%s is no longer the default key", keyID))
+		}
+	}
+	store, err := openKeyStore(f)
+	if err == nil {
+		var saved bool
+		if saved, err = store.saved(ctx, keyID); err == nil && saved {
+			if err = credentials.DeleteKey(ctx, store.store, f.Profile(), keyID); err == nil {
+				notes = append(notes, fmt.Sprintf("Removed the saved secret of %s from %s", keyID, store.where()))
+			}
+		}
+	}
+	if err != nil {
+		var unavailable *credentials.UnavailableError
+		msg := err.Error()
+		if errors.As(err, &unavailable) {
+			msg = unavailable.Error()
+		}
+		notes = append(notes, fmt.Sprintf("warning: could not check for a saved secret of %s: %s", keyID, msg))
+	}
+	return notes
+}

@@ -1,0 +1,237 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/credentials"
+)
+
+// RotateOptions are the parsed flags of `keys rotate`.
+type RotateOptions struct {
+	Factory *cmdutil.Factory
+
+	KeyID    string
+	Self     bool
+	GraceRaw string
+	Grace    time.Duration
+	Save     bool
+	NoVerify bool
+
+	// Secret is the key in ZUPY_API_KEY, for --self.
+	Secret string
+}
+
+// NewCmdRotate returns `keys rotate`; runF replaces the run in tests.
+func NewCmdRotate(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Command {
+	opts := &RotateOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "rotate {KEY_ID | --self}",
+		Short: "Replace an API key with a new secret, keeping the old one for a grace period",
+		Long: `Create the successor of an API key, with the same name, scopes, rate limit,
+environment, IP allow-list, description and lifetime, and print its secret once
+(as "keys create" does). The old key then expires at the earlier of its own
+expiry and now + --grace (default 24h; 0 revokes it at once; at most 168h), so
+deployments can switch over without downtime. A key can be rotated once.
+
+Unless --no-verify, the new key is checked with GET /auth/verify before
+success is reported; if that fails the secret is still printed, so it is never
+lost, and the command exits non-zero. A key whose IP allow-list does not
+include this machine cannot be checked from here: that is reported as a
+warning, not a failure.
+
+--save stores the new secret in the profile's credential store and removes the
+old key's saved secret; if the old key was the default key, the new one
+becomes the default.
+
+--self rotates the key in ZUPY_API_KEY using that key itself, with no login: it
+must hold the keys:rotate scope. This is the path for CI, which then stores
+the new secret back into its own secret store (see docs/ci.md).`,
+		Example: `  zupy keys rotate key_0123456789ab
+  zupy keys rotate key_0123456789ab --grace 2h --save
+  zupy keys rotate key_0123456789ab --grace 0
+  ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h | gh secret set ZUPY_API_KEY`,
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: completeKeyIDs(f, ""),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.parse(cmd, args); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return rotateRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.Self, "self", false, "Rotate the key in ZUPY_API_KEY with itself (needs keys:rotate; no login)")
+	fl.StringVar(&opts.GraceRaw, "grace", "24h", "How long the old key keeps working: 0 to 168h (also 2d)")
+	fl.BoolVar(&opts.Save, "save", false, "Save the new secret, replacing the old key's saved secret")
+	fl.BoolVar(&opts.NoVerify, "no-verify", false, "Do not check the new key with GET /auth/verify")
+	return cmd
+}
+
+func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
+	usage := "Usage: " + cmd.UseLine()
+	switch {
+	case o.Self && len(args) > 0:
+		return usageHint("--self rotates the key in ZUPY_API_KEY; rotate another key by id without --self", "--self takes no KEY_ID (got %q)", args[0])
+	case !o.Self && len(args) == 0:
+		return usageHint(usage, "missing KEY_ID (or --self to rotate the key in ZUPY_API_KEY)")
+	case len(args) > 1:
+		return usageHint(usage, "unexpected argument %q", args[1])
+	}
+	grace, err := parseGrace(o.GraceRaw)
+	if err != nil {
+		return err
+	}
+	o.Grace = grace
+	if !o.Self {
+		o.KeyID = args[0]
+		return checkKeyID(o.KeyID)
+	}
+	if o.Save {
+		return usageHint("Pipe the new secret into your secret store instead (see docs/ci.md)", "--save cannot be used with --self")
+	}
+	secret := strings.TrimSpace(o.Factory.Getenv(credentials.EnvAPIKey))
+	if secret == "" {
+		return usageHint("Set ZUPY_API_KEY to the key to rotate; it must hold the keys:rotate scope", "--self needs the key to rotate in %s", credentials.EnvAPIKey)
+	}
+	if _, err := parseSecret(secret, credentials.EnvAPIKey); err != nil {
+		return err
+	}
+	o.Secret = secret
+	return nil
+}
+
+func rotateRun(ctx context.Context, opts *RotateOptions) error {
+	f := opts.Factory
+	req := api.RotateRequest{GracePeriodSeconds: int64(opts.Grace / time.Second)}
+	var (
+		client                     *api.Client
+		key                        *api.Key
+		store                      *keyStore
+		oldWasSaved, oldWasDefault bool
+	)
+	if opts.Self {
+		parsed, _ := parseSecret(opts.Secret, credentials.EnvAPIKey)
+		var err error
+		if client, err = clientForKey(f, parsed); err != nil {
+			return err
+		}
+		if key, err = client.RotateSelf(ctx, opts.Secret, req); err != nil {
+			return cmdutil.WithHint(err, selfHint(err))
+		}
+	} else {
+		s, err := newSessionClient(ctx, f)
+		if err != nil {
+			return err
+		}
+		client = s.client
+		if opts.Save {
+			if store, err = openKeyStore(f); err != nil {
+				return err
+			}
+			if oldWasSaved, err = store.saved(ctx, opts.KeyID); err != nil {
+				return err
+			}
+			oldWasDefault = storedDefault(f) == opts.KeyID
+		}
+		if key, err = client.RotateKey(ctx, s.token, opts.KeyID, req); err != nil {
+			return s.wrap(err)
+		}
+	}
+
+	out := newKeyOutput{Title: "Rotated API key", Verb: "Rotated", Key: key}
+	if p := key.PreviousKey; p != nil {
+		out.Title = fmt.Sprintf("Rotated %s → %s", p.KeyID, key.KeyID)
+	}
+	var saveErr error
+	if opts.Save {
+		makeDefault := oldWasDefault
+		if saveErr = store.save(ctx, key.KeyID, key.APIKey, makeDefault); saveErr == nil {
+			out.Default = makeDefault
+			out.Notes = append(out.Notes, savedNote(key.KeyID, store.where(), makeDefault))
+			if oldWasSaved {
+				if err := credentials.DeleteKey(ctx, store.store, f.Profile(), opts.KeyID); err != nil {
+					out.Notes = append(out.Notes, fmt.Sprintf("Could not remove the saved secret of %s: %v", opts.KeyID, err))
+				} else {
+					out.Notes = append(out.Notes, fmt.Sprintf("Removed the saved secret of %s", opts.KeyID))
+				}
+			}
+		}
+	}
+
+	var verifyErr error
+	if !opts.NoVerify {
+		verifyErr = verifyNew(ctx, client, key)
+		var ipErr *ipNotAllowed
+		if errors.As(verifyErr, &ipErr) {
+			out.Notes = append(out.Notes, "Not verified: this machine's IP address is outside the key's allow-list")
+			verifyErr = nil
+		} else if verifyErr == nil {
+			out.Notes = append(out.Notes, "Verified the new key with GET /auth/verify")
+		}
+	}
+
+	// The secret is printed whatever happened next: it is never lost.
+	if err := out.print(f, f.Now()); err != nil {
+		return err
+	}
+	if verifyErr != nil {
+		return cmdutil.WithHint(verifyErr, fmt.Sprintf("The new key %s was created and its secret printed above, but GET /auth/verify refused it", key.KeyID))
+	}
+	if saveErr != nil {
+		return saveFailed(key.KeyID, saveErr)
+	}
+	return nil
+}
+
+// ipNotAllowed marks a verification refused only because this machine is
+// outside the key's IP allow-list: the key itself is fine.
+type ipNotAllowed struct{ err error }
+
+func (e *ipNotAllowed) Error() string { return e.err.Error() }
+func (e *ipNotAllowed) Unwrap() error { return e.err }
+
+// verifyNew checks the new key with GET /auth/verify.
+func verifyNew(ctx context.Context, client *api.Client, key *api.Key) error {
+	v, _, err := client.Verify(ctx, key.APIKey, nil, false)
+	if err != nil {
+		var apiErr *api.Error
+		if errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden && apiErr.Details["error_code"] == "IP_NOT_ALLOWED" {
+			return &ipNotAllowed{err}
+		}
+		return err
+	}
+	if !v.Authenticated || v.KeyID != key.KeyID {
+		return &cmdutil.CodedError{Exit: cmdutil.ExitAuth, Code: api.CodeAuthentication,
+			Msg: fmt.Sprintf("GET /auth/verify answered for %q, not the new key %s", v.KeyID, key.KeyID)}
+	}
+	return nil
+}
+
+// selfHint explains the usual failures of rotate --self.
+func selfHint(err error) string {
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) {
+		return ""
+	}
+	switch {
+	case apiErr.Status == http.StatusForbidden && apiErr.Details["error_code"] != "IP_NOT_ALLOWED":
+		return "The key in ZUPY_API_KEY needs the keys:rotate scope: `zupy keys update KEY --add-scope keys:rotate`"
+	case apiErr.Status == http.StatusUnauthorized:
+		return "The key in ZUPY_API_KEY was refused: it may have expired, been revoked, or been rotated with no grace left"
+	case apiErr.Code == api.CodeConflict:
+		return "This key was rotated already: use its successor"
+	}
+	return ""
+}

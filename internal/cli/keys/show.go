@@ -1,0 +1,120 @@
+package keys
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// ShowOptions are the parsed arguments of `keys show`.
+type ShowOptions struct {
+	Factory *cmdutil.Factory
+
+	KeyID string
+}
+
+// NewCmdShow returns `keys show`; runF replaces the run in tests.
+func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "show KEY_ID",
+		Short: "Show one API key",
+		Long: `Show every field of one API key. The secret is never shown: only its masked
+hint (zup_live_sk_…9i0j).
+
+On a terminal the fields are labelled for people; in a pipe each line is
+"<field>\t<value>" with the API's field names and RFC 3339 times. -o json
+prints the key object.`,
+		Example: `  zupy keys show key_0123456789ab
+  zupy keys show key_0123456789ab -o json | jq .permissions`,
+		Args:              cmdutil.ExactArgs("KEY_ID"),
+		ValidArgsFunction: completeKeyIDs(f, "all"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.KeyID = args[0]
+			if err := checkKeyID(opts.KeyID); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return showRun(cmd.Context(), opts)
+		},
+	}
+	return cmd
+}
+
+func showRun(ctx context.Context, opts *ShowOptions) error {
+	f := opts.Factory
+	s, err := newSessionClient(ctx, f)
+	if err != nil {
+		return err
+	}
+	key, err := s.client.GetKey(ctx, s.token, opts.KeyID)
+	if err != nil {
+		return s.wrap(err)
+	}
+	return printKey(f, key)
+}
+
+// printKey prints a key without secret: JSON, labelled fields on a terminal,
+// or "field\tvalue" lines.
+func printKey(f *cmdutil.Factory, key *api.Key) error {
+	key.APIKey = "" // never printed by show or update
+	if f.JSON() {
+		return ui.WriteJSON(f.IO.Out, key)
+	}
+	if f.IO.IsStdoutTTY() {
+		cs := f.IO.ColorScheme()
+		_, err := fmt.Fprintln(f.IO.Out, renderFields(cs, keyFields(cs, key, f.Now(), key.KeyID == defaultKeyID(f))))
+		return err
+	}
+	_, err := fmt.Fprint(f.IO.Out, plainKey(key))
+	return err
+}
+
+// plainKey is the script-safe form of a key: one "field\tvalue" line per
+// field of the key object, lists comma-separated, null as empty.
+func plainKey(k *api.Key) string {
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	str := func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	}
+	rows := [][2]string{
+		{"key_id", k.KeyID},
+		{"name", k.Name},
+		{"description", k.Description},
+		{"environment", k.Environment},
+		{"permissions", strings.Join(k.Permissions, ",")},
+		{"rate_limit", fmt.Sprint(k.RateLimit)},
+		{"ip_restrictions", strings.Join(k.IPRestrictions, ",")},
+		{"created_at", ts(&k.CreatedAt)},
+		{"expires_at", ts(&k.ExpiresAt)},
+		{"last_used_at", ts(k.LastUsedAt)},
+		{"usage_count", fmt.Sprint(k.UsageCount)},
+		{"status", k.Status},
+		{"revoked_at", ts(k.RevokedAt)},
+		{"rotated_from", str(k.RotatedFrom)},
+		{"rotated_to", str(k.RotatedTo)},
+		{"key_hint", k.KeyHint},
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString(r[0] + "\t" + sanitize(r[1]) + "\n")
+	}
+	return b.String()
+}

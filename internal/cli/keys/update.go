@@ -1,0 +1,225 @@
+package keys
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+)
+
+// UpdateOptions are the parsed flags of `keys update`.
+type UpdateOptions struct {
+	Factory *cmdutil.Factory
+
+	KeyID        string
+	Name         string
+	NameSet      bool
+	Description  string
+	DescSet      bool
+	Scopes       []string
+	AddScopes    []string
+	RemoveScopes []string
+	RateLimit    int
+	RateLimitSet bool
+	AllowIPs     []string
+	ClearIPs     bool
+	Expires      string
+	ExpiresIn    string
+
+	// Request is the validated body, without the permissions when they are
+	// computed from Add and Remove after reading the key.
+	Request api.UpdateKeyRequest
+	// Add and Remove are the validated --add-scope and --remove-scope lists.
+	Add, Remove []string
+}
+
+// NewCmdUpdate returns `keys update`; runF replaces the run in tests.
+func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
+	opts := &UpdateOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "update KEY_ID [flags]",
+		Short: "Change an API key's name, scopes, rate limit, IP allow-list or expiry",
+		Long: `Change the settings of an API key; only the flags given change. The secret
+and the environment stay the same.
+
+--scopes replaces the scope list; --add-scope and --remove-scope change it
+(the key is read first, and removing its last scope is refused). --allow-ip
+replaces the IP allow-list and --clear-ips empties it (any address may use the
+key). A rotated key's expiry cannot be moved later.`,
+		Example: `  zupy keys update key_0123456789ab --name "PDV loja 2"
+  zupy keys update key_0123456789ab --add-scope customer:write --remove-scope coupons:redeem
+  zupy keys update key_0123456789ab --allow-ip 203.0.113.0/24,198.51.100.7 --rate-limit 300
+  zupy keys update key_0123456789ab --clear-ips --expires 2027-12-31`,
+		Args:              cmdutil.ExactArgs("KEY_ID"),
+		ValidArgsFunction: completeKeyIDs(f, ""),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.KeyID = args[0]
+			fl := cmd.Flags()
+			opts.NameSet, opts.DescSet, opts.RateLimitSet = fl.Changed("name"), fl.Changed("description"), fl.Changed("rate-limit")
+			if err := checkKeyID(opts.KeyID); err != nil {
+				return err
+			}
+			if err := opts.validate(f.Now()); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return updateRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Name, "name", "", "New name (1-100 characters)")
+	fl.StringVar(&opts.Description, "description", "", "New description (at most 500 characters; \"\" clears it)")
+	fl.StringArrayVar(&opts.Scopes, "scopes", nil, "Replace the scopes, comma-separated")
+	fl.StringArrayVar(&opts.AddScopes, "add-scope", nil, "Add a scope; repeatable or comma-separated")
+	fl.StringArrayVar(&opts.RemoveScopes, "remove-scope", nil, "Remove a scope; repeatable or comma-separated")
+	fl.IntVar(&opts.RateLimit, "rate-limit", 0, "Requests per minute, 1-2000")
+	fl.StringArrayVar(&opts.AllowIPs, "allow-ip", nil, "Replace the IP allow-list; repeatable or comma-separated")
+	fl.BoolVar(&opts.ClearIPs, "clear-ips", false, "Empty the IP allow-list")
+	fl.StringVar(&opts.Expires, "expires", "", "New expiry: a date (2027-06-30) or an RFC 3339 time")
+	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "New lifetime from now: 90d, 12h, 1y")
+	registerScopeCompletion(cmd, "scopes", "add-scope", "remove-scope")
+	return cmd
+}
+
+// validate checks the flags and builds Request, Add and Remove.
+func (o *UpdateOptions) validate(now time.Time) error {
+	var req api.UpdateKeyRequest
+	changes := 0
+	if o.NameSet {
+		if err := validateName(o.Name); err != nil {
+			return err
+		}
+		name := o.Name
+		req.Name, changes = &name, changes+1
+	}
+	if o.DescSet {
+		if err := validateDescription(o.Description); err != nil {
+			return err
+		}
+		d := o.Description
+		req.Description, changes = &d, changes+1
+	}
+	if o.Scopes != nil && (o.AddScopes != nil || o.RemoveScopes != nil) {
+		return cmdutil.Usagef("--scopes cannot be used with --add-scope or --remove-scope")
+	}
+	if o.Scopes != nil {
+		perms, err := parseScopes("scopes", o.Scopes)
+		if err != nil {
+			return err
+		}
+		req.Permissions, changes = perms, changes+1
+	}
+	o.Add, o.Remove = nil, nil
+	if o.AddScopes != nil {
+		add, err := parseScopes("add-scope", o.AddScopes)
+		if err != nil {
+			return err
+		}
+		o.Add, changes = add, changes+1
+	}
+	if o.RemoveScopes != nil {
+		remove, err := parseScopes("remove-scope", o.RemoveScopes)
+		if err != nil {
+			return err
+		}
+		o.Remove, changes = remove, changes+1
+	}
+	for _, s := range o.Add {
+		if slices.Contains(o.Remove, s) {
+			return cmdutil.Usagef("%s is given to both --add-scope and --remove-scope", s)
+		}
+	}
+	if o.RateLimitSet {
+		if err := parseRateLimit(o.RateLimit); err != nil {
+			return err
+		}
+		n := o.RateLimit
+		req.RateLimit, changes = &n, changes+1
+	}
+	if o.ClearIPs && o.AllowIPs != nil {
+		return cmdutil.Usagef("--allow-ip and --clear-ips cannot be used together")
+	}
+	if o.AllowIPs != nil {
+		entries := splitList(o.AllowIPs)
+		if len(entries) == 0 {
+			return usageHint("Use --clear-ips to allow any address", "invalid --allow-ip: no address given")
+		}
+		ips, err := parseIPs(entries)
+		if err != nil {
+			return err
+		}
+		req.IPRestrictions, changes = &ips, changes+1
+	}
+	if o.ClearIPs {
+		empty := []string{}
+		req.IPRestrictions, changes = &empty, changes+1
+	}
+	exp, err := parseExpiry(o.Expires, o.ExpiresIn, now)
+	if err != nil {
+		return err
+	}
+	if exp != nil {
+		req.ExpiresAt, changes = exp, changes+1
+	}
+	if changes == 0 {
+		return usageHint("Give at least one of --name, --description, --scopes, --add-scope, --remove-scope, --rate-limit, --allow-ip, --clear-ips, --expires, --expires-in",
+			"nothing to update")
+	}
+	o.Request = req
+	return nil
+}
+
+// applyScopeChanges returns current with add appended and remove taken out,
+// order kept; removing every scope is a usage error.
+func applyScopeChanges(keyID string, current, add, remove []string) ([]string, error) {
+	out := make([]string, 0, len(current)+len(add))
+	for _, s := range current {
+		if !slices.Contains(remove, s) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range add {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, usageHint(fmt.Sprintf("Add another scope in the same command (--add-scope), or revoke the key with `zupy keys revoke %s`", keyID),
+			"--remove-scope %s would leave %s without any scope; a key needs at least one", strings.Join(remove, ","), keyID)
+	}
+	return out, nil
+}
+
+func updateRun(ctx context.Context, opts *UpdateOptions) error {
+	f := opts.Factory
+	s, err := newSessionClient(ctx, f)
+	if err != nil {
+		return err
+	}
+	req := opts.Request
+	if opts.Add != nil || opts.Remove != nil {
+		cur, err := s.client.GetKey(ctx, s.token, opts.KeyID)
+		if err != nil {
+			return s.wrap(err)
+		}
+		if req.Permissions, err = applyScopeChanges(opts.KeyID, cur.Permissions, opts.Add, opts.Remove); err != nil {
+			return err
+		}
+	}
+	key, err := s.client.UpdateKey(ctx, s.token, opts.KeyID, req)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if !f.JSON() && f.IO.IsStderrTTY() {
+		fmt.Fprintf(f.IO.ErrOut, "%s Updated %s\n", f.IO.ColorScheme().SuccessIcon(), key.KeyID)
+	}
+	return printKey(f, key)
+}
