@@ -8,9 +8,9 @@ VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo
 COMMIT       ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 DATE         ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS      := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/internal/build.Commit=$(COMMIT) -X $(PKG)/internal/build.Date=$(DATE)
-# Debian packages the tests need: a Secret Service for the real keyring test,
-# a D-Bus session to run it on, and tmux for the terminal tests.
-TEST_DEBS    := gnome-keyring dbus dbus-daemon tmux
+# Debian packages the tests need: a Secret Service (and secret-tool) for the real keyring test,
+# a D-Bus session to run it on, tmux for the terminal tests, gcc for -race.
+TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc
 
 .DEFAULT_GOAL := help
 

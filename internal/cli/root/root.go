@@ -24,6 +24,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/cli/scopescmd"
 	"github.com/zupy/zupy-cli/internal/cli/versioncmd"
 	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
@@ -47,6 +48,10 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	}
 	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = context.Canceled
+	}
+	var unavailable *credentials.UnavailableError
+	if errors.As(err, &unavailable) && unavailable.FilePath == "" {
+		unavailable.FilePath, _ = f.CredentialsFilePath()
 	}
 	var silent *cmdutil.SilentError
 	if !errors.As(err, &silent) {
