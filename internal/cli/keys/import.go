@@ -107,7 +107,9 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	if f.JSON() {
-		return ui.WriteJSON(f.IO.Out, v)
+		if err := ui.WriteJSON(f.IO.Out, v); err != nil {
+			return err
+		}
 	}
 	cs := f.IO.ColorScheme()
 	line := fmt.Sprintf("%s Imported %s (%s, %s) into %s", cs.SuccessIcon(), v.KeyID, v.Environment, strings.Join(v.Permissions, ", "), store.where())
