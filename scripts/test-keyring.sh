@@ -38,6 +38,8 @@ if [[ "$(cd "$repo" && go env CGO_ENABLED)" != 1 ]]; then
 	race=
 fi
 (cd "$repo" && go test -c $race -o "$work/credentials.test" "$pkg")
+# And the CLI itself, to log in through the same keyring (keyring-login.sh).
+(cd "$repo" && CGO_ENABLED=0 go build -o "$work/zupy" ./cmd/zupy)
 
 # A fresh HOME and XDG directories: gnome-keyring creates a new login keyring
 # in $XDG_DATA_HOME/keyrings with the password below, already unlocked.
@@ -47,6 +49,7 @@ export HOME="$work/home" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/confi
 	XDG_CACHE_HOME="$work/cache" XDG_RUNTIME_DIR="$work/runtime"
 export ZUPY_TEST_KEYRING_PASSWORD="zupy-test-keyring-password"
 export ZUPY_TEST_REAL_KEYRING=1 ZUPY_TEST_BINARY="$work/credentials.test" ZUPY_TEST_RUN="$tests"
+export ZUPY_TEST_ZUPY="$work/zupy" ZUPY_TEST_LOGIN_SCRIPT="$repo/scripts/keyring-login.sh"
 unset DBUS_SESSION_BUS_ADDRESS ZUPY_SESSION_TOKEN ZUPY_API_KEY
 
 cd "$repo/$pkg"
@@ -58,11 +61,16 @@ dbus-run-session -- bash -c '
 	printf %s "$ZUPY_TEST_KEYRING_PASSWORD" |
 		gnome-keyring-daemon --unlock --components=secrets >/dev/null
 	"$ZUPY_TEST_BINARY" -test.run "$ZUPY_TEST_RUN" -test.count=1 -test.v
+	bash "$ZUPY_TEST_LOGIN_SCRIPT" "$ZUPY_TEST_ZUPY"
 ' 2>&1 | tee "$work/test.log" || status=$?
 
 # A renamed test would "pass" by running nothing: require that it ran.
 if ((status == 0)) && ! grep -q -- '--- PASS: TestRealSecretService' "$work/test.log"; then
 	echo "test-keyring.sh: TestRealSecretService did not run" >&2
+	status=1
+fi
+if ((status == 0)) && ! grep -q -- '^keyring-login.sh: ok' "$work/test.log"; then
+	echo "test-keyring.sh: the CLI login through the keyring did not run" >&2
 	status=1
 fi
 if ((status != 0)); then
