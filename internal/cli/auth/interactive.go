@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/term"
 
 	"github.com/zupy/zupy-cli/internal/api"
@@ -27,10 +28,12 @@ type challenge struct {
 	expires, resendAt time.Time
 }
 
-func requestCode(ctx context.Context, f *cmdutil.Factory, client *api.Client, ch contact.Channel, dest string) (*challenge, error) {
+// requestCode asks for a code. With noRetry a refusal (the cooldown) is
+// returned at once instead of waited out.
+func requestCode(ctx context.Context, f *cmdutil.Factory, client *api.Client, ch contact.Channel, dest string, noRetry bool) (*challenge, error) {
 	var c api.OTPChallenge
 	resp, err := client.Do(ctx, api.Request{Method: http.MethodPost, Path: "/auth/otp",
-		Body: api.OTPRequest{Channel: string(ch), Destination: dest}}, &c)
+		Body: api.OTPRequest{Channel: string(ch), Destination: dest}, NoRetry: noRetry}, &c)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +76,7 @@ func interactiveLogin(ctx context.Context, f *cmdutil.Factory, client *api.Clien
 		}
 	}
 
-	c, err := requestCode(ctx, f, client, ch, dest)
+	c, err := requestCode(ctx, f, client, ch, dest, false)
 	for err != nil {
 		var apiErr *api.Error
 		if ch != contact.WhatsApp || (errors.As(err, &apiErr) && apiErr.Code == api.CodeRateLimit) {
@@ -84,17 +87,21 @@ func interactiveLogin(ctx context.Context, f *cmdutil.Factory, client *api.Clien
 		if err != nil {
 			return err
 		}
-		c, err = requestCode(ctx, f, client, ch, dest)
+		c, err = requestCode(ctx, f, client, ch, dest, false)
 	}
 
+	announce := true
 	for {
-		fmt.Fprintf(errOut, "%s Sent a code by %s to %s %s\n", cs.SuccessIcon(), channelName(c.Channel), cs.Bold(c.DestinationHint),
-			cs.Muted(fmt.Sprintf("(valid for %s)", ui.FormatDuration(time.Until(c.expires).Round(time.Second)))))
-		hint := "Enter the 6-digit code. r: resend after the cooldown"
-		if ch == contact.WhatsApp {
-			hint += ", e: send by e-mail instead"
+		if announce {
+			fmt.Fprintf(errOut, "%s Sent a code by %s to %s %s\n", cs.SuccessIcon(), channelName(c.Channel), cs.Bold(c.DestinationHint),
+				cs.Muted(fmt.Sprintf("(valid for %s)", ui.FormatDuration(time.Until(c.expires).Round(time.Second)))))
+			hint := "Enter the 6-digit code. r: resend after the cooldown"
+			if ch == contact.WhatsApp {
+				hint += ", e: send by e-mail instead"
+			}
+			fmt.Fprintln(errOut, cs.Muted(hint+", Ctrl-C: cancel"))
 		}
-		fmt.Fprintln(errOut, cs.Muted(hint+", Ctrl-C: cancel"))
+		announce = true
 
 		var action codeAction
 		var code string
@@ -121,23 +128,31 @@ func interactiveLogin(ctx context.Context, f *cmdutil.Factory, client *api.Clien
 			fmt.Fprintf(errOut, "%s %s. Press r to send a new code.\n", cs.FailureIcon(), apiErr.Message)
 			c.expires = time.Now() // this code can no longer be used
 		}
-		switch action {
-		case actionSwitchEmail:
-			ch, dest, err = askEmail(ctx, f, ed)
+		nextCh, nextDest := ch, dest
+		if action == actionSwitchEmail {
+			nextCh, nextDest, err = askEmail(ctx, f, ed)
 			if err != nil {
 				return err
 			}
 		}
-		next, err := requestCode(ctx, f, client, ch, dest)
+		// A refused request (that destination's cooldown) is said at once,
+		// not waited out behind the person's back, and the code already
+		// sent stays the one to type: nothing new was sent.
+		next, err := requestCode(ctx, f, client, nextCh, nextDest, true)
 		if err != nil {
 			var apiErr *api.Error
 			if errors.As(err, &apiErr) && apiErr.Code == api.CodeRateLimit {
-				fmt.Fprintf(errOut, "%s %s\n", cs.FailureIcon(), apiErr.Message)
+				msg := apiErr.Message
+				if apiErr.Response != nil && apiErr.Response.RateLimit.RetryAfter > 0 {
+					msg += fmt.Sprintf(" (try again in %s)", ui.FormatDuration(apiErr.Response.RateLimit.RetryAfter))
+				}
+				fmt.Fprintf(errOut, "%s %s\n", cs.FailureIcon(), msg)
+				announce = false
 				continue
 			}
 			return err
 		}
-		c = next
+		ch, dest, c = nextCh, nextDest, next
 	}
 }
 
@@ -199,6 +214,29 @@ type lineEditor struct {
 	in   io.Reader
 	out  io.Writer
 	cs   *ui.ColorScheme
+	// pushed is a key read while skipping an escape sequence that was not
+	// part of it; next returns it first.
+	pushed []byte
+}
+
+// width is the terminal's width in columns, 0 when unknown.
+func (e *lineEditor) width() int {
+	if f, ok := e.out.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 0
+}
+
+// draw replaces the current row with line. The line is kept to one row (cut
+// with "…"): "\r\x1b[2K" clears one row only, so a line that wrapped would
+// leave a copy of itself on the screen at every redraw.
+func (e *lineEditor) draw(line string) {
+	if w := e.width(); w > 1 && ansi.StringWidth(line) > w-1 {
+		line = ansi.Truncate(line, w-1, "…")
+	}
+	fmt.Fprint(e.out, "\r\x1b[2K"+line)
 }
 
 func (e *lineEditor) raw() (restore func()) {
@@ -216,7 +254,16 @@ func (e *lineEditor) readLine(ctx context.Context, render func(typed string) str
 	defer restore()
 	var typed []byte
 	for {
-		fmt.Fprint(e.out, "\r\x1b[2K"+render(string(typed)))
+		line := render(string(typed))
+		// Too long for one row: show the end of what is typed, where the
+		// cursor is.
+		if w := e.width(); w > 1 && ansi.StringWidth(line) > w-1 {
+			prompt := render("")
+			if room := w - 2 - ansi.StringWidth(prompt); room > 0 && room < len(typed) {
+				line = prompt + "…" + string(typed[len(typed)-room:])
+			}
+		}
+		e.draw(line)
 		b, err := e.next(ctx, nil)
 		if err != nil {
 			fmt.Fprint(e.out, "\r\n")
@@ -267,7 +314,7 @@ func (e *lineEditor) readCode(ctx context.Context, c *challenge, offerEmail bool
 		if note != "" {
 			line += "  " + e.cs.Failure(note)
 		}
-		fmt.Fprint(e.out, "\r\x1b[2K"+line)
+		e.draw(line)
 		b, err := e.next(ctx, tick.C)
 		if err != nil {
 			fmt.Fprint(e.out, "\r\n")
@@ -309,23 +356,71 @@ func (e *lineEditor) readCode(ctx context.Context, c *challenge, offerEmail bool
 	}
 }
 
-// next returns the next key, 0 on a tick, or an error: Ctrl-C and Ctrl-D
-// (raw mode turns off the terminal's signals) cancel like an interrupt.
+// next returns the next key, 0 on a tick or an ignored key, or an error:
+// Ctrl-C and Ctrl-D (raw mode turns off the terminal's signals) cancel like
+// an interrupt.
 func (e *lineEditor) next(ctx context.Context, tick <-chan time.Time) (byte, error) {
-	select {
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	case <-tick:
+	var b byte
+	if len(e.pushed) > 0 {
+		b, e.pushed = e.pushed[0], e.pushed[1:]
+	} else {
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-tick:
+			return 0, nil
+		case err := <-e.keys.errs:
+			if errors.Is(err, io.EOF) {
+				return 0, context.Canceled
+			}
+			return 0, err
+		case b = <-e.keys.bytes:
+		}
+	}
+	switch b {
+	case 3, 4:
+		return 0, context.Canceled
+	case 0x1b:
+		e.skipEscape(ctx)
 		return 0, nil
-	case err := <-e.keys.errs:
-		if errors.Is(err, io.EOF) {
-			return 0, context.Canceled
+	}
+	return b, nil
+}
+
+// escTimeout is how long the rest of an escape sequence may take to arrive
+// after its ESC; a lone ESC does nothing, so waiting costs nothing.
+const escTimeout = 100 * time.Millisecond
+
+// skipEscape drops the rest of the escape sequence an ESC started: arrow
+// keys, Home, End, Delete and function keys send ESC [ … or ESC O …, and
+// their bytes are no input ("[D" in an address, the 3 of Delete's ESC [ 3 ~
+// in a code). Alt+key (ESC and the key) is dropped too.
+func (e *lineEditor) skipEscape(ctx context.Context) {
+	timeout := time.NewTimer(escTimeout)
+	defer timeout.Stop()
+	read := func() (byte, bool) {
+		select {
+		case b := <-e.keys.bytes:
+			if b < 0x20 || b == 0x7f { // a control key ends the sequence and counts
+				e.pushed = append(e.pushed, b)
+				return 0, false
+			}
+			return b, true
+		case <-timeout.C:
+		case <-ctx.Done():
 		}
-		return 0, err
-	case b := <-e.keys.bytes:
-		if b == 3 || b == 4 {
-			return 0, context.Canceled
+		return 0, false
+	}
+	b, ok := read()
+	switch {
+	case !ok:
+	case b == '[': // CSI: parameter and intermediate bytes, then one final byte
+		for {
+			if b, ok = read(); !ok || b >= 0x40 && b <= 0x7e {
+				return
+			}
 		}
-		return b, nil
+	case b == 'O': // SS3: one final byte
+		read()
 	}
 }
