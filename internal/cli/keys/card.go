@@ -3,6 +3,7 @@ package keys
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,6 +150,8 @@ func (c secretCard) render(cs *ui.ColorScheme) string {
 		r.SetColorProfile(termenv.Ascii)
 	}
 	fs := keyFields(cs, c.Key, c.Now, c.Default)
+	// The masked hint says nothing the secret below does not.
+	fs = slices.DeleteFunc(fs, func(f field) bool { return f.label == "Key" })
 	if c.Previous != nil {
 		fs = append(fs, field{"Previous key", previousSummary(c.Previous, c.Now), cs.Warning})
 	}

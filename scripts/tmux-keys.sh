@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# tmux-keys.sh ZUPY_BINARY: check `zupy keys` on a real terminal, against a
+# fresh in-memory emulator. Each command runs in a detached tmux session
+# (private socket, fixed 120x40 size, TERM=xterm-256color); answers are typed
+# with send-keys and the screen is read with capture-pane.
+#
+# Checked: `zupy keys create` draws the card (border, every field, a
+# zup_live_sk_ secret and the warning that it will not be shown again) and
+# `keys list` shows the key with a relative expiry; `zupy keys revoke` asks
+# `Revoke key_… "Demo"? This cannot be undone [y/N]`, and "n" leaves the key
+# active while "y" revokes it.
+#
+# The login is non-interactive (two steps, code through `zupy emulator otp`)
+# and the credentials go to a 0600 file in a temporary config directory,
+# never the OS keyring. TMUX_KEYS_SHOW=1 prints the card's screen at the end
+# (its secret belongs to the throwaway emulator). Needs tmux (`make deps`). Exit status: 0 passed, 1
+# failed, 2 a tool or the binary is missing.
+set -euo pipefail
+
+if (($# != 1)); then
+	echo "usage: $0 PATH/TO/zupy" >&2
+	exit 2
+fi
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "tmux-keys.sh: tmux is missing (make deps installs it)" >&2
+	exit 2
+fi
+zupy=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+if [[ ! -x $zupy ]]; then
+	echo "tmux-keys.sh: $1 is not an executable" >&2
+	exit 2
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/zupy-tmux-keys.XXXXXX")
+sock="zupy-keys-$$-$RANDOM"
+emu_pid=""
+cleanup() {
+	tmux -L "$sock" kill-server >/dev/null 2>&1 || true
+	if [[ -n $emu_pid ]]; then
+		kill "$emu_pid" 2>/dev/null || true
+		wait "$emu_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/home"
+export HOME="$work/home"
+export ZUPY_CONFIG_DIR="$work/home/.config/zupy"
+export XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
+unset ZUPY_SESSION_TOKEN ZUPY_API_KEY ZUPY_PROFILE ZUPY_DEBUG NO_COLOR CLICOLOR_FORCE TMUX
+
+session="" # the tmux session being driven
+pane=""    # its last capture
+
+capture() { pane=$(tmux -L "$sock" capture-pane -p -J -t "$session:0.0" 2>/dev/null || true); }
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [[ -n $session ]]; then
+		capture
+		echo "---- screen of $session (secrets masked) ----" >&2
+		printf '%s\n' "$pane" | sed -E 's/zup_(live|test)_sk_[A-Za-z0-9]+/zup_\1_sk_[secret]/g' >&2
+	fi
+	echo "---- emulator log (last lines) ----" >&2
+	tail -n 20 "$work/emulator.err" 2>/dev/null | sed -E 's/[0-9]{6}/[code]/g' >&2 || true
+	exit 1
+}
+
+ok() { echo "ok: $*"; }
+
+# wait_for TEXT [SECONDS]: poll the screen until it shows TEXT (fixed string).
+wait_for() {
+	local text=$1 tries=$((${2:-10} * 10))
+	for ((i = 0; i < tries; i++)); do
+		capture
+		if grep -qF -- "$text" <<<"$pane"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "the screen never showed \"$text\""
+}
+
+# wait_for_re REGEX: the same with an extended regular expression.
+wait_for_re() {
+	for ((i = 0; i < 100; i++)); do
+		capture
+		if grep -qE -- "$1" <<<"$pane"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "the screen never matched /$1/"
+}
+
+keys() { tmux -L "$sock" send-keys -t "$session:0.0" "$@"; }
+
+# start NAME ARGS...: run `zupy ARGS...` in a new detached 120x40 session;
+# the pane stays open after zupy exits, showing "[zupy exited N]".
+start() {
+	session=$1
+	shift
+	local cmd
+	cmd=$(printf '%q ' env "ZUPY_BASE_URL=$base" "ZUPY_CONFIG_DIR=$ZUPY_CONFIG_DIR" "HOME=$HOME" \
+		TERM=xterm-256color "$zupy" "$@")
+	tmux -L "$sock" -f /dev/null new-session -d -s "$session" -x 120 -y 40 \
+		"$cmd; echo \"[zupy exited \$?]\"; sleep 600"
+}
+
+# z ARGS...: run zupy outside tmux (no terminal), against the emulator.
+z() { ZUPY_BASE_URL=$base "$zupy" "$@"; }
+
+# status_of KEY_ID: the key's status, from the script-safe `keys show`.
+status_of() { z keys show "$1" | sed -n 's/^status\t//p'; }
+
+# ---- the emulator and a non-interactive login --------------------------------
+"$zupy" emulator start --in-memory --addr 127.0.0.1:0 >"$work/emulator.out" 2>"$work/emulator.err" &
+emu_pid=$!
+base=""
+for ((i = 0; i < 100; i++)); do
+	base=$(head -n 1 "$work/emulator.out" 2>/dev/null || true)
+	[[ $base == http* ]] && break
+	kill -0 "$emu_pid" 2>/dev/null || fail "the emulator exited: $(cat "$work/emulator.err")"
+	sleep 0.1
+done
+[[ $base == http* ]] || fail "the emulator printed no base URL within 10 s"
+ok "emulator at $base"
+
+z config set credential_store file >/dev/null
+challenge=$(z login --email dev@example.com --request-only -o json) || fail "login --request-only failed"
+vid=$(sed -n 's/.*"verification_id": *"\([^"]*\)".*/\1/p' <<<"$challenge")
+[[ -n $vid ]] || fail "no verification_id in: $challenge"
+z emulator otp --destination dev@example.com | z login --verification-id "$vid" --code-stdin 2>/dev/null ||
+	fail "login --code-stdin failed"
+ok "logged in (session in a 0600 file)"
+
+# ---- 1. the create card --------------------------------------------------------
+start create keys create --name Demo --scopes loyalty:read
+wait_for "[zupy exited 0]"
+wait_for "This secret will not be shown again. Store it now."
+wait_for_re '│ *Secret +zup_live_sk_[A-Za-z0-9]{20} *│'
+wait_for_re '╭─+╮'
+wait_for_re '╰─+╯'
+for field in "Created API key" "Key ID" "Name" "Demo" "Environment" "production" "Scopes" "loyalty:read" \
+	"100 requests/minute" "IP allow-list" "any address" "Expires" "in 365 days"; do
+	grep -qF -- "$field" <<<"$pane" || fail "the card lacks \"$field\""
+done
+secret=$(grep -oE 'zup_live_sk_[A-Za-z0-9]{20}' <<<"$pane" | head -n 1)
+id=$(grep -oE 'key_[0-9a-z]{12}' <<<"$pane" | head -n 1)
+[[ -n $id ]] || fail "no key id on the card"
+ok "create drew the card with $id, its secret and the warning"
+
+# The secret shown is the key's: the server agrees on its masked hint.
+hint=$(z keys show "$id" | sed -n 's/^key_hint\t//p')
+[[ $hint == "zup_live_sk_…${secret: -4}" ]] || fail "the card's secret does not match the key's hint $hint"
+ok "the card's secret matches the key's hint"
+
+# ---- 2. the list table ---------------------------------------------------------
+start list keys list
+wait_for "[zupy exited 0]"
+wait_for_re '^ID +NAME +ENV +SCOPES +RATE +IPS +EXPIRES +LAST USED +STATUS'
+wait_for_re "^$id +Demo +production +loyalty:read +100 +any +in 365 days +never +active"
+grep -qF 'zup_live_sk_' <<<"$pane" && fail "keys list shows a secret"
+ok "list shows the key with a relative expiry and no secret"
+
+# ---- 3. revoke asks first; n keeps the key -------------------------------------
+start revoke-no keys revoke "$id"
+wait_for "Revoke $id \"Demo\"? This cannot be undone [y/N]"
+ok "revoke asks for confirmation"
+keys n Enter
+wait_for "Not revoked: $id is still active"
+wait_for "[zupy exited 2]"
+[[ $(status_of "$id") == active ]] || fail "the key is not active after answering n"
+ok "answering n leaves the key active"
+
+# ---- 4. y revokes it -----------------------------------------------------------
+start revoke-yes keys revoke "$id"
+wait_for "This cannot be undone [y/N]"
+keys y Enter
+wait_for "Revoked $id \"Demo\""
+wait_for "[zupy exited 0]"
+[[ $(status_of "$id") == revoked ]] || fail "the key is not revoked after answering y"
+ok "answering y revokes the key"
+
+[[ -n ${TMUX_KEYS_SHOW:-} ]] && { session=create; capture; printf "%s\n" "$pane"; }
+echo "PASS: tmux-keys.sh"
