@@ -57,6 +57,8 @@ func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), completionTimeout)
 		defer cancel()
+		// One attempt: a <Tab> neither waits out retries nor prints about them.
+		f.Global.Retries = 0
 		s, err := newSessionClient(ctx, f)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
