@@ -164,7 +164,13 @@ func printStatus(f *cmdutil.Factory, st *Status) {
 		row("Default key", st.DefaultKeyID)
 	}
 	if !st.LoggedIn {
-		fmt.Fprintln(f.IO.ErrOut, cs.Muted(cmdutil.NotLoggedIn(f.Profile()).(*cmdutil.CodedError).Hint))
+		hint := cmdutil.NotLoggedIn(f.Profile()).(*cmdutil.CodedError).Hint
+		if st.CredentialSource == credentials.EnvSessionToken {
+			// login refuses to act while the variable is set: say so
+			// instead of sending the user there.
+			hint = "Unset " + credentials.EnvSessionToken + " or give it a valid session token (`zupy login` does not replace it)"
+		}
+		fmt.Fprintln(f.IO.ErrOut, cs.Muted(hint))
 	}
 }
 

@@ -50,6 +50,7 @@ func TestScripts(t *testing.T) {
 			"jsonget":  cmdJSONGet,
 			"perm":     cmdPerm,
 			"outboxes": cmdOutboxCount,
+			"envfile":  cmdEnvFile,
 		},
 	})
 }
