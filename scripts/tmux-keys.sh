@@ -8,7 +8,8 @@
 # zup_live_sk_ secret and the warning that it will not be shown again) and
 # `keys list` shows the key with a relative expiry; `zupy keys revoke` asks
 # `Revoke key_… "Demo"? This cannot be undone [y/N]`, and "n" leaves the key
-# active while "y" revokes it.
+# active while "y" revokes it; `zupy keys import` reads the secret from a
+# prompt that does not echo it.
 #
 # The login is non-interactive (two steps, code through `zupy emulator otp`)
 # and the credentials go to a 0600 file in a temporary config directory,
@@ -182,6 +183,18 @@ wait_for "Revoked $id \"Demo\""
 wait_for "[zupy exited 0]"
 [[ $(status_of "$id") == revoked ]] || fail "the key is not revoked after answering y"
 ok "answering y revokes the key"
+
+# ---- 5. import reads the secret from a hidden prompt ------------------------
+imported=$(z keys create --name Imported --scopes loyalty:read,coupons:validate 2>/dev/null) || fail "keys create in a pipe failed"
+[[ $imported =~ ^zup_live_sk_[A-Za-z0-9]{20}$ ]] || fail "keys create in a pipe printed more than the secret"
+start import keys import --default
+wait_for "Paste the API key (input hidden):"
+tmux -L "$sock" send-keys -t "$session:0.0" -l -- "$imported"
+keys Enter
+wait_for_re 'Imported key_[0-9a-z]{12} \(production, loyalty:read, coupons:validate\) into .*credentials.yaml as the profile.s default key'
+wait_for "[zupy exited 0]"
+grep -qF -- "${imported:12}" <<<"$pane" && fail "the pasted secret was echoed on the screen"
+ok "import read the secret without echo and saved it as the default key"
 
 [[ -n ${TMUX_KEYS_SHOW:-} ]] && { session=create; capture; printf "%s\n" "$pane"; }
 echo "PASS: tmux-keys.sh"
