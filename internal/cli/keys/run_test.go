@@ -1,0 +1,148 @@
+package keys
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/emulator"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// readOnlyKeyring reads (nothing is stored) but refuses every write, like a
+// keyring whose collection locks between the probe and the save.
+type readOnlyKeyring struct{}
+
+func (readOnlyKeyring) Get(service, user string) (string, error) { return "", credentials.ErrNotFound }
+func (readOnlyKeyring) Set(service, user, password string) error {
+	return errors.New("collection is locked")
+}
+func (readOnlyKeyring) Delete(service, user string) error { return credentials.ErrNotFound }
+
+// startEmulator serves a fresh in-memory emulator, wrapped by wrap when not
+// nil, and returns its base URL and a session token.
+func startEmulator(t *testing.T, wrap func(http.Handler) http.Handler) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	srv, err := emulator.Open(ctx, emulator.Config{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	hs := httptest.NewServer(h)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	base := hs.URL + "/v1"
+	c := api.New(api.Options{BaseURL: base})
+	ch, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
+	if err != nil || len(box.Messages) == 0 {
+		t.Fatalf("outbox: %v", err)
+	}
+	login, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[len(box.Messages)-1].Code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base, login.SessionToken
+}
+
+func runFactory(t *testing.T, env map[string]string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
+	env["ZUPY_CONFIG_DIR"] = t.TempDir()
+	var out, errOut bytes.Buffer
+	f := cmdutil.New(ui.Test(strings.NewReader(""), &out, &errOut), func(k string) string { return env[k] })
+	f.Global.Retries, f.Global.Timeout = 0, 10*time.Second
+	return f, &out, &errOut
+}
+
+var secretLine = regexp.MustCompile(`^zup_live_sk_[A-Za-z0-9]{20}\n$`)
+
+func TestCreatePrintsTheSecretWhenSavingFails(t *testing.T) {
+	base, session := startEmulator(t, nil)
+	f, out, _ := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
+	f.KeyringBackend = readOnlyKeyring{}
+	cmd := NewCmdCreate(f, nil)
+	cmd.SetArgs([]string{"--name", "x", "--scopes", "loyalty:read", "--save"})
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	err := cmd.ExecuteContext(context.Background())
+	if err == nil {
+		t.Fatal("create --save succeeded with a keyring that refuses writes")
+	}
+	if !secretLine.MatchString(out.String()) {
+		t.Errorf("stdout = %q, want the secret alone despite the failed save", out.String())
+	}
+	if strings.Contains(err.Error(), strings.TrimSpace(out.String())) {
+		t.Error("the error message contains the secret")
+	}
+	_, msg, _, hint := cmdutil.Describe(err)
+	if !strings.Contains(msg, "was created but its secret could not be saved") || !strings.Contains(hint, "zupy keys import") {
+		t.Errorf("message %q, hint %q", msg, hint)
+	}
+	if code := cmdutil.ExitCode(err); code != cmdutil.ExitError {
+		t.Errorf("exit code %d, want 1", code)
+	}
+}
+
+func TestRotatePrintsTheSecretWhenVerificationFails(t *testing.T) {
+	refuseVerify := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v1/auth/verify" {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = w.Write([]byte(`{"error":"authentication_failed","message":"Invalid or expired API key","details":{}}`))
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	base, session := startEmulator(t, refuseVerify)
+	ctx := context.Background()
+	key, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "x", Permissions: []string{"loyalty:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, out, _ := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
+	cmd := NewCmdRotate(f, nil)
+	cmd.SetArgs([]string{key.KeyID})
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	err = cmd.ExecuteContext(ctx)
+	if err == nil {
+		t.Fatal("rotate succeeded although GET /auth/verify refused the new key")
+	}
+	if !secretLine.MatchString(out.String()) {
+		t.Errorf("stdout = %q, want the new secret alone", out.String())
+	}
+	if code := cmdutil.ExitCode(err); code != cmdutil.ExitAuth {
+		t.Errorf("exit code %d, want 3", code)
+	}
+	if _, _, _, hint := cmdutil.Describe(err); !strings.Contains(hint, "was created and its secret printed above") {
+		t.Errorf("hint = %q", hint)
+	}
+
+	// --no-verify skips the check.
+	f, out, _ = runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
+	next, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "y", Permissions: []string{"loyalty:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd = NewCmdRotate(f, nil)
+	cmd.SetArgs([]string{next.KeyID, "--no-verify"})
+	if err := cmd.ExecuteContext(ctx); err != nil || !secretLine.MatchString(out.String()) {
+		t.Errorf("rotate --no-verify: %v, stdout %q", err, out.String())
+	}
+}
