@@ -118,7 +118,7 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 	var hinter interface{ Hint() string }
 	switch {
 	case errors.Is(err, context.Canceled):
-		code, msg = "interrupted", "interrupted"
+		code, msg = "interrupted", "cancelled before it finished"
 	case errors.As(err, &usage):
 		code, hint = "usage_error", usage.Hint
 	case errors.As(err, &coded):
