@@ -60,8 +60,9 @@ docs: ## Regenerate docs/cli and docs/man (and completions/)
 completions: docs ## Regenerate completions/ (with the docs: one generator)
 
 .PHONY: bench
-bench: ## Run the benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: ## Run the benchmarks, then the verify load comparison against bare net/http (once)
+	$(GO) test -run '^$$' -bench . -skip '^BenchmarkVerifyLoad$$' -benchmem ./...
+	$(GO) test -run '^$$' -bench '^BenchmarkVerifyLoad$$' -benchtime 1x ./internal/emulator/
 
 .PHONY: demo
 demo: build ## Start an emulator on a free port and walk through zupy

@@ -60,7 +60,11 @@ func (s *Server) verifyKey(w http.ResponseWriter, r *http.Request, routeScope st
 	if !d.Allowed {
 		return nil, d, rateLimited(d)
 	}
-	if err := checkScopes(k, routeScope, r.URL.Query()["permission"]); err != nil {
+	var asked []string
+	if r.URL.RawQuery != "" { // most verifications ask nothing: skip building the query map
+		asked = r.URL.Query()["permission"]
+	}
+	if err := checkScopes(k, routeScope, asked); err != nil {
 		return nil, d, err
 	}
 	return k, d, nil
@@ -189,13 +193,26 @@ func checkScopes(k *cachedKey, routeScope string, asked []string) error {
 	return nil
 }
 
-// setRateHeaders writes the X-RateLimit-* headers of d.
+// The X-RateLimit-* header names in canonical form, computed once (Header.Set
+// would canonicalise, and allocate, on every request).
+var (
+	hdrRateLimit     = http.CanonicalHeaderKey("X-RateLimit-Limit")
+	hdrRateRemaining = http.CanonicalHeaderKey("X-RateLimit-Remaining")
+	hdrRateReset     = http.CanonicalHeaderKey("X-RateLimit-Reset")
+	hdrRateWindow    = http.CanonicalHeaderKey("X-RateLimit-Window")
+	rateWindowValue  = []string{"60"} // shared, read-only
+)
+
+// setRateHeaders writes the X-RateLimit-* headers of d. The three values
+// share one backing array, each slice capped to its own element so that an
+// Add to one header cannot overwrite the next.
 func setRateHeaders(w http.ResponseWriter, d ratelimit.Decision) {
 	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(d.Remaining, 0)))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(d.Reset.Unix(), 10))
-	h.Set("X-RateLimit-Window", "60")
+	v := []string{strconv.Itoa(d.Limit), strconv.Itoa(max(d.Remaining, 0)), strconv.FormatInt(d.Reset.Unix(), 10)}
+	h[hdrRateLimit] = v[0:1:1]
+	h[hdrRateRemaining] = v[1:2:2]
+	h[hdrRateReset] = v[2:3:3]
+	h[hdrRateWindow] = rateWindowValue
 }
 
 // rateLimited is the 429 of a refused decision.

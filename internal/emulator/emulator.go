@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/apikey"
@@ -65,6 +66,7 @@ type Server struct {
 	usage    *usageTracker
 	outbox   *outbox
 	trusted  []netip.Prefix
+	date     dateCache
 	mux      *http.ServeMux
 	handler  http.Handler
 	stop     chan struct{}
@@ -217,7 +219,7 @@ func (s *Server) routes() {
 // request (method, path, status, duration; never headers or bodies).
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	w.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
+	w.Header()["Date"] = s.date.header(s.clock.Now())
 	rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if v := recover(); v != nil {
@@ -229,7 +231,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				s.writeError(rec, r, &apiError{Status: errInternal.Status, Code: errInternal.Code, Message: errInternal.Message})
 			}
 		}
-		s.log.InfoContext(r.Context(), "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		// LogAttrs: the variadic ...any form would box every attribute.
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
 	}()
 	if _, pattern := s.mux.Handler(r); pattern == "" {
@@ -237,6 +240,29 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// dateCache holds the Date header value of the current second, formatted
+// once per second rather than once per request.
+type dateCache struct{ cur atomic.Pointer[httpDate] }
+
+// httpDate is the Date header value of one second. value is shared by every
+// response of that second: it is read-only (Header.Set replaces a value, it
+// never writes into one).
+type httpDate struct {
+	unix  int64
+	value []string
+}
+
+// header is the Date header value for now, in http.TimeFormat.
+func (c *dateCache) header(now time.Time) []string {
+	sec := now.Unix()
+	if d := c.cur.Load(); d != nil && d.unix == sec {
+		return d.value
+	}
+	d := &httpDate{unix: sec, value: []string{now.UTC().Format(http.TimeFormat)}}
+	c.cur.Store(d)
+	return d.value
 }
 
 // unrouted answers a request no route matches: 405 (with Allow) when the

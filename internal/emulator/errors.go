@@ -79,9 +79,13 @@ func tooMany(upper, message string, retryAfter int, details ...any) *apiError {
 	return e
 }
 
+// jsonContentType is the Content-Type of every JSON answer, shared and
+// read-only (Header.Set replaces a value, it never writes into one).
+var jsonContentType = []string{"application/json"}
+
 // writeJSON writes v with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

@@ -8,16 +8,18 @@ package store
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"net/url"
 	"os"
 	"path/filepath"
-
-	"github.com/zupy/zupy-cli/internal/apikey"
+	"sync"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
 )
@@ -44,7 +46,19 @@ type Store struct {
 	db     *sql.DB
 	keeper *sql.Conn // in-memory mode: pins the database for the Store's life
 	secret []byte
+	macs   sync.Pool // of *macState keyed with secret; see Hash
 }
+
+// macState is an HMAC-SHA256 keyed with the Store's secret and the scratch
+// space of one Hash call.
+type macState struct {
+	mac hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
+}
+
+// maxPooledInput bounds the scratch input a pooled macState keeps.
+const maxPooledInput = 1 << 10
 
 // Open opens (creating and migrating if needed) the database.
 //
@@ -128,8 +142,25 @@ func (s *Store) Close() error {
 }
 
 // Hash is the stored form of a secret value (API key, session token, OTP
-// code): its hex HMAC-SHA256 under the database's secret.
-func (s *Store) Hash(value string) string { return apikey.Hash(s.secret, value) }
+// code): its hex HMAC-SHA256 under the database's secret, as
+// apikey.Hash(secret, value). Every key verification computes one, so the
+// keyed HMAC is reused (Reset restores it to just after the key) rather than
+// rebuilt, leaving the returned string as the only allocation.
+func (s *Store) Hash(value string) string {
+	m, _ := s.macs.Get().(*macState)
+	if m == nil {
+		m = &macState{mac: hmac.New(sha256.New, s.secret)}
+	}
+	m.mac.Reset()
+	m.in = append(m.in[:0], value...)
+	m.mac.Write(m.in)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], m.mac.Sum(m.sum[:0]))
+	if cap(m.in) <= maxPooledInput {
+		s.macs.Put(m)
+	}
+	return string(out[:])
+}
 
 // Tx is a write transaction; its Queries see and change the transaction's
 // state.

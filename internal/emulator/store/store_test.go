@@ -2,10 +2,15 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/zupy/zupy-cli/internal/apikey"
 )
 
 func TestReopenKeepsSchemaAndSecret(t *testing.T) {
@@ -100,4 +105,29 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 		s.Close()
 		t.Fatal("opened a database from a newer zupy")
 	}
+}
+
+// TestHashReusesNoStateAcrossCalls pins that the pooled HMAC of Hash answers
+// exactly apikey.Hash under the store's secret, whatever ran before it on
+// the same pooled state and from many goroutines at once.
+func TestHashReusesNoStateAcrossCalls(t *testing.T) {
+	s, err := Open(context.Background(), Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	values := []string{"", "123456", "zup_live_sk_x", strings.Repeat("long", 400), "zup_test_sk_y"}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				v := values[(g+i)%len(values)] + fmt.Sprint(i%3)
+				if got, want := s.Hash(v), apikey.Hash(s.secret, v); got != want {
+					t.Errorf("Hash(%.20q) = %s, want %s", v, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
