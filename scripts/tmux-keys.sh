@@ -18,96 +18,9 @@
 # failed, 2 a tool or the binary is missing.
 set -euo pipefail
 
-if (($# != 1)); then
-	echo "usage: $0 PATH/TO/zupy" >&2
-	exit 2
-fi
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "tmux-keys.sh: tmux is missing (make deps installs it)" >&2
-	exit 2
-fi
-zupy=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-if [[ ! -x $zupy ]]; then
-	echo "tmux-keys.sh: $1 is not an executable" >&2
-	exit 2
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/zupy-tmux-keys.XXXXXX")
-sock="zupy-keys-$$-$RANDOM"
-emu_pid=""
-cleanup() {
-	tmux -L "$sock" kill-server >/dev/null 2>&1 || true
-	if [[ -n $emu_pid ]]; then
-		kill "$emu_pid" 2>/dev/null || true
-		wait "$emu_pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/home"
-export HOME="$work/home"
-export ZUPY_CONFIG_DIR="$work/home/.config/zupy"
-export XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
-unset ZUPY_SESSION_TOKEN ZUPY_API_KEY ZUPY_PROFILE ZUPY_DEBUG NO_COLOR CLICOLOR_FORCE TMUX
-
-session="" # the tmux session being driven
-pane=""    # its last capture
-
-capture() { pane=$(tmux -L "$sock" capture-pane -p -J -t "$session:0.0" 2>/dev/null || true); }
-
-fail() {
-	echo "FAIL: $*" >&2
-	if [[ -n $session ]]; then
-		capture
-		echo "---- screen of $session (secrets masked) ----" >&2
-		printf '%s\n' "$pane" | sed -E 's/zup_(live|test)_sk_[A-Za-z0-9]+/zup_\1_sk_[secret]/g' >&2
-	fi
-	echo "---- emulator log (last lines) ----" >&2
-	tail -n 20 "$work/emulator.err" 2>/dev/null | sed -E 's/[0-9]{6}/[code]/g' >&2 || true
-	exit 1
-}
-
-ok() { echo "ok: $*"; }
-
-# wait_for TEXT [SECONDS]: poll the screen until it shows TEXT (fixed string).
-wait_for() {
-	local text=$1 tries=$((${2:-10} * 10))
-	for ((i = 0; i < tries; i++)); do
-		capture
-		if grep -qF -- "$text" <<<"$pane"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	fail "the screen never showed \"$text\""
-}
-
-# wait_for_re REGEX: the same with an extended regular expression.
-wait_for_re() {
-	for ((i = 0; i < 100; i++)); do
-		capture
-		if grep -qE -- "$1" <<<"$pane"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	fail "the screen never matched /$1/"
-}
-
-keys() { tmux -L "$sock" send-keys -t "$session:0.0" "$@"; }
-
-# start NAME ARGS...: run `zupy ARGS...` in a new detached 120x40 session;
-# the pane stays open after zupy exits, showing "[zupy exited N]".
-start() {
-	session=$1
-	shift
-	local cmd
-	cmd=$(printf '%q ' env "ZUPY_BASE_URL=$base" "ZUPY_CONFIG_DIR=$ZUPY_CONFIG_DIR" "HOME=$HOME" \
-		TERM=xterm-256color "$zupy" "$@")
-	tmux -L "$sock" -f /dev/null new-session -d -s "$session" -x 120 -y 40 \
-		"$cmd; echo \"[zupy exited \$?]\"; sleep 600"
-}
+NAME=tmux-keys.sh TOOLS=()
+# shellcheck source=lib/tmux-harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/tmux-harness.sh" "$@"
 
 # z ARGS...: run zupy outside tmux (no terminal), against the emulator.
 z() { ZUPY_BASE_URL=$base "$zupy" "$@"; }
@@ -115,18 +28,6 @@ z() { ZUPY_BASE_URL=$base "$zupy" "$@"; }
 # status_of KEY_ID: the key's status, from the script-safe `keys show`.
 status_of() { z keys show "$1" | sed -n 's/^status\t//p'; }
 
-# ---- the emulator and a non-interactive login --------------------------------
-"$zupy" emulator start --in-memory --addr 127.0.0.1:0 >"$work/emulator.out" 2>"$work/emulator.err" &
-emu_pid=$!
-base=""
-for ((i = 0; i < 100; i++)); do
-	base=$(head -n 1 "$work/emulator.out" 2>/dev/null || true)
-	[[ $base == http* ]] && break
-	kill -0 "$emu_pid" 2>/dev/null || fail "the emulator exited: $(cat "$work/emulator.err")"
-	sleep 0.1
-done
-[[ $base == http* ]] || fail "the emulator printed no base URL within 10 s"
-ok "emulator at $base"
 
 z config set credential_store file >/dev/null
 challenge=$(z login --email dev@example.com --request-only -o json) || fail "login --request-only failed"

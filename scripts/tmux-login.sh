@@ -19,102 +19,13 @@
 # or the binary is missing.
 set -euo pipefail
 
-if (($# != 1)); then
-	echo "usage: $0 PATH/TO/zupy" >&2
-	exit 2
-fi
-for tool in tmux curl; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "tmux-login.sh: $tool is missing (make deps installs tmux)" >&2
-		exit 2
-	fi
-done
-zupy=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-if [[ ! -x $zupy ]]; then
-	echo "tmux-login.sh: $1 is not an executable" >&2
-	exit 2
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/zupy-tmux-login.XXXXXX")
-sock="zupy-login-$$-$RANDOM"
-emu_pid=""
-cleanup() {
-	tmux -L "$sock" kill-server >/dev/null 2>&1 || true
-	if [[ -n $emu_pid ]]; then
-		kill "$emu_pid" 2>/dev/null || true
-		wait "$emu_pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/home"
-export HOME="$work/home"
-export ZUPY_CONFIG_DIR="$work/home/.config/zupy"
-export XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
-unset ZUPY_SESSION_TOKEN ZUPY_API_KEY ZUPY_PROFILE ZUPY_DEBUG NO_COLOR CLICOLOR_FORCE TMUX
-
-session=""  # the tmux session being driven
-pane=""     # its last capture
-
-capture() { pane=$(tmux -L "$sock" capture-pane -p -J -t "$session:0.0" 2>/dev/null || true); }
-
-fail() {
-	echo "FAIL: $*" >&2
-	capture
-	echo "---- screen of $session ----" >&2
-	printf '%s\n' "$pane" >&2
-	echo "---- emulator log (last lines, codes masked) ----" >&2
-	tail -n 20 "$work/emulator.err" 2>/dev/null | sed -E 's/[0-9]{6}/[code]/g' >&2 || true
-	exit 1
-}
-
-ok() { echo "ok: $*"; }
-
-# wait_for TEXT [SECONDS]: poll the screen until it shows TEXT (fixed string).
-wait_for() {
-	local text=$1 tries=$((${2:-10} * 10))
-	for ((i = 0; i < tries; i++)); do
-		capture
-		if grep -qF -- "$text" <<<"$pane"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	fail "the screen never showed \"$text\""
-}
-
-# wait_for_re REGEX: the same with an extended regular expression.
-wait_for_re() {
-	for ((i = 0; i < 100; i++)); do
-		capture
-		if grep -qE -- "$1" <<<"$pane"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	fail "the screen never matched /$1/"
-}
+NAME=tmux-login.sh TOOLS=(curl)
+# shellcheck source=lib/tmux-harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/tmux-harness.sh" "$@"
 
 # code_line: the last "? Code (…)" line on the screen.
 # (-J keeps trailing spaces.)
 code_line() { capture; grep -F '? Code (' <<<"$pane" | tail -n 1 | sed 's/ *$//' || true; }
-
-keys() { tmux -L "$sock" send-keys -t "$session:0.0" "$@"; }
-type_text() { tmux -L "$sock" send-keys -t "$session:0.0" -l -- "$1"; }
-
-# start NAME ARGS...: run `zupy ARGS...` in a new detached session of
-# $width x 40; the pane stays open after zupy exits, showing "[zupy exited N]".
-width=120
-start() {
-	session=$1
-	shift
-	local cmd
-	cmd=$(printf '%q ' env "ZUPY_BASE_URL=$base" "ZUPY_CONFIG_DIR=$ZUPY_CONFIG_DIR" "HOME=$HOME" \
-		TERM=xterm-256color "$zupy" "$@")
-	tmux -L "$sock" -f /dev/null new-session -d -s "$session" -x "$width" -y 40 \
-		"$cmd; echo \"[zupy exited \$?]\"; sleep 600"
-}
 
 # otp DESTINATION: the latest code the emulator sent there (kept in a
 # variable, never printed).
@@ -130,19 +41,6 @@ advance_clock() {
 		-d "{\"advance_seconds\": $1}" >/dev/null || fail "could not move the emulator's clock"
 }
 
-# ---- the emulator ----------------------------------------------------------
-"$zupy" emulator start --in-memory --addr 127.0.0.1:0 >"$work/emulator.out" 2>"$work/emulator.err" &
-emu_pid=$!
-base=""
-for ((i = 0; i < 100; i++)); do
-	base=$(head -n 1 "$work/emulator.out" 2>/dev/null || true)
-	[[ $base == http* ]] && break
-	kill -0 "$emu_pid" 2>/dev/null || fail "the emulator exited: $(cat "$work/emulator.err")"
-	sleep 0.1
-done
-[[ $base == http* ]] || fail "the emulator printed no base URL within 10 s"
-origin=${base%/v1}
-ok "emulator at $base"
 
 # ---- 1. e-mail login: countdown, wrong code, cooldown, keys, success ------
 start login1 login --insecure-storage
