@@ -305,26 +305,15 @@ type Resolver struct {
 	Getenv  func(string) string
 }
 
-// Get returns the effective value of key. Values from the environment and
-// flags are normalized like stored ones; an invalid one is a usage error.
+// Get returns the effective value of key: the first layer that sets it wins,
+// and its value is normalized as `config set` would; an invalid one (in a
+// flag, a variable or a hand-edited file) is a usage error naming where it
+// came from.
 func (r *Resolver) Get(key string) (Value, error) {
 	s, ok := Lookup(key)
 	if !ok {
 		_, err := Normalize(key, "")
 		return Value{}, err
-	}
-	out := Value{Key: key, Value: s.Default, Source: SourceDefault}
-	if val, ok := r.File.Get(r.Profile, key); ok {
-		out.Value, out.Source, out.Origin = val, SourceFile, r.File.Path()
-	}
-	if s.Env != "" {
-		if val := r.Getenv(s.Env); val != "" {
-			norm, err := s.normalize(val)
-			if err != nil {
-				return Value{}, &UsageError{fmt.Sprintf("invalid %s: %v", s.Env, err)}
-			}
-			out.Value, out.Source, out.Origin = norm, SourceEnv, s.Env
-		}
 	}
 	if s.Flag != "" && r.Flags != nil {
 		if f := r.Flags.Lookup(s.Flag); f != nil && f.Changed {
@@ -332,10 +321,28 @@ func (r *Resolver) Get(key string) (Value, error) {
 			if err != nil {
 				return Value{}, &UsageError{fmt.Sprintf("invalid --%s: %v", s.Flag, err)}
 			}
-			out.Value, out.Source, out.Origin = norm, SourceFlag, "--"+s.Flag
+			return Value{Key: key, Value: norm, Source: SourceFlag, Origin: "--" + s.Flag}, nil
 		}
 	}
-	return out, nil
+	if s.Env != "" {
+		if val := r.Getenv(s.Env); val != "" {
+			norm, err := s.normalize(val)
+			if err != nil {
+				return Value{}, &UsageError{fmt.Sprintf("invalid %s: %v", s.Env, err)}
+			}
+			return Value{Key: key, Value: norm, Source: SourceEnv, Origin: s.Env}, nil
+		}
+	}
+	if val, ok := r.File.Get(r.Profile, key); ok {
+		// The file may have been edited by hand: hold it to the rules of
+		// `config set` rather than hand an ftp:// URL or a trailing slash on.
+		norm, err := s.normalize(val)
+		if err != nil {
+			return Value{}, &UsageError{fmt.Sprintf("invalid %s in %s (profile %s): %v; change it with `zupy config set` or `zupy config unset`", key, r.File.Path(), r.Profile, err)}
+		}
+		return Value{Key: key, Value: norm, Source: SourceFile, Origin: r.File.Path()}, nil
+	}
+	return Value{Key: key, Value: s.Default, Source: SourceDefault}, nil
 }
 
 // All returns every setting's effective value in display order.
