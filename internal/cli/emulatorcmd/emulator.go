@@ -73,7 +73,8 @@ Stops cleanly on Ctrl-C or SIGTERM, finishing requests in flight.`,
 	fl.StringVar(&o.partnerWhatsApp, "partner-whatsapp", emulator.DefaultPartnerWhatsApp, "WhatsApp number of the seeded demo partner")
 	fl.StringVar(&o.partnerName, "partner-name", emulator.DefaultPartnerName, "Name of the seeded demo partner")
 	fl.StringArrayVar(&o.trustedProxies, "trusted-proxy", nil, "Peer (IP or CIDR) whose X-Forwarded-For is believed; repeatable")
-	cmd.MarkFlagsMutuallyExclusive("data-dir", "in-memory")
+	// Not MarkFlagsMutuallyExclusive: cobra reports a flag-group violation
+	// as a plain error (exit 1) before RunE, and this is a usage error (exit 2).
 	return cmd
 }
 
@@ -126,6 +127,9 @@ func runStart(ctx context.Context, f *cmdutil.Factory, o *startOptions) error {
 
 func (o *startOptions) config(f *cmdutil.Factory) (emulator.Config, error) {
 	cfg := emulator.Config{InMemory: o.inMemory, PartnerName: strings.TrimSpace(o.partnerName)}
+	if o.inMemory && o.dataDir != "" {
+		return cfg, cmdutil.Usagef("--data-dir and --in-memory cannot be used together")
+	}
 	if cfg.PartnerName == "" {
 		return cfg, cmdutil.Usagef("invalid --partner-name: must not be empty")
 	}

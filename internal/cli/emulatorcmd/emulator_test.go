@@ -1,0 +1,198 @@
+package emulatorcmd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+func TestDefaultDataDirPrecedence(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	got, err := DefaultDataDir(env(map[string]string{"XDG_DATA_HOME": "/xdg", "HOME": "/home/me"}))
+	if err != nil || got != filepath.Join("/xdg", "zupy", "emulator") {
+		t.Errorf("with XDG_DATA_HOME: %q, %v", got, err)
+	}
+	got, err = DefaultDataDir(env(map[string]string{"HOME": "/home/me"}))
+	if err != nil || got != filepath.Join("/home/me", ".local", "share", "zupy", "emulator") {
+		t.Errorf("with HOME: %q, %v", got, err)
+	}
+	_, err = DefaultDataDir(env(nil))
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "--data-dir") {
+		t.Errorf("with neither: %v, want a usage error suggesting --data-dir", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent logging.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func run(ctx context.Context, out io.Writer, errOut io.Writer, env map[string]string, args ...string) error {
+	f := cmdutil.New(ui.Test(strings.NewReader(""), out, errOut), func(k string) string { return env[k] })
+	cmd := New(f)
+	cmd.SetArgs(args)
+	cmd.SetOut(errOut)
+	cmd.SetErr(errOut)
+	cmd.SilenceErrors = true
+	cmd.SilenceUsage = true
+	return cmd.ExecuteContext(ctx)
+}
+
+func TestStartRefusesBadFlagsAsUsageErrors(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		args    []string
+		mention string
+	}{
+		{"partner email", []string{"--partner-email", "not-an-email"}, "--partner-email"},
+		{"partner whatsapp", []string{"--partner-whatsapp", "12"}, "--partner-whatsapp"},
+		{"partner name", []string{"--partner-name", "  "}, "--partner-name"},
+		{"trusted proxy", []string{"--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "not-an-ip"}, "--trusted-proxy"},
+		{"trusted proxy bad mask", []string{"--trusted-proxy", "10.0.0.0/33"}, "--trusted-proxy"},
+		{"addr without port", []string{"--addr", "127.0.0.1"}, "--addr"},
+		{"data dir with in-memory", []string{"--in-memory", "--data-dir", "/tmp/x"}, "--data-dir"},
+		{"positional argument", []string{"now"}, "unexpected argument"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			dataHome := t.TempDir()
+			args := append([]string{"start", "--addr", "127.0.0.1:0"}, c.args...)
+			err := run(context.Background(), &stdout, &stderr, map[string]string{"XDG_DATA_HOME": dataHome}, args...)
+			if code := cmdutil.ExitCode(err); code != cmdutil.ExitUsage {
+				t.Fatalf("exit %d (%v), want 2", code, err)
+			}
+			if !strings.Contains(err.Error(), c.mention) {
+				t.Errorf("error %q does not mention %s", err, c.mention)
+			}
+			if stdout.String() != "" {
+				t.Errorf("a refused start printed %q", stdout.String())
+			}
+			if matches, _ := filepath.Glob(filepath.Join(dataHome, "*")); len(matches) != 0 {
+				t.Errorf("a refused start created %v", matches)
+			}
+		})
+	}
+}
+
+func TestEmulatorGroupSuggestsSubcommand(t *testing.T) {
+	var out syncBuffer
+	err := run(context.Background(), &out, &out, nil, "strat")
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Fatalf("exit %d (%v), want 2", cmdutil.ExitCode(err), err)
+	}
+	var ue *cmdutil.UsageError
+	if !errors.As(err, &ue) || !strings.Contains(ue.Hint, "zupy emulator start") && !strings.Contains(ue.Hint, "emulator start") {
+		t.Errorf("hint %q, want a suggestion of start", ue.Hint)
+	}
+}
+
+func TestStartServesAndShutsDownCleanly(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, pw, &stderr, nil, "start", "--in-memory", "--addr", "127.0.0.1:0")
+		pw.Close()
+		done <- err
+	}()
+
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(pr).ReadString('\n')
+		lines <- line
+		io.Copy(io.Discard, pr)
+	}()
+	var base string
+	select {
+	case line := <-lines:
+		base = strings.TrimSuffix(line, "\n")
+	case err := <-done:
+		t.Fatalf("start returned before printing its URL: %v\n%s", err, stderr.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no base URL after 20s\n%s", stderr.String())
+	}
+	if !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.HasSuffix(base, "/v1") || strings.HasSuffix(base, ":0/v1") {
+		t.Fatalf("first line %q, want http://127.0.0.1:<chosen port>/v1", base)
+	}
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(base + "/auth/verify")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /auth/verify without a key: %d, want 401", resp.StatusCode)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("start returned %v after cancellation, want nil (clean shutdown)\n%s", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("start did not return within 20s of cancellation")
+	}
+	if _, err := client.Get(base + "/auth/verify"); err == nil {
+		t.Error("the emulator still answers after shutdown")
+	}
+	if !strings.Contains(stderr.String(), "emulator listening") {
+		t.Errorf("stderr lacks the listening log:\n%s", stderr.String())
+	}
+}
+
+func TestStartWritesItsDatabaseUnderTheDataDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	var stderr syncBuffer
+	go func() {
+		err := run(ctx, pw, &stderr, nil, "start", "--data-dir", dir, "--addr", "127.0.0.1:0")
+		pw.Close()
+		done <- err
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the URL: %v\n%s", err, stderr.String())
+	}
+	go io.Copy(io.Discard, pr)
+	if !strings.HasPrefix(line, "http://127.0.0.1:") {
+		t.Fatalf("first line %q", line)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if matches, _ := filepath.Glob(filepath.Join(dir, "*")); len(matches) == 0 {
+		t.Errorf("nothing written under --data-dir %s", dir)
+	}
+}
