@@ -49,6 +49,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = context.Canceled
 	}
+	if isCobraFlagError(err) {
+		err = &cmdutil.UsageError{Err: err, Hint: "Run `zupy " + strings.Join(commandPath(cmd, args), " ") + " --help` for usage"}
+	}
 	var unavailable *credentials.UnavailableError
 	if errors.As(err, &unavailable) && unavailable.FilePath == "" {
 		unavailable.FilePath, _ = f.CredentialsFilePath()
@@ -147,6 +150,37 @@ func validateGlobals(f *cmdutil.Factory) error {
 	}
 	f.IO.SetNoColor(g.NoColor)
 	return nil
+}
+
+// cobraFlagErrors start the messages of cobra's flag checks (mutually
+// exclusive, required together, one required, required flags), which it
+// returns as plain errors before a command runs: they are usage errors.
+var cobraFlagErrors = []string{
+	"if any flags in the group [",
+	"at least one of the flags in the group [",
+	"required flag(s) ",
+}
+
+func isCobraFlagError(err error) bool {
+	var usage *cmdutil.UsageError
+	if errors.As(err, &usage) {
+		return false
+	}
+	for _, p := range cobraFlagErrors {
+		if strings.HasPrefix(err.Error(), p) {
+			return true
+		}
+	}
+	return false
+}
+
+// commandPath is the subcommand names args select, for the usage hint.
+func commandPath(root *cobra.Command, args []string) []string {
+	c, _, err := root.Find(args)
+	if err != nil || c == root {
+		return nil
+	}
+	return strings.Fields(strings.TrimPrefix(c.CommandPath(), root.Name()+" "))
 }
 
 func completeProfiles(f *cmdutil.Factory) cobra.CompletionFunc {
