@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -128,7 +129,7 @@ func (f *Factory) DebugWriter() io.Writer {
 	if f.Global.Debug {
 		return f.IO.ErrOut
 	}
-	switch f.Getenv("ZUPY_DEBUG") {
+	switch strings.ToLower(strings.TrimSpace(f.Getenv("ZUPY_DEBUG"))) {
 	case "", "0", "false", "no":
 		return nil
 	}

@@ -141,6 +141,8 @@ func TestDebugWriter(t *testing.T) {
 		{false, "0", false},
 		{false, "false", false},
 		{false, "no", false},
+		{false, "FALSE", false},
+		{false, " No ", false},
 		{false, "1", true},
 		{false, "true", true},
 		{false, "yes", true},
