@@ -41,7 +41,7 @@ func (t *Table) IsTTY() bool { return t.tty }
 // AddField adds a cell to the current row; style, if given, colours it on a
 // terminal.
 func (t *Table) AddField(text string, style ...func(string) string) {
-	c := cell{text: sanitizeCell(text)}
+	c := cell{text: SingleLine(text)}
 	if len(style) > 0 {
 		c.style = style[0]
 	}
@@ -126,14 +126,18 @@ func writePadded(b *strings.Builder, styled string, width, colWidth int, last bo
 	}
 }
 
-// sanitizeCell keeps a cell on one line and free of control characters, so a
-// key name cannot break the table or inject escape sequences.
-func sanitizeCell(s string) string {
+// SingleLine keeps text from the API on one line and inert on a terminal:
+// tabs and line breaks become spaces, and control characters (C0, DEL, C1)
+// and bidirectional overrides are dropped, so a key name can neither break
+// a table nor inject escape sequences nor visually reorder a line.
+func SingleLine(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
 			return ' '
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return -1
+		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u200e', r == '\u200f':
 			return -1
 		}
 		return r

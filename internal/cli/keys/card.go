@@ -104,7 +104,7 @@ func renderFields(cs *ui.ColorScheme, fs []field) string {
 		if f.label == "" && f.value == "" {
 			continue
 		}
-		v := sanitize(f.value)
+		v := ui.SingleLine(f.value)
 		if f.style != nil {
 			v = f.style(v)
 		}
@@ -113,20 +113,6 @@ func renderFields(cs *ui.ColorScheme, fs []field) string {
 		b.WriteString(v)
 	}
 	return b.String()
-}
-
-// sanitize keeps a value on one line without control characters, so a key
-// name cannot inject escape sequences into the terminal.
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
-			return ' '
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return -1
-		}
-		return r
-	}, s)
 }
 
 // secretCard is the card shown on a terminal for a key just created or
@@ -181,7 +167,7 @@ func previousSummary(p *api.PreviousKey, now time.Time) string {
 // summary is the one-line description of a new key printed on stderr when
 // the secret alone goes to stdout.
 func summary(verb string, k *api.Key) string {
-	return fmt.Sprintf("%s key %s %q (%s, %s, expires %s)", verb, k.KeyID, sanitize(k.Name), k.Environment,
+	return fmt.Sprintf("%s key %s %q (%s, %s, expires %s)", verb, k.KeyID, ui.SingleLine(k.Name), k.Environment,
 		plural(len(k.Permissions), "scope"), k.ExpiresAt.UTC().Format(time.RFC3339))
 }
 

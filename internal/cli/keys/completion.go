@@ -10,6 +10,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/scope"
+	"github.com/zupy/zupy-cli/internal/ui"
 )
 
 // completionTimeout bounds the API call that completes key ids: a shell
@@ -70,7 +71,7 @@ func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
 		var out []string
 		for _, k := range keys {
 			if strings.HasPrefix(k.KeyID, toComplete) {
-				out = append(out, k.KeyID+"\t"+sanitize(k.Name))
+				out = append(out, k.KeyID+"\t"+ui.SingleLine(k.Name))
 			}
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp

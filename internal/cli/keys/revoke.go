@@ -75,7 +75,7 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 			}
 			return nil
 		}
-		ok, err := f.Prompter().Confirm(fmt.Sprintf("Revoke %s %q? This cannot be undone", cur.KeyID, sanitize(cur.Name)), false)
+		ok, err := f.Prompter().Confirm(fmt.Sprintf("Revoke %s %q? This cannot be undone", cur.KeyID, ui.SingleLine(cur.Name)), false)
 		if err != nil {
 			return err
 		}
@@ -94,7 +94,7 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(f.IO.ErrOut, "%s Revoked %s %q\n", cs.SuccessIcon(), key.KeyID, sanitize(key.Name))
+		fmt.Fprintf(f.IO.ErrOut, "%s Revoked %s %q\n", cs.SuccessIcon(), key.KeyID, ui.SingleLine(key.Name))
 	}
 	for _, n := range notes {
 		fmt.Fprintln(f.IO.ErrOut, n)

@@ -114,7 +114,7 @@ func plainKey(k *api.Key) string {
 	}
 	var b strings.Builder
 	for _, r := range rows {
-		b.WriteString(r[0] + "\t" + sanitize(r[1]) + "\n")
+		b.WriteString(r[0] + "\t" + ui.SingleLine(r[1]) + "\n")
 	}
 	return b.String()
 }

@@ -1,0 +1,20 @@
+package ui
+
+import "testing"
+
+func TestSingleLineNeutralisesLayoutAndEscapes(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"PDV loja 1", "PDV loja 1"},
+		{"a\tb\nc\r\nd", "a b c  d"},
+		{"red\x1b[31mname", "red[31mname"},
+		{"bell\x07del\x7fc1\u0085", "belldelc1"},
+		{"admin\u202egnp.exe", "admingnp.exe"},
+		{"iso\u2066late\u2069 mark\u200f", "isolate mark"},
+		{"line\u2028sep", "line sep"},
+		{"emoji 👩‍💻 ok", "emoji 👩‍💻 ok"},
+	} {
+		if got := SingleLine(c.in); got != c.want {
+			t.Errorf("SingleLine(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
