@@ -63,7 +63,14 @@ type Client struct {
 func New(o Options) *Client {
 	c := &Client{base: strings.TrimRight(o.BaseURL, "/"), opts: o, http: o.HTTPClient}
 	if c.http == nil {
-		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		c.http = &http.Client{
+			Transport: http.DefaultTransport.(*http.Transport).Clone(),
+			// The API never redirects. Following one would carry the
+			// Authorization header to wherever it points (Go keeps it for
+			// the same host on another port or scheme), so a redirect is
+			// answered as what it is: an unexpected status.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	if c.opts.UserAgent == "" {
 		c.opts.UserAgent = "zupy"
