@@ -51,7 +51,13 @@ func logoutProfile(ctx context.Context, f *cmdutil.Factory, profile string, keys
 	if err != nil {
 		return err
 	}
-	r := &config.Resolver{File: cfg, Profile: profile, Flags: f.Global.Flags, Getenv: f.Getenv}
+	// --base-url and ZUPY_BASE_URL speak for the active profile only: another
+	// profile's session is revoked where that profile logged in, never sent to
+	// a server it was not issued by.
+	r := &config.Resolver{File: cfg, Profile: profile, Getenv: func(string) string { return "" }}
+	if profile == f.Profile() {
+		r.Flags, r.Getenv = f.Global.Flags, f.Getenv
+	}
 	base, err := r.Get(config.BaseURL)
 	if err != nil {
 		return err
