@@ -93,7 +93,7 @@ func interactiveLogin(ctx context.Context, f *cmdutil.Factory, client *api.Clien
 	announce := true
 	for {
 		if announce {
-			fmt.Fprintf(errOut, "%s Sent a code by %s to %s %s\n", cs.SuccessIcon(), channelName(c.Channel), cs.Bold(c.DestinationHint),
+			fmt.Fprintf(errOut, "%s Sent a code by %s to %s %s\n", cs.SuccessIcon(), channelName(c.Channel), cs.Bold(ui.SingleLine(c.DestinationHint)),
 				cs.Muted(fmt.Sprintf("(valid for %s)", ui.FormatDuration(time.Until(c.expires).Round(time.Second)))))
 			hint := "Enter the 6-digit code. r: resend after the cooldown"
 			if ch == contact.WhatsApp {

@@ -209,7 +209,7 @@ func printChallenge(f *cmdutil.Factory, c *api.OTPChallenge) error {
 	if f.JSON() {
 		return ui.WriteJSON(f.IO.Out, c)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "Sent a code by %s to %s; it expires at %s.\n", channelName(c.Channel), c.DestinationHint, c.ExpiresAt.UTC().Format(time.RFC3339))
+	fmt.Fprintf(f.IO.ErrOut, "Sent a code by %s to %s; it expires at %s.\n", channelName(c.Channel), ui.SingleLine(c.DestinationHint), c.ExpiresAt.UTC().Format(time.RFC3339))
 	fmt.Fprintf(f.IO.ErrOut, "Complete the login with: zupy login --verification-id %s --code-stdin\n", c.VerificationID)
 	_, err := fmt.Fprintln(f.IO.Out, c.VerificationID)
 	return err
@@ -306,8 +306,8 @@ func finishLogin(ctx context.Context, f *cmdutil.Factory, client *api.Client, st
 	}
 	cs := f.IO.ColorScheme()
 	now := f.Now()
-	fmt.Fprintf(f.IO.ErrOut, "%s Logged in as %s (%s) until %s (%s)\n", cs.SuccessIcon(), cs.Bold(login.Partner.Name),
-		login.Partner.Email, login.ExpiresAt.UTC().Format(time.RFC3339), ui.RelativeTime(login.ExpiresAt, now))
+	fmt.Fprintf(f.IO.ErrOut, "%s Logged in as %s (%s) until %s (%s)\n", cs.SuccessIcon(), cs.Bold(ui.SingleLine(login.Partner.Name)),
+		ui.SingleLine(login.Partner.Email), login.ExpiresAt.UTC().Format(time.RFC3339), ui.RelativeTime(login.ExpiresAt, now))
 	return nil
 }
 

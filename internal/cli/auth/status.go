@@ -130,7 +130,7 @@ func printStatus(f *cmdutil.Factory, st *Status) {
 	row("Profile", st.Profile)
 	row("Base URL", st.BaseURL)
 	if st.LoggedIn {
-		row("Partner", fmt.Sprintf("%s <%s>", cs.Bold(st.Partner.Name), st.Partner.Email))
+		row("Partner", fmt.Sprintf("%s <%s>", cs.Bold(ui.SingleLine(st.Partner.Name)), ui.SingleLine(st.Partner.Email)))
 		row("Session", fmt.Sprintf("%s until %s (%s left)", cs.Success("valid"), st.ExpiresAt.UTC().Format(time.RFC3339),
 			ui.FormatDuration(time.Duration(st.SecondsLeft)*time.Second)))
 	} else {

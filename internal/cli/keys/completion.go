@@ -71,7 +71,7 @@ func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
 		var out []string
 		for _, k := range keys {
 			if strings.HasPrefix(k.KeyID, toComplete) {
-				out = append(out, k.KeyID+"\t"+ui.SingleLine(k.Name))
+				out = append(out, ui.SingleLine(k.KeyID)+"\t"+ui.SingleLine(k.Name))
 			}
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
