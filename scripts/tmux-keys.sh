@@ -90,7 +90,7 @@ imported=$(z keys create --name Imported --scopes loyalty:read,coupons:validate 
 [[ $imported =~ ^zup_live_sk_[A-Za-z0-9]{20}$ ]] || fail "keys create in a pipe printed more than the secret"
 start import keys import --default
 wait_for "Paste the API key (input hidden):"
-tmux -L "$sock" send-keys -t "$session:0.0" -l -- "$imported"
+paste_secret "$imported"
 keys Enter
 wait_for_re 'Imported key_[0-9a-z]{12} \(production, loyalty:read, coupons:validate\) into .*credentials.yaml as the profile.s default key'
 wait_for "[zupy exited 0]"

@@ -84,7 +84,7 @@ line=$(code_line)
 ok "cursor keys type nothing, backspace deletes"
 
 code=$(otp dev@example.com)
-type_text "$code"
+paste_secret "$code"
 keys Enter
 wait_for "Logged in as Demo Partner"
 wait_for "[zupy exited 0]"
@@ -121,7 +121,7 @@ type_text "dev@example.com"
 keys Enter
 wait_for "Sent a code by e-mail"
 code=$(otp dev@example.com)
-type_text "$code"
+paste_secret "$code"
 keys Enter
 wait_for "Logged in as Demo Partner"
 wait_for "[zupy exited 0]"

@@ -93,6 +93,12 @@ wait_for_re() {
 
 keys() { tmux -L "$sock" send-keys -t "$session:0.0" "$@"; }
 type_text() { tmux -L "$sock" send-keys -t "$session:0.0" -l -- "$1"; }
+# paste_secret SECRET: type a secret (a code, a key) through a tmux buffer fed
+# on stdin by a shell builtin, so it never becomes a process argument.
+paste_secret() {
+	printf %s "$1" | tmux -L "$sock" load-buffer -b zupy-secret - &&
+		tmux -L "$sock" paste-buffer -d -b zupy-secret -t "$session:0.0"
+}
 
 # start NAME ARGS...: run `zupy ARGS...` in a new detached session of
 # $width x 40; the pane stays open after zupy exits, showing "[zupy exited N]".

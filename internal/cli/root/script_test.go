@@ -46,11 +46,12 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup:               setupScript,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"clock":    cmdClock,
-			"jsonget":  cmdJSONGet,
-			"perm":     cmdPerm,
-			"outboxes": cmdOutboxCount,
-			"envfile":  cmdEnvFile,
+			"clock":     cmdClock,
+			"jsonget":   cmdJSONGet,
+			"perm":      cmdPerm,
+			"outboxes":  cmdOutboxCount,
+			"envfile":   cmdEnvFile,
+			"writefile": cmdWriteFile,
 		},
 	})
 }

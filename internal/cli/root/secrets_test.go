@@ -143,3 +143,14 @@ func TestSecretDetector(t *testing.T) {
 		}
 	}
 }
+
+// cmdWriteFile is the script command `writefile FILE TEXT...`: it writes the
+// arguments (joined by spaces, then a newline) to FILE from the test process
+// itself, so a secret put in a file for `stdin` never becomes the argument
+// of a child process as `exec echo` would make it.
+func cmdWriteFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: writefile FILE TEXT...")
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Join(args[1:], " ")+"\n"), 0o600))
+}
