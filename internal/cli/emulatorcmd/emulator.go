@@ -97,6 +97,9 @@ func runStart(ctx context.Context, f *cmdutil.Factory, o *startOptions) error {
 	}
 	defer srv.Close()
 
+	if w := exposureWarning(ln.Addr()); w != "" {
+		fmt.Fprintln(f.IO.ErrOut, "Warning: "+w)
+	}
 	base := "http://" + ln.Addr().String() + "/v1"
 	fmt.Fprintln(f.IO.Out, base)
 	where := "in memory"
@@ -123,6 +126,15 @@ func runStart(ctx context.Context, f *cmdutil.Factory, o *startOptions) error {
 		return err
 	}
 	return srv.Close()
+}
+
+// exposureWarning says why listening beyond loopback is risky, or "".
+func exposureWarning(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("the emulator listens on %s, beyond this machine: its /_emulator routes hand out one-time codes and reset data without any credential; use it only on a network you trust", addr)
 }
 
 func (o *startOptions) config(f *cmdutil.Factory) (emulator.Config, error) {
