@@ -380,22 +380,38 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request, p princ
 	return nil
 }
 
-// rotateBody is the body of the rotate routes. An absent grace period means
-// the default of 24 hours; 0 revokes the old key at once.
+// rotateBody is the body of POST /api-keys/{key_id}/rotate. An absent grace
+// period means the default of 24 hours; 0 revokes the old key at once.
 type rotateBody struct {
 	GracePeriodSeconds *int64  `json:"grace_period_seconds"`
 	ExpiresAt          *string `json:"expires_at"`
 }
 
+// selfRotateBody is the body of POST /api-keys/self/rotate: the grace period
+// only. A key rotating itself cannot choose its successor's expiry (so a
+// leaked key cannot mint one that outlives it): expires_at is an unknown
+// field there, and the successor gets the old key's lifetime.
+type selfRotateBody struct {
+	GracePeriodSeconds *int64 `json:"grace_period_seconds"`
+}
+
 // handleRotateKey is POST /api-keys/{key_id}/rotate.
 func (s *Server) handleRotateKey(w http.ResponseWriter, r *http.Request, p principal) error {
-	return s.rotate(w, r, p.partner.ID, r.PathValue("key_id"), "session:"+p.session.ID)
+	var b rotateBody
+	if err := decodeJSON(w, r, &b); err != nil {
+		return err
+	}
+	return s.rotate(w, r, b, p.partner.ID, r.PathValue("key_id"), "session:"+p.session.ID)
 }
 
 // handleSelfRotate is POST /api-keys/self/rotate, authenticated by the key
 // being rotated, which must hold keys:rotate (checked by the pipeline).
 func (s *Server) handleSelfRotate(w http.ResponseWriter, r *http.Request, k *cachedKey, _ ratelimit.Decision) error {
-	return s.rotate(w, r, k.PartnerID, k.ID, "key:"+k.ID)
+	var b selfRotateBody
+	if err := decodeJSON(w, r, &b); err != nil {
+		return err
+	}
+	return s.rotate(w, r, rotateBody{GracePeriodSeconds: b.GracePeriodSeconds}, k.PartnerID, k.ID, "key:"+k.ID)
 }
 
 // rotate creates the successor of key id (same name, scopes, rate limit,
@@ -404,11 +420,7 @@ func (s *Server) handleSelfRotate(w http.ResponseWriter, r *http.Request, k *cac
 // or revokes it when grace is 0. One transaction; the old key is claimed
 // with a conditional update, so of concurrent rotations exactly one wins and
 // the others get 409.
-func (s *Server) rotate(w http.ResponseWriter, r *http.Request, partnerID, id, actor string) error {
-	var b rotateBody
-	if err := decodeJSON(w, r, &b); err != nil {
-		return err
-	}
+func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, partnerID, id, actor string) error {
 	grace := defaultGrace
 	if b.GracePeriodSeconds != nil {
 		g := *b.GracePeriodSeconds

@@ -480,3 +480,29 @@ func countActions(events []auditEvent, action string) int {
 	}
 	return n
 }
+
+// The self route takes only grace_period_seconds: a leaked key must not be
+// able to mint a successor that outlives it.
+func TestSelfRotationCannotChooseTheSuccessorsExpiry(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	ci := h.createKey(sess, map[string]any{"permissions": []string{"keys:rotate"}})
+	far := time.Now().AddDate(5, 0, 0).UTC().Format(time.RFC3339)
+	e := expect(t, h.request("POST", "/v1/api-keys/self/rotate", ci.APIKey, map[string]any{"grace_period_seconds": 0, "expires_at": far}),
+		400, api.CodeValidation)
+	if e.Details["field"] != "expires_at" {
+		t.Fatalf("details %v", e.Details)
+	}
+	if k := h.getKey(sess, ci.KeyID); k.RotatedTo != nil || k.Status != api.StatusActive {
+		t.Fatalf("a refused rotation changed the key: %+v", k)
+	}
+	h.advance(3600)
+	r := h.request("POST", "/v1/api-keys/self/rotate", ci.APIKey, map[string]any{"grace_period_seconds": 0})
+	expect(t, r, 201)
+	var n api.Key
+	r.decode(t, &n)
+	h.secrets = append(h.secrets, n.APIKey)
+	if got, want := n.ExpiresAt.Sub(n.CreatedAt), ci.ExpiresAt.Sub(ci.CreatedAt); got != want {
+		t.Fatalf("successor lives %v, want the old key's %v", got, want)
+	}
+}
