@@ -53,9 +53,9 @@ func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleReset is POST /_emulator/reset: empties the data (keys, sessions,
-// codes, audit, outbox, limiter, pending usage) and reseeds the demo
-// partner. The clock keeps its offset (it only moves forward) and the HMAC
-// secret is kept. Answers 204.
+// codes, OTP lock-outs, audit, outbox, limiter, pending usage) and reseeds
+// the demo partner. The clock keeps its offset (it only moves forward) and
+// the HMAC secret is kept. Answers 204.
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	s.usage.reset()

@@ -23,7 +23,7 @@ const (
 	otpTTLWhatsApp    = 5 * time.Minute
 	otpTTLEmail       = 10 * time.Minute
 	otpMaxAttempts    = 5  // wrong codes per code, then it is dead
-	otpLockThreshold  = 20 // consecutive wrong codes per partner
+	otpLockThreshold  = 20 // consecutive wrong codes per destination
 	otpLockDuration   = 15 * time.Minute
 	otpResendCooldown = 60 * time.Second
 	otpMaxSends       = 5 // per destination per otpSendWindow
@@ -208,15 +208,16 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 	if err != nil {
 		return nil, login, err
 	}
-	var partner store.Partner
-	if c.PartnerID != "" {
-		if partner, err = tx.PartnerByID(ctx, c.PartnerID); err != nil {
-			return nil, login, err
-		}
-		if nowExact.Before(partner.LockedUntil) {
-			return tooMany("OTP_LOCKED", "OTP verification is locked after too many failed attempts",
-				retrySeconds(partner.LockedUntil.Sub(nowExact))), login, nil
-		}
+	// The lock-out counts per destination, a partner's or not: the same
+	// answers for unknown contacts, and locking one of a partner's contacts
+	// tells nothing about which others are its (docs/api.md, OTP login).
+	lock, err := tx.OTPLockOf(ctx, c.Destination)
+	if err != nil {
+		return nil, login, err
+	}
+	if nowExact.Before(lock.LockedUntil) {
+		return tooMany("OTP_LOCKED", "OTP verification is locked after too many failed attempts",
+			retrySeconds(lock.LockedUntil.Sub(nowExact))), login, nil
 	}
 	switch {
 	case !c.UsedAt.IsZero():
@@ -234,14 +235,12 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 		if _, err := tx.RecordWrongAttempt(ctx, c.ID, otpMaxAttempts); err != nil {
 			return nil, login, err
 		}
-		if c.PartnerID != "" {
-			failures, lockedUntil := partner.FailedVerifications+1, time.Time{}
-			if failures >= otpLockThreshold {
-				failures, lockedUntil = 0, now.Add(otpLockDuration)
-			}
-			if err := tx.SetPartnerLock(ctx, partner.ID, failures, lockedUntil); err != nil {
-				return nil, login, err
-			}
+		lock = store.OTPLock{Failures: lock.Failures + 1}
+		if lock.Failures >= otpLockThreshold {
+			lock = store.OTPLock{LockedUntil: now.Add(otpLockDuration)}
+		}
+		if err := tx.SetOTPLock(ctx, c.Destination, lock); err != nil {
+			return nil, login, err
 		}
 		return errInvalidOTP(otpMaxAttempts - c.Attempts - 1), login, nil
 	}
@@ -252,7 +251,11 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 	if !consumed {
 		return errOTPUsed, login, nil
 	}
-	if err := tx.SetPartnerLock(ctx, partner.ID, 0, time.Time{}); err != nil {
+	if err := tx.SetOTPLock(ctx, c.Destination, store.OTPLock{}); err != nil {
+		return nil, login, err
+	}
+	partner, err := tx.PartnerByID(ctx, c.PartnerID)
+	if err != nil {
 		return nil, login, err
 	}
 	sess := store.Session{ID: sessionID, TokenHash: s.store.Hash(token), PartnerID: partner.ID, CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}

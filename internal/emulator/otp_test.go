@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -169,30 +170,38 @@ func TestFiveWrongAttemptsKillTheCode(t *testing.T) {
 	}
 }
 
-func TestTwentyFailuresLockThePartnerForFifteenMinutes(t *testing.T) {
+// failCodes sends n wrong codes for dest, requesting a new code (61 s of
+// emulator time apart, for the resend cooldown) whenever one dies, and
+// returns the last challenge with the code delivered for it ("" for an
+// unknown destination).
+func failCodes(h *harness, dest string, n int) (api.OTPChallenge, string) {
+	h.t.Helper()
+	var c api.OTPChallenge
+	var code string
+	for i := 0; i < n; i++ {
+		if i%5 == 0 {
+			if i > 0 {
+				h.advance(61)
+			}
+			c = h.requestOTP("", dest)
+			code = ""
+			if dest == demoEmail || dest == demoWhatsApp {
+				code = h.lastCode(dest)
+			}
+		}
+		expect(h.t, h.verifyOTP(c.VerificationID, wrongCode(code)), 401, api.CodeVerification, "Invalid OTP code")
+	}
+	return c, code
+}
+
+func TestTwentyFailuresLockTheDestinationForFifteenMinutes(t *testing.T) {
 	h := newHarness(t)
-	fail := func(c api.OTPChallenge, code string) {
-		t.Helper()
-		wrong := "000000"
-		if code == wrong {
-			wrong = "111111"
-		}
-		for i := 0; i < 5; i++ {
-			expect(t, h.verifyOTP(c.VerificationID, wrong), 401, api.CodeVerification, "Invalid OTP code")
-		}
-	}
-	// Four codes over both channels: 20 consecutive failures, surviving resends.
-	for i, dest := range []string{demoEmail, demoWhatsApp, demoEmail, demoWhatsApp} {
-		if i == 2 {
-			h.advance(61)
-		}
-		c := h.requestOTP("", dest)
-		fail(c, h.lastCode(dest))
-	}
+	// Four codes: 20 consecutive failures, surviving resends.
+	failCodes(h, demoEmail, 20)
 	h.advance(61)
 	c := h.requestOTP("", demoEmail)
-	r := h.verifyOTP(c.VerificationID, h.lastCode(demoEmail))
-	e := expect(t, r, 429, api.CodeRateLimit)
+	r := h.verifyOTP(c.VerificationID, h.lastCode(demoEmail)) // even the right code
+	e := expect(t, r, 429, api.CodeRateLimit, "OTP verification is locked after too many failed attempts")
 	ra, _ := e.Details["retry_after"].(float64)
 	if e.Details["error_code"] != "OTP_LOCKED" || ra < 13*60 || ra > 15*60 || r.header.Get("Retry-After") == "" {
 		t.Fatalf("lock answer %v", e)
@@ -202,20 +211,81 @@ func TestTwentyFailuresLockThePartnerForFifteenMinutes(t *testing.T) {
 	expect(t, h.verifyOTP(c.VerificationID, h.lastCode(demoEmail)), 200)
 }
 
+// An unknown destination is locked exactly like a partner's, so the lock-out
+// does not tell registered contacts from others.
+func TestOTPLockAnswersAlikeForUnknownDestinations(t *testing.T) {
+	h := newHarness(t)
+	const stranger = "stranger@example.org"
+	known, unknown := h.requestOTP("", demoEmail), h.requestOTP("", stranger)
+	code := h.lastCode(demoEmail)
+	for i := 1; i <= 20; i++ {
+		a := h.verifyOTP(known.VerificationID, wrongCode(code))
+		b := h.verifyOTP(unknown.VerificationID, wrongCode(code))
+		if a.status != 401 || a.status != b.status || string(a.body) != string(b.body) {
+			t.Fatalf("failure %d: known %d %s, unknown %d %s", i, a.status, a.body, b.status, b.body)
+		}
+		if i%5 == 0 && i < 20 {
+			h.advance(61)
+			known, unknown = h.requestOTP("", demoEmail), h.requestOTP("", stranger)
+			code = h.lastCode(demoEmail)
+		}
+	}
+	h.advance(61)
+	known, unknown = h.requestOTP("", demoEmail), h.requestOTP("", stranger)
+	a := h.verifyOTP(known.VerificationID, "123456")
+	b := h.verifyOTP(unknown.VerificationID, "123456")
+	ea := expect(t, a, 429, api.CodeRateLimit, "OTP verification is locked after too many failed attempts")
+	eb := expect(t, b, 429, api.CodeRateLimit, "OTP verification is locked after too many failed attempts")
+	for _, e := range []api.ErrorBody{ea, eb} {
+		if ra, _ := e.Details["retry_after"].(float64); e.Details["error_code"] != "OTP_LOCKED" || len(e.Details) != 2 || ra < 13*60 || ra > 15*60 {
+			t.Fatalf("lock answer %v", e)
+		}
+	}
+	// The answers may differ only by a second of retry_after (the two locks
+	// were set by two requests, a moment apart in real time).
+	raA, raB := ea.Details["retry_after"].(float64), eb.Details["retry_after"].(float64)
+	if d := raA - raB; d < -1 || d > 1 || a.header.Get("Retry-After") != fmt.Sprint(raA) || b.header.Get("Retry-After") != fmt.Sprint(raB) {
+		t.Fatalf("lock answers differ: %s %v vs %s %v", a.body, a.header, b.body, b.header)
+	}
+	h.advance(15 * 60)
+	known, unknown = h.requestOTP("", demoEmail), h.requestOTP("", stranger)
+	expect(t, h.verifyOTP(unknown.VerificationID, "123456"), 401, api.CodeVerification, "Invalid OTP code")
+	expect(t, h.verifyOTP(known.VerificationID, h.lastCode(demoEmail)), 200)
+}
+
+// Locking one of a partner's contacts must not show on its others: the lock
+// is per destination, so probing a number after locking the partner's e-mail
+// cannot tell the partner's number from a stranger's.
+func TestOTPLockDoesNotLinkAPartnersContacts(t *testing.T) {
+	h := newHarness(t)
+	const strangerNumber = "+5511988887777"
+	failCodes(h, demoEmail, 20)
+	h.advance(61)
+	locked := h.requestOTP("", demoEmail)
+	expect(t, h.verifyOTP(locked.VerificationID, "123456"), 429, api.CodeRateLimit)
+
+	mine, other := h.requestOTP("whatsapp", demoWhatsApp), h.requestOTP("whatsapp", strangerNumber)
+	code := h.lastCode(demoWhatsApp)
+	a := h.verifyOTP(mine.VerificationID, wrongCode(code))
+	b := h.verifyOTP(other.VerificationID, wrongCode(code))
+	expect(t, a, 401, api.CodeVerification, "Invalid OTP code")
+	if a.status != b.status || string(a.body) != string(b.body) {
+		t.Fatalf("the partner's number answers %d %s, a stranger's %d %s", a.status, a.body, b.status, b.body)
+	}
+	// The partner can still log in by WhatsApp; its e-mail stays locked.
+	expect(t, h.verifyOTP(mine.VerificationID, code), 200)
+	expect(t, h.verifyOTP(locked.VerificationID, "123456"), 429, api.CodeRateLimit)
+}
+
 func TestSuccessResetsTheConsecutiveFailures(t *testing.T) {
 	h := newHarness(t)
 	for round := 0; round < 2; round++ {
-		for i, dest := range []string{demoEmail, demoWhatsApp} {
-			if i == 0 && round > 0 {
-				h.advance(61)
-			}
-			c := h.requestOTP("", dest)
-			code := h.lastCode(dest)
-			for j := 0; j < 4; j++ {
-				expect(t, h.verifyOTP(c.VerificationID, wrongCode(code)), 401)
-			}
-			expect(t, h.verifyOTP(c.VerificationID, code), 200)
+		if round > 0 {
+			h.advance(15 * 60) // the send cap's window
 		}
+		// 19 failures, then the right code: 38 failures in all, never 20 in a row.
+		c, code := failCodes(h, demoEmail, 19)
+		expect(t, h.verifyOTP(c.VerificationID, code), 200)
 	}
 }
 

@@ -78,6 +78,25 @@ CREATE TABLE audit_events (
 	detail     TEXT NOT NULL DEFAULT ''
 );
 `,
+	// 2: the OTP lock-out counts per destination (every e-mail address or
+	// number, a partner's or not) instead of per partner, so that it neither
+	// tells registered contacts from others nor links a partner's contacts.
+	// A partner's pending count and lock carry over to both its contacts.
+	`
+CREATE TABLE otp_locks (
+	destination  TEXT PRIMARY KEY,
+	failures     INTEGER NOT NULL DEFAULT 0,
+	locked_until INTEGER
+);
+INSERT INTO otp_locks (destination, failures, locked_until)
+	SELECT email, failed_verifications, locked_until FROM partners
+	WHERE failed_verifications > 0 OR locked_until IS NOT NULL
+	UNION ALL
+	SELECT whatsapp, failed_verifications, locked_until FROM partners
+	WHERE failed_verifications > 0 OR locked_until IS NOT NULL;
+ALTER TABLE partners DROP COLUMN failed_verifications;
+ALTER TABLE partners DROP COLUMN locked_until;
+`,
 }
 
 // migrate brings the database to the latest schema version, one migration

@@ -27,8 +27,13 @@ type Partner struct {
 	Email     string
 	WhatsApp  string
 	CreatedAt time.Time
-	// FailedVerifications counts consecutive wrong OTP codes.
-	FailedVerifications int
+}
+
+// OTPLock is the OTP lock-out state of one destination (e-mail address or
+// WhatsApp number, a partner's or not).
+type OTPLock struct {
+	// Failures counts consecutive wrong codes.
+	Failures int
 	// LockedUntil is when OTP verification unlocks; zero when not locked.
 	LockedUntil time.Time
 }
@@ -127,20 +132,20 @@ func notFound(err error) error {
 
 // --- partners ---------------------------------------------------------------
 
-const partnerColumns = `id, name, email, whatsapp, created_at, failed_verifications, locked_until`
+const partnerColumns = `id, name, email, whatsapp, created_at`
 
 func scanPartner(row interface{ Scan(...any) error }) (Partner, error) {
 	var p Partner
-	var created, locked sql.NullInt64
-	err := row.Scan(&p.ID, &p.Name, &p.Email, &p.WhatsApp, &created, &p.FailedVerifications, &locked)
-	p.CreatedAt, p.LockedUntil = fromNanos(created), fromNanos(locked)
+	var created sql.NullInt64
+	err := row.Scan(&p.ID, &p.Name, &p.Email, &p.WhatsApp, &created)
+	p.CreatedAt = fromNanos(created)
 	return p, err
 }
 
 // InsertPartner adds a partner.
 func (q Queries) InsertPartner(ctx context.Context, p Partner) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO partners (`+partnerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Name, p.Email, p.WhatsApp, nanos(p.CreatedAt), p.FailedVerifications, nanos(p.LockedUntil))
+	_, err := q.q.ExecContext(ctx, `INSERT INTO partners (`+partnerColumns+`) VALUES (?, ?, ?, ?, ?)`,
+		p.ID, p.Name, p.Email, p.WhatsApp, nanos(p.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert partner: %w", err)
 	}
@@ -179,12 +184,35 @@ func (q Queries) FirstPartner(ctx context.Context) (Partner, error) {
 	return p, nil
 }
 
-// SetPartnerLock stores a partner's consecutive failure count and lock.
-func (q Queries) SetPartnerLock(ctx context.Context, id string, failures int, lockedUntil time.Time) error {
-	_, err := q.q.ExecContext(ctx, `UPDATE partners SET failed_verifications = ?, locked_until = ? WHERE id = ?`,
-		failures, nanos(lockedUntil), id)
+// --- OTP lock-out -------------------------------------------------------------
+
+// OTPLockOf returns the lock-out state of dest; the zero OTPLock if none.
+func (q Queries) OTPLockOf(ctx context.Context, dest string) (OTPLock, error) {
+	var l OTPLock
+	var locked sql.NullInt64
+	err := q.q.QueryRowContext(ctx, `SELECT failures, locked_until FROM otp_locks WHERE destination = ?`, dest).Scan(&l.Failures, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return OTPLock{}, nil
+	}
 	if err != nil {
-		return fmt.Errorf("update partner %s lock: %w", id, err)
+		return OTPLock{}, fmt.Errorf("otp lock: %w", err)
+	}
+	l.LockedUntil = fromNanos(locked)
+	return l, nil
+}
+
+// SetOTPLock stores the lock-out state of dest; the zero OTPLock deletes it.
+func (q Queries) SetOTPLock(ctx context.Context, dest string, l OTPLock) error {
+	var err error
+	if l.Failures == 0 && l.LockedUntil.IsZero() {
+		_, err = q.q.ExecContext(ctx, `DELETE FROM otp_locks WHERE destination = ?`, dest)
+	} else {
+		_, err = q.q.ExecContext(ctx, `INSERT INTO otp_locks (destination, failures, locked_until) VALUES (?, ?, ?)
+			ON CONFLICT (destination) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`,
+			dest, l.Failures, nanos(l.LockedUntil))
+	}
+	if err != nil {
+		return fmt.Errorf("update otp lock: %w", err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -130,4 +131,54 @@ func TestHashReusesNoStateAcrossCalls(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestMigrationMovesPartnerLocksToDestinations pins migration 2: a partner's
+// pending OTP failures and lock, kept on the partner by version 1, carry over
+// to each of its contacts.
+func TestMigrationMovesPartnerLocksToDestinations(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Rebuild the database at version 1, with a locked and an idle partner.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, q := range []string{
+		`DROP TABLE audit_events`, `DROP TABLE api_keys`, `DROP TABLE sessions`, `DROP TABLE otp_challenges`,
+		`DROP TABLE otp_locks`, `DROP TABLE partners`, `DROP TABLE meta`, `DELETE FROM schema_version`,
+		migrations[0], `INSERT INTO schema_version (version) VALUES (1)`,
+		fmt.Sprintf(`INSERT INTO partners VALUES ('ptn_1', 'n', 'a@b.co', '+5511999990000', 1, 0, %d)`, until.UnixNano()),
+		`INSERT INTO partners VALUES ('ptn_2', 'm', 'c@d.co', '+5511999990001', 1, 7, NULL)`,
+		`INSERT INTO partners VALUES ('ptn_3', 'o', 'e@f.co', '+5511999990002', 1, 0, NULL)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	db.Close()
+	if s, err = Open(ctx, Options{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	want := map[string]OTPLock{
+		"a@b.co": {LockedUntil: until}, "+5511999990000": {LockedUntil: until},
+		"c@d.co": {Failures: 7}, "+5511999990001": {Failures: 7},
+		"e@f.co": {}, "+5511999990002": {},
+	}
+	for dest, w := range want {
+		got, err := s.OTPLockOf(ctx, dest)
+		if err != nil || got.Failures != w.Failures || !got.LockedUntil.Equal(w.LockedUntil) {
+			t.Errorf("%s: %+v %v, want %+v", dest, got, err, w)
+		}
+	}
+	if _, err := s.PartnerByID(ctx, "ptn_1"); err != nil {
+		t.Fatal(err)
+	}
 }
