@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"errors"
+	"math"
 	"sync/atomic"
 	"time"
 )
@@ -25,10 +27,34 @@ func (c *clock) Now() time.Time {
 	return c.base().Add(time.Duration(c.offset.Load()))
 }
 
-// Advance moves the clock forward by d (> 0) and returns the new time.
-func (c *clock) Advance(d time.Duration) time.Time {
-	c.offset.Add(int64(d))
-	return c.Now()
+// clockHorizon is as far as the clock may be moved. Times are stored as
+// Unix nanoseconds, which end in April 2262, and are computed a year or more
+// beyond now (a key's default expiry); an offset past the int64 nanoseconds
+// of a time.Duration would wrap around into the past and revive expired
+// keys, sessions and codes.
+var clockHorizon = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// errPastHorizon refuses a move of the clock beyond clockHorizon or the
+// offset a time.Duration holds.
+var errPastHorizon = errors.New("would move the clock too far (it goes up to " + clockHorizon.Format(time.RFC3339) +
+	", at most 292 years ahead of the host's clock)")
+
+// Advance moves the clock forward by d (> 0) and returns the new time. A
+// move that would overflow the offset or take the clock past clockHorizon
+// changes nothing and returns errPastHorizon.
+func (c *clock) Advance(d time.Duration) (time.Time, error) {
+	for {
+		off := c.offset.Load()
+		if d <= 0 || off > math.MaxInt64-int64(d) {
+			return time.Time{}, errPastHorizon
+		}
+		if c.base().Add(time.Duration(off + int64(d))).After(clockHorizon) {
+			return time.Time{}, errPastHorizon
+		}
+		if c.offset.CompareAndSwap(off, off+int64(d)) {
+			return c.Now(), nil
+		}
+	}
 }
 
 // stamp is t as stored on records and shown on the wire: UTC, whole seconds.

@@ -34,7 +34,8 @@ type clockState struct {
 }
 
 // handleClock is POST /_emulator/clock {"advance_seconds": N}: moves the
-// emulator's clock forward by N > 0 seconds.
+// emulator's clock forward by N > 0 seconds (at most 100 years at a time,
+// and never past clockHorizon).
 func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
 	var b clockBody
 	if err := decodeJSON(w, r, &b); err != nil {
@@ -46,7 +47,11 @@ func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, validation("advance_seconds", "must be a whole number of seconds greater than 0 (at most 100 years)"))
 		return
 	}
-	now := s.clock.Advance(time.Duration(*b.AdvanceSeconds) * time.Second)
+	now, err := s.clock.Advance(time.Duration(*b.AdvanceSeconds) * time.Second)
+	if err != nil {
+		s.writeError(w, r, validation("advance_seconds", err.Error()))
+		return
+	}
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	s.log.InfoContext(r.Context(), "clock advanced", slog.Int64("seconds", *b.AdvanceSeconds))
 	writeJSON(w, http.StatusOK, clockState{Now: now.UTC()})

@@ -506,3 +506,46 @@ func TestSelfRotationCannotChooseTheSuccessorsExpiry(t *testing.T) {
 		t.Fatalf("successor lives %v, want the old key's %v", got, want)
 	}
 }
+
+// The clock never wraps around: moves that would take it past its horizon
+// (or overflow) are refused and leave it where it was, so expired keys stay
+// expired.
+func TestClockRefusesToPassItsHorizon(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	k := h.createKey(sess, nil)
+	const century = 100 * 365 * 24 * 3600
+	h.advance(century)
+	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, api.CodeAuthentication, "API key has expired")
+	for i := 0; i < 2; i++ {
+		e := expect(t, h.request("POST", "/_emulator/clock", "", map[string]any{"advance_seconds": century}), 400, api.CodeValidation)
+		if e.Details["field"] != "advance_seconds" || !strings.Contains(e.Message, "2200-01-01T00:00:00Z") {
+			t.Fatalf("answer %v", e)
+		}
+	}
+	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, api.CodeAuthentication, "API key has expired")
+	r := h.request("POST", "/_emulator/clock", "", map[string]any{"advance_seconds": 1})
+	expect(t, r, 200)
+	var c struct{ Now time.Time }
+	r.decode(t, &c)
+	if want := time.Now().Add(century * time.Second); c.Now.Sub(want).Abs() > time.Hour {
+		t.Fatalf("now %v, want about %v: a refused move changed the clock", c.Now, want)
+	}
+
+	// From a host clock far in the past, the offset itself would overflow
+	// (a time.Duration holds about 292 years) long before the horizon.
+	base := time.Date(1800, 1, 1, 0, 0, 0, 0, time.UTC)
+	old := newHarness(t, func(c *Config) { c.Now = func() time.Time { return base } })
+	old.advance(century)
+	old.advance(century)
+	e := expect(t, old.request("POST", "/_emulator/clock", "", map[string]any{"advance_seconds": century}), 400, api.CodeValidation)
+	if e.Details["field"] != "advance_seconds" {
+		t.Fatalf("answer %v", e)
+	}
+	r = old.request("POST", "/_emulator/clock", "", map[string]any{"advance_seconds": 1})
+	expect(t, r, 200)
+	r.decode(t, &c)
+	if want := base.Add(2*century*time.Second + time.Second); !c.Now.Equal(want) {
+		t.Fatalf("now %v, want %v", c.Now, want)
+	}
+}
