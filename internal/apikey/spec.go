@@ -59,7 +59,10 @@ func isNameControl(r rune) bool {
 		unicode.In(r, unicode.Zl, unicode.Zp)
 }
 
-// ValidateDescription checks a description: at most 500 characters.
+// ValidateDescription checks a description: at most 500 characters, and no
+// control characters (as for names) except line feeds and tabs: a
+// description may span lines, but must not carry terminal escapes, carriage
+// returns that overwrite what was shown, or bidirectional overrides.
 func ValidateDescription(d string) error {
 	if !utf8.ValidString(d) {
 		return fieldErr("description", "must be valid UTF-8")
@@ -67,7 +70,14 @@ func ValidateDescription(d string) error {
 	if n := utf8.RuneCountInString(d); n > MaxDescriptionLength {
 		return fieldErr("description", "must be at most %d characters (got %d)", MaxDescriptionLength, n)
 	}
+	if strings.IndexFunc(d, isDescriptionControl) >= 0 {
+		return fieldErr("description", "must not contain control characters (line breaks and tabs are allowed)")
+	}
 	return nil
+}
+
+func isDescriptionControl(r rune) bool {
+	return r != '\n' && r != '\t' && isNameControl(r)
 }
 
 // ValidateRateLimit checks a rate limit in requests per minute: 1–2000.

@@ -87,6 +87,20 @@ func TestValidateDescriptionAllowsUpTo500Characters(t *testing.T) {
 	wantFieldError(t, ValidateDescription("bad\xff"), "description", "UTF-8")
 }
 
+func TestValidateDescriptionAllowsLineBreaksAndTabsOnly(t *testing.T) {
+	for _, d := range []string{"", "first line\nsecond line", "col\tcol", "Loja São Paulo — caixa 3 🔑", "family 👨‍👩‍👧"} {
+		if err := ValidateDescription(d); err != nil {
+			t.Errorf("ValidateDescription(%q) = %v, want nil", d, err)
+		}
+	}
+	for _, d := range []string{
+		"nul\x00", "del\x7f", "bell\a", "esc\x1b[31mred", "c1\u0085", "cr\r\n", "back\bspace",
+		"rtl\u202eoverride", "isolate\u2067x\u2069", "mark\u200f", "line\u2028sep", "para\u2029sep",
+	} {
+		wantFieldError(t, ValidateDescription(d), "description", "control")
+	}
+}
+
 func TestValidateRateLimitBounds(t *testing.T) {
 	for _, n := range []int{1, 100, DefaultRateLimit, 2000} {
 		if err := ValidateRateLimit(n); err != nil {

@@ -53,6 +53,8 @@ func TestCreateKeyValidation(t *testing.T) {
 		{map[string]any{"name": strings.Repeat("x", 101), "permissions": []string{"loyalty:read"}}, "name"},
 		{map[string]any{"name": "a\x07b", "permissions": []string{"loyalty:read"}}, "name"},
 		{map[string]any{"name": "n", "description": strings.Repeat("d", 501), "permissions": []string{"loyalty:read"}}, "description"},
+		{map[string]any{"name": "n", "description": "clear\x1b[2Jscreen", "permissions": []string{"loyalty:read"}}, "description"},
+		{map[string]any{"name": "n", "description": "over\rwritten", "permissions": []string{"loyalty:read"}}, "description"},
 		{map[string]any{"name": "n"}, "permissions"},
 		{map[string]any{"name": "n", "permissions": []string{}}, "permissions"},
 		{map[string]any{"name": "n", "permissions": []string{"loyalty:fly"}}, "permissions"},
