@@ -133,6 +133,9 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 	if err := apikey.ValidateExpiry(t, now); err != nil {
 		return time.Time{}, fieldError(err, "expires_at")
 	}
+	if t.After(clockHorizon) {
+		return time.Time{}, validation("expires_at", "must not be after "+clockHorizon.Format(time.RFC3339))
+	}
 	return t, nil
 }
 
@@ -458,7 +461,13 @@ func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, pa
 		next = old
 		next.RotatedFrom, next.RotatedTo, next.RevokedAt = old.ID, "", time.Time{}
 		next.LastUsedAt, next.UsageCount, next.CreatedAt = time.Time{}, 0, now
+		// The old key's lifetime, but not past the horizon that expires_at
+		// is held to (a time past 2262 would wrap around in the store),
+		// unless the default lifetime reaches further.
 		next.ExpiresAt = now.Add(old.ExpiresAt.Sub(old.CreatedAt))
+		if limit := maxTime(clockHorizon, now.Add(apikey.DefaultLifetime)); next.ExpiresAt.After(limit) {
+			next.ExpiresAt = limit
+		}
 		if !explicitExpiry.IsZero() {
 			next.ExpiresAt = explicitExpiry
 		}
@@ -498,6 +507,13 @@ func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, pa
 
 func minTime(a, b time.Time) time.Time {
 	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
 		return b
 	}
 	return a

@@ -551,3 +551,38 @@ func TestClockRefusesToPassItsHorizon(t *testing.T) {
 		t.Fatalf("now %v, want %v", c.Now, want)
 	}
 }
+
+// Key expiries stay within what the store can hold (Unix nanoseconds end in
+// 2262): what a create, update or rotation answers is what is read back.
+func TestExpiryStaysWithinTheClockHorizon(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	for _, far := range []string{"3000-01-01T00:00:00Z", "2700-01-01T00:00:00Z", "2200-01-01T00:00:01Z"} {
+		e := expect(t, h.request("POST", "/v1/api-keys", sess, map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "expires_at": far}),
+			400, api.CodeValidation)
+		if e.Details["field"] != "expires_at" {
+			t.Fatalf("%s: %v", far, e)
+		}
+	}
+	k := h.createKey(sess, map[string]any{"expires_at": "2199-01-01T00:00:00Z"})
+	e := expect(t, h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, map[string]any{"expires_at": "2700-01-01T00:00:00Z"}), 400, api.CodeValidation)
+	if e.Details["field"] != "expires_at" {
+		t.Fatalf("patch: %v", e)
+	}
+	if g := h.getKey(sess, k.KeyID); !g.ExpiresAt.Equal(k.ExpiresAt) {
+		t.Fatalf("read back %v, created %v", g.ExpiresAt, k.ExpiresAt)
+	}
+	// A successor keeps the old key's lifetime, but not past the horizon.
+	h.advance(100 * 365 * 24 * 3600)
+	sess = h.login()
+	r := h.rotate(sess, k.KeyID, map[string]any{"grace_period_seconds": 0})
+	expect(t, r, 201)
+	var n api.Key
+	r.decode(t, &n)
+	if want := clockHorizon; !n.ExpiresAt.Equal(want) {
+		t.Fatalf("successor expires %v, want %v", n.ExpiresAt, want)
+	}
+	if g := h.getKey(sess, n.KeyID); !g.ExpiresAt.Equal(n.ExpiresAt) || g.Status != api.StatusActive {
+		t.Fatalf("read back %+v, answered %v", g, n.ExpiresAt)
+	}
+}
