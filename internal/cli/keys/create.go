@@ -119,8 +119,8 @@ func (o *CreateOptions) request(now time.Time) (api.CreateKeyRequest, error) {
 		n := o.RateLimit
 		req.RateLimit = &n
 	}
-	if len(o.AllowIPs) > 0 {
-		ips, err := parseIPs(o.AllowIPs)
+	if o.AllowIPs != nil {
+		ips, err := parseIPs(o.AllowIPs, "Leave --allow-ip out to allow any address")
 		if err != nil {
 			return api.CreateKeyRequest{}, err
 		}

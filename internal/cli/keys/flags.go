@@ -56,8 +56,15 @@ func parseScopes(flag string, values []string) ([]string, error) {
 }
 
 // parseIPs validates the --allow-ip entries and returns them canonical.
-func parseIPs(values []string) ([]string, error) {
-	ips, err := apikey.ParseIPRestrictions(splitList(values))
+// A flag given with nothing in it (--allow-ip "" from an empty variable) is
+// an error, with emptyHint saying how to allow any address: never a key that
+// silently has no restriction.
+func parseIPs(values []string, emptyHint string) ([]string, error) {
+	entries := splitList(values)
+	if len(entries) == 0 {
+		return nil, usageHint(emptyHint, "invalid --allow-ip: no address given")
+	}
+	ips, err := apikey.ParseIPRestrictions(entries)
 	if err != nil {
 		var fe *apikey.FieldError
 		if errors.As(err, &fe) && strings.Contains(fe.Message, "host bits set") {

@@ -148,11 +148,7 @@ func (o *UpdateOptions) validate(now time.Time) error {
 		return cmdutil.Usagef("--allow-ip and --clear-ips cannot be used together")
 	}
 	if o.AllowIPs != nil {
-		entries := splitList(o.AllowIPs)
-		if len(entries) == 0 {
-			return usageHint("Use --clear-ips to allow any address", "invalid --allow-ip: no address given")
-		}
-		ips, err := parseIPs(entries)
+		ips, err := parseIPs(o.AllowIPs, "Use --clear-ips to allow any address")
 		if err != nil {
 			return err
 		}
