@@ -92,10 +92,12 @@ func ValidateRateLimit(n int) error {
 // string form. A prefix with host bits set is an error, not silently masked;
 // duplicates are removed, order kept.
 func ParseIPRestrictions(entries []string) ([]string, error) {
-	if len(entries) > MaxIPRestrictions {
+	// The limit is on distinct entries; the raw list is bounded too, so a
+	// body of repeats cannot make the server parse without end.
+	if len(entries) > 4*MaxIPRestrictions {
 		return nil, fieldErr("ip_restrictions", "at most %d entries are allowed (got %d)", MaxIPRestrictions, len(entries))
 	}
-	out := make([]string, 0, len(entries))
+	out := make([]string, 0, min(len(entries), MaxIPRestrictions))
 	seen := make(map[string]bool, len(entries))
 	for _, e := range entries {
 		canon, err := ParseIPRestriction(e)
@@ -106,6 +108,9 @@ func ParseIPRestrictions(entries []string) ([]string, error) {
 			seen[canon] = true
 			out = append(out, canon)
 		}
+	}
+	if len(out) > MaxIPRestrictions {
+		return nil, fieldErr("ip_restrictions", "at most %d entries are allowed (got %d)", MaxIPRestrictions, len(out))
 	}
 	return out, nil
 }
@@ -156,10 +161,19 @@ func IPAllowed(restrictions []string, addr netip.Addr) bool {
 	return false
 }
 
-// ValidateExpiry checks that an expiry lies after now.
+// MaxExpiry is the latest expiry a key may have. Later times are refused
+// rather than stored: the emulator keeps times as Unix nanoseconds, which end
+// in 2262, and no key needs to outlive its holder by centuries.
+var MaxExpiry = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ValidateExpiry checks that an expiry lies after now and not after
+// MaxExpiry.
 func ValidateExpiry(t, now time.Time) error {
 	if !t.After(now) {
 		return fieldErr("expires_at", "must be in the future (got %s)", t.UTC().Format(time.RFC3339))
+	}
+	if t.After(MaxExpiry) {
+		return fieldErr("expires_at", "must not be after %s (got %s)", MaxExpiry.Format(time.RFC3339), t.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -176,6 +176,19 @@ func TestParseIPRestrictionsAllowsFiftyAndRefusesFiftyOne(t *testing.T) {
 	}
 	_, err = ParseIPRestrictions(entries)
 	wantFieldError(t, err, "ip_restrictions", "at most 50", "got 51")
+	// Fifty distinct entries plus repeats are fifty entries.
+	if got, err := ParseIPRestrictions(append(entries[:50:50], entries[0], entries[49])); err != nil || len(got) != 50 {
+		t.Errorf("50 distinct entries with repeats: %d entries, %v", len(got), err)
+	}
+}
+
+func TestValidateExpiryRefusesBeyondMaxExpiry(t *testing.T) {
+	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	if err := ValidateExpiry(MaxExpiry, now); err != nil {
+		t.Errorf("MaxExpiry itself: %v", err)
+	}
+	err := ValidateExpiry(time.Date(2263, 1, 1, 0, 0, 0, 0, time.UTC), now)
+	wantFieldError(t, err, "expires_at", "must not be after 2200-01-01T00:00:00Z")
 }
 
 func TestParseIPRestrictionsRemovesDuplicatesKeepingOrder(t *testing.T) {
