@@ -157,7 +157,12 @@ func loginRun(ctx context.Context, f *cmdutil.Factory, o *LoginOptions) error {
 		return err
 	}
 	if o.InsecureStorage {
+		// Recorded at once, in either step of a two-step login, so that the
+		// step that stores the session (and every later command) finds it.
 		warnInsecure(f)
+		if err := recordFileStore(f); err != nil {
+			return err
+		}
 	}
 	store, err := sessionStore(ctx, f, o.InsecureStorage)
 	if err != nil {
@@ -257,7 +262,7 @@ func verifyHint(err error) error {
 			return cmdutil.WithHint(err, fmt.Sprintf("%d attempts left: run the command again with the right code", n))
 		}
 	case apiErr.Code == api.CodeVerification:
-		return cmdutil.WithHint(err, "Request a new code with `zupy login --request-only`")
+		return cmdutil.WithHint(err, "Request a new code with `zupy login --email ADDR --request-only` (or --whatsapp NUMBER)")
 	case apiErr.Code == api.CodeRateLimit:
 		return cmdutil.WithHint(err, "Too many attempts: wait before trying again")
 	}
@@ -282,20 +287,6 @@ func finishLogin(ctx context.Context, f *cmdutil.Factory, client *api.Client, st
 		_ = client.DeleteSession(context.WithoutCancel(ctx), login.SessionToken)
 		return err
 	}
-	if o.InsecureStorage {
-		cfg, err := f.Config()
-		if err != nil {
-			return err
-		}
-		if v, _ := cfg.Get(f.Profile(), config.CredentialStore); v != "file" {
-			if err := cfg.Set(f.Profile(), config.CredentialStore, "file"); err != nil {
-				return err
-			}
-			if err := cfg.Save(); err != nil {
-				return err
-			}
-		}
-	}
 	if f.JSON() {
 		return ui.WriteJSON(f.IO.Out, struct {
 			Profile   string      `json:"profile"`
@@ -309,6 +300,22 @@ func finishLogin(ctx context.Context, f *cmdutil.Factory, client *api.Client, st
 	fmt.Fprintf(f.IO.ErrOut, "%s Logged in as %s (%s) until %s (%s)\n", cs.SuccessIcon(), cs.Bold(ui.SingleLine(login.Partner.Name)),
 		ui.SingleLine(login.Partner.Email), login.ExpiresAt.UTC().Format(time.RFC3339), ui.RelativeTime(login.ExpiresAt, now))
 	return nil
+}
+
+// recordFileStore makes the credentials file the profile's store
+// (credential_store: file), as --insecure-storage promises.
+func recordFileStore(f *cmdutil.Factory) error {
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	if v, _ := cfg.Get(f.Profile(), config.CredentialStore); v == "file" {
+		return nil
+	}
+	if err := cfg.Set(f.Profile(), config.CredentialStore, "file"); err != nil {
+		return err
+	}
+	return cfg.Save()
 }
 
 func channelName(ch string) string {
