@@ -171,7 +171,12 @@ func (c *Client) do(ctx context.Context, base string, r Request, out any) (*Resp
 		if resp.Status != http.StatusTooManyRequests || retry >= retries {
 			return resp, apiErr
 		}
-		wait := c.rateLimitWait(resp, apiErr, retry)
+		wait, futile := c.rateLimitWait(resp, apiErr, retry)
+		if futile {
+			// The server says no request will be admitted within the longest
+			// wait we allow: waiting would only delay the same answer.
+			return resp, apiErr
+		}
 		if c.opts.OnRetry != nil {
 			c.opts.OnRetry(wait, retry+1, retries)
 		}
@@ -279,9 +284,12 @@ func (c *Client) backoff(retry int) time.Duration {
 
 // rateLimitWait is how long to wait after a 429, from the first source that
 // gives one: Retry-After, details.retry_after, X-RateLimit-Reset minus the
-// server's Date, then the exponential backoff.
-func (c *Client) rateLimitWait(resp *Response, apiErr *Error, retry int) time.Duration {
-	wait, ok := parseRetryAfter(resp.Header.Get("Retry-After"), resp.Date, c.opts.Now)
+// server's Date, then the exponential backoff. futile reports a wait named by
+// the server that is longer than MaxRetryWait: a retry after the capped wait
+// would be refused again.
+func (c *Client) rateLimitWait(resp *Response, apiErr *Error, retry int) (wait time.Duration, futile bool) {
+	var ok bool
+	wait, ok = parseRetryAfter(resp.Header.Get("Retry-After"), resp.Date, c.opts.Now)
 	if !ok {
 		wait, ok = detailSeconds(apiErr.Details, "retry_after")
 	}
@@ -290,9 +298,12 @@ func (c *Client) rateLimitWait(resp *Response, apiErr *Error, retry int) time.Du
 		ok = wait > 0
 	}
 	if !ok {
-		return c.backoff(retry)
+		return c.backoff(retry), false
 	}
-	return min(max(wait, 0), MaxRetryWait)
+	if wait > MaxRetryWait {
+		return MaxRetryWait, true
+	}
+	return max(wait, 0), false
 }
 
 func encodeBody(body any) ([]byte, error) {

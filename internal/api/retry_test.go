@@ -106,12 +106,27 @@ func TestRetryWaitFallsBackToExponentialBackoffWithJitter(t *testing.T) {
 }
 
 func TestRetryWaitNeverExceeds60Seconds(t *testing.T) {
-	if got := firstWait(t, rateLimited(1, limitBody, "Retry-After", "300")); got != MaxRetryWait {
-		t.Fatalf("Retry-After 300: wait = %v, want 60s", got)
+	if got := firstWait(t, rateLimited(1, limitBody, "Retry-After", "60")); got != MaxRetryWait {
+		t.Fatalf("Retry-After 60: wait = %v, want 60s", got)
 	}
+	// A server wait beyond the cap is not waited out at all: a retry after
+	// 60 s would be refused again, so the 429 is answered at once.
 	body := `{"error":"rate_limit_exceeded","message":"m","details":{"retry_after":3600}}`
-	if got := firstWait(t, rateLimited(1, body)); got != MaxRetryWait {
-		t.Fatalf("details 3600: wait = %v, want 60s", got)
+	for name, h := range map[string]http.HandlerFunc{
+		"Retry-After 300":     rateLimited(1, limitBody, "Retry-After", "300"),
+		"details retry_after": rateLimited(1, body),
+	} {
+		f := newFixture(t, h)
+		_, err := f.client.Do(context.Background(), Request{Method: "GET", Path: "/auth/verify"}, nil)
+		if apiErr, ok := err.(*Error); !ok || apiErr.ExitCode() != 5 {
+			t.Errorf("%s: err = %v, want the 429 at once", name, err)
+		}
+		if waits := f.sleeps.all(); len(waits) != 0 {
+			t.Errorf("%s: waited %v for a retry the server said would fail", name, waits)
+		}
+		if n := len(f.rec.all()); n != 1 {
+			t.Errorf("%s: %d requests, want 1", name, n)
+		}
 	}
 	c := New(Options{Jitter: func() time.Duration { return 900 * time.Millisecond }})
 	for retry, want := range []time.Duration{1900 * time.Millisecond, 2900 * time.Millisecond, 4900 * time.Millisecond,
