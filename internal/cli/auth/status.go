@@ -42,7 +42,7 @@ type Status struct {
 	Problem          string                 `json:"problem,omitempty"`
 	APIKeySource     string                 `json:"api_key_source,omitempty"`
 	APIKeyHint       string                 `json:"api_key_hint,omitempty"`
-	SavedKeys        []credentials.SavedKey `json:"saved_keys"`
+	SavedKeys        []credentials.SavedKey `json:"saved_keys"` // null when not read
 	DefaultKeyID     string                 `json:"default_key_id"`
 }
 
@@ -85,30 +85,36 @@ func statusRun(ctx context.Context, f *cmdutil.Factory) error {
 		return err
 	default:
 		st.CredentialSource = src.String()
-		session, err := f.APIClient(base.Value).Session(ctx, token)
+		var session api.Session
+		resp, err := f.APIClient(base.Value).Do(ctx, api.Request{Method: http.MethodGet, Path: "/auth/session", Token: token}, &session)
 		var apiErr *api.Error
 		switch {
 		case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
-			st.Problem = strings.ToLower(apiErr.Message[:1]) + apiErr.Message[1:]
+			st.Problem = lowerFirst(apiErr.Message)
 		case err != nil:
 			return err
 		default:
 			st.LoggedIn = true
 			st.Partner = &session.Partner
 			st.ExpiresAt = &session.ExpiresAt
-			st.SecondsLeft = int64(session.ExpiresAt.Sub(f.Now()).Seconds())
-			if st.SecondsLeft < 0 {
-				st.SecondsLeft = 0
+			// Time left is counted on the server's clock (its Date header):
+			// the session ends when the server says, whatever this clock says.
+			now := f.Now()
+			if !resp.Date.IsZero() {
+				now = resp.Date
 			}
+			st.SecondsLeft = max(int64(session.ExpiresAt.Sub(now).Seconds()), 0)
 		}
 	}
-	// Saved keys are read only when the store already answered for the
-	// session: with the session in the environment, a headless box without a
-	// keyring would otherwise wait for the keyring's timeout.
-	if src.Kind != credentials.SourceEnv {
+	// Saved keys live in the profile's store. When the session came from the
+	// environment the keyring has not been opened, and is not opened now: on a
+	// headless box that would wait for its timeout. The file store is read.
+	if src.Kind != credentials.SourceEnv || r.Store.Location() != "keyring" {
 		if keys, kerr := credentials.SavedKeys(ctx, r.Store, f.Profile()); kerr == nil {
 			st.SavedKeys = keys
 		}
+	} else {
+		st.SavedKeys = nil
 	}
 	if f.JSON() {
 		if err := ui.WriteJSON(f.IO.Out, st); err != nil {
@@ -142,7 +148,10 @@ func printStatus(f *cmdutil.Factory, st *Status) {
 	if st.APIKeySource != "" {
 		row("API key", fmt.Sprintf("%s from %s", st.APIKeyHint, st.APIKeySource))
 	}
-	if len(st.SavedKeys) == 0 {
+	switch {
+	case st.SavedKeys == nil:
+		row("Saved keys", cs.Muted("not read (the session comes from the environment; the keyring was not opened)"))
+	case len(st.SavedKeys) == 0:
 		row("Saved keys", cs.Muted("none"))
 	}
 	for i, k := range st.SavedKeys {
@@ -172,6 +181,15 @@ func printStatus(f *cmdutil.Factory, st *Status) {
 		}
 		fmt.Fprintln(f.IO.ErrOut, cs.Muted(hint))
 	}
+}
+
+// lowerFirst lowercases the first letter of a server message for use
+// mid-sentence ("Session has expired" → "session has expired").
+func lowerFirst(s string) string {
+	if s == "" {
+		return "refused by the server"
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // NewCmdToken returns `zupy auth token`.
