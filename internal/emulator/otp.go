@@ -23,7 +23,7 @@ const (
 	otpTTLWhatsApp    = 5 * time.Minute
 	otpTTLEmail       = 10 * time.Minute
 	otpMaxAttempts    = 5  // wrong codes per code, then it is dead
-	otpLockThreshold  = 20 // consecutive wrong codes per destination
+	otpLockThreshold  = 20 // consecutive wrong codes per partner (or unknown destination)
 	otpLockDuration   = 15 * time.Minute
 	otpResendCooldown = 60 * time.Second
 	otpMaxSends       = 5 // per destination per otpSendWindow
@@ -208,10 +208,13 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 	if err != nil {
 		return nil, login, err
 	}
-	// The lock-out counts per destination, a partner's or not: the same
-	// answers for unknown contacts, and locking one of a partner's contacts
-	// tells nothing about which others are its (docs/api.md, OTP login).
-	lock, err := tx.OTPLockOf(ctx, c.Destination)
+	// The lock-out belongs to the partner (SPEC §6: "20 consecutive failures
+	// for a partner"), counted across all of its contacts. A challenge of an
+	// unknown destination counts and locks that destination alone, with the
+	// same thresholds and answers, so probing one contact does not tell a
+	// registered one from another (docs/api.md, OTP login).
+	subject := otpLockSubject(c)
+	lock, err := tx.OTPLockOf(ctx, subject)
 	if err != nil {
 		return nil, login, err
 	}
@@ -239,7 +242,7 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 		if lock.Failures >= otpLockThreshold {
 			lock = store.OTPLock{LockedUntil: now.Add(otpLockDuration)}
 		}
-		if err := tx.SetOTPLock(ctx, c.Destination, lock); err != nil {
+		if err := tx.SetOTPLock(ctx, subject, lock); err != nil {
 			return nil, login, err
 		}
 		return errInvalidOTP(otpMaxAttempts - c.Attempts - 1), login, nil
@@ -251,7 +254,7 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 	if !consumed {
 		return errOTPUsed, login, nil
 	}
-	if err := tx.SetOTPLock(ctx, c.Destination, store.OTPLock{}); err != nil {
+	if err := tx.SetOTPLock(ctx, subject, store.OTPLock{}); err != nil {
 		return nil, login, err
 	}
 	partner, err := tx.PartnerByID(ctx, c.PartnerID)
@@ -267,6 +270,15 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 		return nil, login, err
 	}
 	return nil, api.Login{SessionToken: token, ExpiresAt: sess.ExpiresAt, Partner: wirePartner(partner)}, nil
+}
+
+// otpLockSubject is whose lock-out a verification of c counts against: its
+// partner's, or for an unknown destination that destination's.
+func otpLockSubject(c store.Challenge) string {
+	if c.PartnerID != "" {
+		return store.PartnerLockSubject(c.PartnerID)
+	}
+	return store.DestinationLockSubject(c.Destination)
 }
 
 func wirePartner(p store.Partner) api.Partner {

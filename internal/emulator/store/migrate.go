@@ -97,6 +97,25 @@ INSERT INTO otp_locks (destination, failures, locked_until)
 ALTER TABLE partners DROP COLUMN failed_verifications;
 ALTER TABLE partners DROP COLUMN locked_until;
 `,
+	// 3: back to SPEC §6's "20 consecutive failures for a partner": a lock
+	// row is keyed by its subject, "partner:<id>" for a partner's contacts
+	// and "dest:<destination>" for an unknown destination. The rows of a
+	// partner's e-mail and number merge into the partner's (the higher
+	// count and the later lock); the others become destination rows.
+	`
+CREATE TABLE otp_locks_v3 (
+	subject      TEXT PRIMARY KEY,
+	failures     INTEGER NOT NULL DEFAULT 0,
+	locked_until INTEGER
+);
+INSERT INTO otp_locks_v3 (subject, failures, locked_until)
+	SELECT subject, MAX(failures), MAX(locked_until) FROM (
+		SELECT COALESCE('partner:' || p.id, 'dest:' || l.destination) AS subject, l.failures, l.locked_until
+		FROM otp_locks l LEFT JOIN partners p ON l.destination = p.email OR l.destination = p.whatsapp
+	) GROUP BY subject;
+DROP TABLE otp_locks;
+ALTER TABLE otp_locks_v3 RENAME TO otp_locks;
+`,
 }
 
 // migrate brings the database to the latest schema version, one migration

@@ -29,8 +29,9 @@ type Partner struct {
 	CreatedAt time.Time
 }
 
-// OTPLock is the OTP lock-out state of one destination (e-mail address or
-// WhatsApp number, a partner's or not).
+// OTPLock is the OTP lock-out state of one subject: a partner (counting
+// across all of its contacts) or an unknown destination. See
+// PartnerLockSubject and DestinationLockSubject.
 type OTPLock struct {
 	// Failures counts consecutive wrong codes.
 	Failures int
@@ -186,11 +187,19 @@ func (q Queries) FirstPartner(ctx context.Context) (Partner, error) {
 
 // --- OTP lock-out -------------------------------------------------------------
 
-// OTPLockOf returns the lock-out state of dest; the zero OTPLock if none.
-func (q Queries) OTPLockOf(ctx context.Context, dest string) (OTPLock, error) {
+// PartnerLockSubject is the lock-out subject of a partner: every challenge
+// sent to one of its contacts counts here.
+func PartnerLockSubject(partnerID string) string { return "partner:" + partnerID }
+
+// DestinationLockSubject is the lock-out subject of a destination that
+// belongs to no partner (dest normalised).
+func DestinationLockSubject(dest string) string { return "dest:" + dest }
+
+// OTPLockOf returns the lock-out state of subject; the zero OTPLock if none.
+func (q Queries) OTPLockOf(ctx context.Context, subject string) (OTPLock, error) {
 	var l OTPLock
 	var locked sql.NullInt64
-	err := q.q.QueryRowContext(ctx, `SELECT failures, locked_until FROM otp_locks WHERE destination = ?`, dest).Scan(&l.Failures, &locked)
+	err := q.q.QueryRowContext(ctx, `SELECT failures, locked_until FROM otp_locks WHERE subject = ?`, subject).Scan(&l.Failures, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return OTPLock{}, nil
 	}
@@ -201,15 +210,15 @@ func (q Queries) OTPLockOf(ctx context.Context, dest string) (OTPLock, error) {
 	return l, nil
 }
 
-// SetOTPLock stores the lock-out state of dest; the zero OTPLock deletes it.
-func (q Queries) SetOTPLock(ctx context.Context, dest string, l OTPLock) error {
+// SetOTPLock stores the lock-out state of subject; the zero OTPLock deletes it.
+func (q Queries) SetOTPLock(ctx context.Context, subject string, l OTPLock) error {
 	var err error
 	if l.Failures == 0 && l.LockedUntil.IsZero() {
-		_, err = q.q.ExecContext(ctx, `DELETE FROM otp_locks WHERE destination = ?`, dest)
+		_, err = q.q.ExecContext(ctx, `DELETE FROM otp_locks WHERE subject = ?`, subject)
 	} else {
-		_, err = q.q.ExecContext(ctx, `INSERT INTO otp_locks (destination, failures, locked_until) VALUES (?, ?, ?)
-			ON CONFLICT (destination) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`,
-			dest, l.Failures, nanos(l.LockedUntil))
+		_, err = q.q.ExecContext(ctx, `INSERT INTO otp_locks (subject, failures, locked_until) VALUES (?, ?, ?)
+			ON CONFLICT (subject) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`,
+			subject, l.Failures, nanos(l.LockedUntil))
 	}
 	if err != nil {
 		return fmt.Errorf("update otp lock: %w", err)

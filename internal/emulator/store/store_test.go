@@ -133,10 +133,11 @@ func TestHashReusesNoStateAcrossCalls(t *testing.T) {
 	wg.Wait()
 }
 
-// TestMigrationMovesPartnerLocksToDestinations pins migration 2: a partner's
-// pending OTP failures and lock, kept on the partner by version 1, carry over
-// to each of its contacts.
-func TestMigrationMovesPartnerLocksToDestinations(t *testing.T) {
+// rebuildAt recreates the database in dir at schema version v (applying
+// only migrations 1..v), then runs rows, and returns the store reopened at
+// the latest version.
+func rebuildAt(t *testing.T, v int, rows ...string) *Store {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	s, err := Open(ctx, Options{Dir: dir})
@@ -144,20 +145,16 @@ func TestMigrationMovesPartnerLocksToDestinations(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	// Rebuild the database at version 1, with a locked and an idle partner.
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	until := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, q := range []string{
-		`DROP TABLE audit_events`, `DROP TABLE api_keys`, `DROP TABLE sessions`, `DROP TABLE otp_challenges`,
-		`DROP TABLE otp_locks`, `DROP TABLE partners`, `DROP TABLE meta`, `DELETE FROM schema_version`,
-		migrations[0], `INSERT INTO schema_version (version) VALUES (1)`,
-		fmt.Sprintf(`INSERT INTO partners VALUES ('ptn_1', 'n', 'a@b.co', '+5511999990000', 1, 0, %d)`, until.UnixNano()),
-		`INSERT INTO partners VALUES ('ptn_2', 'm', 'c@d.co', '+5511999990001', 1, 7, NULL)`,
-		`INSERT INTO partners VALUES ('ptn_3', 'o', 'e@f.co', '+5511999990002', 1, 0, NULL)`,
-	} {
+	stmts := []string{`DROP TABLE audit_events`, `DROP TABLE api_keys`, `DROP TABLE sessions`, `DROP TABLE otp_challenges`,
+		`DROP TABLE otp_locks`, `DROP TABLE partners`, `DROP TABLE meta`, `DELETE FROM schema_version`}
+	for i := range v {
+		stmts = append(stmts, migrations[i], fmt.Sprintf(`INSERT INTO schema_version (version) VALUES (%d)`, i+1))
+	}
+	for _, q := range append(stmts, rows...) {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%.40s: %v", q, err)
 		}
@@ -166,19 +163,71 @@ func TestMigrationMovesPartnerLocksToDestinations(t *testing.T) {
 	if s, err = Open(ctx, Options{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	want := map[string]OTPLock{
-		"a@b.co": {LockedUntil: until}, "+5511999990000": {LockedUntil: until},
-		"c@d.co": {Failures: 7}, "+5511999990001": {Failures: 7},
-		"e@f.co": {}, "+5511999990002": {},
-	}
-	for dest, w := range want {
-		got, err := s.OTPLockOf(ctx, dest)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// checkLocks checks the lock rows are exactly the non-zero ones of want (a
+// zero OTPLock in want is a subject that must have no row).
+func checkLocks(t *testing.T, s *Store, want map[string]OTPLock) {
+	t.Helper()
+	rows := 0
+	for subject, w := range want {
+		got, err := s.OTPLockOf(context.Background(), subject)
 		if err != nil || got.Failures != w.Failures || !got.LockedUntil.Equal(w.LockedUntil) {
-			t.Errorf("%s: %+v %v, want %+v", dest, got, err, w)
+			t.Errorf("%s: %+v %v, want %+v", subject, got, err, w)
+		}
+		if w != (OTPLock{}) {
+			rows++
 		}
 	}
-	if _, err := s.PartnerByID(ctx, "ptn_1"); err != nil {
+	var n int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM otp_locks`).Scan(&n); err != nil || n != rows {
+		t.Errorf("%d lock rows, want %d (%v)", n, rows, err)
+	}
+}
+
+// TestMigrationKeepsPartnerLocksFromVersion1 pins migrations 2 and 3 from a
+// version-1 database: a partner's pending OTP failures and lock, kept on the
+// partner row, end up on the partner's lock subject.
+func TestMigrationKeepsPartnerLocksFromVersion1(t *testing.T) {
+	until := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := rebuildAt(t, 1,
+		fmt.Sprintf(`INSERT INTO partners VALUES ('ptn_1', 'n', 'a@b.co', '+5511999990000', 1, 0, %d)`, until.UnixNano()),
+		`INSERT INTO partners VALUES ('ptn_2', 'm', 'c@d.co', '+5511999990001', 1, 7, NULL)`,
+		`INSERT INTO partners VALUES ('ptn_3', 'o', 'e@f.co', '+5511999990002', 1, 0, NULL)`,
+	)
+	checkLocks(t, s, map[string]OTPLock{
+		PartnerLockSubject("ptn_1"): {LockedUntil: until},
+		PartnerLockSubject("ptn_2"): {Failures: 7},
+		PartnerLockSubject("ptn_3"): {},
+	})
+	if _, err := s.PartnerByID(context.Background(), "ptn_1"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestMigration3MergesDestinationLocksIntoPartners pins migration 3: the
+// per-destination rows of version 2 merge into their partner's (the higher
+// count, the later lock); rows of unknown destinations stay per destination.
+func TestMigration3MergesDestinationLocksIntoPartners(t *testing.T) {
+	until := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := rebuildAt(t, 2,
+		`INSERT INTO partners VALUES ('ptn_1', 'n', 'a@b.co', '+5511999990000', 1)`,
+		`INSERT INTO partners VALUES ('ptn_2', 'm', 'c@d.co', '+5511999990001', 1)`,
+		`INSERT INTO partners VALUES ('ptn_3', 'o', 'e@f.co', '+5511999990002', 1)`,
+		fmt.Sprintf(`INSERT INTO otp_locks VALUES ('a@b.co', 0, %d)`, until.UnixNano()),
+		`INSERT INTO otp_locks VALUES ('+5511999990000', 3, NULL)`,
+		`INSERT INTO otp_locks VALUES ('c@d.co', 9, NULL)`,
+		`INSERT INTO otp_locks VALUES ('+5511999990001', 4, NULL)`,
+		`INSERT INTO otp_locks VALUES ('stranger@example.org', 7, NULL)`,
+		fmt.Sprintf(`INSERT INTO otp_locks VALUES ('+5511988887777', 0, %d)`, until.UnixNano()),
+	)
+	checkLocks(t, s, map[string]OTPLock{
+		PartnerLockSubject("ptn_1"):                    {Failures: 3, LockedUntil: until},
+		PartnerLockSubject("ptn_2"):                    {Failures: 9},
+		PartnerLockSubject("ptn_3"):                    {},
+		DestinationLockSubject("stranger@example.org"): {Failures: 7},
+		DestinationLockSubject("+5511988887777"):       {LockedUntil: until},
+	})
 }
