@@ -68,8 +68,8 @@ func NormalizeWhatsApp(s string) (string, error) {
 }
 
 // NormalizeEmail checks an e-mail address (one "@", a dot in the domain, at
-// most 254 characters, no spaces or control characters) and lowercases its
-// domain.
+// most 254 characters, no spaces or control characters) and lowercases it:
+// addresses are matched without regard to case, as mail providers treat them.
 func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	local, domain, ok := strings.Cut(s, "@")
@@ -79,7 +79,7 @@ func NormalizeEmail(s string) (string, error) {
 	if bad {
 		return "", fmt.Errorf("invalid e-mail address: expected name@example.com")
 	}
-	return local + "@" + strings.ToLower(domain), nil
+	return strings.ToLower(local + "@" + domain), nil
 }
 
 // Normalize validates dest for channel and returns its canonical form.

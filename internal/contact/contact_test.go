@@ -85,7 +85,7 @@ func TestNormalizeWhatsAppErrorShowsTheExpectedForm(t *testing.T) {
 
 func TestNormalizeEmailLowercasesDomainOnly(t *testing.T) {
 	tests := map[string]string{
-		"Dev@Example.COM":         "Dev@example.com",
+		"Dev@Example.COM":         "dev@example.com",
 		" ana.silva@loja.com.br ": "ana.silva@loja.com.br",
 		"a+tag@sub.example.io":    "a+tag@sub.example.io",
 		"x@y.z":                   "x@y.z",
@@ -128,7 +128,7 @@ func TestNormalizeDispatchesOnChannel(t *testing.T) {
 	if got, err := Normalize(WhatsApp, "+55 (11) 99999-0000"); err != nil || got != "+5511999990000" {
 		t.Errorf("Normalize(whatsapp) = %q, %v", got, err)
 	}
-	if got, err := Normalize(Email, "Dev@Example.com"); err != nil || got != "Dev@example.com" {
+	if got, err := Normalize(Email, "Dev@Example.com"); err != nil || got != "dev@example.com" {
 		t.Errorf("Normalize(email) = %q, %v", got, err)
 	}
 	if _, err := Normalize(WhatsApp, "dev@example.com"); err == nil {
