@@ -10,6 +10,7 @@ import (
 	"io"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
@@ -115,6 +116,7 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 	var coded *CodedError
 	var apiErr *api.Error
 	var netErr *api.NetworkError
+	var unavailable *credentials.UnavailableError
 	var hinter interface{ Hint() string }
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -133,6 +135,8 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 		} else {
 			hint = "Check the base URL with `zupy config get base_url`, or start a local emulator with `zupy emulator start`"
 		}
+	case errors.As(err, &unavailable):
+		code = "keyring_unavailable"
 	default:
 		code = "error"
 	}

@@ -147,7 +147,7 @@ func TestPrintErrorShowsUnavailableKeyringHint(t *testing.T) {
 	if lines[1] != ue.Hint() || !strings.Contains(lines[1], "/cfg/credentials.yaml") || !strings.Contains(lines[1], "ZUPY_SESSION_TOKEN") {
 		t.Errorf("hint line %q, want the keyring's own hint %q", lines[1], ue.Hint())
 	}
-	if !strings.HasPrefix(lines[0], "Error: error - ") {
+	if !strings.HasPrefix(lines[0], "Error: keyring_unavailable - ") {
 		t.Errorf("error line %q", lines[0])
 	}
 }

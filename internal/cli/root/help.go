@@ -1,6 +1,57 @@
 package root
 
-import "github.com/spf13/cobra"
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+)
+
+// newHelpCmd is `zupy help [command | topic]`. Unlike cobra's own, an
+// unknown topic is a usage error (exit 2), not the root help with exit 0.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command | topic]",
+		Short: "Help about any command or topic",
+		Long:  "Help about any command, or one of the topics: exit-codes, environment.",
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			var out []string
+			target, _, err := c.Root().Find(args)
+			if err != nil || target == nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			for _, sub := range target.Commands() {
+				if sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand() {
+					out = append(out, sub.Name()+"\t"+sub.Short)
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				return &cmdutil.UsageError{
+					Err:  fmt.Errorf("unknown help topic %q", joinArgs(args)),
+					Hint: "Run `zupy --help` for the commands and topics",
+				}
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+	}
+}
+
+func joinArgs(args []string) string {
+	out := ""
+	for i, a := range args {
+		if i > 0 {
+			out += " "
+		}
+		out += a
+	}
+	return out
+}
 
 // helpTopics are `zupy help <topic>` pages: commands without a Run, which
 // cobra lists under "Additional help topics".
@@ -35,7 +86,7 @@ variable beats the config file.
   ZUPY_PROFILE         profile to use instead of "default" (--profile)
   ZUPY_BASE_URL        base URL of the API (--base-url); default
                        https://api.zupy.com/v1, staging https://api-staging.zupy.com/v1
-  ZUPY_API_KEY         API key used by ping, api and keys rotate --self; it
+  ZUPY_API_KEY         API key used by keys rotate --self and keys import; it
                        overrides the profile's saved keys
   ZUPY_SESSION_TOKEN   session token used by the keys commands; it overrides
                        the profile's stored login

@@ -76,7 +76,7 @@ of the Zupy authentication API for offline work and CI.`,
   export ZUPY_BASE_URL=http://127.0.0.1:8790/v1
   zupy login --email dev@example.com
   zupy keys create --name "PDV" --scopes loyalty:read,coupons:validate --save --default
-  zupy ping`,
+  zupy keys list`,
 		Version:           build.Current().Version,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
@@ -122,6 +122,7 @@ of the Zupy authentication API for offline work and CI.`,
 	add("keys", keys.New(f))
 	add("keys", scopescmd.New(f))
 	add("tools", emulatorcmd.New(f), configcmd.New(f), completion.New(f), versioncmd.New(f))
+	cmd.SetHelpCommand(newHelpCmd())
 	cmd.SetHelpCommandGroupID("tools")
 	cmd.AddCommand(helpTopics()...)
 	return cmd
