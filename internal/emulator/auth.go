@@ -217,7 +217,7 @@ func setRateHeaders(w http.ResponseWriter, d ratelimit.Decision) {
 
 // rateLimited is the 429 of a refused decision.
 func rateLimited(d ratelimit.Decision) error {
-	return tooMany("RATE_LIMIT_EXCEEDED", "Request rate limit exceeded", d.RetryAfterSeconds(),
+	return tooMany("RATE_LIMIT_EXCEEDED", rateLimitMessage, d.RetryAfterSeconds(),
 		"limit", d.Limit, "window", "60s")
 }
 

@@ -70,6 +70,11 @@ func errInsufficient(required string, current []string) *apiError {
 }
 
 // tooMany is a 429 with Retry-After and details.retry_after in whole seconds.
+// rateLimitMessage is the one message of every 429 (SPEC §6), for request
+// limits as for OTP cooldowns, send caps and lock-outs; details.error_code
+// tells them apart.
+const rateLimitMessage = "Request rate limit exceeded"
+
 func tooMany(upper, message string, retryAfter int, details ...any) *apiError {
 	if retryAfter < 1 {
 		retryAfter = 1

@@ -102,7 +102,7 @@ func (s *Server) requestOTP(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if wait := latest.Add(otpResendCooldown).Sub(nowExact); !latest.IsZero() && wait > 0 {
-			refusal = tooMany("OTP_RESEND_COOLDOWN", "Wait before requesting a new OTP code", retrySeconds(wait))
+			refusal = tooMany("OTP_RESEND_COOLDOWN", rateLimitMessage, retrySeconds(wait), "limit", 1, "window", "60s")
 			return nil
 		}
 		n, oldest, _, err := tx.RecentSends(ctx, dest, nowExact.Add(-otpSendWindow))
@@ -110,7 +110,7 @@ func (s *Server) requestOTP(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if n >= otpMaxSends {
-			refusal = tooMany("OTP_SEND_LIMIT", "Too many OTP codes requested for this destination", retrySeconds(oldest.Add(otpSendWindow).Sub(nowExact)),
+			refusal = tooMany("OTP_SEND_LIMIT", rateLimitMessage, retrySeconds(oldest.Add(otpSendWindow).Sub(nowExact)),
 				"limit", otpMaxSends, "window", "900s")
 			return nil
 		}
@@ -219,8 +219,8 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 		return nil, login, err
 	}
 	if nowExact.Before(lock.LockedUntil) {
-		return tooMany("OTP_LOCKED", "OTP verification is locked after too many failed attempts",
-			retrySeconds(lock.LockedUntil.Sub(nowExact))), login, nil
+		return tooMany("OTP_LOCKED", rateLimitMessage,
+			retrySeconds(lock.LockedUntil.Sub(nowExact)), "limit", otpLockThreshold, "window", "900s"), login, nil
 	}
 	switch {
 	case !c.UsedAt.IsZero():

@@ -198,9 +198,9 @@ func failCodes(h *harness, dest string, n int) (api.OTPChallenge, string) {
 // [lo, hi] seconds and the same value in Retry-After, and returns it.
 func expectLocked(t *testing.T, r resp, lo, hi float64) api.ErrorBody {
 	t.Helper()
-	e := expect(t, r, 429, api.CodeRateLimit, "OTP verification is locked after too many failed attempts")
+	e := expect(t, r, 429, api.CodeRateLimit, "Request rate limit exceeded")
 	ra, _ := e.Details["retry_after"].(float64)
-	if e.Details["error_code"] != "OTP_LOCKED" || len(e.Details) != 2 || ra < lo || ra > hi || r.header.Get("Retry-After") != fmt.Sprint(ra) {
+	if e.Details["error_code"] != "OTP_LOCKED" || len(e.Details) != 4 || e.Details["limit"] != float64(20) || e.Details["window"] != "900s" || ra < lo || ra > hi || r.header.Get("Retry-After") != fmt.Sprint(ra) {
 		t.Fatalf("lock answer %s %v", r.body, r.header)
 	}
 	return e

@@ -119,7 +119,7 @@ func interactiveLogin(ctx context.Context, f *cmdutil.Factory, client *api.Clien
 			}
 			var apiErr *api.Error
 			if !errors.As(verr, &apiErr) || apiErr.Code != api.CodeVerification {
-				return verifyHint(verr)
+				return otpHint(verr)
 			}
 			if n, ok := attemptsLeft(apiErr); ok && n > 0 {
 				fmt.Fprintf(errOut, "%s Wrong code. %d attempts left.\n", cs.FailureIcon(), n)
@@ -142,11 +142,7 @@ func interactiveLogin(ctx context.Context, f *cmdutil.Factory, client *api.Clien
 		if err != nil {
 			var apiErr *api.Error
 			if errors.As(err, &apiErr) && apiErr.Code == api.CodeRateLimit {
-				msg := apiErr.Message
-				if apiErr.Response != nil && apiErr.Response.RateLimit.RetryAfter > 0 {
-					msg += fmt.Sprintf(" (try again in %s)", ui.FormatDuration(apiErr.Response.RateLimit.RetryAfter))
-				}
-				fmt.Fprintf(errOut, "%s %s\n", cs.FailureIcon(), msg)
+				fmt.Fprintf(errOut, "%s %s\n", cs.FailureIcon(), otpRefusal(apiErr))
 				announce = false
 				continue
 			}

@@ -173,7 +173,7 @@ func loginRun(ctx context.Context, f *cmdutil.Factory, o *LoginOptions) error {
 		ch, dest := o.destination()
 		challenge, err := client.RequestOTP(ctx, api.OTPRequest{Channel: string(ch), Destination: dest})
 		if err != nil {
-			return err
+			return otpHint(err)
 		}
 		return printChallenge(f, challenge)
 	case o.VerificationID != "":
@@ -183,7 +183,7 @@ func loginRun(ctx context.Context, f *cmdutil.Factory, o *LoginOptions) error {
 		}
 		login, err := client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: o.VerificationID, Code: code})
 		if err != nil {
-			return verifyHint(err)
+			return otpHint(err)
 		}
 		return finishLogin(ctx, f, client, store, o, login)
 	}
@@ -250,8 +250,8 @@ func readCode(f *cmdutil.Factory, o *LoginOptions) (string, error) {
 	}
 }
 
-// verifyHint adds what to do next to a refused code.
-func verifyHint(err error) error {
+// otpHint adds what to do next to a refused code request or verification.
+func otpHint(err error) error {
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) {
 		return err
@@ -264,9 +264,28 @@ func verifyHint(err error) error {
 	case apiErr.Code == api.CodeVerification:
 		return cmdutil.WithHint(err, "Request a new code with `zupy login --email ADDR --request-only` (or --whatsapp NUMBER)")
 	case apiErr.Code == api.CodeRateLimit:
-		return cmdutil.WithHint(err, "Too many attempts: wait before trying again")
+		return cmdutil.WithHint(err, otpRefusal(apiErr))
 	}
 	return err
+}
+
+// otpRefusal says in words why the server refused a code request or a
+// verification with a 429: every 429 has the same message (SPEC §6) and
+// details.error_code tells the cases apart.
+func otpRefusal(e *api.Error) string {
+	wait := ""
+	if s, ok := e.Details["retry_after"].(float64); ok && s > 0 {
+		wait = " in " + ui.FormatDuration(time.Duration(s)*time.Second)
+	}
+	switch e.Details["error_code"] {
+	case "OTP_RESEND_COOLDOWN":
+		return "A code was sent less than a minute ago: use it, or ask for a new one" + wait
+	case "OTP_SEND_LIMIT":
+		return "Too many codes were sent to this destination: try again" + wait
+	case "OTP_LOCKED":
+		return "Too many wrong codes: verification is locked; try again" + wait
+	}
+	return "Too many requests: try again" + wait
 }
 
 func attemptsLeft(e *api.Error) (int, bool) {
