@@ -165,15 +165,23 @@ func (s *Server) seedPartner(ctx context.Context) error {
 		return fmt.Errorf("partner WhatsApp: %w", err)
 	}
 	return s.store.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.PartnerByContact(ctx, "email", email); err == nil {
+		for _, c := range []struct{ channel, value string }{{"email", email}, {"whatsapp", wa}} {
+			p, err := tx.PartnerByContact(ctx, c.channel, c.value)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			// A partner seeded on an earlier start (or by other settings)
+			// already has this contact: say so when the settings given now
+			// differ, rather than ignore them silently.
+			if p.Name != s.cfg.PartnerName || p.Email != email || p.WhatsApp != wa {
+				s.log.Warn("partner settings ignored: the data directory already has a partner with this contact",
+					"partner", p.ID, "name", p.Name, "email", contact.Mask(contact.Email, p.Email),
+					"whatsapp", contact.Mask(contact.WhatsApp, p.WhatsApp))
+			}
 			return nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if _, err := tx.PartnerByContact(ctx, "whatsapp", wa); err == nil {
-			return nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
 		}
 		id, err := randomID("ptn_")
 		if err != nil {
