@@ -29,6 +29,9 @@ type IOStreams struct {
 
 	csOnce sync.Once
 	cs     *ColorScheme
+
+	errCSOnce sync.Once
+	errCS     *ColorScheme
 }
 
 // System returns the process's streams with their terminal state.
@@ -105,6 +108,16 @@ func (s *IOStreams) colorFor(tty bool) bool {
 func (s *IOStreams) ColorScheme() *ColorScheme {
 	s.csOnce.Do(func() { s.cs = NewColorScheme(s.Out, s.ColorEnabled(), s.env("COLORTERM"), s.env("TERM")) })
 	return s.cs
+}
+
+// ErrColorScheme is the scheme for standard error, decided by whether
+// standard error is a terminal: `zupy login 2>log` must not write escape
+// codes into log because stdout happens to be a terminal.
+func (s *IOStreams) ErrColorScheme() *ColorScheme {
+	s.errCSOnce.Do(func() {
+		s.errCS = NewColorScheme(s.ErrOut, s.ColorEnabledStderr(), s.env("COLORTERM"), s.env("TERM"))
+	})
+	return s.errCS
 }
 
 // ErrNoTerminal is returned by prompts when no person can answer.

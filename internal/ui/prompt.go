@@ -31,7 +31,7 @@ func (p *Prompter) Input(label, def string) (string, error) {
 	if !p.io.CanPrompt() {
 		return "", ErrNoTerminal
 	}
-	cs := p.io.ColorScheme()
+	cs := p.io.ErrColorScheme()
 	if def != "" {
 		fmt.Fprintf(p.io.ErrOut, "%s %s %s ", cs.Accent("?"), cs.Bold(label), cs.Muted("("+def+")"))
 	} else {
@@ -53,7 +53,7 @@ func (p *Prompter) Secret(label string) (string, error) {
 	if !p.io.CanPrompt() {
 		return "", ErrNoTerminal
 	}
-	cs := p.io.ColorScheme()
+	cs := p.io.ErrColorScheme()
 	fmt.Fprintf(p.io.ErrOut, "%s %s ", cs.Accent("?"), cs.Bold(label))
 	s, err := p.ReadSecret()
 	fmt.Fprintln(p.io.ErrOut)

@@ -18,3 +18,26 @@ func TestSingleLineNeutralisesLayoutAndEscapes(t *testing.T) {
 		}
 	}
 }
+
+func TestErrColorSchemeFollowsStderrNotStdout(t *testing.T) {
+	s := Test(nil, nil, nil)
+	s.Env = func(k string) (string, bool) {
+		if k == "TERM" {
+			return "xterm", true
+		}
+		return "", false
+	}
+	s.SetTTY(true, true, false) // stdout a terminal, stderr redirected to a file
+	if !s.ColorScheme().Enabled() {
+		t.Fatal("stdout scheme off on a terminal")
+	}
+	if s.ErrColorScheme().Enabled() {
+		t.Fatal("stderr scheme styles text for a redirected stderr")
+	}
+	s2 := Test(nil, nil, nil)
+	s2.Env = s.Env
+	s2.SetTTY(true, false, true) // stdout piped, stderr a terminal
+	if !s2.ErrColorScheme().Enabled() || s2.ColorScheme().Enabled() {
+		t.Fatal("schemes do not follow their own stream")
+	}
+}

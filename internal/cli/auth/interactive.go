@@ -49,7 +49,7 @@ func requestCode(ctx context.Context, f *cmdutil.Factory, client *api.Client, ch
 // on a wrong code with the attempts left, offer a resend after the cooldown
 // and a switch to e-mail.
 func interactiveLogin(ctx context.Context, f *cmdutil.Factory, client *api.Client, store credentials.Store, o *LoginOptions) error {
-	cs := f.IO.ColorScheme()
+	cs := f.IO.ErrColorScheme()
 	errOut := f.IO.ErrOut
 	keys := newKeyReader(f.IO.In)
 	ed := &lineEditor{keys: keys, out: errOut, in: f.IO.In, cs: cs}
@@ -153,7 +153,7 @@ func interactiveLogin(ctx context.Context, f *cmdutil.Factory, client *api.Clien
 }
 
 func askEmail(ctx context.Context, f *cmdutil.Factory, ed *lineEditor) (contact.Channel, string, error) {
-	cs := f.IO.ColorScheme()
+	cs := f.IO.ErrColorScheme()
 	for {
 		answer, err := ed.readLine(ctx, func(typed string) string {
 			return fmt.Sprintf("%s %s %s", cs.Accent("?"), cs.Bold("E-mail address of your partner account:"), typed)

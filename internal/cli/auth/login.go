@@ -246,7 +246,7 @@ func readCode(f *cmdutil.Factory, o *LoginOptions) (string, error) {
 		if err := contact.ValidateCode(c); err == nil {
 			return c, nil
 		}
-		fmt.Fprintln(f.IO.ErrOut, f.IO.ColorScheme().Failure("The code is 6 digits."))
+		fmt.Fprintln(f.IO.ErrOut, f.IO.ErrColorScheme().Failure("The code is 6 digits."))
 	}
 }
 
@@ -314,7 +314,7 @@ func finishLogin(ctx context.Context, f *cmdutil.Factory, client *api.Client, st
 			Storage   string      `json:"credential_store"`
 		}{f.Profile(), login.Partner, login.ExpiresAt, credentials.SourceOf(store).String()})
 	}
-	cs := f.IO.ColorScheme()
+	cs := f.IO.ErrColorScheme()
 	now := f.Now()
 	fmt.Fprintf(f.IO.ErrOut, "%s Logged in as %s (%s) until %s (%s)\n", cs.SuccessIcon(), cs.Bold(ui.SingleLine(login.Partner.Name)),
 		ui.SingleLine(login.Partner.Email), login.ExpiresAt.UTC().Format(time.RFC3339), ui.RelativeTime(login.ExpiresAt, now))
@@ -347,6 +347,6 @@ func channelName(ch string) string {
 // warnInsecure names the file before anything is written to it.
 func warnInsecure(f *cmdutil.Factory) {
 	path, _ := f.CredentialsFilePath()
-	cs := f.IO.ColorScheme()
+	cs := f.IO.ErrColorScheme()
 	fmt.Fprintf(f.IO.ErrOut, "%s Storing the session in plain text in %s (mode 0600); anyone who can read that file can act as you.\n", cs.WarningIcon(), path)
 }

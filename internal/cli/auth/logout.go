@@ -75,7 +75,7 @@ func logoutProfile(ctx context.Context, f *cmdutil.Factory, profile string, keys
 	if err != nil {
 		return err
 	}
-	cs := f.IO.ColorScheme()
+	cs := f.IO.ErrColorScheme()
 	token, err := store.Get(ctx, credentials.SessionAccount(profile))
 	switch {
 	case errors.Is(err, credentials.ErrNotFound):

@@ -179,7 +179,7 @@ func printStatus(f *cmdutil.Factory, st *Status) {
 			// instead of sending the user there.
 			hint = "Unset " + credentials.EnvSessionToken + " or give it a valid session token (`zupy login` does not replace it)"
 		}
-		fmt.Fprintln(f.IO.ErrOut, cs.Muted(hint))
+		fmt.Fprintln(f.IO.ErrOut, f.IO.ErrColorScheme().Muted(hint))
 	}
 }
 

@@ -130,7 +130,7 @@ func newSet(f *cmdutil.Factory) *cobra.Command {
 			}
 			if !f.JSON() && f.IO.IsStderrTTY() {
 				v, _ := file.Get(f.Profile(), args[0])
-				fmt.Fprintf(f.IO.ErrOut, "%s Set %s to %s in profile %s\n", f.IO.ColorScheme().SuccessIcon(), args[0], v, f.Profile())
+				fmt.Fprintf(f.IO.ErrOut, "%s Set %s to %s in profile %s\n", f.IO.ErrColorScheme().SuccessIcon(), args[0], v, f.Profile())
 			}
 			return nil
 		},

@@ -111,7 +111,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 			return err
 		}
 	}
-	cs := f.IO.ColorScheme()
+	cs := f.IO.ErrColorScheme()
 	line := fmt.Sprintf("%s Imported %s (%s, %s) into %s", cs.SuccessIcon(), v.KeyID, v.Environment, strings.Join(v.Permissions, ", "), store.where())
 	if opts.Default {
 		line += " as the profile's default key"

@@ -62,7 +62,7 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	if err != nil {
 		return err
 	}
-	cs := f.IO.ColorScheme()
+	cs := f.IO.ErrColorScheme()
 	if !opts.Yes {
 		cur, err := s.client.GetKey(ctx, s.token, opts.KeyID)
 		if err != nil {

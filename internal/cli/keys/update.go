@@ -215,7 +215,7 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 		return s.wrap(err)
 	}
 	if !f.JSON() && f.IO.IsStderrTTY() {
-		fmt.Fprintf(f.IO.ErrOut, "%s Updated %s\n", f.IO.ColorScheme().SuccessIcon(), key.KeyID)
+		fmt.Fprintf(f.IO.ErrOut, "%s Updated %s\n", f.IO.ErrColorScheme().SuccessIcon(), key.KeyID)
 	}
 	return printKey(f, key)
 }

@@ -58,7 +58,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	}
 	var silent *cmdutil.SilentError
 	if !errors.As(err, &silent) {
-		cmdutil.PrintError(f.IO.ErrOut, ui.NewColorScheme(f.IO.ErrOut, f.IO.ColorEnabledStderr(), "", ""), err, f.JSON())
+		cmdutil.PrintError(f.IO.ErrOut, f.IO.ErrColorScheme(), err, f.JSON())
 	}
 	return cmdutil.ExitCode(err)
 }
