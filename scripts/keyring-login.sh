@@ -25,14 +25,17 @@ vid=$(sed -n 's/.*"verification_id": "\(.*\)".*/\1/p' "$work/challenge.json")
 # The session is in the Secret Service under service zupy, user default/session,
 # and not in any file of the config directory.
 secret-tool lookup service zupy username default/session >/dev/null || fail "no session in the keyring after login"
+[ "$(secret-tool lookup service zupy username default/session-issuer)" = "$base" ] || fail "the issuing base URL was not recorded with the session"
 ! grep -rq zup_sess_ "$work/config" 2>/dev/null || fail "the session was written to the config directory"
 "$zupy" auth status >"$work/status.txt" || fail "auth status failed after login"
 grep -q '^Credentials: *keyring$' "$work/status.txt" || fail "auth status does not name the keyring"
 "$zupy" auth token | grep -q '^zup_sess_' || fail "auth token did not read the session back"
 
 "$zupy" logout
-if secret-tool lookup service zupy username default/session >/dev/null 2>&1; then
-  fail "the session is still in the keyring after logout"
-fi
+for entry in default/session default/session-issuer; do
+  if secret-tool lookup service zupy username "$entry" >/dev/null 2>&1; then
+    fail "$entry is still in the keyring after logout"
+  fi
+done
 if "$zupy" auth status >/dev/null 2>&1; then fail "auth status still succeeds after logout"; fi
 echo "keyring-login.sh: ok (login stored, read and deleted the session in the real keyring)"

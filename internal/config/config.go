@@ -177,6 +177,15 @@ func Load(path string) (*File, error) {
 	if f.Profiles == nil {
 		f.Profiles = map[string]map[string]string{}
 	}
+	// Unmarshal drops profiles without settings (viper flattens keys); they
+	// are still profiles, and may own credentials: take them from the raw map.
+	if raw, ok := v.Get("profiles").(map[string]any); ok {
+		for name := range raw {
+			if _, ok := f.Profiles[name]; !ok {
+				f.Profiles[name] = map[string]string{}
+			}
+		}
+	}
 	for name, p := range f.Profiles {
 		for k := range p {
 			if _, ok := Lookup(k); !ok {
@@ -209,6 +218,17 @@ func (f *File) Set(profile, key, value string) error {
 	return nil
 }
 
+// AddProfile records profile in the file (with no settings), reporting
+// whether it was new: a profile that only holds credentials must still be
+// listed, so that logout --all can find them.
+func (f *File) AddProfile(profile string) bool {
+	if _, ok := f.Profiles[profile]; ok {
+		return false
+	}
+	f.Profiles[profile] = map[string]string{}
+	return true
+}
+
 // Unset removes key from profile, reporting whether it was set.
 func (f *File) Unset(profile, key string) (bool, error) {
 	if _, ok := Lookup(key); !ok {
@@ -217,9 +237,6 @@ func (f *File) Unset(profile, key string) (bool, error) {
 	}
 	_, had := f.Profiles[profile][key]
 	delete(f.Profiles[profile], key)
-	if len(f.Profiles[profile]) == 0 {
-		delete(f.Profiles, profile)
-	}
 	return had, nil
 }
 

@@ -252,7 +252,9 @@ func TestLoadRefusesMalformedYAMLNamingThePath(t *testing.T) {
 	}
 }
 
-func TestUnsetReportsAndRemovesEmptyProfile(t *testing.T) {
+// A profile stays listed after its last setting is unset: it may still own
+// credentials, which logout --all finds through the list of profiles.
+func TestUnsetReportsAndKeepsTheProfile(t *testing.T) {
 	f, _ := Load(filepath.Join(t.TempDir(), "config.yaml"))
 	must(t, f.Set("work", BaseURL, "https://api.zupy.com/v1"))
 	must(t, f.Set("work", CredentialStore, "file"))
@@ -270,8 +272,8 @@ func TestUnsetReportsAndRemovesEmptyProfile(t *testing.T) {
 	if had, _ = f.Unset("work", CredentialStore); !had {
 		t.Error("Unset(credential_store) reported it was not set")
 	}
-	if _, ok := f.Profiles["work"]; ok {
-		t.Error("profile kept after its last key was unset")
+	if p, ok := f.Profiles["work"]; !ok || len(p) != 0 {
+		t.Errorf("after unsetting its last key the profile is %v (listed: %v), want listed and empty", p, ok)
 	}
 	var ue *UsageError
 	if _, err := f.Unset("work", "colour"); !errors.As(err, &ue) {
@@ -437,5 +439,21 @@ func TestResolverHoldsHandEditedFileValuesToTheRules(t *testing.T) {
 	r.Getenv = envMap(map[string]string{"ZUPY_BASE_URL": "https://env.example/v1"})
 	if got, err := r.Get(BaseURL); err != nil || got.Source != SourceEnv {
 		t.Errorf("with ZUPY_BASE_URL: %+v, %v; want the environment's value", got, err)
+	}
+}
+
+func TestAddProfileListsAProfileWithoutSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	f, _ := Load(path)
+	if !f.AddProfile("ci") || f.AddProfile("ci") {
+		t.Fatal("AddProfile should report new once")
+	}
+	must(t, f.Save())
+	g, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := g.ProfileNames(); len(names) != 1 || names[0] != "ci" {
+		t.Fatalf("profiles after reload = %v, want [ci]", names)
 	}
 }

@@ -42,6 +42,11 @@ type Store interface {
 // SessionAccount is the account of the profile's session token.
 func SessionAccount(profile string) string { return profile + "/session" }
 
+// SessionIssuerAccount holds the base URL that issued the profile's session
+// (not a secret): logout revokes the session there, and never sends it to a
+// server named by a later override.
+func SessionIssuerAccount(profile string) string { return profile + "/session-issuer" }
+
 // KeyAccount is the account of a saved API key of the profile.
 func KeyAccount(profile, keyID string) string { return profile + "/key/" + keyID }
 

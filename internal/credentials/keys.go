@@ -119,8 +119,10 @@ func DeleteProfile(ctx context.Context, s Store, profile string) error {
 	if errors.As(indexErr, &unavailable) || errors.Is(indexErr, context.Canceled) || errors.Is(indexErr, context.DeadlineExceeded) {
 		return indexErr
 	}
-	if err := s.Delete(ctx, SessionAccount(profile)); err != nil {
-		return err
+	for _, account := range []string{SessionAccount(profile), SessionIssuerAccount(profile)} {
+		if err := s.Delete(ctx, account); err != nil {
+			return err
+		}
 	}
 	for _, k := range keys {
 		if err := s.Delete(ctx, KeyAccount(profile, k.KeyID)); err != nil {

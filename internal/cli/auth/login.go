@@ -306,6 +306,16 @@ func finishLogin(ctx context.Context, f *cmdutil.Factory, client *api.Client, st
 		_ = client.DeleteSession(context.WithoutCancel(ctx), login.SessionToken)
 		return err
 	}
+	// Where the session came from, so logout revokes it there. Best effort:
+	// without it logout falls back to the profile's base URL.
+	_ = store.Set(ctx, credentials.SessionIssuerAccount(f.Profile()), client.BaseURL())
+	// A profile other than "default" is recorded in config.yaml even without
+	// settings, so that logout --all can find its credentials.
+	if cfg, err := f.Config(); err == nil && f.Profile() != config.DefaultProfile && cfg.AddProfile(f.Profile()) {
+		if err := cfg.Save(); err != nil {
+			return err
+		}
+	}
 	if f.JSON() {
 		return ui.WriteJSON(f.IO.Out, struct {
 			Profile   string      `json:"profile"`

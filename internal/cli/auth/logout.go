@@ -51,9 +51,9 @@ func logoutProfile(ctx context.Context, f *cmdutil.Factory, profile string, keys
 	if err != nil {
 		return err
 	}
-	// --base-url and ZUPY_BASE_URL speak for the active profile only: another
-	// profile's session is revoked where that profile logged in, never sent to
-	// a server it was not issued by.
+	// The session is revoked where it was issued (recorded at login). For a
+	// session stored without that record: --base-url and ZUPY_BASE_URL speak
+	// for the active profile only, another profile uses its own base URL.
 	r := &config.Resolver{File: cfg, Profile: profile, Getenv: func(string) string { return "" }}
 	if profile == f.Profile() {
 		r.Flags, r.Getenv = f.Global.Flags, f.Getenv
@@ -85,11 +85,13 @@ func logoutProfile(ctx context.Context, f *cmdutil.Factory, profile string, keys
 	case err != nil:
 		return err
 	default:
-		if err := f.APIClient(base.Value).DeleteSession(ctx, token); err != nil {
+		if err := f.APIClient(issuer(ctx, store, profile, base.Value)).DeleteSession(ctx, token); err != nil {
 			fmt.Fprintf(f.IO.ErrOut, "%s Could not revoke the session on the server (%v); removing it locally anyway.\n", cs.WarningIcon(), err)
 		}
-		if err := store.Delete(ctx, credentials.SessionAccount(profile)); err != nil {
-			return err
+		for _, account := range []string{credentials.SessionAccount(profile), credentials.SessionIssuerAccount(profile)} {
+			if err := store.Delete(ctx, account); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(f.IO.ErrOut, "%s Logged out of profile %s\n", cs.SuccessIcon(), profile)
 	}
@@ -106,6 +108,19 @@ func logoutProfile(ctx context.Context, f *cmdutil.Factory, profile string, keys
 		return cfg.Save()
 	}
 	return nil
+}
+
+// issuer is the base URL that issued the profile's session, as recorded at
+// login, else fallback (sessions stored before zupy recorded it).
+func issuer(ctx context.Context, store credentials.Store, profile, fallback string) string {
+	u, err := store.Get(ctx, credentials.SessionIssuerAccount(profile))
+	if err != nil {
+		return fallback
+	}
+	if norm, err := config.NormalizeBaseURL(u); err == nil {
+		return norm
+	}
+	return fallback
 }
 
 func logoutAll(ctx context.Context, f *cmdutil.Factory) error {
