@@ -1,172 +1,45 @@
 package api
 
-import "time"
+import "github.com/zupy/zupy-cli/internal/wire"
 
-// The wire types of the Zupy authentication API v1 (SPEC §6, docs/api.md).
-// The emulator encodes them and the client decodes them, so both speak the
-// same field names.
-
-// OTPRequest is the body of POST /auth/otp.
-type OTPRequest struct {
-	Channel     string `json:"channel"`
-	Destination string `json:"destination"`
-}
-
-// OTPChallenge is the 202 answer to POST /auth/otp.
-type OTPChallenge struct {
-	VerificationID  string    `json:"verification_id"`
-	Channel         string    `json:"channel"`
-	DestinationHint string    `json:"destination_hint"`
-	ExpiresAt       time.Time `json:"expires_at"`
-	ResendAfter     time.Time `json:"resend_after"`
-}
-
-// OTPVerifyRequest is the body of POST /auth/otp/verify.
-type OTPVerifyRequest struct {
-	VerificationID string `json:"verification_id"`
-	Code           string `json:"code"`
-}
-
-// Partner is the partner account a session belongs to.
-type Partner struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Email    string `json:"email"`
-	WhatsApp string `json:"whatsapp"`
-}
-
-// Login is the 200 answer to POST /auth/otp/verify.
-type Login struct {
-	SessionToken string    `json:"session_token"`
-	ExpiresAt    time.Time `json:"expires_at"`
-	Partner      Partner   `json:"partner"`
-}
-
-// Session is the answer to GET /auth/session.
-type Session struct {
-	Partner   Partner   `json:"partner"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-// Key is the key object. APIKey is set only in the 201 answers of create and
-// rotate, and PreviousKey only in the answers of rotate.
-type Key struct {
-	KeyID          string       `json:"key_id"`
-	Name           string       `json:"name"`
-	Description    string       `json:"description"`
-	Permissions    []string     `json:"permissions"`
-	RateLimit      int          `json:"rate_limit"`
-	Environment    string       `json:"environment"`
-	IPRestrictions []string     `json:"ip_restrictions"`
-	CreatedAt      time.Time    `json:"created_at"`
-	ExpiresAt      time.Time    `json:"expires_at"`
-	LastUsedAt     *time.Time   `json:"last_used_at"`
-	UsageCount     int64        `json:"usage_count"`
-	Status         string       `json:"status"`
-	RevokedAt      *time.Time   `json:"revoked_at"`
-	RotatedFrom    *string      `json:"rotated_from"`
-	RotatedTo      *string      `json:"rotated_to"`
-	KeyHint        string       `json:"key_hint"`
-	APIKey         string       `json:"api_key,omitempty"`
-	PreviousKey    *PreviousKey `json:"previous_key,omitempty"`
-}
+// The wire types of the Zupy authentication API v1 live in internal/wire,
+// shared with the emulator; these aliases keep the client's callers naming
+// them api.Key, api.Login and so on.
+type (
+	OTPRequest       = wire.OTPRequest
+	OTPChallenge     = wire.OTPChallenge
+	OTPVerifyRequest = wire.OTPVerifyRequest
+	Partner          = wire.Partner
+	Login            = wire.Login
+	Session          = wire.Session
+	Key              = wire.Key
+	PreviousKey      = wire.PreviousKey
+	KeyList          = wire.KeyList
+	CreateKeyRequest = wire.CreateKeyRequest
+	UpdateKeyRequest = wire.UpdateKeyRequest
+	RotateRequest    = wire.RotateRequest
+	RateLimitState   = wire.RateLimitState
+	Verification     = wire.Verification
+	ErrorBody        = wire.ErrorBody
+	OutboxMessage    = wire.OutboxMessage
+	Outbox           = wire.Outbox
+)
 
 // Key statuses.
 const (
-	StatusActive  = "active"
-	StatusExpired = "expired"
-	StatusRevoked = "revoked"
+	StatusActive  = wire.StatusActive
+	StatusExpired = wire.StatusExpired
+	StatusRevoked = wire.StatusRevoked
 )
-
-// PreviousKey is the rotated key's state in a rotate answer.
-type PreviousKey struct {
-	KeyID     string    `json:"key_id"`
-	ExpiresAt time.Time `json:"expires_at"`
-	Status    string    `json:"status"`
-}
-
-// KeyList is the answer to GET /api-keys.
-type KeyList struct {
-	Data []Key `json:"data"`
-}
-
-// CreateKeyRequest is the body of POST /api-keys. Optional fields are
-// pointers or omitted so the server applies its defaults.
-type CreateKeyRequest struct {
-	Name           string     `json:"name"`
-	Description    string     `json:"description,omitempty"`
-	Permissions    []string   `json:"permissions"`
-	RateLimit      *int       `json:"rate_limit,omitempty"`
-	Environment    string     `json:"environment,omitempty"`
-	IPRestrictions []string   `json:"ip_restrictions,omitempty"`
-	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
-}
-
-// UpdateKeyRequest is the body of PATCH /api-keys/{key_id}: only the fields
-// present are changed. An empty, non-nil IPRestrictions clears the list.
-type UpdateKeyRequest struct {
-	Name           *string    `json:"name,omitempty"`
-	Description    *string    `json:"description,omitempty"`
-	Permissions    []string   `json:"permissions,omitempty"`
-	RateLimit      *int       `json:"rate_limit,omitempty"`
-	IPRestrictions *[]string  `json:"ip_restrictions,omitempty"`
-	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
-}
-
-// RotateRequest is the body of POST /api-keys/{key_id}/rotate and
-// POST /api-keys/self/rotate.
-type RotateRequest struct {
-	GracePeriodSeconds int64      `json:"grace_period_seconds"`
-	ExpiresAt          *time.Time `json:"expires_at,omitempty"`
-}
-
-// RateLimitState is the rate_limit object of a verify answer.
-type RateLimitState struct {
-	Limit     int       `json:"limit"`
-	Remaining int       `json:"remaining"`
-	ResetAt   time.Time `json:"reset_at"`
-}
-
-// Verification is the answer to GET /auth/verify.
-type Verification struct {
-	Authenticated bool           `json:"authenticated"`
-	KeyID         string         `json:"key_id"`
-	Environment   string         `json:"environment"`
-	Permissions   []string       `json:"permissions"`
-	RateLimit     RateLimitState `json:"rate_limit"`
-}
-
-// ErrorBody is the flat error form the API answers with:
-// {"error": "<code>", "message": "<text>", "details": {...}}.
-type ErrorBody struct {
-	Error   string         `json:"error"`
-	Message string         `json:"message"`
-	Details map[string]any `json:"details,omitempty"`
-}
 
 // Error codes of the API (SPEC §6).
 const (
-	CodeValidation     = "validation_error"
-	CodeAuthentication = "authentication_failed"
-	CodeVerification   = "verification_failed"
-	CodePermission     = "permission_denied"
-	CodeNotFound       = "not_found"
-	CodeConflict       = "conflict"
-	CodeRateLimit      = "rate_limit_exceeded"
-	CodeInternal       = "internal_error"
+	CodeValidation     = wire.CodeValidation
+	CodeAuthentication = wire.CodeAuthentication
+	CodeVerification   = wire.CodeVerification
+	CodePermission     = wire.CodePermission
+	CodeNotFound       = wire.CodeNotFound
+	CodeConflict       = wire.CodeConflict
+	CodeRateLimit      = wire.CodeRateLimit
+	CodeInternal       = wire.CodeInternal
 )
-
-// OutboxMessage is one message the emulator "sent" (GET /_emulator/outbox).
-type OutboxMessage struct {
-	Channel     string    `json:"channel"`
-	Destination string    `json:"destination"`
-	Code        string    `json:"code"`
-	Text        string    `json:"text"`
-	SentAt      time.Time `json:"sent_at"`
-}
-
-// Outbox is the answer to GET /_emulator/outbox.
-type Outbox struct {
-	Messages []OutboxMessage `json:"messages"`
-}
