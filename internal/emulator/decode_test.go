@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // A body's keys must each be exactly one of the fields, once: encoding/json
@@ -26,12 +26,12 @@ func TestDuplicateAndCaseVariantKeysAreRefused(t *testing.T) {
 		{"/_emulator/clock", "", `{"advance_seconds":1,"advance_seconds":2}`, "advance_seconds"},
 	}
 	for _, c := range cases {
-		e := expect(t, h.request("POST", c.path, c.auth, c.body), http.StatusBadRequest, api.CodeValidation)
+		e := expect(t, h.request("POST", c.path, c.auth, c.body), http.StatusBadRequest, wire.CodeValidation)
 		if e.Details["field"] != c.field {
 			t.Errorf("%s: field %v, want %s (%s)", c.body, e.Details["field"], c.field, e.Message)
 		}
 	}
-	var list api.KeyList
+	var list wire.KeyList
 	h.request("GET", "/v1/api-keys?status=all", sess, nil).decode(t, &list)
 	if len(list.Data) != 0 {
 		t.Fatalf("refused bodies created %d keys", len(list.Data))
@@ -39,12 +39,12 @@ func TestDuplicateAndCaseVariantKeysAreRefused(t *testing.T) {
 	// Nested values, escapes and empty bodies still decode.
 	expect(t, h.request("POST", "/v1/api-keys", sess, `{"name":"ok \"quoted\" {\"x\":1}","permissions":["loyalty:read",`+
 		`"customer:read"],"ip_restrictions":[]}`), http.StatusCreated)
-	expect(t, h.request("POST", "/v1/api-keys", sess, `{"name":"x"} {}`), http.StatusBadRequest, api.CodeValidation)
-	e := expect(t, h.request("POST", "/v1/api-keys", sess, ``), http.StatusBadRequest, api.CodeValidation)
+	expect(t, h.request("POST", "/v1/api-keys", sess, `{"name":"x"} {}`), http.StatusBadRequest, wire.CodeValidation)
+	e := expect(t, h.request("POST", "/v1/api-keys", sess, ``), http.StatusBadRequest, wire.CodeValidation)
 	if e.Details["field"] != "name" {
 		t.Fatalf("empty body: %v", e)
 	}
-	e = expect(t, h.request("POST", "/v1/api-keys", sess, `{"name":"`+strings.Repeat("x", maxBodyBytes)+`"}`), http.StatusBadRequest, api.CodeValidation)
+	e = expect(t, h.request("POST", "/v1/api-keys", sess, `{"name":"`+strings.Repeat("x", maxBodyBytes)+`"}`), http.StatusBadRequest, wire.CodeValidation)
 	if e.Details["field"] != "body" || e.Message != "body: is larger than 1 MiB" {
 		t.Fatalf("large body: %v", e)
 	}

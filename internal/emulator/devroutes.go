@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/contact"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // handleOutbox is GET /_emulator/outbox[?destination=]: the messages "sent",
@@ -20,7 +20,7 @@ func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
 			dest = n
 		}
 	}
-	writeJSON(w, http.StatusOK, api.Outbox{Messages: s.outbox.list(dest)})
+	writeJSON(w, http.StatusOK, wire.Outbox{Messages: s.outbox.list(dest)})
 }
 
 // clockBody is the body of POST /_emulator/clock.

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // crashChildEnv makes the test binary serve the emulator on the data dir it
@@ -95,23 +95,23 @@ func TestAcknowledgedKeysSurviveSIGKILL(t *testing.T) {
 	cmd, base := startChild(t, dir)
 	client := &http.Client{Timeout: 10 * time.Second}
 	// Log in through the child.
-	_, body, err := call(client, "POST", base+"/v1/auth/otp", "", api.OTPRequest{Channel: "email", Destination: demoEmail})
+	_, body, err := call(client, "POST", base+"/v1/auth/otp", "", wire.OTPRequest{Channel: "email", Destination: demoEmail})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ch api.OTPChallenge
+	var ch wire.OTPChallenge
 	json.Unmarshal(body, &ch)
 	_, body, _ = call(client, "GET", base+"/_emulator/outbox", "", nil)
-	var box api.Outbox
+	var box wire.Outbox
 	json.Unmarshal(body, &box)
 	if len(box.Messages) != 1 {
 		t.Fatalf("outbox %s", body)
 	}
-	status, body, _ := call(client, "POST", base+"/v1/auth/otp/verify", "", api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
+	status, body, _ := call(client, "POST", base+"/v1/auth/otp/verify", "", wire.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
 	if status != 200 {
 		t.Fatalf("login %d %s", status, body)
 	}
-	var login api.Login
+	var login wire.Login
 	json.Unmarshal(body, &login)
 
 	// Create keys from several workers (the session budget is 120/min), and
@@ -130,7 +130,7 @@ func TestAcknowledgedKeysSurviveSIGKILL(t *testing.T) {
 					return // the child is gone
 				}
 				if status == http.StatusCreated {
-					var k api.Key
+					var k wire.Key
 					json.Unmarshal(body, &k)
 					mu.Lock()
 					acked = append(acked, k.APIKey)

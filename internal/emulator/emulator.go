@@ -236,7 +236,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			s.log.ErrorContext(r.Context(), "panic serving request", slog.String("path", r.URL.Path), slog.Any("panic", v))
 			if !rec.wrote {
-				s.writeError(rec, r, &apiError{Status: errInternal.Status, Code: errInternal.Code, Message: errInternal.Message})
+				s.writeError(rec, r, errInternal)
 			}
 		}
 		// LogAttrs: the variadic ...any form would box every attribute.

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 
-	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // apiError is an error answer: status plus the flat body of SPEC §6. Handlers
@@ -24,7 +25,7 @@ type apiError struct {
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
 
 func errorf(status int, code, upper, message string, details ...any) *apiError {
-	d := map[string]any{"error_code": upper}
+	d := map[string]any{wire.DetailErrorCode: upper}
 	for i := 0; i+1 < len(details); i += 2 {
 		d[details[i].(string)] = details[i+1]
 	}
@@ -33,53 +34,50 @@ func errorf(status int, code, upper, message string, details ...any) *apiError {
 
 // validation is a 400 validation_error naming the field.
 func validation(field, message string) *apiError {
-	return errorf(http.StatusBadRequest, api.CodeValidation, "VALIDATION_ERROR", field+": "+message, "field", field)
+	return errorf(http.StatusBadRequest, wire.CodeValidation, wire.ErrValidation, field+": "+message, wire.DetailField, field)
 }
 
 // The fixed error answers of SPEC §6.
 var (
-	errMissingAuth      = errorf(http.StatusUnauthorized, api.CodeAuthentication, "MISSING_AUTHORIZATION", "Missing Authorization header")
-	errKeyFormat        = errorf(http.StatusUnauthorized, api.CodeAuthentication, "INVALID_API_KEY_FORMAT", "Invalid API key format")
-	errKeyUnknown       = errorf(http.StatusUnauthorized, api.CodeAuthentication, "INVALID_API_KEY", "Invalid or expired API key")
-	errKeyExpired       = errorf(http.StatusUnauthorized, api.CodeAuthentication, "API_KEY_EXPIRED", "API key has expired")
-	errKeyRevoked       = errorf(http.StatusUnauthorized, api.CodeAuthentication, "API_KEY_REVOKED", "API key has expired")
-	errSessionExpired   = errorf(http.StatusUnauthorized, api.CodeAuthentication, "SESSION_EXPIRED", "Session has expired")
-	errSessionInvalid   = errorf(http.StatusUnauthorized, api.CodeAuthentication, "INVALID_SESSION_TOKEN", "Invalid session token")
-	errIPNotAllowed     = errorf(http.StatusForbidden, api.CodePermission, "IP_NOT_ALLOWED", "IP address not allowed for this API key")
-	errKeyNotFound      = errorf(http.StatusNotFound, api.CodeNotFound, "KEY_NOT_FOUND", "API key not found")
-	errAlreadyRotated   = errorf(http.StatusConflict, api.CodeConflict, "KEY_ALREADY_ROTATED", "API key has already been rotated")
-	errRotateRevoked    = errorf(http.StatusConflict, api.CodeConflict, "KEY_REVOKED", "API key has been revoked")
-	errRotateExpired    = errorf(http.StatusConflict, api.CodeConflict, "KEY_EXPIRED", "API key has expired")
-	errOTPExpired       = errorf(http.StatusUnauthorized, api.CodeVerification, "OTP_EXPIRED", "OTP code has expired")
-	errOTPSuperseded    = errorf(http.StatusUnauthorized, api.CodeVerification, "OTP_SUPERSEDED", "OTP code has expired")
-	errOTPUnknown       = errorf(http.StatusUnauthorized, api.CodeVerification, "OTP_NOT_FOUND", "OTP code has expired")
-	errOTPUsed          = errorf(http.StatusUnauthorized, api.CodeVerification, "OTP_ALREADY_USED", "OTP code has already been used")
-	errOTPDead          = errorf(http.StatusUnauthorized, api.CodeVerification, "OTP_ATTEMPTS_EXHAUSTED", "Too many failed attempts for this OTP code; request a new one", "attempts_remaining", 0)
-	errInternal         = &apiError{Status: http.StatusInternalServerError, Code: api.CodeInternal, Message: "Internal server error"}
-	errNotFoundRoute    = &apiError{Status: http.StatusNotFound, Code: api.CodeNotFound, Message: "Not found"}
-	errMethodNotAllowed = &apiError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "Method not allowed"}
+	errMissingAuth      = errorf(http.StatusUnauthorized, wire.CodeAuthentication, wire.ErrMissingAuthorization, wire.MsgMissingAuthorization)
+	errKeyFormat        = errorf(http.StatusUnauthorized, wire.CodeAuthentication, wire.ErrInvalidAPIKeyFormat, wire.MsgInvalidAPIKeyFormat)
+	errKeyUnknown       = errorf(http.StatusUnauthorized, wire.CodeAuthentication, wire.ErrInvalidAPIKey, wire.MsgInvalidAPIKey)
+	errKeyExpired       = errorf(http.StatusUnauthorized, wire.CodeAuthentication, wire.ErrAPIKeyExpired, wire.MsgAPIKeyExpired)
+	errKeyRevoked       = errorf(http.StatusUnauthorized, wire.CodeAuthentication, wire.ErrAPIKeyRevoked, wire.MsgAPIKeyExpired)
+	errSessionExpired   = errorf(http.StatusUnauthorized, wire.CodeAuthentication, wire.ErrSessionExpired, wire.MsgSessionExpired)
+	errSessionInvalid   = errorf(http.StatusUnauthorized, wire.CodeAuthentication, wire.ErrInvalidSessionToken, wire.MsgInvalidSessionToken)
+	errIPNotAllowed     = errorf(http.StatusForbidden, wire.CodePermission, wire.ErrIPNotAllowed, wire.MsgIPNotAllowed)
+	errKeyNotFound      = errorf(http.StatusNotFound, wire.CodeNotFound, wire.ErrKeyNotFound, wire.MsgKeyNotFound)
+	errAlreadyRotated   = errorf(http.StatusConflict, wire.CodeConflict, wire.ErrKeyAlreadyRotated, wire.MsgKeyAlreadyRotated)
+	errRotateRevoked    = errorf(http.StatusConflict, wire.CodeConflict, wire.ErrKeyRevoked, wire.MsgKeyRevoked)
+	errRotateExpired    = errorf(http.StatusConflict, wire.CodeConflict, wire.ErrKeyExpired, wire.MsgAPIKeyExpired)
+	errOTPExpired       = errorf(http.StatusUnauthorized, wire.CodeVerification, wire.ErrOTPExpired, wire.MsgOTPExpired)
+	errOTPSuperseded    = errorf(http.StatusUnauthorized, wire.CodeVerification, wire.ErrOTPSuperseded, wire.MsgOTPExpired)
+	errOTPUnknown       = errorf(http.StatusUnauthorized, wire.CodeVerification, wire.ErrOTPNotFound, wire.MsgOTPExpired)
+	errOTPUsed          = errorf(http.StatusUnauthorized, wire.CodeVerification, wire.ErrOTPAlreadyUsed, wire.MsgOTPAlreadyUsed)
+	errOTPDead          = errorf(http.StatusUnauthorized, wire.CodeVerification, wire.ErrOTPAttemptsExhausted, wire.MsgOTPAttemptsExhausted, wire.DetailAttemptsRemaining, 0)
+	errInternal         = errorf(http.StatusInternalServerError, wire.CodeInternal, wire.ErrInternal, wire.MsgInternal)
+	errNotFoundRoute    = errorf(http.StatusNotFound, wire.CodeNotFound, wire.ErrNotFound, wire.MsgNotFound)
+	errMethodNotAllowed = errorf(http.StatusMethodNotAllowed, wire.CodeMethodNotAllowed, wire.ErrMethodNotAllowed, wire.MsgMethodNotAllowed)
 )
 
 func errInvalidOTP(remaining int) *apiError {
-	return errorf(http.StatusUnauthorized, api.CodeVerification, "INVALID_OTP", "Invalid OTP code", "attempts_remaining", remaining)
+	return errorf(http.StatusUnauthorized, wire.CodeVerification, wire.ErrInvalidOTP, wire.MsgInvalidOTP, wire.DetailAttemptsRemaining, remaining)
 }
 
 func errInsufficient(required string, current []string) *apiError {
-	return errorf(http.StatusForbidden, api.CodePermission, "INSUFFICIENT_PERMISSIONS", "Insufficient permissions for this operation",
-		"required_permission", required, "current_permissions", current)
+	return errorf(http.StatusForbidden, wire.CodePermission, wire.ErrInsufficientPerms, wire.MsgInsufficientPerms,
+		wire.DetailRequiredPermission, required, wire.DetailCurrentPermissions, current)
 }
 
 // tooMany is a 429 with Retry-After and details.retry_after in whole seconds.
-// rateLimitMessage is the one message of every 429 (SPEC §6), for request
-// limits as for OTP cooldowns, send caps and lock-outs; details.error_code
-// tells them apart.
-const rateLimitMessage = "Request rate limit exceeded"
-
-func tooMany(upper, message string, retryAfter int, details ...any) *apiError {
+// Every 429 carries the one message of SPEC §6, for request limits as for
+// OTP cooldowns, send caps and lock-outs; details.error_code tells them apart.
+func tooMany(upper string, retryAfter int, details ...any) *apiError {
 	if retryAfter < 1 {
 		retryAfter = 1
 	}
-	e := errorf(http.StatusTooManyRequests, api.CodeRateLimit, upper, message, append(details, "retry_after", retryAfter)...)
+	e := errorf(http.StatusTooManyRequests, wire.CodeRateLimit, upper, wire.MsgRateLimitExceeded, append(details, wire.DetailRetryAfter, retryAfter)...)
 	e.Header = map[string]string{"Retry-After": fmt.Sprint(retryAfter)}
 	return e
 }
@@ -108,6 +106,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	for k, v := range ae.Header {
 		w.Header().Set(k, v)
 	}
-	body := api.ErrorBody{Error: ae.Code, Message: ae.Message, Details: ae.Details}
+	// The fixed answers are shared: copy their details rather than add to them.
+	details := make(map[string]any, len(ae.Details)+1)
+	maps.Copy(details, ae.Details)
+	details[wire.DetailDocumentationURL] = wire.DocumentationURL
+	body := wire.ErrorBody{Error: ae.Code, Message: ae.Message, Details: details}
 	writeJSON(w, ae.Status, body)
 }

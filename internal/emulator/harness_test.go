@@ -15,8 +15,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/emulator/store"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
@@ -92,9 +92,9 @@ func (r resp) decode(t testing.TB, v any) {
 	}
 }
 
-func (r resp) err(t testing.TB) api.ErrorBody {
+func (r resp) err(t testing.TB) wire.ErrorBody {
 	t.Helper()
-	var e api.ErrorBody
+	var e wire.ErrorBody
 	r.decode(t, &e)
 	return e
 }
@@ -139,13 +139,13 @@ func (h *harness) request(method, path, auth string, body any, headers ...string
 
 // expect fails unless r has status (and, for errors, the error code and
 // message given).
-func expect(t testing.TB, r resp, status int, codeAndMessage ...string) api.ErrorBody {
+func expect(t testing.TB, r resp, status int, codeAndMessage ...string) wire.ErrorBody {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
 	}
 	if status < 400 {
-		return api.ErrorBody{}
+		return wire.ErrorBody{}
 	}
 	e := r.err(t)
 	if len(codeAndMessage) == 0 {
@@ -166,11 +166,11 @@ func (h *harness) advance(seconds int64) {
 }
 
 // requestOTP asks for a code and returns the challenge.
-func (h *harness) requestOTP(channel, dest string) api.OTPChallenge {
+func (h *harness) requestOTP(channel, dest string) wire.OTPChallenge {
 	h.t.Helper()
-	r := h.request("POST", "/v1/auth/otp", "", api.OTPRequest{Channel: channel, Destination: dest})
+	r := h.request("POST", "/v1/auth/otp", "", wire.OTPRequest{Channel: channel, Destination: dest})
 	expect(h.t, r, http.StatusAccepted)
-	var c api.OTPChallenge
+	var c wire.OTPChallenge
 	r.decode(h.t, &c)
 	return c
 }
@@ -178,7 +178,7 @@ func (h *harness) requestOTP(channel, dest string) api.OTPChallenge {
 // lastCode is the latest code in the outbox for dest.
 func (h *harness) lastCode(dest string) string {
 	h.t.Helper()
-	var box api.Outbox
+	var box wire.Outbox
 	h.request("GET", "/_emulator/outbox?destination="+url.QueryEscape(dest), "", nil).decode(h.t, &box)
 	if len(box.Messages) == 0 {
 		h.t.Fatalf("no message to %s", dest)
@@ -190,7 +190,7 @@ func (h *harness) lastCode(dest string) string {
 
 func (h *harness) verifyOTP(id, code string) resp {
 	h.t.Helper()
-	return h.request("POST", "/v1/auth/otp/verify", "", api.OTPVerifyRequest{VerificationID: id, Code: code})
+	return h.request("POST", "/v1/auth/otp/verify", "", wire.OTPVerifyRequest{VerificationID: id, Code: code})
 }
 
 // login signs the demo partner in by e-mail and returns the session token.
@@ -199,14 +199,14 @@ func (h *harness) login() string {
 	c := h.requestOTP("email", "dev@example.com")
 	r := h.verifyOTP(c.VerificationID, h.lastCode("dev@example.com"))
 	expect(h.t, r, 200)
-	var l api.Login
+	var l wire.Login
 	r.decode(h.t, &l)
 	h.secrets = append(h.secrets, l.SessionToken)
 	return l.SessionToken
 }
 
 // createKey creates a key with body (name and permissions defaulted).
-func (h *harness) createKey(session string, body map[string]any) api.Key {
+func (h *harness) createKey(session string, body map[string]any) wire.Key {
 	h.t.Helper()
 	if body == nil {
 		body = map[string]any{}
@@ -219,7 +219,7 @@ func (h *harness) createKey(session string, body map[string]any) api.Key {
 	}
 	r := h.request("POST", "/v1/api-keys", session, body)
 	expect(h.t, r, http.StatusCreated)
-	var k api.Key
+	var k wire.Key
 	r.decode(h.t, &k)
 	h.secrets = append(h.secrets, k.APIKey)
 	return k
@@ -229,18 +229,18 @@ func (h *harness) rotate(session, keyID string, body any) resp {
 	h.t.Helper()
 	r := h.request("POST", "/v1/api-keys/"+keyID+"/rotate", session, body)
 	if r.status == http.StatusCreated {
-		var k api.Key
+		var k wire.Key
 		r.decode(h.t, &k)
 		h.secrets = append(h.secrets, k.APIKey)
 	}
 	return r
 }
 
-func (h *harness) getKey(session, id string) api.Key {
+func (h *harness) getKey(session, id string) wire.Key {
 	h.t.Helper()
 	r := h.request("GET", "/v1/api-keys/"+id, session, nil)
 	expect(h.t, r, 200)
-	var k api.Key
+	var k wire.Key
 	r.decode(h.t, &k)
 	return k
 }

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/emulator/store"
 	"github.com/zupy/zupy-cli/internal/ratelimit"
 	"github.com/zupy/zupy-cli/internal/scope"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // Rotation limits.
@@ -26,11 +26,11 @@ const (
 func keyStatus(k store.Key, now time.Time) string {
 	switch {
 	case !k.RevokedAt.IsZero():
-		return api.StatusRevoked
+		return wire.StatusRevoked
 	case !now.Before(k.ExpiresAt):
-		return api.StatusExpired
+		return wire.StatusExpired
 	}
-	return api.StatusActive
+	return wire.StatusActive
 }
 
 func optTime(t time.Time) *time.Time {
@@ -49,8 +49,8 @@ func optString(s string) *string {
 }
 
 // wireKey is the key object of k at now.
-func wireKey(k store.Key, now time.Time) api.Key {
-	return api.Key{
+func wireKey(k store.Key, now time.Time) wire.Key {
+	return wire.Key{
 		KeyID: k.ID, Name: k.Name, Description: k.Description, Permissions: nonNil(k.Permissions), RateLimit: k.RateLimit,
 		Environment: k.Environment, IPRestrictions: nonNil(k.IPRestrictions), CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt,
 		LastUsedAt: optTime(k.LastUsedAt), UsageCount: k.UsageCount, Status: keyStatus(k, now), RevokedAt: optTime(k.RevokedAt),
@@ -175,7 +175,7 @@ func (s *Server) freshKey(ctx context.Context, partnerID, id string) (store.Key,
 	return keys[0], nil
 }
 
-func (s *Server) audit(tx *store.Tx, ctx context.Context, at time.Time, partnerID, actor, action, keyID, detail string) error {
+func (s *Server) audit(ctx context.Context, tx *store.Tx, at time.Time, partnerID, actor, action, keyID, detail string) error {
 	return tx.InsertAudit(ctx, store.AuditEvent{At: at, PartnerID: partnerID, Actor: actor, Action: action, KeyID: keyID, Detail: detail})
 }
 
@@ -216,7 +216,7 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request, p princ
 		if err := tx.InsertKey(ctx, k); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, now, p.partner.ID, "session:"+p.session.ID, "key.created", k.ID, "environment="+k.Environment)
+		return s.audit(ctx, tx, now, p.partner.ID, "session:"+p.session.ID, "key.created", k.ID, "environment="+k.Environment)
 	})
 	if err != nil {
 		return err
@@ -256,8 +256,8 @@ func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request, p princi
 	status := q.Get("status")
 	switch status {
 	case "":
-		status = api.StatusActive
-	case api.StatusActive, api.StatusExpired, api.StatusRevoked, "all":
+		status = wire.StatusActive
+	case wire.StatusActive, wire.StatusExpired, wire.StatusRevoked, "all":
 	default:
 		return validation("status", fmt.Sprintf("invalid status %q: must be active, expired, revoked or all", status))
 	}
@@ -266,7 +266,7 @@ func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request, p princi
 		return err
 	}
 	now := s.clock.Now()
-	out := api.KeyList{Data: []api.Key{}}
+	out := wire.KeyList{Data: []wire.Key{}}
 	for _, k := range keys {
 		wk := wireKey(k, now)
 		if (env == "" || wk.Environment == env) && (status == "all" || wk.Status == status) {
@@ -321,7 +321,7 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p princ
 		if err := tx.UpdateKeySettings(ctx, k); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, now, p.partner.ID, "session:"+p.session.ID, "key.updated", k.ID, "fields="+strings.Join(presentFields(b), ","))
+		return s.audit(ctx, tx, now, p.partner.ID, "session:"+p.session.ID, "key.updated", k.ID, "fields="+strings.Join(presentFields(b), ","))
 	})
 	if err != nil {
 		return err
@@ -368,7 +368,7 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request, p princ
 		if err != nil || !revoked {
 			return err
 		}
-		return s.audit(tx, ctx, now, p.partner.ID, "session:"+p.session.ID, "key.revoked", id, "")
+		return s.audit(ctx, tx, now, p.partner.ID, "session:"+p.session.ID, "key.revoked", id, "")
 	})
 	if err != nil {
 		return err
@@ -489,7 +489,7 @@ func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, pa
 			return errAlreadyRotated
 		}
 		old.RotatedTo = next.ID
-		return s.audit(tx, ctx, now, partnerID, actor, "key.rotated", old.ID,
+		return s.audit(ctx, tx, now, partnerID, actor, "key.rotated", old.ID,
 			fmt.Sprintf("successor=%s grace_seconds=%d", next.ID, int64(grace/time.Second)))
 	})
 	if err != nil {
@@ -500,7 +500,7 @@ func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, pa
 	now = s.clock.Now()
 	out := wireKey(next, now)
 	out.APIKey = secret
-	out.PreviousKey = &api.PreviousKey{KeyID: old.ID, ExpiresAt: old.ExpiresAt, Status: keyStatus(old, now)}
+	out.PreviousKey = &wire.PreviousKey{KeyID: old.ID, ExpiresAt: old.ExpiresAt, Status: keyStatus(old, now)}
 	writeJSON(w, http.StatusCreated, out)
 	return nil
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/apikey"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 func TestCreateKeyAnswersEveryFieldAndTheSecretOnce(t *testing.T) {
@@ -20,7 +20,7 @@ func TestCreateKeyAnswersEveryFieldAndTheSecretOnce(t *testing.T) {
 		t.Fatalf("api_key %q", k.APIKey)
 	}
 	if !apikey.ValidID(k.KeyID) || k.Name != "PDV" || k.Description != "till 3" || k.RateLimit != 100 || k.Environment != "production" ||
-		k.Status != api.StatusActive || k.KeyHint != apikey.Mask(k.APIKey) || k.RevokedAt != nil || k.RotatedFrom != nil || k.RotatedTo != nil ||
+		k.Status != wire.StatusActive || k.KeyHint != apikey.Mask(k.APIKey) || k.RevokedAt != nil || k.RotatedFrom != nil || k.RotatedTo != nil ||
 		k.LastUsedAt != nil || k.UsageCount != 0 {
 		t.Fatalf("key %+v", k)
 	}
@@ -69,12 +69,12 @@ func TestCreateKeyValidation(t *testing.T) {
 		{map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "status": "active"}, "status"},
 	}
 	for _, c := range cases {
-		e := expect(t, h.request("POST", "/v1/api-keys", sess, c.body), 400, api.CodeValidation)
+		e := expect(t, h.request("POST", "/v1/api-keys", sess, c.body), 400, wire.CodeValidation)
 		if e.Details["field"] != c.field {
 			t.Errorf("%v: field %v, want %s (%s)", c.body, e.Details["field"], c.field, e.Message)
 		}
 	}
-	var list api.KeyList
+	var list wire.KeyList
 	h.request("GET", "/v1/api-keys?status=all", sess, nil).decode(t, &list)
 	if len(list.Data) != 0 {
 		t.Fatalf("invalid creates left %d keys", len(list.Data))
@@ -94,7 +94,7 @@ func TestListKeysFiltersByEnvironmentAndStatus(t *testing.T) {
 		t.Helper()
 		r := h.request("GET", "/v1/api-keys"+query, sess, nil)
 		expect(t, r, 200)
-		var l api.KeyList
+		var l wire.KeyList
 		r.decode(t, &l)
 		var names []string
 		for _, k := range l.Data {
@@ -116,8 +116,8 @@ func TestListKeysFiltersByEnvironmentAndStatus(t *testing.T) {
 		}
 	}
 	_, _, _ = prod, stg, short
-	expect(t, h.request("GET", "/v1/api-keys?status=dead", sess, nil), 400, api.CodeValidation)
-	expect(t, h.request("GET", "/v1/api-keys?environment=dev", sess, nil), 400, api.CodeValidation)
+	expect(t, h.request("GET", "/v1/api-keys?status=dead", sess, nil), 400, wire.CodeValidation)
+	expect(t, h.request("GET", "/v1/api-keys?environment=dev", sess, nil), 400, wire.CodeValidation)
 }
 
 func TestKeysOfAnotherPartnerAreNotFound(t *testing.T) {
@@ -135,14 +135,14 @@ func TestKeysOfAnotherPartnerAreNotFound(t *testing.T) {
 	c := h2.requestOTP("email", "other@example.org")
 	r := h2.verifyOTP(c.VerificationID, h2.lastCode("other@example.org"))
 	expect(t, r, 200)
-	var l api.Login
+	var l wire.Login
 	r.decode(t, &l)
 	for _, m := range []string{"GET", "PATCH", "DELETE"} {
-		expect(t, h2.request(m, "/v1/api-keys/"+k.KeyID, l.SessionToken, map[string]any{}), 404, api.CodeNotFound, "API key not found")
+		expect(t, h2.request(m, "/v1/api-keys/"+k.KeyID, l.SessionToken, map[string]any{}), 404, wire.CodeNotFound, "API key not found")
 	}
-	expect(t, h2.rotate(l.SessionToken, k.KeyID, nil), 404, api.CodeNotFound, "API key not found")
-	expect(t, h2.request("GET", "/v1/api-keys/key_000000000000", l.SessionToken, nil), 404, api.CodeNotFound, "API key not found")
-	expect(t, h2.request("GET", "/v1/api-keys/not-an-id", l.SessionToken, nil), 404, api.CodeNotFound, "API key not found")
+	expect(t, h2.rotate(l.SessionToken, k.KeyID, nil), 404, wire.CodeNotFound, "API key not found")
+	expect(t, h2.request("GET", "/v1/api-keys/key_000000000000", l.SessionToken, nil), 404, wire.CodeNotFound, "API key not found")
+	expect(t, h2.request("GET", "/v1/api-keys/not-an-id", l.SessionToken, nil), 404, wire.CodeNotFound, "API key not found")
 }
 
 func TestUpdateKeyChangesOnlyPresentFields(t *testing.T) {
@@ -152,7 +152,7 @@ func TestUpdateKeyChangesOnlyPresentFields(t *testing.T) {
 	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 200) // cache it
 	r := h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, map[string]any{"name": "after", "permissions": []string{"customer:read"}, "rate_limit": 7})
 	expect(t, r, 200)
-	var u api.Key
+	var u wire.Key
 	r.decode(t, &u)
 	if u.Name != "after" || u.Description != "keep me" || fmt.Sprint(u.Permissions) != "[customer:read]" || u.RateLimit != 7 ||
 		fmt.Sprint(u.IPRestrictions) != "[127.0.0.1]" || !u.ExpiresAt.Equal(k.ExpiresAt) || u.UsageCount != 1 {
@@ -178,7 +178,7 @@ func TestUpdateKeyChangesOnlyPresentFields(t *testing.T) {
 		`{"key_id":"key_x"}`:                    "key_id",
 		`{"expires_at":"2000-01-01T00:00:00Z"}`: "expires_at",
 	} {
-		e := expect(t, h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, body), 400, api.CodeValidation)
+		e := expect(t, h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, body), 400, wire.CodeValidation)
 		if e.Details["field"] != field {
 			t.Errorf("%s: field %v", body, e.Details["field"])
 		}
@@ -198,13 +198,13 @@ func TestRevokedKeyCannotBeUpdatedAndRevokeIsIdempotent(t *testing.T) {
 	h.advance(10)
 	r2 := h.request("DELETE", "/v1/api-keys/"+k.KeyID, sess, nil)
 	expect(t, r2, 200)
-	var a, b api.Key
+	var a, b wire.Key
 	r1.decode(t, &a)
 	r2.decode(t, &b)
-	if a.Status != api.StatusRevoked || b.RevokedAt == nil || !a.RevokedAt.Equal(*b.RevokedAt) {
+	if a.Status != wire.StatusRevoked || b.RevokedAt == nil || !a.RevokedAt.Equal(*b.RevokedAt) {
 		t.Fatalf("revokes %+v / %+v", a, b)
 	}
-	expect(t, h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, map[string]any{"name": "x"}), 409, api.CodeConflict, "API key has been revoked")
+	expect(t, h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, map[string]any{"name": "x"}), 409, wire.CodeConflict, "API key has been revoked")
 	events, _ := h.srv.store.AuditEvents(t.Context())
 	if n := countActions(events, "key.revoked"); n != 1 {
 		t.Fatalf("%d key.revoked events, want 1", n)
@@ -220,7 +220,7 @@ func TestRotateCopiesSettingsAndLifetime(t *testing.T) {
 	h.advance(3600)
 	r := h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 600})
 	expect(t, r, 201)
-	var n api.Key
+	var n wire.Key
 	r.decode(t, &n)
 	if !strings.HasPrefix(n.APIKey, "zup_test_sk_") || n.KeyID == old.KeyID || n.Name != "ci" || n.Description != "d" || n.RateLimit != 42 ||
 		n.Environment != "staging" || fmt.Sprint(n.Permissions) != fmt.Sprint(old.Permissions) || fmt.Sprint(n.IPRestrictions) != "[127.0.0.0/8]" ||
@@ -230,7 +230,7 @@ func TestRotateCopiesSettingsAndLifetime(t *testing.T) {
 	if got, want := n.ExpiresAt.Sub(n.CreatedAt), old.ExpiresAt.Sub(old.CreatedAt); got != want {
 		t.Fatalf("successor lifetime %v, want %v", got, want)
 	}
-	if n.PreviousKey == nil || n.PreviousKey.KeyID != old.KeyID || n.PreviousKey.Status != api.StatusActive ||
+	if n.PreviousKey == nil || n.PreviousKey.KeyID != old.KeyID || n.PreviousKey.Status != wire.StatusActive ||
 		!n.PreviousKey.ExpiresAt.Equal(n.CreatedAt.Add(600*time.Second)) {
 		t.Fatalf("previous_key %+v", n.PreviousKey)
 	}
@@ -242,7 +242,7 @@ func TestRotateCopiesSettingsAndLifetime(t *testing.T) {
 	expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 200)
 	expect(t, h.request("GET", "/v1/auth/verify", n.APIKey, nil), 200)
 	h.advance(601)
-	expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 401, api.CodeAuthentication, "API key has expired")
+	expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 401, wire.CodeAuthentication, "API key has expired")
 	expect(t, h.request("GET", "/v1/auth/verify", n.APIKey, nil), 200)
 	events, _ := h.srv.store.AuditEvents(t.Context())
 	if countActions(events, "key.rotated") != 1 {
@@ -257,7 +257,7 @@ func TestRotateWithExplicitExpiry(t *testing.T) {
 	exp := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
 	r := h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 60, "expires_at": exp.Format(time.RFC3339)})
 	expect(t, r, 201)
-	var n api.Key
+	var n wire.Key
 	r.decode(t, &n)
 	if !n.ExpiresAt.Equal(exp) {
 		t.Fatalf("expires_at %v, want %v", n.ExpiresAt, exp)
@@ -271,14 +271,14 @@ func TestRotateNeverExtendsOldKey(t *testing.T) {
 	old := h.createKey(sess, map[string]any{"expires_at": exp.Format(time.RFC3339)})
 	r := h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 7 * 24 * 3600})
 	expect(t, r, 201)
-	var n api.Key
+	var n wire.Key
 	r.decode(t, &n)
 	if !n.PreviousKey.ExpiresAt.Equal(exp) {
 		t.Fatalf("old key now expires %v, want its own %v", n.PreviousKey.ExpiresAt, exp)
 	}
 	// Nor can a PATCH extend a rotated key.
 	later := exp.Add(24 * time.Hour).Format(time.RFC3339)
-	e := expect(t, h.request("PATCH", "/v1/api-keys/"+old.KeyID, sess, map[string]any{"expires_at": later}), 400, api.CodeValidation)
+	e := expect(t, h.request("PATCH", "/v1/api-keys/"+old.KeyID, sess, map[string]any{"expires_at": later}), 400, wire.CodeValidation)
 	if e.Details["field"] != "expires_at" {
 		t.Fatalf("details %v", e.Details)
 	}
@@ -291,12 +291,12 @@ func TestRotateWithZeroGraceRevokesAtOnce(t *testing.T) {
 	expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 200)
 	r := h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 0})
 	expect(t, r, 201)
-	var n api.Key
+	var n wire.Key
 	r.decode(t, &n)
-	if n.PreviousKey.Status != api.StatusRevoked {
+	if n.PreviousKey.Status != wire.StatusRevoked {
 		t.Fatalf("previous %+v", n.PreviousKey)
 	}
-	expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 401, api.CodeAuthentication, "API key has expired")
+	expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 401, wire.CodeAuthentication, "API key has expired")
 }
 
 func TestRotateDefaultsToTwentyFourHoursGrace(t *testing.T) {
@@ -305,7 +305,7 @@ func TestRotateDefaultsToTwentyFourHoursGrace(t *testing.T) {
 	old := h.createKey(sess, nil)
 	r := h.rotate(sess, old.KeyID, nil)
 	expect(t, r, 201)
-	var n api.Key
+	var n wire.Key
 	r.decode(t, &n)
 	if d := n.PreviousKey.ExpiresAt.Sub(n.CreatedAt); d != 24*time.Hour {
 		t.Fatalf("default grace %v", d)
@@ -317,7 +317,7 @@ func TestRotateRefusesGraceOverOneWeek(t *testing.T) {
 	sess := h.login()
 	old := h.createKey(sess, nil)
 	for _, g := range []int64{7*24*3600 + 1, -1} {
-		e := expect(t, h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": g}), 400, api.CodeValidation)
+		e := expect(t, h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": g}), 400, wire.CodeValidation)
 		if e.Details["field"] != "grace_period_seconds" {
 			t.Fatalf("details %v", e.Details)
 		}
@@ -330,11 +330,11 @@ func TestRotatingTwiceIsAConflict(t *testing.T) {
 	sess := h.login()
 	old := h.createKey(sess, nil)
 	expect(t, h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 60}), 201)
-	expect(t, h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 60}), 409, api.CodeConflict, "API key has already been rotated")
+	expect(t, h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 60}), 409, wire.CodeConflict, "API key has already been rotated")
 	// Also after an immediate rotation, which revoked it.
 	other := h.createKey(sess, nil)
 	expect(t, h.rotate(sess, other.KeyID, map[string]any{"grace_period_seconds": 0}), 201)
-	expect(t, h.rotate(sess, other.KeyID, nil), 409, api.CodeConflict, "API key has already been rotated")
+	expect(t, h.rotate(sess, other.KeyID, nil), 409, wire.CodeConflict, "API key has already been rotated")
 }
 
 func TestRevokedOrExpiredKeyCannotBeRotated(t *testing.T) {
@@ -342,10 +342,10 @@ func TestRevokedOrExpiredKeyCannotBeRotated(t *testing.T) {
 	sess := h.login()
 	gone := h.createKey(sess, nil)
 	expect(t, h.request("DELETE", "/v1/api-keys/"+gone.KeyID, sess, nil), 200)
-	expect(t, h.rotate(sess, gone.KeyID, nil), 409, api.CodeConflict, "API key has been revoked")
+	expect(t, h.rotate(sess, gone.KeyID, nil), 409, wire.CodeConflict, "API key has been revoked")
 	short := h.createKey(sess, map[string]any{"expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
 	h.advance(3601)
-	expect(t, h.rotate(sess, short.KeyID, nil), 409, api.CodeConflict, "API key has expired")
+	expect(t, h.rotate(sess, short.KeyID, nil), 409, wire.CodeConflict, "API key has expired")
 }
 
 func TestConcurrentRotationsExactlyOneWins(t *testing.T) {
@@ -364,7 +364,7 @@ func TestConcurrentRotationsExactlyOneWins(t *testing.T) {
 			mu.Lock()
 			statuses[i] = r.status
 			if r.status == 201 {
-				var k api.Key
+				var k wire.Key
 				r.decode(t, &k)
 				h.secrets = append(h.secrets, k.APIKey)
 			}
@@ -383,7 +383,7 @@ func TestConcurrentRotationsExactlyOneWins(t *testing.T) {
 	if won != 1 {
 		t.Fatalf("%d rotations won, want 1 (%v)", won, statuses)
 	}
-	var list api.KeyList
+	var list wire.KeyList
 	h.request("GET", "/v1/api-keys?status=all", sess, nil).decode(t, &list)
 	if len(list.Data) != 2 {
 		t.Fatalf("%d keys after concurrent rotations, want 2", len(list.Data))
@@ -398,7 +398,7 @@ func TestSuccessorSharesTheLineageBudget(t *testing.T) {
 		expect(t, h.request("GET", "/v1/auth/verify", old.APIKey, nil), 200)
 	}
 	r := h.rotate(sess, old.KeyID, map[string]any{"grace_period_seconds": 600})
-	var n api.Key
+	var n wire.Key
 	r.decode(t, &n)
 	v := h.request("GET", "/v1/auth/verify", n.APIKey, nil)
 	expect(t, v, 200)
@@ -417,22 +417,22 @@ func TestSelfRotationNeedsKeysRotate(t *testing.T) {
 	sess := h.login()
 	plain := h.createKey(sess, map[string]any{"permissions": []string{"loyalty:read"}})
 	e := expect(t, h.request("POST", "/v1/api-keys/self/rotate", plain.APIKey, map[string]any{"grace_period_seconds": 60}), 403,
-		api.CodePermission, "Insufficient permissions for this operation")
+		wire.CodePermission, "Insufficient permissions for this operation")
 	if e.Details["required_permission"] != "keys:rotate" {
 		t.Fatalf("details %v", e.Details)
 	}
 	ci := h.createKey(sess, map[string]any{"permissions": []string{"keys:rotate", "loyalty:read"}})
 	r := h.request("POST", "/v1/api-keys/self/rotate", ci.APIKey, map[string]any{"grace_period_seconds": 0})
 	expect(t, r, 201)
-	var n api.Key
+	var n wire.Key
 	r.decode(t, &n)
 	h.secrets = append(h.secrets, n.APIKey)
-	if n.RotatedFrom == nil || *n.RotatedFrom != ci.KeyID || n.PreviousKey.Status != api.StatusRevoked || n.APIKey == "" {
+	if n.RotatedFrom == nil || *n.RotatedFrom != ci.KeyID || n.PreviousKey.Status != wire.StatusRevoked || n.APIKey == "" {
 		t.Fatalf("self rotation %+v", n)
 	}
 	expect(t, h.request("GET", "/v1/auth/verify", ci.APIKey, nil), 401)
 	expect(t, h.request("GET", "/v1/auth/verify", n.APIKey, nil), 200)
-	expect(t, h.request("POST", "/v1/api-keys/self/rotate", sess, nil), 401, api.CodeAuthentication, "Invalid API key format")
+	expect(t, h.request("POST", "/v1/api-keys/self/rotate", sess, nil), 401, wire.CodeAuthentication, "Invalid API key format")
 	events, _ := h.srv.store.AuditEvents(t.Context())
 	last := events[len(events)-1]
 	if last.Action != "key.rotated" || last.Actor != "key:"+ci.KeyID {
@@ -446,9 +446,9 @@ func TestResetEmptiesDataAndKeepsThePartner(t *testing.T) {
 	k := h.createKey(sess, map[string]any{"rate_limit": 1})
 	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 200)
 	expect(t, h.request("POST", "/_emulator/reset", "", nil), 204)
-	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, api.CodeAuthentication, "Invalid or expired API key")
-	expect(t, h.request("GET", "/v1/auth/session", sess, nil), 401, api.CodeAuthentication, "Invalid session token")
-	var box api.Outbox
+	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, wire.CodeAuthentication, "Invalid or expired API key")
+	expect(t, h.request("GET", "/v1/auth/session", sess, nil), 401, wire.CodeAuthentication, "Invalid session token")
+	var box wire.Outbox
 	h.request("GET", "/_emulator/outbox", "", nil).decode(t, &box)
 	if len(box.Messages) != 0 {
 		t.Fatalf("outbox kept %d messages", len(box.Messages))
@@ -459,7 +459,7 @@ func TestResetEmptiesDataAndKeepsThePartner(t *testing.T) {
 func TestClockRouteValidatesAndAdvances(t *testing.T) {
 	h := newHarness(t)
 	for _, body := range []string{`{}`, `{"advance_seconds":0}`, `{"advance_seconds":-5}`, `{"advance_seconds":"x"}`} {
-		e := expect(t, h.request("POST", "/_emulator/clock", "", body), 400, api.CodeValidation)
+		e := expect(t, h.request("POST", "/_emulator/clock", "", body), 400, wire.CodeValidation)
 		if e.Details["field"] != "advance_seconds" {
 			t.Errorf("%s: details %v", body, e.Details)
 		}
@@ -491,17 +491,17 @@ func TestSelfRotationCannotChooseTheSuccessorsExpiry(t *testing.T) {
 	ci := h.createKey(sess, map[string]any{"permissions": []string{"keys:rotate"}})
 	far := time.Now().AddDate(5, 0, 0).UTC().Format(time.RFC3339)
 	e := expect(t, h.request("POST", "/v1/api-keys/self/rotate", ci.APIKey, map[string]any{"grace_period_seconds": 0, "expires_at": far}),
-		400, api.CodeValidation)
+		400, wire.CodeValidation)
 	if e.Details["field"] != "expires_at" {
 		t.Fatalf("details %v", e.Details)
 	}
-	if k := h.getKey(sess, ci.KeyID); k.RotatedTo != nil || k.Status != api.StatusActive {
+	if k := h.getKey(sess, ci.KeyID); k.RotatedTo != nil || k.Status != wire.StatusActive {
 		t.Fatalf("a refused rotation changed the key: %+v", k)
 	}
 	h.advance(3600)
 	r := h.request("POST", "/v1/api-keys/self/rotate", ci.APIKey, map[string]any{"grace_period_seconds": 0})
 	expect(t, r, 201)
-	var n api.Key
+	var n wire.Key
 	r.decode(t, &n)
 	h.secrets = append(h.secrets, n.APIKey)
 	if got, want := n.ExpiresAt.Sub(n.CreatedAt), ci.ExpiresAt.Sub(ci.CreatedAt); got != want {
@@ -518,14 +518,14 @@ func TestClockRefusesToPassItsHorizon(t *testing.T) {
 	k := h.createKey(sess, nil)
 	const century = 100 * 365 * 24 * 3600
 	h.advance(century)
-	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, api.CodeAuthentication, "API key has expired")
+	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, wire.CodeAuthentication, "API key has expired")
 	for i := 0; i < 2; i++ {
-		e := expect(t, h.request("POST", "/_emulator/clock", "", map[string]any{"advance_seconds": century}), 400, api.CodeValidation)
+		e := expect(t, h.request("POST", "/_emulator/clock", "", map[string]any{"advance_seconds": century}), 400, wire.CodeValidation)
 		if e.Details["field"] != "advance_seconds" || !strings.Contains(e.Message, "2200-01-01T00:00:00Z") {
 			t.Fatalf("answer %v", e)
 		}
 	}
-	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, api.CodeAuthentication, "API key has expired")
+	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, wire.CodeAuthentication, "API key has expired")
 	r := h.request("POST", "/_emulator/clock", "", map[string]any{"advance_seconds": 1})
 	expect(t, r, 200)
 	var c struct{ Now time.Time }
@@ -540,7 +540,7 @@ func TestClockRefusesToPassItsHorizon(t *testing.T) {
 	old := newHarness(t, func(c *Config) { c.Now = func() time.Time { return base } })
 	old.advance(century)
 	old.advance(century)
-	e := expect(t, old.request("POST", "/_emulator/clock", "", map[string]any{"advance_seconds": century}), 400, api.CodeValidation)
+	e := expect(t, old.request("POST", "/_emulator/clock", "", map[string]any{"advance_seconds": century}), 400, wire.CodeValidation)
 	if e.Details["field"] != "advance_seconds" {
 		t.Fatalf("answer %v", e)
 	}
@@ -559,13 +559,13 @@ func TestExpiryStaysWithinTheClockHorizon(t *testing.T) {
 	sess := h.login()
 	for _, far := range []string{"3000-01-01T00:00:00Z", "2700-01-01T00:00:00Z", "2200-01-01T00:00:01Z"} {
 		e := expect(t, h.request("POST", "/v1/api-keys", sess, map[string]any{"name": "n", "permissions": []string{"loyalty:read"}, "expires_at": far}),
-			400, api.CodeValidation)
+			400, wire.CodeValidation)
 		if e.Details["field"] != "expires_at" {
 			t.Fatalf("%s: %v", far, e)
 		}
 	}
 	k := h.createKey(sess, map[string]any{"expires_at": "2199-01-01T00:00:00Z"})
-	e := expect(t, h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, map[string]any{"expires_at": "2700-01-01T00:00:00Z"}), 400, api.CodeValidation)
+	e := expect(t, h.request("PATCH", "/v1/api-keys/"+k.KeyID, sess, map[string]any{"expires_at": "2700-01-01T00:00:00Z"}), 400, wire.CodeValidation)
 	if e.Details["field"] != "expires_at" {
 		t.Fatalf("patch: %v", e)
 	}
@@ -577,12 +577,12 @@ func TestExpiryStaysWithinTheClockHorizon(t *testing.T) {
 	sess = h.login()
 	r := h.rotate(sess, k.KeyID, map[string]any{"grace_period_seconds": 0})
 	expect(t, r, 201)
-	var n api.Key
+	var n wire.Key
 	r.decode(t, &n)
 	if want := clockHorizon; !n.ExpiresAt.Equal(want) {
 		t.Fatalf("successor expires %v, want %v", n.ExpiresAt, want)
 	}
-	if g := h.getKey(sess, n.KeyID); !g.ExpiresAt.Equal(n.ExpiresAt) || g.Status != api.StatusActive {
+	if g := h.getKey(sess, n.KeyID); !g.ExpiresAt.Equal(n.ExpiresAt) || g.Status != wire.StatusActive {
 		t.Fatalf("read back %+v, answered %v", g, n.ExpiresAt)
 	}
 }

@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/contact"
 	"github.com/zupy/zupy-cli/internal/emulator/store"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // The OTP rules of SPEC §6.
@@ -63,7 +63,7 @@ func (s *Server) handleRequestOTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) requestOTP(w http.ResponseWriter, r *http.Request) error {
-	var req api.OTPRequest
+	var req wire.OTPRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (s *Server) requestOTP(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if wait := latest.Add(otpResendCooldown).Sub(nowExact); !latest.IsZero() && wait > 0 {
-			refusal = tooMany("OTP_RESEND_COOLDOWN", rateLimitMessage, retrySeconds(wait), "limit", 1, "window", "60s")
+			refusal = tooMany(wire.ErrOTPResendCooldown, retrySeconds(wait), wire.DetailLimit, 1, wire.DetailWindow, "60s")
 			return nil
 		}
 		n, oldest, _, err := tx.RecentSends(ctx, dest, nowExact.Add(-otpSendWindow))
@@ -110,8 +110,8 @@ func (s *Server) requestOTP(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if n >= otpMaxSends {
-			refusal = tooMany("OTP_SEND_LIMIT", rateLimitMessage, retrySeconds(oldest.Add(otpSendWindow).Sub(nowExact)),
-				"limit", otpMaxSends, "window", "900s")
+			refusal = tooMany(wire.ErrOTPSendLimit, retrySeconds(oldest.Add(otpSendWindow).Sub(nowExact)),
+				wire.DetailLimit, otpMaxSends, wire.DetailWindow, "900s")
 			return nil
 		}
 		partner, err := tx.PartnerByContact(ctx, string(ch), dest)
@@ -140,7 +140,7 @@ func (s *Server) requestOTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.log.InfoContext(ctx, "otp requested", slog.String("verification_id", id), slog.String("channel", string(ch)),
 		slog.String("destination_hint", hint))
-	writeJSON(w, http.StatusAccepted, api.OTPChallenge{VerificationID: id, Channel: string(ch), DestinationHint: hint,
+	writeJSON(w, http.StatusAccepted, wire.OTPChallenge{VerificationID: id, Channel: string(ch), DestinationHint: hint,
 		ExpiresAt: now.Add(ttl), ResendAfter: now.Add(otpResendCooldown)})
 	return nil
 }
@@ -156,7 +156,7 @@ func (s *Server) handleVerifyOTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) verifyOTP(w http.ResponseWriter, r *http.Request) error {
-	var req api.OTPVerifyRequest
+	var req wire.OTPVerifyRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func (s *Server) verifyOTP(w http.ResponseWriter, r *http.Request) error {
 	now := stamp(nowExact)
 	ctx := r.Context()
 	var outcome error
-	var login api.Login
+	var login wire.Login
 	err = s.store.Update(ctx, func(tx *store.Tx) error {
 		outcome = nil
 		var err error
@@ -200,7 +200,7 @@ func (s *Server) verifyOTP(w http.ResponseWriter, r *http.Request) error {
 // verifyInTx decides a verification inside tx. outcome is the refusal to
 // answer (its effects, such as a counted attempt, are still committed); err
 // is a failure that rolls everything back.
-func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, token, sessionID string, nowExact, now time.Time) (outcome error, login api.Login, err error) {
+func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, token, sessionID string, nowExact, now time.Time) (outcome error, login wire.Login, err error) {
 	c, err := tx.ChallengeByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return errOTPUnknown, login, nil
@@ -219,8 +219,8 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 		return nil, login, err
 	}
 	if nowExact.Before(lock.LockedUntil) {
-		return tooMany("OTP_LOCKED", rateLimitMessage,
-			retrySeconds(lock.LockedUntil.Sub(nowExact)), "limit", otpLockThreshold, "window", "900s"), login, nil
+		return tooMany(wire.ErrOTPLocked,
+			retrySeconds(lock.LockedUntil.Sub(nowExact)), wire.DetailLimit, otpLockThreshold, wire.DetailWindow, "900s"), login, nil
 	}
 	switch {
 	case !c.UsedAt.IsZero():
@@ -269,7 +269,7 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 		Detail: "channel=" + c.Channel}); err != nil {
 		return nil, login, err
 	}
-	return nil, api.Login{SessionToken: token, ExpiresAt: sess.ExpiresAt, Partner: wirePartner(partner)}, nil
+	return nil, wire.Login{SessionToken: token, ExpiresAt: sess.ExpiresAt, Partner: wirePartner(partner)}, nil
 }
 
 // otpLockSubject is whose lock-out a verification of c counts against: its
@@ -281,13 +281,13 @@ func otpLockSubject(c store.Challenge) string {
 	return store.DestinationLockSubject(c.Destination)
 }
 
-func wirePartner(p store.Partner) api.Partner {
-	return api.Partner{ID: p.ID, Name: p.Name, Email: p.Email, WhatsApp: p.WhatsApp}
+func wirePartner(p store.Partner) wire.Partner {
+	return wire.Partner{ID: p.ID, Name: p.Name, Email: p.Email, WhatsApp: p.WhatsApp}
 }
 
 // handleGetSession is GET /auth/session.
 func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request, p principal) error {
-	writeJSON(w, http.StatusOK, api.Session{Partner: wirePartner(p.partner), CreatedAt: p.session.CreatedAt, ExpiresAt: p.session.ExpiresAt})
+	writeJSON(w, http.StatusOK, wire.Session{Partner: wirePartner(p.partner), CreatedAt: p.session.CreatedAt, ExpiresAt: p.session.ExpiresAt})
 	return nil
 }
 

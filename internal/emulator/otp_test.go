@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 const (
@@ -25,7 +25,7 @@ func TestOTPChallengeDescribesTheSend(t *testing.T) {
 	if d := c.ExpiresAt.Sub(c.ResendAfter); d != 4*time.Minute {
 		t.Fatalf("whatsapp code valid %v after resend_after, want 5m-60s", d)
 	}
-	var box api.Outbox
+	var box wire.Outbox
 	h.request("GET", "/_emulator/outbox", "", nil).decode(t, &box)
 	if len(box.Messages) != 1 || box.Messages[0].Destination != demoWhatsApp || len(box.Messages[0].Code) != 6 {
 		t.Fatalf("outbox %+v", box)
@@ -46,14 +46,14 @@ func TestOTPLoginOpensA24HourSession(t *testing.T) {
 	}
 	r := h.verifyOTP(c.VerificationID, h.lastCode(demoEmail))
 	expect(t, r, 200)
-	var l api.Login
+	var l wire.Login
 	r.decode(t, &l)
 	if !strings.HasPrefix(l.SessionToken, "zup_sess_") || l.Partner.Email != demoEmail || l.Partner.Name != "Demo Partner" || l.Partner.WhatsApp != demoWhatsApp {
 		t.Fatalf("login %+v", l)
 	}
 	r = h.request("GET", "/v1/auth/session", l.SessionToken, nil)
 	expect(t, r, 200)
-	var s api.Session
+	var s wire.Session
 	r.decode(t, &s)
 	if s.ExpiresAt.Sub(s.CreatedAt) != 24*time.Hour || s.Partner.ID != l.Partner.ID {
 		t.Fatalf("session %+v", s)
@@ -61,7 +61,7 @@ func TestOTPLoginOpensA24HourSession(t *testing.T) {
 	h.advance(24*3600 - 5)
 	expect(t, h.request("GET", "/v1/auth/session", l.SessionToken, nil), 200)
 	h.advance(10)
-	expect(t, h.request("GET", "/v1/auth/session", l.SessionToken, nil), 401, api.CodeAuthentication, "Session has expired")
+	expect(t, h.request("GET", "/v1/auth/session", l.SessionToken, nil), 401, wire.CodeAuthentication, "Session has expired")
 }
 
 func TestLogoutEndsTheSession(t *testing.T) {
@@ -69,18 +69,18 @@ func TestLogoutEndsTheSession(t *testing.T) {
 	sess := h.login()
 	r := h.request("DELETE", "/v1/auth/session", sess, nil)
 	expect(t, r, http.StatusNoContent)
-	expect(t, h.request("GET", "/v1/auth/session", sess, nil), 401, api.CodeAuthentication, "Invalid session token")
+	expect(t, h.request("GET", "/v1/auth/session", sess, nil), 401, wire.CodeAuthentication, "Invalid session token")
 }
 
 func TestSessionAuthenticationErrors(t *testing.T) {
 	h := newHarness(t)
 	sess := h.login()
 	k := h.createKey(sess, nil)
-	expect(t, h.request("GET", "/v1/api-keys", "", nil), 401, api.CodeAuthentication, "Missing Authorization header")
-	expect(t, h.request("GET", "/v1/api-keys", "zup_sess_notarealtoken", nil), 401, api.CodeAuthentication, "Invalid session token")
-	expect(t, h.request("GET", "/v1/api-keys", "zup_sess_"+strings.Repeat("A", 40), nil), 401, api.CodeAuthentication, "Invalid session token")
-	expect(t, h.request("GET", "/v1/api-keys", k.APIKey, nil), 401, api.CodeAuthentication, "Invalid session token")
-	expect(t, h.request("GET", "/v1/api-keys", "", nil, "Authorization", sess), 401, api.CodeAuthentication, "Invalid session token")
+	expect(t, h.request("GET", "/v1/api-keys", "", nil), 401, wire.CodeAuthentication, "Missing Authorization header")
+	expect(t, h.request("GET", "/v1/api-keys", "zup_sess_notarealtoken", nil), 401, wire.CodeAuthentication, "Invalid session token")
+	expect(t, h.request("GET", "/v1/api-keys", "zup_sess_"+strings.Repeat("A", 40), nil), 401, wire.CodeAuthentication, "Invalid session token")
+	expect(t, h.request("GET", "/v1/api-keys", k.APIKey, nil), 401, wire.CodeAuthentication, "Invalid session token")
+	expect(t, h.request("GET", "/v1/api-keys", "", nil, "Authorization", sess), 401, wire.CodeAuthentication, "Invalid session token")
 }
 
 func TestSessionRoutesAreLimitedTo120PerMinute(t *testing.T) {
@@ -94,7 +94,7 @@ func TestSessionRoutesAreLimitedTo120PerMinute(t *testing.T) {
 		}
 	}
 	r := h.request("GET", "/v1/api-keys", sess, nil)
-	expect(t, r, 429, api.CodeRateLimit, "Request rate limit exceeded")
+	expect(t, r, 429, wire.CodeRateLimit, "Request rate limit exceeded")
 	if r.header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
 	}
@@ -105,7 +105,7 @@ func TestOTPCodeExpiresAfterFiveMinutesOnWhatsApp(t *testing.T) {
 	c := h.requestOTP("whatsapp", demoWhatsApp)
 	code := h.lastCode(demoWhatsApp)
 	h.advance(5*60 + 1)
-	e := expect(t, h.verifyOTP(c.VerificationID, code), 401, api.CodeVerification, "OTP code has expired")
+	e := expect(t, h.verifyOTP(c.VerificationID, code), 401, wire.CodeVerification, "OTP code has expired")
 	if e.Details["error_code"] != "OTP_EXPIRED" {
 		t.Fatalf("details %v", e.Details)
 	}
@@ -123,7 +123,7 @@ func TestOTPCodeExpiresAfterTenMinutesByEmail(t *testing.T) {
 	_ = c2
 	expect(t, h.verifyOTP(c.VerificationID, "000000"), 401) // wrong, but not expired
 	h.advance(61)
-	expect(t, h.verifyOTP(c.VerificationID, code), 401, api.CodeVerification, "OTP code has expired")
+	expect(t, h.verifyOTP(c.VerificationID, code), 401, wire.CodeVerification, "OTP code has expired")
 }
 
 func TestOTPCodeIsSingleUse(t *testing.T) {
@@ -131,7 +131,7 @@ func TestOTPCodeIsSingleUse(t *testing.T) {
 	c := h.requestOTP("email", demoEmail)
 	code := h.lastCode(demoEmail)
 	expect(t, h.verifyOTP(c.VerificationID, code), 200)
-	e := expect(t, h.verifyOTP(c.VerificationID, code), 401, api.CodeVerification, "OTP code has already been used")
+	e := expect(t, h.verifyOTP(c.VerificationID, code), 401, wire.CodeVerification, "OTP code has already been used")
 	if e.Details["error_code"] != "OTP_ALREADY_USED" {
 		t.Fatalf("details %v", e.Details)
 	}
@@ -143,7 +143,7 @@ func TestNewCodeSupersedesThePrevious(t *testing.T) {
 	oldCode := h.lastCode(demoEmail)
 	h.advance(61)
 	second := h.requestOTP("email", demoEmail)
-	e := expect(t, h.verifyOTP(first.VerificationID, oldCode), 401, api.CodeVerification, "OTP code has expired")
+	e := expect(t, h.verifyOTP(first.VerificationID, oldCode), 401, wire.CodeVerification, "OTP code has expired")
 	if e.Details["error_code"] != "OTP_SUPERSEDED" {
 		t.Fatalf("details %v", e.Details)
 	}
@@ -159,12 +159,12 @@ func TestFiveWrongAttemptsKillTheCode(t *testing.T) {
 		wrong = "111111"
 	}
 	for i := 1; i <= 5; i++ {
-		e := expect(t, h.verifyOTP(c.VerificationID, wrong), 401, api.CodeVerification, "Invalid OTP code")
+		e := expect(t, h.verifyOTP(c.VerificationID, wrong), 401, wire.CodeVerification, "Invalid OTP code")
 		if e.Details["attempts_remaining"] != float64(5-i) {
 			t.Fatalf("attempt %d: attempts_remaining %v", i, e.Details["attempts_remaining"])
 		}
 	}
-	e := expect(t, h.verifyOTP(c.VerificationID, code), 401, api.CodeVerification)
+	e := expect(t, h.verifyOTP(c.VerificationID, code), 401, wire.CodeVerification)
 	if e.Details["error_code"] != "OTP_ATTEMPTS_EXHAUSTED" || e.Details["attempts_remaining"] != float64(0) {
 		t.Fatalf("dead code answered %v", e)
 	}
@@ -174,9 +174,9 @@ func TestFiveWrongAttemptsKillTheCode(t *testing.T) {
 // emulator time apart, for the resend cooldown) whenever one dies, and
 // returns the last challenge with the code delivered for it ("" for an
 // unknown destination).
-func failCodes(h *harness, dest string, n int) (api.OTPChallenge, string) {
+func failCodes(h *harness, dest string, n int) (wire.OTPChallenge, string) {
 	h.t.Helper()
-	var c api.OTPChallenge
+	var c wire.OTPChallenge
 	var code string
 	for i := 0; i < n; i++ {
 		if i%5 == 0 {
@@ -189,18 +189,18 @@ func failCodes(h *harness, dest string, n int) (api.OTPChallenge, string) {
 				code = h.lastCode(dest)
 			}
 		}
-		expect(h.t, h.verifyOTP(c.VerificationID, wrongCode(code)), 401, api.CodeVerification, "Invalid OTP code")
+		expect(h.t, h.verifyOTP(c.VerificationID, wrongCode(code)), 401, wire.CodeVerification, "Invalid OTP code")
 	}
 	return c, code
 }
 
 // expectLocked checks r is the lock-out answer, with retry_after in
 // [lo, hi] seconds and the same value in Retry-After, and returns it.
-func expectLocked(t *testing.T, r resp, lo, hi float64) api.ErrorBody {
+func expectLocked(t *testing.T, r resp, lo, hi float64) wire.ErrorBody {
 	t.Helper()
-	e := expect(t, r, 429, api.CodeRateLimit, "Request rate limit exceeded")
+	e := expect(t, r, 429, wire.CodeRateLimit, "Request rate limit exceeded")
 	ra, _ := e.Details["retry_after"].(float64)
-	if e.Details["error_code"] != "OTP_LOCKED" || len(e.Details) != 4 || e.Details["limit"] != float64(20) || e.Details["window"] != "900s" || ra < lo || ra > hi || r.header.Get("Retry-After") != fmt.Sprint(ra) {
+	if e.Details["error_code"] != "OTP_LOCKED" || len(e.Details) != 5 || e.Details["limit"] != float64(20) || e.Details["window"] != "900s" || ra < lo || ra > hi || r.header.Get("Retry-After") != fmt.Sprint(ra) {
 		t.Fatalf("lock answer %s %v", r.body, r.header)
 	}
 	return e
@@ -235,7 +235,7 @@ func TestPartnerFailuresCountAcrossItsContacts(t *testing.T) {
 	h := newHarness(t)
 	failCodes(h, demoEmail, 10)
 	c, code := failCodes(h, demoWhatsApp, 9)
-	expect(t, h.verifyOTP(c.VerificationID, wrongCode(code)), 401, api.CodeVerification, "Invalid OTP code") // the 20th
+	expect(t, h.verifyOTP(c.VerificationID, wrongCode(code)), 401, wire.CodeVerification, "Invalid OTP code") // the 20th
 	expectLocked(t, h.verifyOTP(c.VerificationID, code), 13*60, 15*60)
 	e := h.requestOTP("", demoEmail)
 	expectLocked(t, h.verifyOTP(e.VerificationID, h.lastCode(demoEmail)), 13*60, 15*60)
@@ -294,7 +294,7 @@ func TestOTPLockAnswersAlikeForUnknownDestinations(t *testing.T) {
 	}
 	h.advance(15 * 60)
 	known, unknown = h.requestOTP("", demoEmail), h.requestOTP("", stranger)
-	expect(t, h.verifyOTP(unknown.VerificationID, "123456"), 401, api.CodeVerification, "Invalid OTP code")
+	expect(t, h.verifyOTP(unknown.VerificationID, "123456"), 401, wire.CodeVerification, "Invalid OTP code")
 	expect(t, h.verifyOTP(known.VerificationID, h.lastCode(demoEmail)), 200)
 }
 
@@ -304,12 +304,12 @@ func TestUnknownDestinationsLockOneByOne(t *testing.T) {
 	h := newHarness(t)
 	failCodes(h, "stranger@example.org", 20)
 	c := h.requestOTP("whatsapp", "+5511988887777")
-	expect(t, h.verifyOTP(c.VerificationID, "123456"), 401, api.CodeVerification, "Invalid OTP code")
+	expect(t, h.verifyOTP(c.VerificationID, "123456"), 401, wire.CodeVerification, "Invalid OTP code")
 	h.advance(61)
 	c = h.requestOTP("", "stranger@example.org")
 	expectLocked(t, h.verifyOTP(c.VerificationID, "123456"), 13*60, 15*60)
 	c = h.requestOTP("", "other@example.org")
-	expect(t, h.verifyOTP(c.VerificationID, "123456"), 401, api.CodeVerification, "Invalid OTP code")
+	expect(t, h.verifyOTP(c.VerificationID, "123456"), 401, wire.CodeVerification, "Invalid OTP code")
 }
 
 // The accepted cost of counting per partner (docs/api.md, OTP login): once a
@@ -321,7 +321,7 @@ func TestPartnerLockShowsOnItsOtherContacts(t *testing.T) {
 	failCodes(h, demoEmail, 20)
 	mine, other := h.requestOTP("whatsapp", demoWhatsApp), h.requestOTP("whatsapp", "+5511988887777")
 	expectLocked(t, h.verifyOTP(mine.VerificationID, "123456"), 13*60, 15*60)
-	expect(t, h.verifyOTP(other.VerificationID, "123456"), 401, api.CodeVerification, "Invalid OTP code")
+	expect(t, h.verifyOTP(other.VerificationID, "123456"), 401, wire.CodeVerification, "Invalid OTP code")
 }
 
 func wrongCode(code string) string {
@@ -335,8 +335,8 @@ func TestResendIsRefusedForSixtySeconds(t *testing.T) {
 	h := newHarness(t)
 	h.requestOTP("email", demoEmail)
 	h.advance(30)
-	r := h.request("POST", "/v1/auth/otp", "", api.OTPRequest{Channel: "email", Destination: demoEmail})
-	e := expect(t, r, 429, api.CodeRateLimit)
+	r := h.request("POST", "/v1/auth/otp", "", wire.OTPRequest{Channel: "email", Destination: demoEmail})
+	e := expect(t, r, 429, wire.CodeRateLimit)
 	if e.Details["error_code"] != "OTP_RESEND_COOLDOWN" || e.Details["retry_after"] != float64(30) || r.header.Get("Retry-After") != "30" {
 		t.Fatalf("cooldown answer %v %v", e, r.header)
 	}
@@ -350,8 +350,8 @@ func TestAtMostFiveSendsPerDestinationPerFifteenMinutes(t *testing.T) {
 		h.requestOTP("email", demoEmail)
 		h.advance(61)
 	}
-	r := h.request("POST", "/v1/auth/otp", "", api.OTPRequest{Channel: "email", Destination: demoEmail})
-	e := expect(t, r, 429, api.CodeRateLimit)
+	r := h.request("POST", "/v1/auth/otp", "", wire.OTPRequest{Channel: "email", Destination: demoEmail})
+	e := expect(t, r, 429, wire.CodeRateLimit)
 	if e.Details["error_code"] != "OTP_SEND_LIMIT" {
 		t.Fatalf("answer %v", e)
 	}
@@ -367,8 +367,8 @@ func TestAtMostFiveSendsPerDestinationPerFifteenMinutes(t *testing.T) {
 
 func TestUnknownDestinationGetsTheSameAnswer(t *testing.T) {
 	h := newHarness(t)
-	known := h.request("POST", "/v1/auth/otp", "", api.OTPRequest{Channel: "email", Destination: demoEmail})
-	unknown := h.request("POST", "/v1/auth/otp", "", api.OTPRequest{Channel: "email", Destination: "stranger@example.org"})
+	known := h.request("POST", "/v1/auth/otp", "", wire.OTPRequest{Channel: "email", Destination: demoEmail})
+	unknown := h.request("POST", "/v1/auth/otp", "", wire.OTPRequest{Channel: "email", Destination: "stranger@example.org"})
 	if known.status != 202 || unknown.status != 202 {
 		t.Fatalf("statuses %d %d", known.status, unknown.status)
 	}
@@ -378,14 +378,14 @@ func TestUnknownDestinationGetsTheSameAnswer(t *testing.T) {
 	if len(a) != len(b) || b["verification_id"] == "" || b["channel"] != "email" {
 		t.Fatalf("answers differ: %s vs %s", known.body, unknown.body)
 	}
-	var box api.Outbox
+	var box wire.Outbox
 	h.request("GET", "/_emulator/outbox?destination=stranger@example.org", "", nil).decode(t, &box)
 	if len(box.Messages) != 0 {
 		t.Fatalf("a code was sent to an unknown destination: %+v", box)
 	}
 	// Cooldown applies the same way, and verification fails like a wrong code.
-	expect(t, h.request("POST", "/v1/auth/otp", "", api.OTPRequest{Channel: "email", Destination: "stranger@example.org"}), 429)
-	e := expect(t, h.verifyOTP(b["verification_id"].(string), "123456"), 401, api.CodeVerification, "Invalid OTP code")
+	expect(t, h.request("POST", "/v1/auth/otp", "", wire.OTPRequest{Channel: "email", Destination: "stranger@example.org"}), 429)
+	e := expect(t, h.verifyOTP(b["verification_id"].(string), "123456"), 401, wire.CodeVerification, "Invalid OTP code")
 	if e.Details["attempts_remaining"] != float64(4) {
 		t.Fatalf("details %v", e.Details)
 	}
@@ -439,12 +439,12 @@ func TestOTPValidationErrors(t *testing.T) {
 		{"/v1/auth/otp/verify", map[string]string{"verification_id": "nope", "code": "123456"}, "verification_id"},
 	}
 	for _, c := range cases {
-		e := expect(t, h.request("POST", c.path, "", c.body), 400, api.CodeValidation)
+		e := expect(t, h.request("POST", c.path, "", c.body), 400, wire.CodeValidation)
 		if e.Details["field"] != c.field {
 			t.Errorf("%v: field %v, want %s", c.body, e.Details["field"], c.field)
 		}
 	}
-	e := expect(t, h.verifyOTP("ver_doesnotexist", "123456"), 401, api.CodeVerification, "OTP code has expired")
+	e := expect(t, h.verifyOTP("ver_doesnotexist", "123456"), 401, wire.CodeVerification, "OTP code has expired")
 	if e.Details["error_code"] != "OTP_NOT_FOUND" {
 		t.Fatalf("details %v", e.Details)
 	}

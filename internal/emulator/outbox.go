@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/contact"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // outboxCapacity bounds the messages kept; the oldest go first.
@@ -20,7 +20,7 @@ const outboxCapacity = 1000
 // stand-in for the phone and the mailbox. Never to the Logger.
 type outbox struct {
 	mu       sync.Mutex
-	messages []api.OutboxMessage
+	messages []wire.OutboxMessage
 	out      io.Writer
 }
 
@@ -39,7 +39,7 @@ func (o *outbox) deliver(ch contact.Channel, dest, code string, ttl time.Duratio
 	if len(o.messages) == outboxCapacity {
 		o.messages = append(o.messages[:0], o.messages[1:]...)
 	}
-	o.messages = append(o.messages, api.OutboxMessage{Channel: string(ch), Destination: dest, Code: code, Text: text, SentAt: at})
+	o.messages = append(o.messages, wire.OutboxMessage{Channel: string(ch), Destination: dest, Code: code, Text: text, SentAt: at})
 	banner := "WhatsApp message to " + dest
 	if ch == contact.Email {
 		banner = "E-mail to " + dest
@@ -48,10 +48,10 @@ func (o *outbox) deliver(ch contact.Channel, dest, code string, ttl time.Duratio
 }
 
 // list returns the messages, oldest first, to dest only when it is not empty.
-func (o *outbox) list(dest string) []api.OutboxMessage {
+func (o *outbox) list(dest string) []wire.OutboxMessage {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	out := []api.OutboxMessage{}
+	out := []wire.OutboxMessage{}
 	for _, m := range o.messages {
 		if dest == "" || m.Destination == dest {
 			out = append(out, m)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 func TestInMemoryServerWorksAndWritesNothing(t *testing.T) {
@@ -22,7 +22,7 @@ func TestInMemoryServerWorksAndWritesNothing(t *testing.T) {
 	c := h.requestOTP("email", "me@example.net")
 	r := h.verifyOTP(c.VerificationID, h.lastCode("me@example.net"))
 	expect(t, r, 200)
-	var l api.Login
+	var l wire.Login
 	r.decode(t, &l)
 	if l.Partner.Name != "Mine" {
 		t.Fatalf("partner %+v", l.Partner)
@@ -38,8 +38,9 @@ func TestInternalErrorsLeakNothing(t *testing.T) {
 	sess := h.login()
 	h.srv.store.Close() // every query now fails
 	r := h.request("GET", "/v1/api-keys", sess, nil)
-	e := expect(t, r, 500, api.CodeInternal, "Internal server error")
-	if len(e.Details) != 0 || strings.Contains(strings.ToLower(string(r.body)), "sql") {
+	e := expect(t, r, 500, wire.CodeInternal, "Internal server error")
+	if len(e.Details) != 2 || e.Details["error_code"] != "INTERNAL_ERROR" || e.Details["documentation_url"] != wire.DocumentationURL ||
+		strings.Contains(strings.ToLower(string(r.body)), "sql") {
 		t.Fatalf("500 body leaks: %s", r.body)
 	}
 	if !strings.Contains(h.logs.String(), "internal error") {

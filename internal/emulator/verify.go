@@ -1,55 +1,229 @@
 package emulator
 
 import (
+	"context"
+	"errors"
 	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
-	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/apikey"
+	"github.com/zupy/zupy-cli/internal/emulator/store"
 	"github.com/zupy/zupy-cli/internal/ratelimit"
+	"github.com/zupy/zupy-cli/internal/scope"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
+
+// keyHandler serves a route authenticated by an API key.
+type keyHandler func(w http.ResponseWriter, r *http.Request, k *cachedKey, d ratelimit.Decision) error
+
+// withKey runs the verification pipeline of SPEC §6 before h, in order, the
+// first failure answering: 1 format, 2 lookup by hash, 3 revoked/expired,
+// 4 IP restrictions, 5 rate limit, 6 the route's scope (routeScope, if any)
+// and every ?permission= asked for. Requests that pass 1–4 count against
+// the key lineage's budget and its usage, and carry the X-RateLimit headers.
+func (s *Server) withKey(routeScope string, h keyHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		k, d, err := s.verifyKey(r.Context(), w, r, routeScope)
+		if err == nil {
+			err = h(w, r, k, d)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+func (s *Server) verifyKey(ctx context.Context, w http.ResponseWriter, r *http.Request, routeScope string) (*cachedKey, ratelimit.Decision, error) {
+	var d ratelimit.Decision
+	secret, err := keyFromHeader(r)
+	if err != nil {
+		return nil, d, err
+	}
+	k, err := s.lookupKey(ctx, secret)
+	if err != nil {
+		return nil, d, err
+	}
+	now := s.clock.Now()
+	if err := checkLive(k, now); err != nil {
+		return nil, d, err
+	}
+	if err := s.checkIP(k, r); err != nil {
+		return nil, d, err
+	}
+	s.usage.record(k.ID, now)
+	d = s.limiter.Allow(k.limiterKey, k.RateLimit)
+	setRateHeaders(w, d)
+	if !d.Allowed {
+		return nil, d, rateLimited(d)
+	}
+	var asked []string
+	if r.URL.RawQuery != "" { // most verifications ask nothing: skip building the query map
+		asked = r.URL.Query()["permission"]
+	}
+	if err := checkScopes(k, routeScope, asked); err != nil {
+		return nil, d, err
+	}
+	return k, d, nil
+}
+
+// keyFromHeader is stage 1: the header must be exactly "Bearer <key>" with
+// a well-formed key.
+func keyFromHeader(r *http.Request) (string, error) {
+	h, ok := r.Header["Authorization"]
+	if !ok || len(h) == 0 || h[0] == "" {
+		return "", errMissingAuth
+	}
+	if len(h) > 1 {
+		return "", errKeyFormat
+	}
+	k, err := apikey.ParseAuthorization(h[0])
+	if err != nil {
+		return "", errKeyFormat
+	}
+	return k.Secret, nil
+}
+
+// lookupKey is stage 2: find the key by the HMAC of its secret, from the
+// cache or the database.
+func (s *Server) lookupKey(ctx context.Context, secret string) (*cachedKey, error) {
+	hash := s.store.Hash(secret)
+	k, gen := s.keys.get(hash)
+	if k != nil {
+		return k, nil
+	}
+	row, err := s.store.KeyByHash(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errKeyUnknown
+	}
+	if err != nil {
+		return nil, err
+	}
+	k = newCachedKey(row)
+	s.keys.fill(gen, hash, k)
+	return k, nil
+}
+
+// checkLive is stage 3: not revoked, and now before expires_at.
+func checkLive(k *cachedKey, now time.Time) error {
+	if !k.RevokedAt.IsZero() {
+		return errKeyRevoked
+	}
+	if !now.Before(k.ExpiresAt) {
+		return errKeyExpired
+	}
+	return nil
+}
+
+// checkIP is stage 4: the client IP must be in ip_restrictions when the list
+// is not empty.
+func (s *Server) checkIP(k *cachedKey, r *http.Request) error {
+	if len(k.IPRestrictions) == 0 {
+		return nil
+	}
+	ip, ok := s.clientIP(r)
+	if !ok || !apikey.IPAllowed(k.IPRestrictions, ip) {
+		return errIPNotAllowed
+	}
+	return nil
+}
+
+// clientIP is the connection's peer address or, when the peer is a trusted
+// proxy, the right-most X-Forwarded-For hop that is not a trusted proxy (all
+// hops trusted: the left-most). ok is false when no address can be told.
+func (s *Server) clientIP(r *http.Request) (netip.Addr, bool) {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	peer := ap.Addr().Unmap()
+	if !s.isTrusted(peer) {
+		return peer, true
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	client := peer
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if hop == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(hop)
+		if err != nil {
+			return netip.Addr{}, false // a forged or garbled hop: trust nothing
+		}
+		client = a.Unmap()
+		if !s.isTrusted(client) {
+			return client, true
+		}
+	}
+	return client, true
+}
+
+func (s *Server) isTrusted(a netip.Addr) bool {
+	return slices.ContainsFunc(s.trusted, func(p netip.Prefix) bool { return p.Contains(a) })
+}
+
+// checkScopes is stage 6: the route's scope, then each ?permission= asked.
+func checkScopes(k *cachedKey, routeScope string, asked []string) error {
+	if routeScope != "" && !scope.Has(k.Permissions, routeScope) {
+		return errInsufficient(routeScope, k.Permissions)
+	}
+	for _, p := range asked {
+		for _, one := range strings.Split(p, ",") {
+			one = strings.TrimSpace(one)
+			if one == "" {
+				continue
+			}
+			if !scope.Valid(one) {
+				return validation("permission", "unknown scope "+strconv.Quote(one))
+			}
+			if !scope.Has(k.Permissions, one) {
+				return errInsufficient(one, k.Permissions)
+			}
+		}
+	}
+	return nil
+}
+
+// The X-RateLimit-* header names in canonical form, computed once (Header.Set
+// would canonicalise, and allocate, on every request).
+var (
+	hdrRateLimit     = http.CanonicalHeaderKey("X-RateLimit-Limit")
+	hdrRateRemaining = http.CanonicalHeaderKey("X-RateLimit-Remaining")
+	hdrRateReset     = http.CanonicalHeaderKey("X-RateLimit-Reset")
+	hdrRateWindow    = http.CanonicalHeaderKey("X-RateLimit-Window")
+	rateWindowValue  = []string{"60"} // shared, read-only
+)
+
+// setRateHeaders writes the X-RateLimit-* headers of d. The three values
+// share one backing array, each slice capped to its own element so that an
+// Add to one header cannot overwrite the next.
+func setRateHeaders(w http.ResponseWriter, d ratelimit.Decision) {
+	h := w.Header()
+	v := []string{strconv.Itoa(d.Limit), strconv.Itoa(max(d.Remaining, 0)), strconv.FormatInt(d.Reset.Unix(), 10)}
+	h[hdrRateLimit] = v[0:1:1]
+	h[hdrRateRemaining] = v[1:2:2]
+	h[hdrRateReset] = v[2:3:3]
+	h[hdrRateWindow] = rateWindowValue
+}
+
+// rateLimited is the 429 of a refused decision.
+func rateLimited(d ratelimit.Decision) error {
+	return tooMany(wire.ErrRateLimitExceeded, d.RetryAfterSeconds(),
+		wire.DetailLimit, d.Limit, wire.DetailWindow, "60s")
+}
 
 // handleVerify is GET /auth/verify: the key passed the pipeline.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, k *cachedKey, d ratelimit.Decision) error {
-	writeJSON(w, http.StatusOK, api.Verification{
+	writeJSON(w, http.StatusOK, wire.Verification{
 		Authenticated: true,
 		KeyID:         k.ID,
 		Environment:   k.Environment,
 		Permissions:   nonNil(k.Permissions),
-		RateLimit:     api.RateLimitState{Limit: d.Limit, Remaining: max(d.Remaining, 0), ResetAt: d.Reset.UTC()},
-	})
-	return nil
-}
-
-// loyaltyProgram is the demo program of GET /loyalty/program. Zupy documents
-// the route but not its schema; this is a plausible model of "points
-// conversion rates and tier information".
-type loyaltyProgram struct {
-	ProgramID        string        `json:"program_id"`
-	Name             string        `json:"name"`
-	Currency         string        `json:"currency"`
-	PointsPerUnit    int           `json:"points_per_currency_unit"`
-	PointValue       float64       `json:"point_value"`
-	MinimumRedeem    int           `json:"minimum_points_to_redeem"`
-	PointsExpireDays int           `json:"points_expire_after_days"`
-	Tiers            []loyaltyTier `json:"tiers"`
-	Environment      string        `json:"environment"`
-}
-
-type loyaltyTier struct {
-	Name       string  `json:"name"`
-	MinPoints  int     `json:"min_points"`
-	Multiplier float64 `json:"multiplier"`
-}
-
-// handleLoyaltyProgram is GET /loyalty/program (scope loyalty:read).
-func (s *Server) handleLoyaltyProgram(w http.ResponseWriter, r *http.Request, k *cachedKey, _ ratelimit.Decision) error {
-	name := s.cfg.PartnerName
-	if p, err := s.store.PartnerByID(r.Context(), k.PartnerID); err == nil {
-		name = p.Name
-	}
-	writeJSON(w, http.StatusOK, loyaltyProgram{
-		ProgramID: "prg_demo", Name: name + " Rewards", Currency: "BRL", PointsPerUnit: 1, PointValue: 0.05,
-		MinimumRedeem: 100, PointsExpireDays: 365, Environment: k.Environment,
-		Tiers: []loyaltyTier{{"Bronze", 0, 1}, {"Silver", 1000, 1.25}, {"Gold", 5000, 1.5}, {"Diamond", 20000, 2}},
+		RateLimit:     wire.RateLimitState{Limit: d.Limit, Remaining: max(d.Remaining, 0), ResetAt: d.Reset.UTC()},
 	})
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 func TestVerifyAnswersKeyIdentityAndBudget(t *testing.T) {
@@ -15,7 +15,7 @@ func TestVerifyAnswersKeyIdentityAndBudget(t *testing.T) {
 	k := h.createKey(sess, map[string]any{"rate_limit": 10, "permissions": []string{"customer:read", "loyalty:read"}, "environment": "staging"})
 	r := h.request("GET", "/v1/auth/verify", k.APIKey, nil)
 	expect(t, r, 200)
-	var v api.Verification
+	var v wire.Verification
 	r.decode(t, &v)
 	if !v.Authenticated || v.KeyID != k.KeyID || v.Environment != "staging" || len(v.Permissions) != 2 {
 		t.Fatalf("verification %+v", v)
@@ -74,7 +74,7 @@ func TestAuthenticationErrorsOfTheKeyPipeline(t *testing.T) {
 			} else {
 				r = h.request("GET", "/v1/auth/verify", "", nil, "Authorization", c.header)
 			}
-			e := expect(t, r, 401, api.CodeAuthentication, c.message)
+			e := expect(t, r, 401, wire.CodeAuthentication, c.message)
 			if e.Details["error_code"] != c.upper {
 				t.Errorf("error_code %v, want %s", e.Details["error_code"], c.upper)
 			}
@@ -92,8 +92,8 @@ func TestExpiredKeyIsRefused(t *testing.T) {
 	k := h.createKey(sess, map[string]any{"expires_at": exp})
 	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 200)
 	h.advance(3601)
-	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, api.CodeAuthentication, "API key has expired")
-	if got := h.getKey(sess, k.KeyID).Status; got != api.StatusExpired {
+	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, wire.CodeAuthentication, "API key has expired")
+	if got := h.getKey(sess, k.KeyID).Status; got != wire.StatusExpired {
 		t.Fatalf("status %s, want expired", got)
 	}
 }
@@ -105,12 +105,12 @@ func TestRevocationIsEffectiveOnTheNextRequest(t *testing.T) {
 	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 200) // now cached
 	r := h.request("DELETE", "/v1/api-keys/"+k.KeyID, sess, nil)
 	expect(t, r, 200)
-	var revoked api.Key
+	var revoked wire.Key
 	r.decode(t, &revoked)
-	if revoked.Status != api.StatusRevoked || revoked.RevokedAt == nil {
+	if revoked.Status != wire.StatusRevoked || revoked.RevokedAt == nil {
 		t.Fatalf("revoke answered %+v", revoked)
 	}
-	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, api.CodeAuthentication, "API key has expired")
+	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, wire.CodeAuthentication, "API key has expired")
 }
 
 func TestIPRestrictionUsesPeerAddress(t *testing.T) {
@@ -120,7 +120,7 @@ func TestIPRestrictionUsesPeerAddress(t *testing.T) {
 	denied := h.createKey(sess, map[string]any{"ip_restrictions": []string{"203.0.113.7"}})
 	expect(t, h.request("GET", "/v1/auth/verify", allowed.APIKey, nil), 200)
 	r := h.request("GET", "/v1/auth/verify", denied.APIKey, nil)
-	e := expect(t, r, 403, api.CodePermission, "IP address not allowed for this API key")
+	e := expect(t, r, 403, wire.CodePermission, "IP address not allowed for this API key")
 	if e.Details["error_code"] != "IP_NOT_ALLOWED" {
 		t.Fatalf("details %v", e.Details)
 	}
@@ -148,7 +148,7 @@ func TestPermissionChecks(t *testing.T) {
 	sess := h.login()
 	k := h.createKey(sess, map[string]any{"permissions": []string{"customer:read"}})
 	r := h.request("GET", "/v1/loyalty/program", k.APIKey, nil)
-	e := expect(t, r, 403, api.CodePermission, "Insufficient permissions for this operation")
+	e := expect(t, r, 403, wire.CodePermission, "Insufficient permissions for this operation")
 	if e.Details["required_permission"] != "loyalty:read" || e.Details["error_code"] != "INSUFFICIENT_PERMISSIONS" {
 		t.Fatalf("details %v", e.Details)
 	}
@@ -163,7 +163,7 @@ func TestPermissionChecks(t *testing.T) {
 	if e.Details["required_permission"] != "customer:write" {
 		t.Fatalf("details %v", e.Details)
 	}
-	e = expect(t, h.request("GET", "/v1/auth/verify?permission=nope:x", k.APIKey, nil), 400, api.CodeValidation)
+	e = expect(t, h.request("GET", "/v1/auth/verify?permission=nope:x", k.APIKey, nil), 400, wire.CodeValidation)
 	if e.Details["field"] != "permission" {
 		t.Fatalf("details %v", e.Details)
 	}
@@ -190,7 +190,7 @@ func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
 		expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 200)
 	}
 	r := h.request("GET", "/v1/auth/verify", k.APIKey, nil)
-	e := expect(t, r, 429, api.CodeRateLimit, "Request rate limit exceeded")
+	e := expect(t, r, 429, wire.CodeRateLimit, "Request rate limit exceeded")
 	ra, err := strconv.Atoi(r.header.Get("Retry-After"))
 	if err != nil || ra < 1 || ra > 120 {
 		t.Fatalf("Retry-After %q", r.header.Get("Retry-After"))
@@ -220,7 +220,7 @@ func TestExpiredKeyFromDisallowedIPGets401(t *testing.T) {
 	k := h.createKey(sess, map[string]any{"expires_at": exp, "ip_restrictions": []string{"203.0.113.7"}})
 	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 403)
 	h.advance(7200)
-	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, api.CodeAuthentication, "API key has expired")
+	expect(t, h.request("GET", "/v1/auth/verify", k.APIKey, nil), 401, wire.CodeAuthentication, "API key has expired")
 }
 
 func TestFailingRequestsDoNotCountAgainstTheLimit(t *testing.T) {
@@ -293,7 +293,7 @@ func TestUsageIsFlushedOnClose(t *testing.T) {
 
 func TestUnknownRoutesAnswerJSON(t *testing.T) {
 	h := newHarness(t)
-	expect(t, h.request("GET", "/v1/nope", "", nil), 404, api.CodeNotFound)
+	expect(t, h.request("GET", "/v1/nope", "", nil), 404, wire.CodeNotFound)
 	r := h.request("PUT", "/v1/api-keys", "", nil)
 	expect(t, r, 405, "method_not_allowed")
 	if r.header.Get("Allow") == "" {

@@ -1,0 +1,182 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/wire"
+)
+
+// roundTrip decodes body strictly into a new T (the client's type: internal/api
+// aliases the wire types) and encodes it again: the two must be the same JSON
+// value. A field the emulator sends that T does not know fails the decode; a
+// field of T the emulator does not send, or sends under another name, fails
+// the comparison. And the object's top-level names must be those SPEC §6
+// lists (specFields), so a wrong tag on the shared type cannot hide either.
+func roundTrip[T any](t *testing.T, what string, r resp, status int) T {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("%s: status %d, want %d; body %s", what, r.status, status, r.body)
+	}
+	var v T
+	dec := json.NewDecoder(bytes.NewReader(r.body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("%s: decode %s into %T: %v", what, r.body, v, err)
+	}
+	again, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent, decoded any
+	if err := json.Unmarshal(r.body, &sent); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(again, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(sent, decoded) {
+		t.Fatalf("%s: %T does not round-trip:\n sent    %s\n decoded %s", what, v, bytes.TrimSpace(r.body), again)
+	}
+	checkSpecFields(t, what, sent)
+	return v
+}
+
+// specFields are the field names of SPEC §6's objects; optional ones end in
+// "?". Nested objects are checked by the name of the field holding them.
+var specFields = map[string][]string{
+	"key": {"key_id", "name", "description", "permissions", "rate_limit", "environment", "ip_restrictions", "created_at",
+		"expires_at", "last_used_at", "usage_count", "status", "revoked_at", "rotated_from", "rotated_to", "key_hint",
+		"api_key?", "previous_key?"},
+	"previous_key": {"key_id", "expires_at", "status"},
+	"challenge":    {"verification_id", "channel", "destination_hint", "expires_at", "resend_after"},
+	"login":        {"session_token", "expires_at", "partner"},
+	"partner":      {"id", "name", "email", "whatsapp"},
+	"session":      {"partner", "created_at", "expires_at"},
+	"verification": {"authenticated", "key_id", "environment", "permissions", "rate_limit"},
+	"rate_limit":   {"limit", "remaining", "reset_at"},
+	"error":        {"error", "message", "details"},
+	"outbox":       {"messages"},
+	"message":      {"channel", "destination", "code", "text", "sent_at"},
+	"list":         {"data"},
+	"clock":        {"now"},
+}
+
+// checkSpecFields finds which object of specFields v is (by a field only it
+// has) and checks its names, and those of the objects nested in it.
+func checkSpecFields(t *testing.T, what string, v any) {
+	t.Helper()
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			checkSpecFields(t, what, e)
+		}
+	case map[string]any:
+		kind := objectKind(v)
+		if kind == "" {
+			return // details: free-form
+		}
+		want := map[string]bool{}
+		for _, f := range specFields[kind] {
+			name, optional := strings.CutSuffix(f, "?")
+			want[name] = !optional
+		}
+		for name := range v {
+			if _, ok := want[name]; !ok {
+				t.Fatalf("%s: %s object has %q, not a SPEC §6 field", what, kind, name)
+			}
+		}
+		for name, required := range want {
+			if _, ok := v[name]; required && !ok {
+				t.Fatalf("%s: %s object lacks %q", what, kind, name)
+			}
+		}
+		for name, e := range v {
+			if name != "details" {
+				checkSpecFields(t, what, e)
+			}
+		}
+	}
+}
+
+func objectKind(v map[string]any) string {
+	for _, k := range []struct{ field, kind string }{
+		{"key_hint", "key"}, {"verification_id", "challenge"}, {"session_token", "login"}, {"whatsapp", "partner"},
+		{"authenticated", "verification"}, {"reset_at", "rate_limit"}, {"message", "error"}, {"messages", "outbox"},
+		{"sent_at", "message"}, {"data", "list"}, {"now", "clock"}, {"created_at", "session"}, {"status", "previous_key"},
+	} {
+		if _, ok := v[k.field]; ok {
+			return k.kind
+		}
+	}
+	return ""
+}
+
+func TestEveryAnswerRoundTripsThroughTheClientTypes(t *testing.T) {
+	h := newHarness(t)
+	const dest = "dev@example.com"
+	c := roundTrip[wire.OTPChallenge](t, "POST /auth/otp", h.request("POST", "/v1/auth/otp", "", wire.OTPRequest{Channel: "email", Destination: dest}), 202)
+	box := roundTrip[wire.Outbox](t, "GET /_emulator/outbox", h.request("GET", "/_emulator/outbox", "", nil), 200)
+	login := roundTrip[wire.Login](t, "POST /auth/otp/verify", h.verifyOTP(c.VerificationID, box.Messages[len(box.Messages)-1].Code), 200)
+	sess := login.SessionToken
+	h.secrets = append(h.secrets, sess)
+	roundTrip[wire.Session](t, "GET /auth/session", h.request("GET", "/v1/auth/session", sess, nil), 200)
+
+	limit := 50
+	expires := time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second)
+	created := roundTrip[wire.Key](t, "POST /api-keys", h.request("POST", "/v1/api-keys", sess, wire.CreateKeyRequest{
+		Name: "every field", Description: "d", Permissions: []string{"loyalty:read", "keys:rotate"}, RateLimit: &limit,
+		Environment: "staging", IPRestrictions: []string{"127.0.0.0/8"}, ExpiresAt: &expires}), 201)
+	if created.APIKey == "" || created.RateLimit != limit || !created.ExpiresAt.Equal(expires) {
+		t.Fatalf("create ignored a field of the client's request: %+v", created)
+	}
+	h.secrets = append(h.secrets, created.APIKey)
+	roundTrip[wire.Verification](t, "GET /auth/verify", h.request("GET", "/v1/auth/verify", created.APIKey, nil), 200)
+	roundTrip[wire.KeyList](t, "GET /api-keys", h.request("GET", "/v1/api-keys?status=all", sess, nil), 200)
+	used := roundTrip[wire.Key](t, "GET /api-keys/{id}", h.request("GET", "/v1/api-keys/"+created.KeyID, sess, nil), 200)
+	if used.LastUsedAt == nil {
+		t.Fatal("last_used_at not set after a verification")
+	}
+
+	name, desc, ips := "renamed", "new", []string{}
+	later := expires.Add(24 * time.Hour)
+	updated := roundTrip[wire.Key](t, "PATCH /api-keys/{id}", h.request("PATCH", "/v1/api-keys/"+created.KeyID, sess, wire.UpdateKeyRequest{
+		Name: &name, Description: &desc, Permissions: []string{"loyalty:read", "keys:rotate", "customer:read"}, RateLimit: &limit,
+		IPRestrictions: &ips, ExpiresAt: &later}), 200)
+	if updated.Name != name || len(updated.IPRestrictions) != 0 || len(updated.Permissions) != 3 || !updated.ExpiresAt.Equal(later) {
+		t.Fatalf("update ignored a field of the client's request: %+v", updated)
+	}
+
+	rotated := roundTrip[wire.Key](t, "POST /api-keys/{id}/rotate", h.request("POST", "/v1/api-keys/"+created.KeyID+"/rotate", sess,
+		wire.RotateRequest{GracePeriodSeconds: 60, ExpiresAt: &expires}), 201)
+	if rotated.PreviousKey == nil || rotated.RotatedFrom == nil || !rotated.ExpiresAt.Equal(expires) {
+		t.Fatalf("rotate answer %+v", rotated)
+	}
+	h.secrets = append(h.secrets, rotated.APIKey)
+	self := roundTrip[wire.Key](t, "POST /api-keys/self/rotate", h.request("POST", "/v1/api-keys/self/rotate", rotated.APIKey,
+		map[string]any{"grace_period_seconds": 0}), 201)
+	h.secrets = append(h.secrets, self.APIKey)
+	roundTrip[wire.Key](t, "DELETE /api-keys/{id}", h.request("DELETE", "/v1/api-keys/"+self.KeyID, sess, nil), 200)
+	roundTrip[wire.ClockState](t, "POST /_emulator/clock", h.request("POST", "/_emulator/clock", "", wire.ClockRequest{AdvanceSeconds: 1}), 200)
+
+	errs := []struct {
+		what   string
+		r      resp
+		status int
+	}{
+		{"400", h.request("POST", "/v1/api-keys", sess, map[string]any{"name": "x"}), http.StatusBadRequest},
+		{"401", h.request("GET", "/v1/auth/verify", "", nil), http.StatusUnauthorized},
+		{"403", h.request("GET", "/v1/auth/verify?permission=admin:read", created.APIKey, nil), http.StatusForbidden},
+		{"404", h.request("GET", "/v1/api-keys/key_000000000000", sess, nil), http.StatusNotFound},
+		{"405", h.request("PUT", "/v1/auth/verify", "", nil), http.StatusMethodNotAllowed},
+		{"409", h.request("POST", "/v1/api-keys/"+created.KeyID+"/rotate", sess, nil), http.StatusConflict},
+	}
+	for _, e := range errs {
+		roundTrip[wire.ErrorBody](t, e.what, e.r, e.status)
+	}
+}
