@@ -8,6 +8,17 @@ import (
 	"github.com/muesli/termenv"
 )
 
+// The theme: ANSI colour numbers, used nowhere else.
+const (
+	colorBlack   = lipgloss.Color("0")
+	colorRed     = lipgloss.Color("1")
+	colorGreen   = lipgloss.Color("2")
+	colorYellow  = lipgloss.Color("3")
+	colorCyan    = lipgloss.Color("6")
+	colorGrey    = lipgloss.Color("8")
+	colorWarning = colorYellow // warnings, and the border of a card with a secret
+)
+
 // ColorScheme styles text for one output stream. With colour disabled every
 // method returns its input unchanged, so plain output never carries ANSI.
 type ColorScheme struct {
@@ -37,12 +48,12 @@ func NewColorScheme(w io.Writer, enabled bool, colorterm, termName string) *Colo
 	r.SetHasDarkBackground(true)
 	cs.r = r
 	cs.bold = r.NewStyle().Bold(true)
-	cs.muted = r.NewStyle().Foreground(lipgloss.Color("8"))
-	cs.success = r.NewStyle().Foreground(lipgloss.Color("2"))
-	cs.warning = r.NewStyle().Foreground(lipgloss.Color("3"))
-	cs.failure = r.NewStyle().Foreground(lipgloss.Color("1"))
-	cs.accent = r.NewStyle().Foreground(lipgloss.Color("6"))
-	cs.secret = r.NewStyle().Bold(true).Foreground(lipgloss.Color("0")).Background(lipgloss.Color("3"))
+	cs.muted = r.NewStyle().Foreground(colorGrey)
+	cs.success = r.NewStyle().Foreground(colorGreen)
+	cs.warning = r.NewStyle().Foreground(colorWarning)
+	cs.failure = r.NewStyle().Foreground(colorRed)
+	cs.accent = r.NewStyle().Foreground(colorCyan)
+	cs.secret = r.NewStyle().Bold(true).Foreground(colorBlack).Background(colorWarning)
 	cs.header = r.NewStyle().Bold(true).Underline(true)
 	return cs
 }

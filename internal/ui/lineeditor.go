@@ -1,0 +1,288 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"golang.org/x/term"
+)
+
+// CodeAction is what the person did at the code prompt.
+type CodeAction int
+
+// The actions of the code prompt.
+const (
+	CodeEntered     CodeAction = iota // typed the whole code and pressed Enter
+	CodeResend                        // pressed r after the cooldown
+	CodeSwitchEmail                   // pressed e (when offered)
+)
+
+// CodePrompt is what the code prompt shows: its deadlines on the local
+// clock, how many digits a code has, and whether e (switch to e-mail) is
+// offered.
+type CodePrompt struct {
+	Expires, ResendAt time.Time
+	Digits            int
+	OfferEmail        bool
+}
+
+// NewLineEditor returns a line editor reading keys from s.In and drawing on
+// s.ErrOut with s's stderr colour scheme. One editor serves every prompt of
+// a command: its reader keeps reading stdin between prompts.
+func NewLineEditor(s *IOStreams) *LineEditor {
+	return &LineEditor{keys: newKeyReader(s.In), in: s.In, out: s.ErrOut, cs: s.ErrColorScheme()}
+}
+
+// keyReader delivers standard input byte by byte from one goroutine that
+// lives as long as the process, so consecutive prompts never race for input.
+type keyReader struct {
+	bytes chan byte
+	errs  chan error
+}
+
+func newKeyReader(in io.Reader) *keyReader {
+	k := &keyReader{bytes: make(chan byte, 64), errs: make(chan error, 1)}
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			n, err := in.Read(buf)
+			for _, b := range buf[:n] {
+				k.bytes <- b
+			}
+			if err != nil {
+				k.errs <- err
+				return
+			}
+		}
+	}()
+	return k
+}
+
+// LineEditor reads a line in raw mode while redrawing it (every second when
+// a countdown is shown). Control sequences only move the cursor and clear
+// the line; colour still follows the colour scheme.
+type LineEditor struct {
+	keys *keyReader
+	in   io.Reader
+	out  io.Writer
+	cs   *ColorScheme
+	// pushed is a key read while skipping an escape sequence that was not
+	// part of it; next returns it first.
+	pushed []byte
+}
+
+// width is the terminal's width in columns, 0 when unknown.
+func (e *LineEditor) width() int {
+	if f, ok := e.out.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 0
+}
+
+// draw replaces the current row with line. The line is kept to one row (cut
+// with "…"): "\r\x1b[2K" clears one row only, so a line that wrapped would
+// leave a copy of itself on the screen at every redraw.
+func (e *LineEditor) draw(line string) {
+	if w := e.width(); w > 1 && ansi.StringWidth(line) > w-1 {
+		line = ansi.Truncate(line, w-1, "…")
+	}
+	fmt.Fprint(e.out, "\r\x1b[2K"+line)
+}
+
+func (e *LineEditor) raw() (restore func()) {
+	if f, ok := e.in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if st, err := term.MakeRaw(int(f.Fd())); err == nil {
+			return func() { _ = term.Restore(int(f.Fd()), st) }
+		}
+	}
+	return func() {}
+}
+
+// ReadLine asks "? label" and reads visible text until Enter; a blank
+// answer asks again.
+func (e *LineEditor) ReadLine(ctx context.Context, label string) (string, error) {
+	render := func(typed string) string {
+		return fmt.Sprintf("%s %s %s", e.cs.Accent("?"), e.cs.Bold(label), typed)
+	}
+	restore := e.raw()
+	defer restore()
+	var typed []byte
+	for {
+		line := render(string(typed))
+		// Too long for one row: show the end of what is typed, where the
+		// cursor is.
+		if w := e.width(); w > 1 && ansi.StringWidth(line) > w-1 {
+			prompt := render("")
+			if room := w - 2 - ansi.StringWidth(prompt); room > 0 && room < len(typed) {
+				line = prompt + "…" + string(typed[len(typed)-room:])
+			}
+		}
+		e.draw(line)
+		b, err := e.next(ctx, nil)
+		if err != nil {
+			fmt.Fprint(e.out, "\r\n")
+			return "", err
+		}
+		switch {
+		case b == '\r' || b == '\n':
+			fmt.Fprint(e.out, "\r\n")
+			if s := strings.TrimSpace(string(typed)); s != "" {
+				return s, nil
+			}
+		case b == 127 || b == 8:
+			if len(typed) > 0 {
+				typed = typed[:len(typed)-1]
+			}
+		case b >= 0x20 && b < 0x7f && len(typed) < 254:
+			typed = append(typed, b)
+		}
+	}
+}
+
+// ReadCode reads p.Digits digits with a live countdown to p.Expires. Typed
+// digits are shown as dots. r asks for a resend once p.ResendAt has passed,
+// e (when p.OfferEmail) a switch to e-mail.
+func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAction, error) {
+	restore := e.raw()
+	defer restore()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var typed []byte
+	note := ""
+	for {
+		now := time.Now()
+		left := p.Expires.Sub(now)
+		var status string
+		switch {
+		case left <= 0:
+			status = e.cs.Failure("code expired") + " · press r for a new one"
+		default:
+			status = "expires in " + e.cs.Bold(FormatDuration(left))
+		}
+		if wait := p.ResendAt.Sub(now); wait > 0 {
+			status += e.cs.Muted(fmt.Sprintf(" · resend in %ds", int(wait.Round(time.Second)/time.Second)))
+		} else if left > 0 {
+			status += e.cs.Muted(" · r: resend")
+		}
+		line := fmt.Sprintf("%s %s %s %s", e.cs.Accent("?"), e.cs.Bold("Code"), "("+status+"):", strings.Repeat("•", len(typed)))
+		if note != "" {
+			line += "  " + e.cs.Failure(note)
+		}
+		e.draw(line)
+		b, err := e.next(ctx, tick.C)
+		if err != nil {
+			fmt.Fprint(e.out, "\r\n")
+			return "", 0, err
+		}
+		if b == 0 { // tick
+			continue
+		}
+		note = ""
+		switch {
+		case b >= '0' && b <= '9' && len(typed) < p.Digits:
+			typed = append(typed, b)
+		case b == 127 || b == 8:
+			if len(typed) > 0 {
+				typed = typed[:len(typed)-1]
+			}
+		case b == '\r' || b == '\n':
+			if left <= 0 {
+				note = "the code has expired: press r"
+				continue
+			}
+			if len(typed) != p.Digits {
+				note = fmt.Sprintf("the code is %d digits", p.Digits)
+				continue
+			}
+			fmt.Fprint(e.out, "\r\n")
+			return string(typed), CodeEntered, nil
+		case b == 'r' || b == 'R':
+			if p.ResendAt.After(time.Now()) {
+				note = "wait for the cooldown"
+				continue
+			}
+			fmt.Fprint(e.out, "\r\n")
+			return "", CodeResend, nil
+		case (b == 'e' || b == 'E') && p.OfferEmail:
+			fmt.Fprint(e.out, "\r\n")
+			return "", CodeSwitchEmail, nil
+		}
+	}
+}
+
+// next returns the next key, 0 on a tick or an ignored key, or an error:
+// Ctrl-C and Ctrl-D (raw mode turns off the terminal's signals) cancel like
+// an interrupt.
+func (e *LineEditor) next(ctx context.Context, tick <-chan time.Time) (byte, error) {
+	var b byte
+	if len(e.pushed) > 0 {
+		b, e.pushed = e.pushed[0], e.pushed[1:]
+	} else {
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-tick:
+			return 0, nil
+		case err := <-e.keys.errs:
+			if errors.Is(err, io.EOF) {
+				return 0, context.Canceled
+			}
+			return 0, err
+		case b = <-e.keys.bytes:
+		}
+	}
+	switch b {
+	case 3, 4:
+		return 0, context.Canceled
+	case 0x1b:
+		e.skipEscape(ctx)
+		return 0, nil
+	}
+	return b, nil
+}
+
+// escTimeout is how long the rest of an escape sequence may take to arrive
+// after its ESC; a lone ESC does nothing, so waiting costs nothing.
+const escTimeout = 100 * time.Millisecond
+
+// skipEscape drops the rest of the escape sequence an ESC started: arrow
+// keys, Home, End, Delete and function keys send ESC [ … or ESC O …, and
+// their bytes are no input ("[D" in an address, the 3 of Delete's ESC [ 3 ~
+// in a code). Alt+key (ESC and the key) is dropped too.
+func (e *LineEditor) skipEscape(ctx context.Context) {
+	timeout := time.NewTimer(escTimeout)
+	defer timeout.Stop()
+	read := func() (byte, bool) {
+		select {
+		case b := <-e.keys.bytes:
+			if b < 0x20 || b == 0x7f { // a control key ends the sequence and counts
+				e.pushed = append(e.pushed, b)
+				return 0, false
+			}
+			return b, true
+		case <-timeout.C:
+		case <-ctx.Done():
+		}
+		return 0, false
+	}
+	b, ok := read()
+	switch {
+	case !ok:
+	case b == '[': // CSI: parameter and intermediate bytes, then one final byte
+		for {
+			if b, ok = read(); !ok || b >= 0x40 && b <= 0x7e {
+				return
+			}
+		}
+	case b == 'O': // SS3: one final byte
+		read()
+	}
+}
