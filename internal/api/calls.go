@@ -9,11 +9,21 @@ import (
 
 // RequestOTP asks for a one-time code (POST /auth/otp, no credential).
 func (c *Client) RequestOTP(ctx context.Context, req OTPRequest) (*OTPChallenge, error) {
+	out, _, err := c.RequestOTPWithResponse(ctx, req, false)
+	return out, err
+}
+
+// RequestOTPWithResponse is RequestOTP that also returns the answer's
+// metadata (the server's Date, to place the code's deadlines on the local
+// clock). noRetry returns a refusal (a 429 of the resend cooldown) at once
+// instead of waiting it out.
+func (c *Client) RequestOTPWithResponse(ctx context.Context, req OTPRequest, noRetry bool) (*OTPChallenge, *Response, error) {
 	var out OTPChallenge
-	if _, err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/auth/otp", Body: req}, &out); err != nil {
-		return nil, err
+	resp, err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/auth/otp", Body: req, NoRetry: noRetry}, &out)
+	if err != nil {
+		return nil, resp, err
 	}
-	return &out, nil
+	return &out, resp, nil
 }
 
 // VerifyOTP exchanges a code for a session (POST /auth/otp/verify).
@@ -27,11 +37,19 @@ func (c *Client) VerifyOTP(ctx context.Context, req OTPVerifyRequest) (*Login, e
 
 // Session describes the session of token (GET /auth/session).
 func (c *Client) Session(ctx context.Context, token string) (*Session, error) {
+	out, _, err := c.SessionWithResponse(ctx, token)
+	return out, err
+}
+
+// SessionWithResponse is Session that also returns the answer's metadata
+// (the server's Date, to count the time left on the server's clock).
+func (c *Client) SessionWithResponse(ctx context.Context, token string) (*Session, *Response, error) {
 	var out Session
-	if _, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/auth/session", Token: token}, &out); err != nil {
-		return nil, err
+	resp, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/auth/session", Token: token}, &out)
+	if err != nil {
+		return nil, resp, err
 	}
-	return &out, nil
+	return &out, resp, nil
 }
 
 // DeleteSession revokes the session of token (DELETE /auth/session).

@@ -386,7 +386,7 @@ func TestVerifyReturnsResponseWithError(t *testing.T) {
 	})
 	v, resp, err := f.client.Verify(context.Background(), testKey, []string{"admin:read"}, true)
 	var apiErr *Error
-	if v != nil || resp == nil || !resp.RateLimit.Present || !errors.As(err, &apiErr) || apiErr.ExitCode() != 4 {
+	if v != nil || resp == nil || !resp.RateLimit.Present || !errors.As(err, &apiErr) || apiErr.Kind() != KindPermission {
 		t.Fatalf("v=%v resp=%v err=%v", v, resp, err)
 	}
 }
@@ -417,8 +417,8 @@ func TestTimeoutIsNetworkErrorNamingTheTimeout(t *testing.T) {
 	if !strings.Contains(msg, strings.TrimPrefix(f.srv.URL, "http://")) || strings.Contains(msg, "permission") || strings.Contains(msg, testKey) {
 		t.Fatalf("message %q should name the host only", msg)
 	}
-	if netErr.ExitCode() != 1 {
-		t.Fatalf("exit = %d", netErr.ExitCode())
+	if errors.Is(err, context.Canceled) {
+		t.Fatal("a timeout reads as a cancellation (exit 130)")
 	}
 }
 
@@ -514,5 +514,27 @@ func TestDoDecodesIntoRawMessage(t *testing.T) {
 	}
 	if resp.Latency <= 0 {
 		t.Fatalf("latency not measured: %v", resp.Latency)
+	}
+}
+
+func TestWithResponseMethodsReturnTheServerDate(t *testing.T) {
+	date := time.Date(2031, 2, 3, 4, 5, 6, 0, time.UTC)
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", date.Format(http.TimeFormat))
+		switch r.URL.Path {
+		case "/v1/auth/otp":
+			reply(w, 202, `{"verification_id":"ver_1","channel":"email","destination_hint":"d***@example.com","expires_at":"2031-02-03T04:15:06Z","resend_after":"2031-02-03T04:06:06Z"}`)
+		default:
+			reply(w, 200, `{"partner":{"id":"p"},"created_at":"2031-02-03T04:00:00Z","expires_at":"2031-02-04T04:00:00Z"}`)
+		}
+	})
+	ctx := context.Background()
+	ch, resp, err := f.client.RequestOTPWithResponse(ctx, OTPRequest{Channel: "email", Destination: "dev@example.com"}, true)
+	if err != nil || ch.VerificationID != "ver_1" || !resp.Date.Equal(date) {
+		t.Fatalf("RequestOTPWithResponse = %+v, %+v, %v", ch, resp, err)
+	}
+	s, resp, err := f.client.SessionWithResponse(ctx, testSession)
+	if err != nil || s.Partner.ID != "p" || !resp.Date.Equal(date) {
+		t.Fatalf("SessionWithResponse = %+v, %+v, %v", s, resp, err)
 	}
 }

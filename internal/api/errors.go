@@ -28,27 +28,55 @@ type Error struct {
 // "authentication_failed - API key has expired".
 func (e *Error) Error() string { return e.Code + " - " + e.Message }
 
-// ExitCode maps the error to the CLI's exit codes (SPEC §4).
-func (e *Error) ExitCode() int {
+// Kind says what sort of failure an error is, for callers that act on it
+// (the CLI maps kinds to exit codes); it carries no exit numbers itself.
+type Kind int
+
+// The kinds of failure.
+const (
+	KindOther        Kind = iota // anything below does not describe
+	KindUsage                    // the request was malformed (400, validation_error)
+	KindAuth                     // authentication failed (401)
+	KindPermission               // permission denied (403)
+	KindNotFound                 // no such resource (404)
+	KindConflict                 // the resource is in the wrong state (409)
+	KindRateLimited              // too many requests (429)
+	KindVerification             // a one-time code was wrong, expired, used or locked
+	KindServer                   // the server failed (5xx)
+)
+
+// Kind classifies the error: verification_failed first (whatever its
+// status), then the status, then validation_error.
+func (e *Error) Kind() Kind {
 	if e.Code == CodeVerification {
-		return 6
+		return KindVerification
 	}
-	switch e.Status {
-	case http.StatusUnauthorized:
-		return 3
-	case http.StatusForbidden:
-		return 4
-	case http.StatusTooManyRequests:
-		return 5
-	case http.StatusNotFound:
-		return 7
-	case http.StatusBadRequest:
-		return 2
+	switch {
+	case e.Status == http.StatusBadRequest:
+		return KindUsage
+	case e.Status == http.StatusUnauthorized:
+		return KindAuth
+	case e.Status == http.StatusForbidden:
+		return KindPermission
+	case e.Status == http.StatusNotFound:
+		return KindNotFound
+	case e.Status == http.StatusConflict:
+		return KindConflict
+	case e.Status == http.StatusTooManyRequests:
+		return KindRateLimited
+	case e.Code == CodeValidation:
+		return KindUsage
+	case e.Status >= 500:
+		return KindServer
 	}
-	if e.Code == CodeValidation {
-		return 2
-	}
-	return 1
+	return KindOther
+}
+
+// ServerCode is the server's own error code in details.error_code (such as
+// IP_NOT_ALLOWED or OTP_LOCKED), "" when it sent none.
+func (e *Error) ServerCode() string {
+	s, _ := e.Details["error_code"].(string)
+	return s
 }
 
 // NetworkError is a request that got no usable answer: the connection failed,
@@ -68,14 +96,6 @@ func (e *NetworkError) Unwrap() error { return e.Err }
 func (e *NetworkError) Timeout() bool {
 	var t *timeoutError
 	return errors.As(e.Err, &t)
-}
-
-// ExitCode is 130 when the caller cancelled (an interrupt), else 1.
-func (e *NetworkError) ExitCode() int {
-	if errors.Is(e.Err, context.Canceled) {
-		return 130
-	}
-	return 1
 }
 
 type timeoutError struct{ after time.Duration }

@@ -50,35 +50,35 @@ func TestErrorDecodesFlatSuccessFalseShape(t *testing.T) {
 	if e.Code != "verification_failed" || e.Message != "OTP code has expired" {
 		t.Fatalf("got %q / %q", e.Code, e.Message)
 	}
-	if e.ExitCode() != 6 {
-		t.Fatalf("exit = %d, want 6", e.ExitCode())
+	if e.Kind() != KindVerification {
+		t.Fatalf("kind = %d, want KindVerification", e.Kind())
 	}
 }
 
 func TestErrorFallsBackToStatusForOtherBodies(t *testing.T) {
 	cases := []struct {
-		name     string
-		status   int
-		body     string
-		code     string
-		message  string
-		exitCode int
+		name    string
+		status  int
+		body    string
+		code    string
+		message string
+		kind    Kind
 	}{
-		{"html 502", 502, "<html><body>Bad Gateway</body></html>", "internal_error", "Bad Gateway", 1},
-		{"empty 401", 401, "", "authentication_failed", "Unauthorized", 3},
-		{"invalid json 403", 403, `{"error":`, "permission_denied", "Forbidden", 4},
-		{"json without error 404", 404, `{"detail":"nope"}`, "not_found", "Not Found", 7},
-		{"plain 429", 429, "slow down", "rate_limit_exceeded", "Too Many Requests", 5},
-		{"500 empty", 500, "", "internal_error", "Internal Server Error", 1},
-		{"405", 405, "", "method_not_allowed", "Method Not Allowed", 1},
-		{"error code not an identifier", 409, `{"error":"<b>boom</b>"}`, "conflict", "Conflict", 1},
-		{"error neither string nor object", 400, `{"error":true,"message":"x"}`, "validation_error", "Bad Request", 2},
+		{"html 502", 502, "<html><body>Bad Gateway</body></html>", "internal_error", "Bad Gateway", KindServer},
+		{"empty 401", 401, "", "authentication_failed", "Unauthorized", KindAuth},
+		{"invalid json 403", 403, `{"error":`, "permission_denied", "Forbidden", KindPermission},
+		{"json without error 404", 404, `{"detail":"nope"}`, "not_found", "Not Found", KindNotFound},
+		{"plain 429", 429, "slow down", "rate_limit_exceeded", "Too Many Requests", KindRateLimited},
+		{"500 empty", 500, "", "internal_error", "Internal Server Error", KindServer},
+		{"405", 405, "", "method_not_allowed", "Method Not Allowed", KindOther},
+		{"error code not an identifier", 409, `{"error":"<b>boom</b>"}`, "conflict", "Conflict", KindConflict},
+		{"error neither string nor object", 400, `{"error":true,"message":"x"}`, "validation_error", "Bad Request", KindUsage},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := errorFor(t, tc.status, tc.body)
-			if e.Code != tc.code || e.Message != tc.message || e.ExitCode() != tc.exitCode {
-				t.Fatalf("got %q / %q / exit %d, want %q / %q / exit %d", e.Code, e.Message, e.ExitCode(), tc.code, tc.message, tc.exitCode)
+			if e.Code != tc.code || e.Message != tc.message || e.Kind() != tc.kind {
+				t.Fatalf("got %q / %q / kind %d, want %q / %q / kind %d", e.Code, e.Message, e.Kind(), tc.code, tc.message, tc.kind)
 			}
 		})
 	}
@@ -116,41 +116,39 @@ func TestErrorStringIsCodeDashMessage(t *testing.T) {
 	}
 }
 
-func TestExitCodeMapping(t *testing.T) {
+func TestKindMapping(t *testing.T) {
 	cases := []struct {
 		status int
 		code   string
-		want   int
+		want   Kind
 	}{
-		{401, CodeAuthentication, 3},
-		{401, CodeVerification, 6},
-		{400, CodeVerification, 6},
-		{429, CodeVerification, 6},
-		{403, CodePermission, 4},
-		{429, CodeRateLimit, 5},
-		{404, CodeNotFound, 7},
-		{400, CodeValidation, 2},
-		{422, CodeValidation, 2},
-		{400, "invalid_parameters", 2},
-		{409, CodeConflict, 1},
-		{500, CodeInternal, 1},
-		{503, "service_unavailable", 1},
-		{418, "teapot", 1},
+		{401, CodeAuthentication, KindAuth},
+		{401, CodeVerification, KindVerification},
+		{400, CodeVerification, KindVerification},
+		{429, CodeVerification, KindVerification},
+		{403, CodePermission, KindPermission},
+		{429, CodeRateLimit, KindRateLimited},
+		{404, CodeNotFound, KindNotFound},
+		{400, CodeValidation, KindUsage},
+		{422, CodeValidation, KindUsage},
+		{400, "invalid_parameters", KindUsage},
+		{409, CodeConflict, KindConflict},
+		{500, CodeInternal, KindServer},
+		{503, "service_unavailable", KindServer},
+		{418, "teapot", KindOther},
 	}
 	for _, tc := range cases {
 		e := &Error{Status: tc.status, Code: tc.code}
-		if got := e.ExitCode(); got != tc.want {
-			t.Errorf("ExitCode(%d %s) = %d, want %d", tc.status, tc.code, got, tc.want)
+		if got := e.Kind(); got != tc.want {
+			t.Errorf("Kind(%d %s) = %d, want %d", tc.status, tc.code, got, tc.want)
 		}
 	}
 }
 
-func TestNetworkErrorExitCodeIs130WhenCancelled(t *testing.T) {
-	if got := (&NetworkError{Op: "GET", URL: "u", Err: context.Canceled}).ExitCode(); got != 130 {
-		t.Fatalf("cancelled: %d", got)
-	}
-	if got := (&NetworkError{Op: "GET", URL: "u", Err: errors.New("refused")}).ExitCode(); got != 1 {
-		t.Fatalf("refused: %d", got)
+func TestServerCodeIsDetailsErrorCode(t *testing.T) {
+	e := &Error{Details: map[string]any{"error_code": "IP_NOT_ALLOWED"}}
+	if e.ServerCode() != "IP_NOT_ALLOWED" || (&Error{}).ServerCode() != "" {
+		t.Fatalf("ServerCode = %q", e.ServerCode())
 	}
 }
 

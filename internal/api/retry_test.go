@@ -118,7 +118,7 @@ func TestRetryWaitNeverExceeds60Seconds(t *testing.T) {
 	} {
 		f := newFixture(t, h)
 		_, err := f.client.Do(context.Background(), Request{Method: "GET", Path: "/auth/verify"}, nil)
-		if apiErr, ok := err.(*Error); !ok || apiErr.ExitCode() != 5 {
+		if apiErr, ok := err.(*Error); !ok || apiErr.Kind() != KindRateLimited {
 			t.Errorf("%s: err = %v, want the 429 at once", name, err)
 		}
 		if waits := f.sleeps.all(); len(waits) != 0 {
@@ -160,7 +160,7 @@ func TestRetriesExhaustedReturnRateLimitErrorAfterRetriesPlusOneAttempts(t *test
 	f := newFixture(t, rateLimited(100, limitBody, "Retry-After", "2"))
 	_, err := f.client.Do(context.Background(), Request{Method: "POST", Path: "/api-keys", Body: map[string]string{"name": "n"}}, nil)
 	var apiErr *Error
-	if !errors.As(err, &apiErr) || apiErr.Status != 429 || apiErr.ExitCode() != 5 {
+	if !errors.As(err, &apiErr) || apiErr.Status != 429 || apiErr.Kind() != KindRateLimited {
 		t.Fatalf("err = %v, want the 429 error with exit 5", err)
 	}
 	if n := len(f.rec.all()); n != 4 {
@@ -218,7 +218,7 @@ func TestNoRetryDisablesRateLimitRetries(t *testing.T) {
 	})
 	resp, err := f.client.Do(context.Background(), Request{Method: "GET", Path: "/auth/verify", NoRetry: true}, nil)
 	var apiErr *Error
-	if !errors.As(err, &apiErr) || apiErr.ExitCode() != 5 {
+	if !errors.As(err, &apiErr) || apiErr.Kind() != KindRateLimited {
 		t.Fatalf("err = %v", err)
 	}
 	if len(f.rec.all()) != 1 || called || len(f.sleeps.all()) != 0 {
@@ -332,7 +332,7 @@ func TestCancellationStopsWaitingAtOnce(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	var netErr *NetworkError
-	if !errors.As(err, &netErr) || netErr.ExitCode() != 130 {
+	if !errors.As(err, &netErr) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %#v, want a NetworkError with exit 130", err)
 	}
 	if elapsed := time.Since(start); elapsed > 10*time.Second {

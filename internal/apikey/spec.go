@@ -1,6 +1,7 @@
 package apikey
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -27,9 +28,17 @@ const (
 type FieldError struct {
 	Field   string
 	Message string
+	// Err is the rule that failed, when callers may act on it (such as
+	// ErrHostBitsSet); nil otherwise.
+	Err error
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// ErrHostBitsSet is the rule broken by a CIDR block whose address has bits
+// set beyond its prefix (10.0.0.5/8): the message suggests the block meant.
+var ErrHostBitsSet = errors.New("host bits set")
 
 func fieldErr(field, format string, args ...any) *FieldError {
 	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
@@ -124,7 +133,9 @@ func ParseIPRestriction(s string) (string, error) {
 			return "", fieldErr("ip_restrictions", "%q is not an IP address or CIDR block", s)
 		}
 		if m := p.Masked(); m != p {
-			return "", fieldErr("ip_restrictions", "%s: host bits set; did you mean %s?", s, m)
+			fe := fieldErr("ip_restrictions", "%s: host bits set; did you mean %s?", s, m)
+			fe.Err = ErrHostBitsSet
+			return "", fe
 		}
 		// An IPv4-mapped block (::ffff:10.0.0.0/104) is stored as the IPv4
 		// block it means, like a mapped address: IPAllowed compares unmapped

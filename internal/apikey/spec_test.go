@@ -147,6 +147,9 @@ func TestParseIPRestrictionCanonicalForms(t *testing.T) {
 func TestParseIPRestrictionRefusesHostBitsWithSuggestion(t *testing.T) {
 	_, err := ParseIPRestriction("10.0.0.5/8")
 	wantFieldError(t, err, "ip_restrictions", "10.0.0.5/8", "host bits set; did you mean 10.0.0.0/8?")
+	if !errors.Is(err, ErrHostBitsSet) {
+		t.Errorf("error %v is not ErrHostBitsSet", err)
+	}
 	_, err = ParseIPRestriction("2001:db8::1/32")
 	wantFieldError(t, err, "ip_restrictions", "host bits set; did you mean 2001:db8::/32?")
 }

@@ -20,8 +20,20 @@ import (
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// LoginOptions are the parsed flags of `zupy login`.
+// LoginOptions is what `zupy login` uses.
 type LoginOptions struct {
+	IO        *ui.IOStreams
+	JSON      bool
+	Profile   string
+	Now       func() time.Time
+	Config    func() (*config.File, error)
+	Client    func() (*api.Client, error)
+	Store     func() (credentials.Store, error)
+	FileStore func() (credentials.Store, error)
+	// CredentialsFile is the path of the 0600 file --insecure-storage uses.
+	CredentialsFile func() (string, error)
+	Prompter        func() *ui.Prompter
+
 	Email           string
 	WhatsApp        string
 	Channel         string
@@ -32,8 +44,9 @@ type LoginOptions struct {
 }
 
 // NewCmdLogin returns `zupy login`; runF replaces the run function in tests.
-func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
-	o := &LoginOptions{}
+func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
+	o := &LoginOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Store: f.Store, FileStore: f.FileStore,
+		CredentialsFile: f.CredentialsFilePath, Prompter: f.Prompter}
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Verify your partner account with a one-time code and start a session",
@@ -57,13 +70,18 @@ request a code with --request-only, then complete the login with
   read-code-somehow | zupy login --verification-id "$(jq -r .verification_id challenge.json)" --code-stdin`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(f); err != nil {
+			if v := f.Getenv(credentials.EnvSessionToken); strings.TrimSpace(v) != "" {
+				return cmdutil.WithHint(cmdutil.Usagef("the session comes from %s: login does not replace it", credentials.EnvSessionToken),
+					"Unset "+credentials.EnvSessionToken+" to log in and store a session")
+			}
+			if err := o.validate(f.IOStreams.CanPrompt()); err != nil {
 				return err
 			}
+			o.JSON, o.Profile = f.JSON(), f.Profile()
 			if runF != nil {
-				return runF(cmd.Context(), o)
+				return runF(o)
 			}
-			return loginRun(cmd.Context(), f, o)
+			return loginRun(cmd.Context(), o)
 		},
 	}
 	fl := cmd.Flags()
@@ -81,14 +99,9 @@ request a code with --request-only, then complete the login with
 	return cmd
 }
 
-// validate checks the flags before anything is sent.
-func (o *LoginOptions) validate(f *cmdutil.Factory) error {
-	if v := f.Getenv(credentials.EnvSessionToken); strings.TrimSpace(v) != "" {
-		return &cmdutil.UsageError{
-			Err:  fmt.Errorf("the session comes from %s: login does not replace it", credentials.EnvSessionToken),
-			Hint: "Unset " + credentials.EnvSessionToken + " to log in and store a session",
-		}
-	}
+// validate checks the flags before anything is sent, normalising the
+// destination; canPrompt says whether a person can answer prompts.
+func (o *LoginOptions) validate(canPrompt bool) error {
 	if o.Email != "" {
 		e, err := contact.NormalizeEmail(o.Email)
 		if err != nil {
@@ -117,7 +130,6 @@ func (o *LoginOptions) validate(f *cmdutil.Factory) error {
 	if o.VerificationID != "" && (o.Email != "" || o.WhatsApp != "" || o.Channel != "") {
 		return cmdutil.Usagef("--verification-id completes an earlier request: do not combine it with --email, --whatsapp or --channel")
 	}
-	canPrompt := f.IO.CanPrompt()
 	switch {
 	case o.RequestOnly:
 		if o.Email == "" && o.WhatsApp == "" {
@@ -130,10 +142,8 @@ func (o *LoginOptions) validate(f *cmdutil.Factory) error {
 	case o.CodeStdin:
 		return cmdutil.Usagef("--code-stdin needs --verification-id")
 	case !canPrompt:
-		return &cmdutil.UsageError{
-			Err:  errors.New("login needs a terminal to prompt on"),
-			Hint: "Without one, run `zupy login --email ADDR --request-only`, then `zupy login --verification-id ID --code-stdin`",
-		}
+		return cmdutil.WithHint(cmdutil.Usagef("login needs a terminal to prompt on"),
+			"Without one, run `zupy login --email ADDR --request-only`, then `zupy login --verification-id ID --code-stdin`")
 	}
 	return nil
 }
@@ -151,20 +161,20 @@ func (o *LoginOptions) destination() (contact.Channel, string) {
 	return ch, dest
 }
 
-func loginRun(ctx context.Context, f *cmdutil.Factory, o *LoginOptions) error {
-	client, err := f.Client()
+func loginRun(ctx context.Context, o *LoginOptions) error {
+	client, err := o.Client()
 	if err != nil {
 		return err
 	}
 	if o.InsecureStorage {
 		// Recorded at once, in either step of a two-step login, so that the
 		// step that stores the session (and every later command) finds it.
-		warnInsecure(f)
-		if err := recordFileStore(f); err != nil {
+		warnInsecure(o)
+		if err := recordFileStore(o); err != nil {
 			return err
 		}
 	}
-	store, err := sessionStore(ctx, f, o.InsecureStorage)
+	store, err := sessionStore(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -175,9 +185,9 @@ func loginRun(ctx context.Context, f *cmdutil.Factory, o *LoginOptions) error {
 		if err != nil {
 			return otpHint(err)
 		}
-		return printChallenge(f, challenge)
+		return printChallenge(o, challenge)
 	case o.VerificationID != "":
-		code, err := readCode(f, o)
+		code, err := readCode(o)
 		if err != nil {
 			return err
 		}
@@ -185,47 +195,45 @@ func loginRun(ctx context.Context, f *cmdutil.Factory, o *LoginOptions) error {
 		if err != nil {
 			return otpHint(err)
 		}
-		return finishLogin(ctx, f, client, store, o, login)
+		return finishLogin(ctx, o, client, store, login)
 	}
-	return interactiveLogin(ctx, f, client, store, o)
+	return interactiveLogin(ctx, o, client, store)
 }
 
 // sessionStore returns where the session will be kept, checked to be usable
 // before any code is requested or spent: a keyring that cannot be reached is
 // an error now, not after the code was used up.
-func sessionStore(ctx context.Context, f *cmdutil.Factory, insecure bool) (credentials.Store, error) {
-	var store credentials.Store
-	var err error
-	if insecure {
-		store, err = f.FileStore()
-	} else {
-		store, err = f.CredentialStore()
+func sessionStore(ctx context.Context, o *LoginOptions) (credentials.Store, error) {
+	open := o.Store
+	if o.InsecureStorage {
+		open = o.FileStore
 	}
+	store, err := open()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := store.Get(ctx, credentials.SessionAccount(f.Profile())); err != nil && !errors.Is(err, credentials.ErrNotFound) {
+	if _, err := store.Get(ctx, credentials.SessionAccount(o.Profile)); err != nil && !errors.Is(err, credentials.ErrNotFound) {
 		return nil, err
 	}
 	return store, nil
 }
 
-func printChallenge(f *cmdutil.Factory, c *api.OTPChallenge) error {
-	if f.JSON() {
-		return ui.WriteJSON(f.IO.Out, c)
+func printChallenge(o *LoginOptions, c *api.OTPChallenge) error {
+	if o.JSON {
+		return ui.WriteJSON(o.IO.Out, c)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "Sent a code by %s to %s; it expires at %s.\n", channelName(c.Channel), ui.SingleLine(c.DestinationHint), c.ExpiresAt.UTC().Format(time.RFC3339))
-	fmt.Fprintf(f.IO.ErrOut, "Complete the login with: zupy login --verification-id %s --code-stdin\n", c.VerificationID)
-	_, err := fmt.Fprintln(f.IO.Out, c.VerificationID)
+	fmt.Fprintf(o.IO.ErrOut, "Sent a code by %s to %s; it expires at %s.\n", channelName(c.Channel), ui.SingleLine(c.DestinationHint), c.ExpiresAt.UTC().Format(time.RFC3339))
+	fmt.Fprintf(o.IO.ErrOut, "Complete the login with: zupy login --verification-id %s --code-stdin\n", c.VerificationID)
+	_, err := fmt.Fprintln(o.IO.Out, c.VerificationID)
 	return err
 }
 
 // readCode reads the one-time code from stdin (--code-stdin) or a hidden
 // prompt, and checks its form before it is sent.
-func readCode(f *cmdutil.Factory, o *LoginOptions) (string, error) {
+func readCode(o *LoginOptions) (string, error) {
 	var code string
 	if o.CodeStdin {
-		data, err := io.ReadAll(io.LimitReader(f.IO.In, 1024))
+		data, err := io.ReadAll(io.LimitReader(o.IO.In, 1024))
 		if err != nil {
 			return "", fmt.Errorf("read the code from stdin: %w", err)
 		}
@@ -239,14 +247,14 @@ func readCode(f *cmdutil.Factory, o *LoginOptions) (string, error) {
 		return code, nil
 	}
 	for {
-		c, err := f.Prompter().Secret("Code:")
+		c, err := o.Prompter().Secret("Code:")
 		if err != nil {
 			return "", err
 		}
 		if err := contact.ValidateCode(c); err == nil {
 			return c, nil
 		}
-		fmt.Fprintln(f.IO.ErrOut, f.IO.ErrColorScheme().Failure("The code is 6 digits."))
+		fmt.Fprintln(o.IO.ErrOut, o.IO.ErrColorScheme().Failure("The code is 6 digits."))
 	}
 }
 
@@ -257,13 +265,13 @@ func otpHint(err error) error {
 		return err
 	}
 	switch {
-	case apiErr.Code == api.CodeVerification && apiErr.Message == "Invalid OTP code":
+	case apiErr.Kind() == api.KindVerification && apiErr.ServerCode() == serverInvalidOTP:
 		if n, ok := attemptsLeft(apiErr); ok {
 			return cmdutil.WithHint(err, fmt.Sprintf("%d attempts left: run the command again with the right code", n))
 		}
-	case apiErr.Code == api.CodeVerification:
+	case apiErr.Kind() == api.KindVerification:
 		return cmdutil.WithHint(err, "Request a new code with `zupy login --email ADDR --request-only` (or --whatsapp NUMBER)")
-	case apiErr.Code == api.CodeRateLimit:
+	case apiErr.Kind() == api.KindRateLimited:
 		return cmdutil.WithHint(err, otpRefusal(apiErr))
 	}
 	return err
@@ -277,16 +285,24 @@ func otpRefusal(e *api.Error) string {
 	if s, ok := e.Details["retry_after"].(float64); ok && s > 0 {
 		wait = " in " + ui.FormatDuration(time.Duration(s)*time.Second)
 	}
-	switch e.Details["error_code"] {
-	case "OTP_RESEND_COOLDOWN":
+	switch e.ServerCode() {
+	case serverOTPResendCooldown:
 		return "A code was sent less than a minute ago: use it, or ask for a new one" + wait
-	case "OTP_SEND_LIMIT":
+	case serverOTPSendLimit:
 		return "Too many codes were sent to this destination: try again" + wait
-	case "OTP_LOCKED":
+	case serverOTPLocked:
 		return "Too many wrong codes: verification is locked; try again" + wait
 	}
 	return "Too many requests: try again" + wait
 }
+
+// The details.error_code values login tells apart.
+const (
+	serverInvalidOTP        = "INVALID_OTP"
+	serverOTPResendCooldown = "OTP_RESEND_COOLDOWN"
+	serverOTPSendLimit      = "OTP_SEND_LIMIT"
+	serverOTPLocked         = "OTP_LOCKED"
+)
 
 func attemptsLeft(e *api.Error) (int, bool) {
 	switch v := e.Details["attempts_remaining"].(type) {
@@ -301,47 +317,47 @@ func attemptsLeft(e *api.Error) (int, bool) {
 // finishLogin stores the session, records --insecure-storage in the profile,
 // and says who is logged in. When the session cannot be stored it is revoked
 // on the server, so no live session is left behind that nobody holds.
-func finishLogin(ctx context.Context, f *cmdutil.Factory, client *api.Client, store credentials.Store, o *LoginOptions, login *api.Login) error {
-	if err := store.Set(ctx, credentials.SessionAccount(f.Profile()), login.SessionToken); err != nil {
+func finishLogin(ctx context.Context, o *LoginOptions, client *api.Client, store credentials.Store, login *api.Login) error {
+	if err := store.Set(ctx, credentials.SessionAccount(o.Profile), login.SessionToken); err != nil {
 		_ = client.DeleteSession(context.WithoutCancel(ctx), login.SessionToken)
 		return err
 	}
 	// Where the session came from, so logout revokes it there. Best effort:
 	// without it logout falls back to the profile's base URL.
-	_ = store.Set(ctx, credentials.SessionIssuerAccount(f.Profile()), client.BaseURL())
+	_ = store.Set(ctx, credentials.SessionIssuerAccount(o.Profile), client.BaseURL())
 	// A profile other than "default" is recorded in config.yaml even without
 	// settings, so that logout --all can find its credentials.
-	if cfg, err := f.Config(); err == nil && f.Profile() != config.DefaultProfile && cfg.AddProfile(f.Profile()) {
+	if cfg, err := o.Config(); err == nil && o.Profile != config.DefaultProfile && cfg.AddProfile(o.Profile) {
 		if err := cfg.Save(); err != nil {
 			return err
 		}
 	}
-	if f.JSON() {
-		return ui.WriteJSON(f.IO.Out, struct {
+	if o.JSON {
+		return ui.WriteJSON(o.IO.Out, struct {
 			Profile   string      `json:"profile"`
 			Partner   api.Partner `json:"partner"`
 			ExpiresAt time.Time   `json:"expires_at"`
 			Storage   string      `json:"credential_store"`
-		}{f.Profile(), login.Partner, login.ExpiresAt, credentials.SourceOf(store).String()})
+		}{o.Profile, login.Partner, login.ExpiresAt, credentials.SourceOf(store).String()})
 	}
-	cs := f.IO.ErrColorScheme()
-	now := f.Now()
-	fmt.Fprintf(f.IO.ErrOut, "%s Logged in as %s (%s) until %s (%s)\n", cs.SuccessIcon(), cs.Bold(ui.SingleLine(login.Partner.Name)),
+	cs := o.IO.ErrColorScheme()
+	now := o.Now()
+	fmt.Fprintf(o.IO.ErrOut, "%s Logged in as %s (%s) until %s (%s)\n", cs.SuccessIcon(), cs.Bold(ui.SingleLine(login.Partner.Name)),
 		ui.SingleLine(login.Partner.Email), login.ExpiresAt.UTC().Format(time.RFC3339), ui.RelativeTime(login.ExpiresAt, now))
 	return nil
 }
 
 // recordFileStore makes the credentials file the profile's store
 // (credential_store: file), as --insecure-storage promises.
-func recordFileStore(f *cmdutil.Factory) error {
-	cfg, err := f.Config()
+func recordFileStore(o *LoginOptions) error {
+	cfg, err := o.Config()
 	if err != nil {
 		return err
 	}
-	if v, _ := cfg.Get(f.Profile(), config.CredentialStore); v == "file" {
+	if v, _ := cfg.Get(o.Profile, config.CredentialStore); v == "file" {
 		return nil
 	}
-	if err := cfg.Set(f.Profile(), config.CredentialStore, "file"); err != nil {
+	if err := cfg.Set(o.Profile, config.CredentialStore, "file"); err != nil {
 		return err
 	}
 	return cfg.Save()
@@ -355,8 +371,8 @@ func channelName(ch string) string {
 }
 
 // warnInsecure names the file before anything is written to it.
-func warnInsecure(f *cmdutil.Factory) {
-	path, _ := f.CredentialsFilePath()
-	cs := f.IO.ErrColorScheme()
-	fmt.Fprintf(f.IO.ErrOut, "%s Storing the session in plain text in %s (mode 0600); anyone who can read that file can act as you.\n", cs.WarningIcon(), path)
+func warnInsecure(o *LoginOptions) {
+	path, _ := o.CredentialsFile()
+	cs := o.IO.ErrColorScheme()
+	fmt.Fprintf(o.IO.ErrOut, "%s Storing the session in plain text in %s (mode 0600); anyone who can read that file can act as you.\n", cs.WarningIcon(), path)
 }

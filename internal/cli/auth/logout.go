@@ -11,11 +11,23 @@ import (
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// NewCmdLogout returns `zupy logout`.
-func NewCmdLogout(f *cmdutil.Factory) *cobra.Command {
-	var all bool
+// LogoutOptions is what `zupy logout` uses.
+type LogoutOptions struct {
+	IO      *ui.IOStreams
+	Config  func() (*config.File, error)
+	Profile string
+	// ForProfile gives the settings, store and clients of a profile.
+	ForProfile func(name string) *cmdutil.Factory
+
+	All bool
+}
+
+// NewCmdLogout returns `zupy logout`; runF replaces the run in tests.
+func NewCmdLogout(f *cmdutil.Factory, runF func(*LogoutOptions) error) *cobra.Command {
+	opts := &LogoutOptions{IO: f.IOStreams, Config: f.Config, ForProfile: f.ForProfile}
 	cmd := &cobra.Command{
 		Use:   "logout",
 		Short: "End the session on the server and remove it from this machine",
@@ -29,71 +41,81 @@ With --all: every profile's session, and their saved API keys too.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if v := f.Getenv(credentials.EnvSessionToken); v != "" {
-				return &cmdutil.UsageError{
-					Err:  fmt.Errorf("the session comes from %s: logout does not touch it", credentials.EnvSessionToken),
-					Hint: "Unset " + credentials.EnvSessionToken + " yourself to stop using it",
-				}
+				return cmdutil.WithHint(cmdutil.Usagef("the session comes from %s: logout does not touch it", credentials.EnvSessionToken),
+					"Unset "+credentials.EnvSessionToken+" yourself to stop using it")
 			}
-			if all {
-				return logoutAll(cmd.Context(), f)
+			opts.Profile = f.Profile()
+			if runF != nil {
+				return runF(opts)
 			}
-			return logoutProfile(cmd.Context(), f, f.Profile(), false)
+			return logoutRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "Log out of every profile and remove their saved keys")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "Log out of every profile and remove their saved keys")
 	return cmd
+}
+
+func logoutRun(ctx context.Context, opts *LogoutOptions) error {
+	if !opts.All {
+		return logoutProfile(ctx, opts, opts.Profile, false)
+	}
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	profiles := cfg.ProfileNames()
+	if !slices.Contains(profiles, config.DefaultProfile) {
+		profiles = append([]string{config.DefaultProfile}, profiles...)
+	}
+	var errs []error
+	for _, p := range profiles {
+		if err := logoutProfile(ctx, opts, p, true); err != nil {
+			errs = append(errs, fmt.Errorf("profile %s: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // logoutProfile ends one profile's session; with keys it also removes the
 // profile's saved API keys and its default key setting.
-func logoutProfile(ctx context.Context, f *cmdutil.Factory, profile string, keys bool) error {
-	cfg, err := f.Config()
+func logoutProfile(ctx context.Context, opts *LogoutOptions, profile string, keys bool) error {
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
 	// The session is revoked where it was issued (recorded at login). For a
 	// session stored without that record: --base-url and ZUPY_BASE_URL speak
-	// for the active profile only, another profile uses its own base URL.
-	r := &config.Resolver{File: cfg, Profile: profile, Getenv: func(string) string { return "" }}
-	if profile == f.Profile() {
-		r.Flags, r.Getenv = f.Global.Flags, f.Getenv
-	}
-	base, err := r.Get(config.BaseURL)
+	// for the active profile only, another profile uses its own base URL;
+	// ForProfile knows which.
+	p := opts.ForProfile(profile)
+	base, err := p.Setting(config.BaseURL)
 	if err != nil {
 		return err
 	}
-	storeKind, err := r.Get(config.CredentialStore)
+	store, err := p.Store()
 	if err != nil {
 		return err
 	}
-	var store credentials.Store
-	if storeKind.Value == "file" {
-		store, err = f.FileStore()
-	} else {
-		store, err = f.KeyringStore()
-	}
-	if err != nil {
-		return err
-	}
-	cs := f.IO.ErrColorScheme()
+	cs := opts.IO.ErrColorScheme()
+	errOut := opts.IO.ErrOut
 	token, err := store.Get(ctx, credentials.SessionAccount(profile))
 	switch {
 	case errors.Is(err, credentials.ErrNotFound):
 		if !keys {
-			fmt.Fprintf(f.IO.ErrOut, "Not logged in (profile %s); nothing to do.\n", profile)
+			fmt.Fprintf(errOut, "Not logged in (profile %s); nothing to do.\n", profile)
 		}
 	case err != nil:
 		return err
 	default:
-		if err := f.APIClient(issuer(ctx, store, profile, base.Value)).DeleteSession(ctx, token); err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "%s Could not revoke the session on the server (%v); removing it locally anyway.\n", cs.WarningIcon(), err)
+		if err := p.ClientFor(issuer(ctx, store, profile, base.Value)).DeleteSession(ctx, token); err != nil {
+			fmt.Fprintf(errOut, "%s Could not revoke the session on the server (%v); removing it locally anyway.\n", cs.WarningIcon(), err)
 		}
 		for _, account := range []string{credentials.SessionAccount(profile), credentials.SessionIssuerAccount(profile)} {
 			if err := store.Delete(ctx, account); err != nil {
 				return err
 			}
 		}
-		fmt.Fprintf(f.IO.ErrOut, "%s Logged out of profile %s\n", cs.SuccessIcon(), profile)
+		fmt.Fprintf(errOut, "%s Logged out of profile %s\n", cs.SuccessIcon(), profile)
 	}
 	if !keys {
 		return nil
@@ -121,22 +143,4 @@ func issuer(ctx context.Context, store credentials.Store, profile, fallback stri
 		return norm
 	}
 	return fallback
-}
-
-func logoutAll(ctx context.Context, f *cmdutil.Factory) error {
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
-	profiles := cfg.ProfileNames()
-	if !slices.Contains(profiles, config.DefaultProfile) {
-		profiles = append([]string{config.DefaultProfile}, profiles...)
-	}
-	var errs []error
-	for _, p := range profiles {
-		if err := logoutProfile(ctx, f, p, true); err != nil {
-			errs = append(errs, fmt.Errorf("profile %s: %w", p, err))
-		}
-	}
-	return errors.Join(errs...)
 }

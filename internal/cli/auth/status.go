@@ -18,18 +18,6 @@ import (
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// New returns the `zupy auth` group.
-func New(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "auth <command>",
-		Short: "Show the login status or print the session token",
-		Args:  cobra.ArbitraryArgs,
-		RunE:  cmdutil.GroupRun,
-	}
-	cmd.AddCommand(NewCmdStatus(f), NewCmdToken(f))
-	return cmd
-}
-
 // Status is what `zupy auth status` reports; -o json prints it as is.
 type Status struct {
 	Profile          string                 `json:"profile"`
@@ -46,8 +34,21 @@ type Status struct {
 	DefaultKeyID     string                 `json:"default_key_id"`
 }
 
-// NewCmdStatus returns `zupy auth status`.
-func NewCmdStatus(f *cmdutil.Factory) *cobra.Command {
+// StatusOptions is what `zupy auth status` uses.
+type StatusOptions struct {
+	IO       *ui.IOStreams
+	JSON     bool
+	Profile  string
+	Now      func() time.Time
+	Settings func() (*config.Resolver, error)
+	Resolver func() (credentials.Resolver, error)
+	// ClientFor is a client of the base URL the status reports.
+	ClientFor func(baseURL string) *api.Client
+}
+
+// NewCmdStatus returns `zupy auth status`; runF replaces the run in tests.
+func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Resolver: f.Resolver, ClientFor: f.ClientFor}
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Show who is logged in, until when, and where the credentials come from",
@@ -57,20 +58,30 @@ ZUPY_SESSION_TOKEN), the saved API keys (masked) and the default key.
 
 Exits 3 when not logged in or when the session has expired.`,
 		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return statusRun(cmd.Context(), f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON, opts.Profile = f.JSON(), f.Profile()
+			if runF != nil {
+				return runF(opts)
+			}
+			return statusRun(cmd.Context(), opts)
+		},
 	}
 }
 
-func statusRun(ctx context.Context, f *cmdutil.Factory) error {
-	base, err := f.Setting(config.BaseURL)
+func statusRun(ctx context.Context, opts *StatusOptions) error {
+	settings, err := opts.Settings()
 	if err != nil {
 		return err
 	}
-	st := Status{Profile: f.Profile(), BaseURL: base.Value, SavedKeys: []credentials.SavedKey{}}
-	if v, err := f.Setting(config.DefaultKeyID); err == nil {
+	base, err := settings.Get(config.BaseURL)
+	if err != nil {
+		return err
+	}
+	st := Status{Profile: opts.Profile, BaseURL: base.Value, SavedKeys: []credentials.SavedKey{}}
+	if v, err := settings.Get(config.DefaultKeyID); err == nil {
 		st.DefaultKeyID = v.Value
 	}
-	r, err := f.Resolver()
+	r, err := opts.Resolver()
 	if err != nil {
 		return err
 	}
@@ -85,8 +96,7 @@ func statusRun(ctx context.Context, f *cmdutil.Factory) error {
 		return err
 	default:
 		st.CredentialSource = src.String()
-		var session api.Session
-		resp, err := f.APIClient(base.Value).Do(ctx, api.Request{Method: http.MethodGet, Path: "/auth/session", Token: token}, &session)
+		session, resp, err := opts.ClientFor(base.Value).SessionWithResponse(ctx, token)
 		var apiErr *api.Error
 		switch {
 		case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
@@ -99,7 +109,7 @@ func statusRun(ctx context.Context, f *cmdutil.Factory) error {
 			st.ExpiresAt = &session.ExpiresAt
 			// Time left is counted on the server's clock (its Date header):
 			// the session ends when the server says, whatever this clock says.
-			now := f.Now()
+			now := opts.Now()
 			if !resp.Date.IsZero() {
 				now = resp.Date
 			}
@@ -110,28 +120,28 @@ func statusRun(ctx context.Context, f *cmdutil.Factory) error {
 	// environment the keyring has not been opened, and is not opened now: on a
 	// headless box that would wait for its timeout. The file store is read.
 	if src.Kind != credentials.SourceEnv || r.Store.Location() != "keyring" {
-		if keys, kerr := credentials.SavedKeys(ctx, r.Store, f.Profile()); kerr == nil {
+		if keys, kerr := credentials.SavedKeys(ctx, r.Store, opts.Profile); kerr == nil {
 			st.SavedKeys = keys
 		}
 	} else {
 		st.SavedKeys = nil
 	}
-	if f.JSON() {
-		if err := ui.WriteJSON(f.IO.Out, st); err != nil {
+	if opts.JSON {
+		if err := ui.WriteJSON(opts.IO.Out, st); err != nil {
 			return err
 		}
 	} else {
-		printStatus(f, &st)
+		printStatus(opts.IO, &st)
 	}
 	if !st.LoggedIn {
-		return &cmdutil.SilentError{Code: cmdutil.ExitAuth}
+		return &cmdutil.SilentError{Kind: api.KindAuth}
 	}
 	return nil
 }
 
-func printStatus(f *cmdutil.Factory, st *Status) {
-	cs := f.IO.ColorScheme()
-	out := f.IO.Out
+func printStatus(io *ui.IOStreams, st *Status) {
+	cs := io.ColorScheme()
+	out := io.Out
 	row := func(label, value string) { fmt.Fprintf(out, "%-13s %s\n", label+":", value) }
 	row("Profile", st.Profile)
 	row("Base URL", st.BaseURL)
@@ -173,13 +183,13 @@ func printStatus(f *cmdutil.Factory, st *Status) {
 		row("Default key", st.DefaultKeyID)
 	}
 	if !st.LoggedIn {
-		hint := cmdutil.NotLoggedIn(f.Profile()).(*cmdutil.CodedError).Hint
+		hint := cmdutil.LoginHint(st.Profile)
 		if st.CredentialSource == credentials.EnvSessionToken {
 			// login refuses to act while the variable is set: say so
 			// instead of sending the user there.
 			hint = "Unset " + credentials.EnvSessionToken + " or give it a valid session token (`zupy login` does not replace it)"
 		}
-		fmt.Fprintln(f.IO.ErrOut, f.IO.ErrColorScheme().Muted(hint))
+		fmt.Fprintln(io.ErrOut, io.ErrColorScheme().Muted(hint))
 	}
 }
 
@@ -190,24 +200,4 @@ func lowerFirst(s string) string {
 		return "refused by the server"
 	}
 	return strings.ToLower(s[:1]) + s[1:]
-}
-
-// NewCmdToken returns `zupy auth token`.
-func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "token",
-		Short: "Print the session token, alone, for scripts",
-		Long: `Print the active profile's session token alone on stdout, for scripts that call
-the API themselves. Treat the output as a secret.`,
-		Example: `  export ZUPY_SESSION_TOKEN="$(zupy auth token)"`,
-		Args:    cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			token, _, err := f.SessionToken(cmd.Context())
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(f.IO.Out, token)
-			return err
-		},
-	}
 }

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,11 +14,9 @@ func ExactArgs(names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		switch {
 		case len(args) < len(names):
-			return &UsageError{Err: fmt.Errorf("missing %s", strings.Join(names[len(args):], " ")),
-				Hint: fmt.Sprintf("Usage: %s", cmd.UseLine())}
+			return WithHint(Usagef("missing %s", strings.Join(names[len(args):], " ")), "Usage: "+cmd.UseLine())
 		case len(args) > len(names):
-			return &UsageError{Err: fmt.Errorf("unexpected argument %q", args[len(names)]),
-				Hint: fmt.Sprintf("Usage: %s", cmd.UseLine())}
+			return WithHint(Usagef("unexpected argument %q", args[len(names)]), "Usage: "+cmd.UseLine())
 		}
 		return nil
 	}
@@ -33,23 +32,20 @@ func GroupRun(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return cmd.Help()
 	}
-	err := &UsageError{Err: fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()),
-		Hint: fmt.Sprintf("Run `%s --help` for the commands", cmd.CommandPath())}
+	hint := fmt.Sprintf("Run `%s --help` for the commands", cmd.CommandPath())
 	if cmd.SuggestionsMinimumDistance <= 0 {
 		cmd.SuggestionsMinimumDistance = 2
 	}
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-		err.Hint = fmt.Sprintf("Did you mean `%s %s`?", cmd.CommandPath(), s[0])
+		hint = fmt.Sprintf("Did you mean `%s %s`?", cmd.CommandPath(), s[0])
 	}
-	return err
+	return WithHint(Usagef("unknown command %q for %q", args[0], cmd.CommandPath()), hint)
 }
 
 // OneOf checks that a flag's value is one of allowed.
 func OneOf(flag, value string, allowed ...string) error {
-	for _, a := range allowed {
-		if value == a {
-			return nil
-		}
+	if slices.Contains(allowed, value) {
+		return nil
 	}
 	return Usagef("invalid --%s %q: must be %s", flag, value, strings.Join(allowed, ", "))
 }

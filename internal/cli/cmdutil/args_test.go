@@ -26,8 +26,8 @@ func TestExactArgsNamesWhatIsMissingOrExtra(t *testing.T) {
 			t.Errorf("ExactArgs(%q) = %v, want usage error %q", c.args, err, c.want)
 			continue
 		}
-		if ue.Hint != "Usage: set KEY VALUE" {
-			t.Errorf("hint %q, want the usage line", ue.Hint)
+		if hintOf(err) != "Usage: set KEY VALUE" {
+			t.Errorf("hint %q, want the usage line", hintOf(err))
 		}
 		if ExitCode(err) != ExitUsage {
 			t.Errorf("exit %d, want 2", ExitCode(err))
@@ -74,8 +74,8 @@ func TestGroupRunSuggestsClosestSubcommand(t *testing.T) {
 	if err.Error() != `unknown command "lsit" for "zupy keys"` {
 		t.Errorf("message %q", err.Error())
 	}
-	if ue.Hint != "Did you mean `zupy keys list`?" {
-		t.Errorf("hint %q, want the suggestion of list", ue.Hint)
+	if hintOf(err) != "Did you mean `zupy keys list`?" {
+		t.Errorf("hint %q, want the suggestion of list", hintOf(err))
 	}
 }
 
@@ -84,7 +84,7 @@ func TestGroupRunWithoutSuggestionPointsToHelp(t *testing.T) {
 	root.SetArgs([]string{"keys", "frobnicate"})
 	err := root.Execute()
 	var ue *UsageError
-	if !errors.As(err, &ue) || ue.Hint != "Run `zupy keys --help` for the commands" {
+	if !errors.As(err, &ue) || hintOf(err) != "Run `zupy keys --help` for the commands" {
 		t.Errorf("err = %v (hint %q), want the --help hint", err, hintOf(err))
 	}
 }
@@ -103,11 +103,8 @@ func TestGroupRunWithoutArgumentsShowsHelp(t *testing.T) {
 }
 
 func hintOf(err error) string {
-	var ue *UsageError
-	if errors.As(err, &ue) {
-		return ue.Hint
-	}
-	return ""
+	_, _, _, hint := Describe(err)
+	return hint
 }
 
 func TestOneOf(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"io"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
@@ -29,10 +30,7 @@ const (
 
 // UsageError is bad input found before any request was sent: a flag, an
 // argument, a file or standard input.
-type UsageError struct {
-	Err  error
-	Hint string
-}
+type UsageError struct{ Err error }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
@@ -42,31 +40,35 @@ func Usagef(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
 
-// CodedError is a local failure with the exit code and error code it should
-// report, like a missing login (exit 3) or a failed check (exit 4).
+// CodedError is a local failure of a kind, with the error code it reports,
+// like a missing login (api.KindAuth) or a key no emulator sent
+// (api.KindNotFound).
 type CodedError struct {
-	Exit int
+	Kind api.Kind
 	Code string
 	Msg  string
-	Hint string
 }
 
 func (e *CodedError) Error() string { return e.Msg }
 
-// NotLoggedIn is the error of a command that needs a session and has none.
-func NotLoggedIn(profile string) error {
-	hint := "Run `zupy login`"
+// LoginHint is what to run to log in to profile.
+func LoginHint(profile string) string {
 	if profile != "" && profile != "default" {
-		hint = fmt.Sprintf("Run `zupy login --profile %s`", profile)
+		return fmt.Sprintf("Run `zupy login --profile %s`", profile)
 	}
-	return &CodedError{Exit: ExitAuth, Code: api.CodeAuthentication, Msg: "not logged in", Hint: hint}
+	return "Run `zupy login`"
 }
 
-// SilentError carries an exit code for a failure the command already
-// reported on its own.
-type SilentError struct{ Code int }
+// NotLoggedIn is the error of a command that needs a session and has none.
+func NotLoggedIn(profile string) error {
+	return WithHint(&CodedError{Kind: api.KindAuth, Code: api.CodeAuthentication, Msg: "not logged in"}, LoginHint(profile))
+}
 
-func (e *SilentError) Error() string { return fmt.Sprintf("exit %d", e.Code) }
+// SilentError is a failure of a kind that the command already reported on
+// its own: nothing more is printed.
+type SilentError struct{ Kind api.Kind }
+
+func (e *SilentError) Error() string { return fmt.Sprintf("exit %d", exitCodeOf(e.Kind)) }
 
 // hinted attaches a hint line to an error.
 type hinted struct {
@@ -76,16 +78,22 @@ type hinted struct {
 
 func (h *hinted) Error() string { return h.err.Error() }
 func (h *hinted) Unwrap() error { return h.err }
+func (h *hinted) Hint() string  { return h.hint }
 
-// WithHint attaches a hint shown on the line after the error.
+// WithHint attaches a hint shown on the line after the error. It is the one
+// way to give an error a hint: the printer reads it (or the Hint method of
+// an error from another package, like an unusable keyring's) from the
+// outermost error that has one. An empty hint adds nothing.
 func WithHint(err error, hint string) error {
-	if err == nil {
-		return nil
+	if err == nil || hint == "" {
+		return err
 	}
 	return &hinted{err: err, hint: hint}
 }
 
-// ExitCode maps err to the process exit code. It is the only such mapping.
+// ExitCode maps err to the process exit code (SPEC §4). It is the only such
+// mapping: errors from internal/api and local failures carry a kind, and
+// only here does a kind become a number.
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
@@ -93,18 +101,36 @@ func ExitCode(err error) int {
 	var silent *SilentError
 	var usage *UsageError
 	var coded *CodedError
-	var exitCoder interface{ ExitCode() int }
+	var apiErr *api.Error
 	switch {
 	case errors.As(err, &silent):
-		return silent.Code
+		return exitCodeOf(silent.Kind)
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case errors.As(err, &usage):
 		return ExitUsage
 	case errors.As(err, &coded):
-		return coded.Exit
-	case errors.As(err, &exitCoder):
-		return exitCoder.ExitCode()
+		return exitCodeOf(coded.Kind)
+	case errors.As(err, &apiErr):
+		return exitCodeOf(apiErr.Kind())
+	}
+	return ExitError
+}
+
+func exitCodeOf(k api.Kind) int {
+	switch k {
+	case api.KindUsage:
+		return ExitUsage
+	case api.KindAuth:
+		return ExitAuth
+	case api.KindPermission:
+		return ExitPermission
+	case api.KindRateLimited:
+		return ExitRateLimited
+	case api.KindVerification:
+		return ExitVerification
+	case api.KindNotFound:
+		return ExitNotFound
 	}
 	return ExitError
 }
@@ -117,14 +143,13 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 	var apiErr *api.Error
 	var netErr *api.NetworkError
 	var unavailable *credentials.UnavailableError
-	var hinter interface{ Hint() string }
 	switch {
 	case errors.Is(err, context.Canceled):
 		code, msg = "interrupted", "cancelled before it finished"
 	case errors.As(err, &usage):
-		code, hint = "usage_error", usage.Hint
+		code = "usage_error"
 	case errors.As(err, &coded):
-		code, msg, hint = coded.Code, coded.Msg, coded.Hint
+		code, msg = coded.Code, coded.Msg
 	case errors.As(err, &apiErr):
 		code, msg, details = apiErr.Code, apiErr.Message, apiErr.Details
 		hint = defaultAPIHint(apiErr)
@@ -140,12 +165,9 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 	default:
 		code = "error"
 	}
+	var hinter interface{ Hint() string }
 	if errors.As(err, &hinter) && hinter.Hint() != "" {
 		hint = hinter.Hint()
-	}
-	var h *hinted
-	if errors.As(err, &h) {
-		hint = h.hint
 	}
 	return code, msg, details, hint
 }
@@ -183,4 +205,15 @@ func PrintError(w io.Writer, cs *ui.ColorScheme, err error, asJSON bool) {
 	if hint != "" {
 		fmt.Fprintln(w, cs.Muted(hint))
 	}
+}
+
+// UsageIf turns config's usage errors (an unknown key, a bad value, a bad
+// ZUPY_BASE_URL or profile name) into CLI usage errors (exit 2); any other
+// error is returned as it is.
+func UsageIf(err error) error {
+	var ue *config.UsageError
+	if errors.As(err, &ue) {
+		return &UsageError{Err: err}
+	}
+	return err
 }

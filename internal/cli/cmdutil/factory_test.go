@@ -166,11 +166,11 @@ func TestKeyringTimeoutDependsOnWhetherSomeoneCanAnswer(t *testing.T) {
 	if got := f.KeyringTimeout(); got != 3*time.Second {
 		t.Errorf("headless: %v, want 3s", got)
 	}
-	f.IO.SetTTY(true, false, false)
+	f.IOStreams.SetTTY(true, false, false)
 	if got := f.KeyringTimeout(); got != 3*time.Second {
 		t.Errorf("stdin terminal only: %v, want 3s", got)
 	}
-	f.IO.SetTTY(true, true, true)
+	f.IOStreams.SetTTY(true, true, true)
 	if got := f.KeyringTimeout(); got != 60*time.Second {
 		t.Errorf("interactive: %v, want 60s", got)
 	}
@@ -188,8 +188,8 @@ func TestCredentialStoreIsTheFileWhenTheProfileSaysSo(t *testing.T) {
 	writeConfig(t, dir, "version: 1\nprofiles:\n  default:\n    credential_store: file\n")
 	f, _ := newFactory(testEnv{"ZUPY_CONFIG_DIR": dir})
 	backend := &fakeBackend{}
-	f.KeyringBackend = backend
-	store, err := f.CredentialStore()
+	f.Keyring = backend
+	store, err := f.Store()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,8 +213,8 @@ func TestCredentialStoreIsTheInjectedKeyringOtherwise(t *testing.T) {
 	writeConfig(t, dir, "version: 1\nprofiles:\n  work:\n    credential_store: file\n")
 	f, _ := newFactory(testEnv{"ZUPY_CONFIG_DIR": dir}) // profile default: keyring
 	backend := &fakeBackend{}
-	f.KeyringBackend = backend
-	store, err := f.CredentialStore()
+	f.Keyring = backend
+	store, err := f.Store()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,9 +236,9 @@ func TestCredentialStoreFollowsProfileFlag(t *testing.T) {
 	dir := t.TempDir()
 	writeConfig(t, dir, "version: 1\nprofiles:\n  work:\n    credential_store: file\n")
 	f, _ := newFactory(testEnv{"ZUPY_CONFIG_DIR": dir})
-	f.KeyringBackend = &fakeBackend{}
+	f.Keyring = &fakeBackend{}
 	globalFlags(t, f, map[string]string{"profile": "work"})
-	store, err := f.CredentialStore()
+	store, err := f.Store()
 	if err != nil {
 		t.Fatal(err)
 	}

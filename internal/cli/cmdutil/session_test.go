@@ -10,10 +10,20 @@ import (
 	"github.com/zupy/zupy-cli/internal/credentials"
 )
 
+// sessionOf is SessionToken over the factory's resolver.
+func sessionOf(f *Factory) (string, credentials.Source, error) {
+	r, err := f.Resolver()
+	if err != nil {
+		return "", credentials.Source{}, err
+	}
+	s, err := SessionToken(context.Background(), r)
+	return s.Token, s.Source, err
+}
+
 func TestSessionTokenFromEnvironmentNeverTouchesTheStore(t *testing.T) {
 	f, _ := newFactory(testEnv{"ZUPY_CONFIG_DIR": t.TempDir(), "ZUPY_SESSION_TOKEN": "zup_sess_fromenv"})
-	f.KeyringBackend = &fakeBackend{onCall: func() { t.Error("the keyring was called although ZUPY_SESSION_TOKEN is set") }}
-	tok, src, err := f.SessionToken(context.Background())
+	f.Keyring = &fakeBackend{onCall: func() { t.Error("the keyring was called although ZUPY_SESSION_TOKEN is set") }}
+	tok, src, err := sessionOf(f)
 	if err != nil || tok != "zup_sess_fromenv" {
 		t.Fatalf("SessionToken = %q, %v", tok, err)
 	}
@@ -25,8 +35,8 @@ func TestSessionTokenFromEnvironmentNeverTouchesTheStore(t *testing.T) {
 func TestSessionTokenFromKeyring(t *testing.T) {
 	backend := &fakeBackend{entries: map[string]string{credentials.Service + "|work/session": "zup_sess_stored"}}
 	f, _ := newFactory(testEnv{"ZUPY_CONFIG_DIR": t.TempDir(), "ZUPY_PROFILE": "work"})
-	f.KeyringBackend = backend
-	tok, src, err := f.SessionToken(context.Background())
+	f.Keyring = backend
+	tok, src, err := sessionOf(f)
 	if err != nil || tok != "zup_sess_stored" || src.Kind != credentials.SourceKeyring {
 		t.Errorf("SessionToken = %q, %+v, %v; want the work profile's stored session", tok, src, err)
 	}
@@ -38,8 +48,8 @@ func TestSessionTokenMissingIsNotLoggedIn(t *testing.T) {
 		"work":    "Run `zupy login --profile work`",
 	} {
 		f, _ := newFactory(testEnv{"ZUPY_CONFIG_DIR": t.TempDir(), "ZUPY_PROFILE": profile})
-		f.KeyringBackend = &fakeBackend{}
-		_, _, err := f.SessionToken(context.Background())
+		f.Keyring = &fakeBackend{}
+		_, _, err := sessionOf(f)
 		if ExitCode(err) != ExitAuth {
 			t.Errorf("%s: exit %d (%v), want 3", profile, ExitCode(err), err)
 		}
@@ -52,8 +62,8 @@ func TestSessionTokenMissingIsNotLoggedIn(t *testing.T) {
 
 func TestSessionTokenKeyringFailureIsNotNotLoggedIn(t *testing.T) {
 	f, _ := newFactory(testEnv{"ZUPY_CONFIG_DIR": t.TempDir()})
-	f.KeyringBackend = failingBackend{}
-	_, _, err := f.SessionToken(context.Background())
+	f.Keyring = failingBackend{}
+	_, _, err := sessionOf(f)
 	var ue *credentials.UnavailableError
 	if !errors.As(err, &ue) || ExitCode(err) != ExitError {
 		t.Errorf("err = %v (exit %d), want *credentials.UnavailableError with exit 1", err, ExitCode(err))
@@ -86,8 +96,7 @@ func TestSessionErrorAddsLoginHintOnlyToRefusedSession(t *testing.T) {
 		{"404", "default", apiErr(404, api.CodeNotFound), keyringSrc, ""},
 		{"not an api error", "default", errors.New("boom"), keyringSrc, ""},
 	} {
-		f, _ := newFactory(testEnv{"ZUPY_PROFILE": c.profile})
-		got := f.SessionError(c.err, c.src)
+		got := Session{Source: c.src, Profile: c.profile}.Refused(c.err)
 		_, _, _, hint := Describe(got)
 		if hint != c.hint {
 			t.Errorf("%s: hint %q, want %q", c.name, hint, c.hint)

@@ -2,13 +2,29 @@
 package completion
 
 import (
+	"context"
+	"io"
+	"slices"
+
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 )
 
-// New returns the completion command.
-func New(f *cmdutil.Factory) *cobra.Command {
+// shells are the shells a script is generated for.
+var shells = []string{"bash", "zsh", "fish", "powershell"}
+
+// CompletionOptions is what `zupy completion` uses.
+type CompletionOptions struct {
+	Out   io.Writer
+	Shell string
+	// Root is the command tree the script completes.
+	Root *cobra.Command
+}
+
+// NewCmdCompletion returns `zupy completion`; runF replaces the run in tests.
+func NewCmdCompletion(f *cmdutil.Factory, runF func(*CompletionOptions) error) *cobra.Command {
+	opts := &CompletionOptions{Out: f.IOStreams.Out}
 	return &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Print a shell completion script",
@@ -33,22 +49,29 @@ PowerShell:
   # to keep it, add that line to $PROFILE
 
 Open a new shell after installing.`,
-		ValidArgs: []string{"bash", "zsh", "fish", "powershell"},
+		ValidArgs: shells,
 		Args:      cmdutil.ExactArgs("SHELL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			root := cmd.Root()
-			out := f.IO.Out
-			switch args[0] {
-			case "bash":
-				return root.GenBashCompletionV2(out, true)
-			case "zsh":
-				return root.GenZshCompletion(out)
-			case "fish":
-				return root.GenFishCompletion(out, true)
-			case "powershell":
-				return root.GenPowerShellCompletionWithDesc(out)
+			if !slices.Contains(shells, args[0]) {
+				return cmdutil.Usagef("unsupported shell %q: must be bash, zsh, fish or powershell", args[0])
 			}
-			return cmdutil.Usagef("unsupported shell %q: must be bash, zsh, fish or powershell", args[0])
+			opts.Shell, opts.Root = args[0], cmd.Root()
+			if runF != nil {
+				return runF(opts)
+			}
+			return completionRun(cmd.Context(), opts)
 		},
 	}
+}
+
+func completionRun(_ context.Context, opts *CompletionOptions) error {
+	switch opts.Shell {
+	case "bash":
+		return opts.Root.GenBashCompletionV2(opts.Out, true)
+	case "zsh":
+		return opts.Root.GenZshCompletion(opts.Out)
+	case "fish":
+		return opts.Root.GenFishCompletion(opts.Out, true)
+	}
+	return opts.Root.GenPowerShellCompletionWithDesc(opts.Out)
 }

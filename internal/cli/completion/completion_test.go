@@ -1,28 +1,22 @@
 package completion
 
 import (
-	"bytes"
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/clitest"
 )
 
 // run executes `zupy <args>` with the completion command under a small root,
 // since the cobra generators describe the whole tree from cmd.Root().
 func run(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	f := cmdutil.New(ui.Test(nil, &out, &errOut), func(string) string { return "" })
-	root := &cobra.Command{Use: "zupy", SilenceErrors: true, SilenceUsage: true}
-	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(New(f))
-	root.AddCommand(&cobra.Command{Use: "scopes", Short: "List scopes", Run: func(*cobra.Command, []string) {}})
-	root.SetOut(&out)
-	root.SetErr(&errOut)
+	f, out, errOut := clitest.Factory(nil, "")
+	root := clitest.Root(f, NewCmdCompletion(f, nil), &cobra.Command{Use: "scopes", Short: "List scopes", Run: func(*cobra.Command, []string) {}})
 	root.SetArgs(args)
 	err := root.Execute()
 	if errOut.Len() > 0 {
@@ -89,14 +83,16 @@ func TestUnknownOrMissingShellIsAUsageError(t *testing.T) {
 }
 
 func TestValidArgsAreTheFourShells(t *testing.T) {
-	cmd := New(cmdutil.New(ui.Test(nil, &bytes.Buffer{}, &bytes.Buffer{}), func(string) string { return "" }))
+	f, _, _ := clitest.Factory(nil, "")
+	cmd := NewCmdCompletion(f, nil)
 	if got := strings.Join(cmd.ValidArgs, " "); got != "bash zsh fish powershell" {
 		t.Errorf("ValidArgs = %q", got)
 	}
 }
 
 func TestHelpExplainsHowToInstallForEveryShell(t *testing.T) {
-	long := New(cmdutil.New(ui.Test(nil, &bytes.Buffer{}, &bytes.Buffer{}), func(string) string { return "" })).Long
+	f, _, _ := clitest.Factory(nil, "")
+	long := NewCmdCompletion(f, nil).Long
 	for _, line := range []string{
 		`echo 'eval "$(zupy completion bash)"' >> ~/.bashrc`,
 		`zupy completion zsh > "${fpath[1]}/_zupy"`,
@@ -105,6 +101,33 @@ func TestHelpExplainsHowToInstallForEveryShell(t *testing.T) {
 	} {
 		if !strings.Contains(long, "\n  "+line+"\n") {
 			t.Errorf("completion help lacks the install line %q", line)
+		}
+	}
+}
+
+func TestNewCmdCompletionParsesTheShell(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		shell   string
+		wantErr string
+	}{
+		{[]string{"completion", "zsh"}, "zsh", ""},
+		{[]string{"completion", "powershell"}, "powershell", ""},
+		{[]string{"completion", "tcsh"}, "", `unsupported shell "tcsh": must be bash, zsh, fish or powershell`},
+		{[]string{"completion"}, "", "missing SHELL"},
+	} {
+		f, _, _ := clitest.Factory(nil, "")
+		var got *CompletionOptions
+		cmd := NewCmdCompletion(f, func(o *CompletionOptions) error { got = o; return nil })
+		err := clitest.Run(context.Background(), f, cmd, c.args...)
+		if c.wantErr != "" {
+			if err == nil || err.Error() != c.wantErr || cmdutil.ExitCode(err) != cmdutil.ExitUsage || got != nil {
+				t.Errorf("%v: err %v; want usage error %q before the run", c.args, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || got.Shell != c.shell || got.Root == nil || got.Root.Name() != "zupy" {
+			t.Errorf("%v: err %v, options %+v", c.args, err, got)
 		}
 	}
 }

@@ -59,12 +59,11 @@ func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
 		ctx, cancel := context.WithTimeout(context.Background(), completionTimeout)
 		defer cancel()
 		// One attempt: a <Tab> neither waits out retries nor prints about them.
-		f.Global.Retries = 0
-		s, err := newSessionClient(ctx, f)
+		s, err := openSession(ctx, f.QuietClient, f.Resolver)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		keys, err := s.client.ListKeys(ctx, s.token, "", status)
+		keys, err := s.client.ListKeys(ctx, s.token(), "", status)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

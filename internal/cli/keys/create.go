@@ -8,11 +8,21 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// CreateOptions are the parsed flags of `keys create`.
+// CreateOptions is what `keys create` uses.
 type CreateOptions struct {
-	Factory *cmdutil.Factory
+	IO       *ui.IOStreams
+	JSON     bool
+	Now      func() time.Time
+	Profile  string
+	Config   func() (*config.File, error)
+	Client   func() (*api.Client, error)
+	Resolver func() (credentials.Resolver, error)
+	Store    func() (credentials.Store, error)
 
 	Name         string
 	Description  string
@@ -32,7 +42,7 @@ type CreateOptions struct {
 
 // NewCmdCreate returns `keys create`; runF replaces the run in tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{Factory: f}
+	opts := &CreateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Resolver: f.Resolver, Store: f.Store}
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --scopes S1,S2",
 		Short: "Create an API key and print its secret once",
@@ -67,6 +77,7 @@ lives 365 days.`,
 			if opts.Default {
 				opts.Save = true
 			}
+			opts.JSON, opts.Profile = f.JSON(), f.Profile()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -133,8 +144,7 @@ func (o *CreateOptions) request(now time.Time) (api.CreateKeyRequest, error) {
 }
 
 func createRun(ctx context.Context, opts *CreateOptions) error {
-	f := opts.Factory
-	s, err := newSessionClient(ctx, f)
+	s, err := openSession(ctx, opts.Client, opts.Resolver)
 	if err != nil {
 		return err
 	}
@@ -142,14 +152,14 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if opts.Save {
 		// Probe the store first: an unusable keyring fails the command
 		// before the key exists.
-		if store, err = openKeyStore(f); err != nil {
+		if store, err = openKeyStore(opts.Store, profileConfig{opts.Config, opts.Profile}); err != nil {
 			return err
 		}
 		if _, err := store.saved(ctx, ""); err != nil {
 			return err
 		}
 	}
-	key, err := s.client.CreateKey(ctx, s.token, opts.Request)
+	key, err := s.client.CreateKey(ctx, s.token(), opts.Request)
 	if err != nil {
 		return s.wrap(err)
 	}
@@ -162,7 +172,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		}
 	}
 	// The secret is printed whatever happened to --save: it is never lost.
-	if err := out.print(f, f.Now()); err != nil {
+	if err := out.print(opts.IO, opts.JSON, opts.Now()); err != nil {
 		return err
 	}
 	if saveErr != nil {

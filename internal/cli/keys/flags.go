@@ -2,13 +2,11 @@ package keys
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/scope"
 )
 
@@ -67,7 +65,7 @@ func parseIPs(values []string, emptyHint string) ([]string, error) {
 	ips, err := apikey.ParseIPRestrictions(entries)
 	if err != nil {
 		var fe *apikey.FieldError
-		if errors.As(err, &fe) && strings.Contains(fe.Message, "host bits set") {
+		if errors.As(err, &fe) && errors.Is(err, apikey.ErrHostBitsSet) {
 			// "--allow-ip 10.0.0.5/8: host bits set; did you mean 10.0.0.0/8?"
 			return nil, cmdutil.Usagef("--allow-ip %s", fe.Message)
 		}
@@ -169,32 +167,20 @@ func checkEnvironment(env string) error {
 	return nil
 }
 
-// usageIf turns config's usage errors (a bad ZUPY_BASE_URL, a bad profile
-// name) into CLI usage errors (exit 2).
-func usageIf(err error) error {
-	var ue *config.UsageError
-	if errors.As(err, &ue) {
-		return &cmdutil.UsageError{Err: err}
-	}
-	return err
-}
-
 // parseSecret checks the format of an API key read from source ("stdin",
 // "prompt", "ZUPY_API_KEY") without ever echoing it.
 func parseSecret(secret, source string) (apikey.Key, error) {
 	k, err := apikey.Parse(secret)
 	if err != nil {
-		return apikey.Key{}, &cmdutil.UsageError{
-			Err:  fmt.Errorf("Invalid API key format (from %s)", source),
-			Hint: "An API key looks like zup_live_sk_ or zup_test_sk_ followed by 20 to 64 letters and digits",
-		}
+		return apikey.Key{}, cmdutil.WithHint(cmdutil.Usagef("Invalid API key format (from %s)", source),
+			"An API key looks like zup_live_sk_ or zup_test_sk_ followed by 20 to 64 letters and digits")
 	}
 	return k, nil
 }
 
 // usageHint is a usage error with a hint line.
 func usageHint(hint, format string, args ...any) error {
-	return &cmdutil.UsageError{Err: fmt.Errorf(format, args...), Hint: hint}
+	return cmdutil.WithHint(cmdutil.Usagef(format, args...), hint)
 }
 
 func validateName(name string) error {

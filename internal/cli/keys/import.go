@@ -11,15 +11,24 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
 // maxSecretInput bounds what import reads from stdin.
 const maxSecretInput = 4096
 
-// ImportOptions are the parsed flags of `keys import`.
+// ImportOptions is what `keys import` uses.
 type ImportOptions struct {
-	Factory *cmdutil.Factory
+	IO        *ui.IOStreams
+	JSON      bool
+	Profile   string
+	Config    func() (*config.File, error)
+	Settings  func() (*config.Resolver, error)
+	ClientFor func(baseURL string) *api.Client
+	Store     func() (credentials.Store, error)
+	Prompter  func() *ui.Prompter
 
 	Default  bool
 	KeyStdin bool
@@ -27,7 +36,7 @@ type ImportOptions struct {
 
 // NewCmdImport returns `keys import`; runF replaces the run in tests.
 func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Command {
-	opts := &ImportOptions{Factory: f}
+	opts := &ImportOptions{IO: f.IOStreams, Config: f.Config, Settings: f.Settings, ClientFor: f.ClientFor, Store: f.Store, Prompter: f.Prompter}
 	cmd := &cobra.Command{
 		Use:   "import",
 		Short: "Save an existing API key secret in the credential store",
@@ -43,6 +52,7 @@ saved. No login is needed. --default also makes it the profile's default key.`,
   zupy keys import --key-stdin < key.txt`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON, opts.Profile = f.JSON(), f.Profile()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -56,15 +66,14 @@ saved. No login is needed. --default also makes it the profile's default key.`,
 
 // readSecret reads the secret and names where it came from.
 func (o *ImportOptions) readSecret() (secret, source string, err error) {
-	f := o.Factory
-	if !o.KeyStdin && f.IO.CanPrompt() {
-		s, err := f.Prompter().Secret("Paste the API key (input hidden):")
+	if !o.KeyStdin && o.IO.CanPrompt() {
+		s, err := o.Prompter().Secret("Paste the API key (input hidden):")
 		if err != nil {
 			return "", "", err
 		}
 		return s, "prompt", nil
 	}
-	b, err := io.ReadAll(io.LimitReader(f.IO.In, maxSecretInput+1))
+	b, err := io.ReadAll(io.LimitReader(o.IO.In, maxSecretInput+1))
 	if err != nil {
 		return "", "", fmt.Errorf("read stdin: %w", err)
 	}
@@ -75,7 +84,6 @@ func (o *ImportOptions) readSecret() (secret, source string, err error) {
 }
 
 func importRun(ctx context.Context, opts *ImportOptions) error {
-	f := opts.Factory
 	secret, source, err := opts.readSecret()
 	if err != nil {
 		return err
@@ -87,18 +95,18 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	store, err := openKeyStore(f)
+	store, err := openKeyStore(opts.Store, profileConfig{opts.Config, opts.Profile})
 	if err != nil {
 		return err
 	}
-	client, err := clientForKey(f, parsed)
+	client, err := clientForKey(opts.Settings, opts.ClientFor, parsed)
 	if err != nil {
 		return err
 	}
 	v, _, err := client.Verify(ctx, parsed.Secret, nil, false)
 	if err != nil {
 		var apiErr *api.Error
-		if errors.As(err, &apiErr) && apiErr.Details["error_code"] == "IP_NOT_ALLOWED" {
+		if errors.As(err, &apiErr) && apiErr.ServerCode() == serverIPNotAllowed {
 			return cmdutil.WithHint(err, "The key's IP allow-list does not include this machine, so it cannot be verified (or used) from here")
 		}
 		return err
@@ -106,16 +114,16 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err := store.save(ctx, v.KeyID, parsed.Secret, opts.Default); err != nil {
 		return err
 	}
-	if f.JSON() {
-		if err := ui.WriteJSON(f.IO.Out, v); err != nil {
+	if opts.JSON {
+		if err := ui.WriteJSON(opts.IO.Out, v); err != nil {
 			return err
 		}
 	}
-	cs := f.IO.ErrColorScheme()
+	cs := opts.IO.ErrColorScheme()
 	line := fmt.Sprintf("%s Imported %s (%s, %s) into %s", cs.SuccessIcon(), v.KeyID, v.Environment, strings.Join(v.Permissions, ", "), store.where())
 	if opts.Default {
 		line += " as the profile's default key"
 	}
-	fmt.Fprintln(f.IO.ErrOut, line)
+	fmt.Fprintln(opts.IO.ErrOut, line)
 	return nil
 }

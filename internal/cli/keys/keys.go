@@ -10,8 +10,8 @@ import (
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 )
 
-// New returns the keys command group.
-func New(f *cmdutil.Factory) *cobra.Command {
+// NewCmdKeys returns the keys command group.
+func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys <command>",
 		Short: "Create, list, rotate and revoke API keys",

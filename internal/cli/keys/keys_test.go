@@ -11,16 +11,16 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
 var testNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func testFactory(env map[string]string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
-	var out, errOut bytes.Buffer
-	f := cmdutil.New(ui.Test(strings.NewReader(""), &out, &errOut), func(k string) string { return env[k] })
+	f, out, errOut := clitest.Factory(env, "")
 	f.Now = func() time.Time { return testNow }
-	return f, &out, &errOut
+	return f, out, errOut
 }
 
 // mustUsage fails unless err is a usage error whose message matches re.
@@ -217,7 +217,7 @@ func TestRevokeWithoutTerminalNeedsYes(t *testing.T) {
 	if ran {
 		t.Error("revoke ran without --yes and without a terminal")
 	}
-	f.IO.SetTTY(true, true, true)
+	f.IOStreams.SetTTY(true, true, true)
 	cmd = NewCmdRevoke(f, func(o *RevokeOptions) error { ran = true; return nil })
 	cmd.SetArgs([]string{"key_0123456789ab"})
 	if err := cmd.Execute(); err != nil || !ran {
@@ -279,7 +279,7 @@ func TestCardWithColourHighlightsTheSecret(t *testing.T) {
 func TestNewKeyOutputInAPipeIsTheSecretAlone(t *testing.T) {
 	f, out, errOut := testFactory(nil)
 	k := testKey()
-	if err := (newKeyOutput{Title: "Created API key", Verb: "Created", Key: k}).print(f, testNow); err != nil {
+	if err := (newKeyOutput{Title: "Created API key", Verb: "Created", Key: k}).print(f.IOStreams, false, testNow); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != k.APIKey+"\n" {

@@ -10,15 +10,22 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
 // Statuses `keys list --status` accepts.
 var listStatuses = []string{api.StatusActive, api.StatusExpired, api.StatusRevoked, "all"}
 
-// ListOptions are the parsed flags of `keys list`.
+// ListOptions is what `keys list` uses.
 type ListOptions struct {
-	Factory *cmdutil.Factory
+	IO       *ui.IOStreams
+	JSON     bool
+	Now      func() time.Time
+	Settings func() (*config.Resolver, error)
+	Client   func() (*api.Client, error)
+	Resolver func() (credentials.Resolver, error)
 
 	Environment string
 	Status      string
@@ -26,7 +33,7 @@ type ListOptions struct {
 
 // NewCmdList returns `keys list`; runF replaces the run in tests.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{Factory: f}
+	opts := &ListOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolver}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -55,6 +62,7 @@ Secrets are never listed.`,
 			if err := cmdutil.OneOf("status", opts.Status, listStatuses...); err != nil {
 				return err
 			}
+			opts.JSON = f.JSON()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -70,25 +78,24 @@ Secrets are never listed.`,
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
-	f := opts.Factory
-	s, err := newSessionClient(ctx, f)
+	s, err := openSession(ctx, opts.Client, opts.Resolver)
 	if err != nil {
 		return err
 	}
-	keys, err := s.client.ListKeys(ctx, s.token, opts.Environment, opts.Status)
+	keys, err := s.client.ListKeys(ctx, s.token(), opts.Environment, opts.Status)
 	if err != nil {
 		return s.wrap(err)
 	}
-	if f.JSON() {
-		return ui.WriteJSON(f.IO.Out, keys)
+	if opts.JSON {
+		return ui.WriteJSON(opts.IO.Out, keys)
 	}
 	if len(keys) == 0 {
-		if f.IO.IsStderrTTY() {
-			fmt.Fprintln(f.IO.ErrOut, "No keys. Create one with `zupy keys create --name NAME --scopes SCOPES`")
+		if opts.IO.IsStderrTTY() {
+			fmt.Fprintln(opts.IO.ErrOut, "No keys. Create one with `zupy keys create --name NAME --scopes SCOPES`")
 		}
 		return nil
 	}
-	return renderKeyTable(f.IO, keys, f.Now(), defaultKeyID(f))
+	return renderKeyTable(opts.IO, keys, opts.Now(), defaultKeyID(opts.Settings))
 }
 
 // renderKeyTable prints keys as the list table.

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/api"
-	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
@@ -21,9 +20,8 @@ type newKeyOutput struct {
 	Notes   []string // extra lines: where it was saved
 }
 
-func (o newKeyOutput) print(f *cmdutil.Factory, now time.Time) error {
-	io := f.IO
-	if f.JSON() {
+func (o newKeyOutput) print(io *ui.IOStreams, asJSON bool, now time.Time) error {
+	if asJSON {
 		if err := ui.WriteJSON(io.Out, o.Key); err != nil {
 			return err
 		}

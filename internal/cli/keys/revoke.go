@@ -9,13 +9,21 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// RevokeOptions are the parsed flags of `keys revoke`.
+// RevokeOptions is what `keys revoke` uses.
 type RevokeOptions struct {
-	Factory *cmdutil.Factory
+	IO       *ui.IOStreams
+	JSON     bool
+	Profile  string
+	Config   func() (*config.File, error)
+	Client   func() (*api.Client, error)
+	Resolver func() (credentials.Resolver, error)
+	Store    func() (credentials.Store, error)
+	Prompter func() *ui.Prompter
 
 	KeyID string
 	Yes   bool
@@ -23,7 +31,7 @@ type RevokeOptions struct {
 
 // NewCmdRevoke returns `keys revoke`; runF replaces the run in tests.
 func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Command {
-	opts := &RevokeOptions{Factory: f}
+	opts := &RevokeOptions{IO: f.IOStreams, Config: f.Config, Client: f.Client, Resolver: f.Resolver, Store: f.Store, Prompter: f.Prompter}
 	cmd := &cobra.Command{
 		Use:   "revoke KEY_ID",
 		Short: "Revoke an API key at once",
@@ -42,10 +50,11 @@ and it stops being the default key.`,
 			if err := checkKeyID(opts.KeyID); err != nil {
 				return err
 			}
-			if !opts.Yes && !f.IO.CanPrompt() {
+			if !opts.Yes && !f.IOStreams.CanPrompt() {
 				return usageHint(fmt.Sprintf("Run `zupy keys revoke %s --yes` to revoke it", opts.KeyID),
 					"--yes is required when not running interactively")
 			}
+			opts.JSON, opts.Profile = f.JSON(), f.Profile()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -57,47 +66,47 @@ and it stops being the default key.`,
 }
 
 func revokeRun(ctx context.Context, opts *RevokeOptions) error {
-	f := opts.Factory
-	s, err := newSessionClient(ctx, f)
+	s, err := openSession(ctx, opts.Client, opts.Resolver)
 	if err != nil {
 		return err
 	}
-	cs := f.IO.ErrColorScheme()
+	io := opts.IO
+	cs := io.ErrColorScheme()
 	if !opts.Yes {
-		cur, err := s.client.GetKey(ctx, s.token, opts.KeyID)
+		cur, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
 		if err != nil {
 			return s.wrap(err)
 		}
 		if cur.Status == api.StatusRevoked {
-			fmt.Fprintf(f.IO.ErrOut, "%s %s is already revoked\n", cs.WarningIcon(), cur.KeyID)
-			if f.JSON() {
-				return ui.WriteJSON(f.IO.Out, cur)
+			fmt.Fprintf(io.ErrOut, "%s %s is already revoked\n", cs.WarningIcon(), cur.KeyID)
+			if opts.JSON {
+				return ui.WriteJSON(io.Out, cur)
 			}
 			return nil
 		}
-		ok, err := f.Prompter().Confirm(fmt.Sprintf("Revoke %s %q? This cannot be undone", cur.KeyID, ui.SingleLine(cur.Name)), false)
+		ok, err := opts.Prompter().Confirm(fmt.Sprintf("Revoke %s %q? This cannot be undone", cur.KeyID, ui.SingleLine(cur.Name)), false)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			fmt.Fprintf(f.IO.ErrOut, "Not revoked: %s is still active\n", cur.KeyID)
-			return &cmdutil.SilentError{Code: cmdutil.ExitUsage}
+			fmt.Fprintf(io.ErrOut, "Not revoked: %s is still active\n", cur.KeyID)
+			return &cmdutil.SilentError{Kind: api.KindUsage}
 		}
 	}
-	key, err := s.client.RevokeKey(ctx, s.token, opts.KeyID)
+	key, err := s.client.RevokeKey(ctx, s.token(), opts.KeyID)
 	if err != nil {
 		return s.wrap(err)
 	}
-	notes := forgetKey(ctx, f, key.KeyID)
-	if f.JSON() {
-		if err := ui.WriteJSON(f.IO.Out, key); err != nil {
+	notes := forgetKey(ctx, opts.Store, profileConfig{opts.Config, opts.Profile}, key.KeyID)
+	if opts.JSON {
+		if err := ui.WriteJSON(io.Out, key); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(f.IO.ErrOut, "%s Revoked %s %q\n", cs.SuccessIcon(), key.KeyID, ui.SingleLine(key.Name))
+		fmt.Fprintf(io.ErrOut, "%s Revoked %s %q\n", cs.SuccessIcon(), key.KeyID, ui.SingleLine(key.Name))
 	}
 	for _, n := range notes {
-		fmt.Fprintln(f.IO.ErrOut, n)
+		fmt.Fprintln(io.ErrOut, n)
 	}
 	return nil
 }
@@ -105,20 +114,20 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 // forgetKey removes a revoked key's saved secret and default-key setting,
 // best effort: the key is revoked on the server whatever happens here, so a
 // failure is reported as a note, not an error.
-func forgetKey(ctx context.Context, f *cmdutil.Factory, keyID string) []string {
+func forgetKey(ctx context.Context, openStore func() (credentials.Store, error), p profileConfig, keyID string) []string {
 	var notes []string
-	if storedDefault(f) == keyID {
-		if err := setDefaultKey(f, ""); err != nil {
+	if p.storedDefault() == keyID {
+		if err := p.setDefault(""); err != nil {
 			notes = append(notes, fmt.Sprintf("warning: could not clear default_key_id: %v", err))
 		} else {
 			notes = append(notes, fmt.Sprintf("%s is no longer the default key", keyID))
 		}
 	}
-	store, err := openKeyStore(f)
+	store, err := openKeyStore(openStore, p)
 	if err == nil {
 		var saved bool
 		if saved, err = store.saved(ctx, keyID); err == nil && saved {
-			if err = credentials.DeleteKey(ctx, store.store, f.Profile(), keyID); err == nil {
+			if err = store.remove(ctx, keyID); err == nil {
 				notes = append(notes, fmt.Sprintf("Removed the saved secret of %s from %s", keyID, store.where()))
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -12,12 +11,23 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// RotateOptions are the parsed flags of `keys rotate`.
+// RotateOptions is what `keys rotate` uses.
 type RotateOptions struct {
-	Factory *cmdutil.Factory
+	IO        *ui.IOStreams
+	JSON      bool
+	Now       func() time.Time
+	Profile   string
+	Config    func() (*config.File, error)
+	Settings  func() (*config.Resolver, error)
+	Client    func() (*api.Client, error)
+	ClientFor func(baseURL string) *api.Client
+	Resolver  func() (credentials.Resolver, error)
+	Store     func() (credentials.Store, error)
 
 	KeyID    string
 	Self     bool
@@ -32,7 +42,8 @@ type RotateOptions struct {
 
 // NewCmdRotate returns `keys rotate`; runF replaces the run in tests.
 func NewCmdRotate(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Command {
-	opts := &RotateOptions{Factory: f}
+	opts := &RotateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Settings: f.Settings, Client: f.Client,
+		ClientFor: f.ClientFor, Resolver: f.Resolver, Store: f.Store}
 	cmd := &cobra.Command{
 		Use:   "rotate {KEY_ID | --self}",
 		Short: "Replace an API key with a new secret, keeping the old one for a grace period",
@@ -62,9 +73,10 @@ the new secret back into its own secret store (see docs/ci.md).`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: completeKeyIDs(f, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.parse(cmd, args); err != nil {
+			if err := opts.parse(cmd, args, f.Getenv); err != nil {
 				return err
 			}
+			opts.JSON, opts.Profile = f.JSON(), f.Profile()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -79,7 +91,7 @@ the new secret back into its own secret store (see docs/ci.md).`,
 	return cmd
 }
 
-func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
+func (o *RotateOptions) parse(cmd *cobra.Command, args []string, getenv func(string) string) error {
 	usage := "Usage: " + cmd.UseLine()
 	switch {
 	case o.Self && len(args) > 0:
@@ -101,7 +113,7 @@ func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 	if o.Save {
 		return usageHint("Pipe the new secret into your secret store instead (see docs/ci.md)", "--save cannot be used with --self")
 	}
-	secret := strings.TrimSpace(o.Factory.Getenv(credentials.EnvAPIKey))
+	secret := strings.TrimSpace(getenv(credentials.EnvAPIKey))
 	if secret == "" {
 		return usageHint("Set ZUPY_API_KEY to the key to rotate; it must hold the keys:rotate scope", "--self needs the key to rotate in %s", credentials.EnvAPIKey)
 	}
@@ -113,7 +125,6 @@ func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 }
 
 func rotateRun(ctx context.Context, opts *RotateOptions) error {
-	f := opts.Factory
 	req := api.RotateRequest{GracePeriodSeconds: int64(opts.Grace / time.Second)}
 	var (
 		client                     *api.Client
@@ -124,28 +135,28 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if opts.Self {
 		parsed, _ := parseSecret(opts.Secret, credentials.EnvAPIKey)
 		var err error
-		if client, err = clientForKey(f, parsed); err != nil {
+		if client, err = clientForKey(opts.Settings, opts.ClientFor, parsed); err != nil {
 			return err
 		}
 		if key, err = client.RotateSelf(ctx, opts.Secret, req); err != nil {
 			return cmdutil.WithHint(err, selfHint(err))
 		}
 	} else {
-		s, err := newSessionClient(ctx, f)
+		s, err := openSession(ctx, opts.Client, opts.Resolver)
 		if err != nil {
 			return err
 		}
 		client = s.client
 		if opts.Save {
-			if store, err = openKeyStore(f); err != nil {
+			if store, err = openKeyStore(opts.Store, profileConfig{opts.Config, opts.Profile}); err != nil {
 				return err
 			}
 			if oldWasSaved, err = store.saved(ctx, opts.KeyID); err != nil {
 				return err
 			}
-			oldWasDefault = storedDefault(f) == opts.KeyID
+			oldWasDefault = store.storedDefault() == opts.KeyID
 		}
-		if key, err = client.RotateKey(ctx, s.token, opts.KeyID, req); err != nil {
+		if key, err = client.RotateKey(ctx, s.token(), opts.KeyID, req); err != nil {
 			return s.wrap(err)
 		}
 	}
@@ -161,7 +172,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 			out.Default = makeDefault
 			out.Notes = append(out.Notes, savedNote(key.KeyID, store.where(), makeDefault))
 			if oldWasSaved {
-				if err := credentials.DeleteKey(ctx, store.store, f.Profile(), opts.KeyID); err != nil {
+				if err := store.remove(ctx, opts.KeyID); err != nil {
 					out.Notes = append(out.Notes, fmt.Sprintf("Could not remove the saved secret of %s: %v", opts.KeyID, err))
 				} else {
 					out.Notes = append(out.Notes, fmt.Sprintf("Removed the saved secret of %s", opts.KeyID))
@@ -183,7 +194,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	}
 
 	// The secret is printed whatever happened next: it is never lost.
-	if err := out.print(f, f.Now()); err != nil {
+	if err := out.print(opts.IO, opts.JSON, opts.Now()); err != nil {
 		return err
 	}
 	if verifyErr != nil {
@@ -194,6 +205,10 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	}
 	return nil
 }
+
+// serverIPNotAllowed is details.error_code of a key used from outside its
+// IP allow-list.
+const serverIPNotAllowed = "IP_NOT_ALLOWED"
 
 // ipNotAllowed marks a verification refused only because this machine is
 // outside the key's IP allow-list: the key itself is fine.
@@ -207,13 +222,13 @@ func verifyNew(ctx context.Context, client *api.Client, key *api.Key) error {
 	v, _, err := client.Verify(ctx, key.APIKey, nil, false)
 	if err != nil {
 		var apiErr *api.Error
-		if errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden && apiErr.Details["error_code"] == "IP_NOT_ALLOWED" {
+		if errors.As(err, &apiErr) && apiErr.Kind() == api.KindPermission && apiErr.ServerCode() == serverIPNotAllowed {
 			return &ipNotAllowed{err}
 		}
 		return err
 	}
 	if !v.Authenticated || v.KeyID != key.KeyID {
-		return &cmdutil.CodedError{Exit: cmdutil.ExitAuth, Code: api.CodeAuthentication,
+		return &cmdutil.CodedError{Kind: api.KindAuth, Code: api.CodeAuthentication,
 			Msg: fmt.Sprintf("GET /auth/verify answered for %q, not the new key %s", v.KeyID, key.KeyID)}
 	}
 	return nil
@@ -226,11 +241,11 @@ func selfHint(err error) string {
 		return ""
 	}
 	switch {
-	case apiErr.Status == http.StatusForbidden && apiErr.Details["error_code"] != "IP_NOT_ALLOWED":
+	case apiErr.Kind() == api.KindPermission && apiErr.ServerCode() != serverIPNotAllowed:
 		return "The key in ZUPY_API_KEY needs the keys:rotate scope: `zupy keys update KEY --add-scope keys:rotate`"
-	case apiErr.Status == http.StatusUnauthorized:
+	case apiErr.Kind() == api.KindAuth:
 		return "The key in ZUPY_API_KEY was refused: it may have expired, been revoked, or been rotated with no grace left"
-	case apiErr.Code == api.CodeConflict:
+	case apiErr.Kind() == api.KindConflict:
 		return "This key was rotated already: use its successor"
 	}
 	return ""

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,9 +12,8 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/credentials"
-	"github.com/zupy/zupy-cli/internal/emulator"
-	"github.com/zupy/zupy-cli/internal/ui"
 )
 
 // readOnlyKeyring reads (nothing is stored) but refuses every write, like a
@@ -28,52 +26,19 @@ func (readOnlyKeyring) Set(service, user, password string) error {
 }
 func (readOnlyKeyring) Delete(service, user string) error { return credentials.ErrNotFound }
 
-// startEmulator serves a fresh in-memory emulator, wrapped by wrap when not
-// nil, and returns its base URL and a session token.
-func startEmulator(t *testing.T, wrap func(http.Handler) http.Handler) (string, string) {
-	t.Helper()
-	ctx := context.Background()
-	srv, err := emulator.Open(ctx, emulator.Config{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := srv.Handler()
-	if wrap != nil {
-		h = wrap(h)
-	}
-	hs := httptest.NewServer(h)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	base := hs.URL + "/v1"
-	c := api.New(api.Options{BaseURL: base})
-	ch, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail})
-	if err != nil {
-		t.Fatal(err)
-	}
-	box, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
-	if err != nil || len(box.Messages) == 0 {
-		t.Fatalf("outbox: %v", err)
-	}
-	login, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[len(box.Messages)-1].Code})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return base, login.SessionToken
-}
-
 func runFactory(t *testing.T, env map[string]string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
 	env["ZUPY_CONFIG_DIR"] = t.TempDir()
-	var out, errOut bytes.Buffer
-	f := cmdutil.New(ui.Test(strings.NewReader(""), &out, &errOut), func(k string) string { return env[k] })
+	f, out, errOut := clitest.Factory(env, "")
 	f.Global.Retries, f.Global.Timeout = 0, 10*time.Second
-	return f, &out, &errOut
+	return f, out, errOut
 }
 
 var secretLine = regexp.MustCompile(`^zup_live_sk_[A-Za-z0-9]{20}\n$`)
 
 func TestCreatePrintsTheSecretWhenSavingFails(t *testing.T) {
-	base, session := startEmulator(t, nil)
+	base, session := clitest.Emulator(t, nil)
 	f, out, _ := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
-	f.KeyringBackend = readOnlyKeyring{}
+	f.Keyring = readOnlyKeyring{}
 	cmd := NewCmdCreate(f, nil)
 	cmd.SetArgs([]string{"--name", "x", "--scopes", "loyalty:read", "--save"})
 	cmd.SetOut(&bytes.Buffer{})
@@ -109,7 +74,7 @@ func TestRotatePrintsTheSecretWhenVerificationFails(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	}
-	base, session := startEmulator(t, refuseVerify)
+	base, session := clitest.Emulator(t, refuseVerify)
 	ctx := context.Background()
 	key, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "x", Permissions: []string{"loyalty:read"}})
 	if err != nil {

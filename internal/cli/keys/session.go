@@ -15,110 +15,90 @@ import (
 
 // sessionClient is what the session-authenticated subcommands talk through.
 type sessionClient struct {
-	f      *cmdutil.Factory
-	client *api.Client
-	token  string
-	src    credentials.Source
+	client  *api.Client
+	session cmdutil.Session
 }
 
-// newSessionClient finds the session (ZUPY_SESSION_TOKEN, else the profile's
+// openSession finds the session (ZUPY_SESSION_TOKEN, else the profile's
 // stored login) and a client of the active base URL.
-func newSessionClient(ctx context.Context, f *cmdutil.Factory) (*sessionClient, error) {
-	client, err := f.Client()
+func openSession(ctx context.Context, newClient func() (*api.Client, error), resolver func() (credentials.Resolver, error)) (*sessionClient, error) {
+	client, err := newClient()
 	if err != nil {
-		return nil, usageIf(err)
+		return nil, cmdutil.UsageIf(err)
 	}
-	tok, src, err := f.SessionToken(ctx)
+	r, err := resolver()
 	if err != nil {
-		return nil, usageIf(err)
+		return nil, cmdutil.UsageIf(err)
 	}
-	return &sessionClient{f: f, client: client, token: tok, src: src}, nil
+	s, err := cmdutil.SessionToken(ctx, r)
+	if err != nil {
+		return nil, cmdutil.UsageIf(err)
+	}
+	return &sessionClient{client: client, session: s}, nil
 }
+
+// token is the session token requests are sent with.
+func (s *sessionClient) token() string { return s.session.Token }
 
 // wrap adds the "log in again" hint to a 401 of the session.
 func (s *sessionClient) wrap(err error) error {
 	if err == nil {
 		return nil
 	}
-	return s.f.SessionError(err, s.src)
+	return s.session.Refused(err)
 }
 
 // clientForKey is the client for requests authenticated by key: the active
 // base URL, except that with none configured (no flag, variable or profile
 // setting) a staging key goes to the staging API, as for `zupy ping`.
-func clientForKey(f *cmdutil.Factory, key apikey.Key) (*api.Client, error) {
-	v, err := f.Setting(config.BaseURL)
+func clientForKey(settings func() (*config.Resolver, error), clientFor func(string) *api.Client, key apikey.Key) (*api.Client, error) {
+	r, err := settings()
 	if err != nil {
-		return nil, usageIf(err)
+		return nil, cmdutil.UsageIf(err)
+	}
+	v, err := r.Get(config.BaseURL)
+	if err != nil {
+		return nil, cmdutil.UsageIf(err)
 	}
 	if v.Source == config.SourceDefault {
-		return f.APIClient(key.Environment.BaseURL()), nil
+		return clientFor(key.Environment.BaseURL()), nil
 	}
-	return f.APIClient(v.Value), nil
+	return clientFor(v.Value), nil
 }
 
 // defaultKeyID is the profile's default_key_id setting, "" when unset or
 // unreadable (it only decorates output).
-func defaultKeyID(f *cmdutil.Factory) string {
-	v, err := f.Setting(config.DefaultKeyID)
+func defaultKeyID(settings func() (*config.Resolver, error)) string {
+	r, err := settings()
+	if err != nil {
+		return ""
+	}
+	v, err := r.Get(config.DefaultKeyID)
 	if err != nil {
 		return ""
 	}
 	return v.Value
 }
 
-// keyStore is the profile's credential store for saved keys.
-type keyStore struct {
-	f     *cmdutil.Factory
-	store credentials.Store
+// profileConfig is the profile's part of config.yaml that saving keys
+// touches: its default_key_id.
+type profileConfig struct {
+	load    func() (*config.File, error)
+	profile string
 }
 
-func openKeyStore(f *cmdutil.Factory) (*keyStore, error) {
-	s, err := f.CredentialStore()
-	if err != nil {
-		return nil, usageIf(err)
-	}
-	return &keyStore{f: f, store: s}, nil
-}
-
-// saved reports whether keyID is saved in the profile. It is also the probe
-// run before a key is created with --save, so that an unusable keyring fails
-// the command before anything exists on the server.
-func (k *keyStore) saved(ctx context.Context, keyID string) (bool, error) {
-	keys, err := credentials.SavedKeys(ctx, k.store, k.f.Profile())
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(keys, func(s credentials.SavedKey) bool { return s.KeyID == keyID }), nil
-}
-
-// save stores secret as the saved key keyID and, with makeDefault, makes it
-// the profile's default key.
-func (k *keyStore) save(ctx context.Context, keyID, secret string, makeDefault bool) error {
-	if err := credentials.SaveKey(ctx, k.store, k.f.Profile(), keyID, secret); err != nil {
-		return err
-	}
-	if makeDefault {
-		return setDefaultKey(k.f, keyID)
-	}
-	return nil
-}
-
-// where names the store for messages: "keyring" or the file's path.
-func (k *keyStore) where() string { return credentials.SourceOf(k.store).String() }
-
-// setDefaultKey records keyID as the profile's default_key_id in config.yaml;
+// setDefault records keyID as the profile's default_key_id in config.yaml;
 // "" removes the setting.
-func setDefaultKey(f *cmdutil.Factory, keyID string) error {
-	cfg, err := f.Config()
+func (p profileConfig) setDefault(keyID string) error {
+	cfg, err := p.load()
 	if err != nil {
 		return err
 	}
 	if keyID == "" {
-		if _, err := cfg.Unset(f.Profile(), config.DefaultKeyID); err != nil {
+		if _, err := cfg.Unset(p.profile, config.DefaultKeyID); err != nil {
 			return err
 		}
-	} else if err := cfg.Set(f.Profile(), config.DefaultKeyID, keyID); err != nil {
+	} else if err := cfg.Set(p.profile, config.DefaultKeyID, keyID); err != nil {
 		return err
 	}
 	if err := cfg.Save(); err != nil {
@@ -129,14 +109,59 @@ func setDefaultKey(f *cmdutil.Factory, keyID string) error {
 
 // storedDefault is the default_key_id stored in the profile's file (the
 // setting has no flag or variable).
-func storedDefault(f *cmdutil.Factory) string {
-	cfg, err := f.Config()
+func (p profileConfig) storedDefault() string {
+	cfg, err := p.load()
 	if err != nil {
 		return ""
 	}
-	v, _ := cfg.Get(f.Profile(), config.DefaultKeyID)
+	v, _ := cfg.Get(p.profile, config.DefaultKeyID)
 	return v
 }
+
+// keyStore is the profile's credential store for saved keys.
+type keyStore struct {
+	profileConfig
+	store credentials.Store
+}
+
+func openKeyStore(open func() (credentials.Store, error), p profileConfig) (*keyStore, error) {
+	s, err := open()
+	if err != nil {
+		return nil, cmdutil.UsageIf(err)
+	}
+	return &keyStore{profileConfig: p, store: s}, nil
+}
+
+// saved reports whether keyID is saved in the profile. It is also the probe
+// run before a key is created with --save, so that an unusable keyring fails
+// the command before anything exists on the server.
+func (k *keyStore) saved(ctx context.Context, keyID string) (bool, error) {
+	keys, err := credentials.SavedKeys(ctx, k.store, k.profile)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(keys, func(s credentials.SavedKey) bool { return s.KeyID == keyID }), nil
+}
+
+// save stores secret as the saved key keyID and, with makeDefault, makes it
+// the profile's default key.
+func (k *keyStore) save(ctx context.Context, keyID, secret string, makeDefault bool) error {
+	if err := credentials.SaveKey(ctx, k.store, k.profile, keyID, secret); err != nil {
+		return err
+	}
+	if makeDefault {
+		return k.setDefault(keyID)
+	}
+	return nil
+}
+
+// remove deletes the saved secret of keyID.
+func (k *keyStore) remove(ctx context.Context, keyID string) error {
+	return credentials.DeleteKey(ctx, k.store, k.profile, keyID)
+}
+
+// where names the store for messages: "keyring" or the file's path.
+func (k *keyStore) where() string { return credentials.SourceOf(k.store).String() }
 
 // saveFailed is the error of a key that exists on the server but whose
 // secret could not be saved; the secret has been printed already.

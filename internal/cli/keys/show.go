@@ -10,19 +10,26 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// ShowOptions are the parsed arguments of `keys show`.
+// ShowOptions is what `keys show` uses.
 type ShowOptions struct {
-	Factory *cmdutil.Factory
+	IO       *ui.IOStreams
+	JSON     bool
+	Now      func() time.Time
+	Settings func() (*config.Resolver, error)
+	Client   func() (*api.Client, error)
+	Resolver func() (credentials.Resolver, error)
 
 	KeyID string
 }
 
 // NewCmdShow returns `keys show`; runF replaces the run in tests.
 func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
-	opts := &ShowOptions{Factory: f}
+	opts := &ShowOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolver}
 	cmd := &cobra.Command{
 		Use:   "show KEY_ID",
 		Short: "Show one API key",
@@ -41,6 +48,7 @@ prints the key object.`,
 			if err := checkKeyID(opts.KeyID); err != nil {
 				return err
 			}
+			opts.JSON = f.JSON()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -51,31 +59,31 @@ prints the key object.`,
 }
 
 func showRun(ctx context.Context, opts *ShowOptions) error {
-	f := opts.Factory
-	s, err := newSessionClient(ctx, f)
+	s, err := openSession(ctx, opts.Client, opts.Resolver)
 	if err != nil {
 		return err
 	}
-	key, err := s.client.GetKey(ctx, s.token, opts.KeyID)
+	key, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
 	if err != nil {
 		return s.wrap(err)
 	}
-	return printKey(f, key)
+	return printKey(opts.IO, opts.JSON, key, func() bool { return key.KeyID == defaultKeyID(opts.Settings) }, opts.Now)
 }
 
 // printKey prints a key without secret: JSON, labelled fields on a terminal,
-// or "field\tvalue" lines.
-func printKey(f *cmdutil.Factory, key *api.Key) error {
+// or "field\tvalue" lines. isDefault and now are asked only for the
+// terminal.
+func printKey(io *ui.IOStreams, asJSON bool, key *api.Key, isDefault func() bool, now func() time.Time) error {
 	key.APIKey = "" // never printed by show or update
-	if f.JSON() {
-		return ui.WriteJSON(f.IO.Out, key)
+	if asJSON {
+		return ui.WriteJSON(io.Out, key)
 	}
-	if f.IO.IsStdoutTTY() {
-		cs := f.IO.ColorScheme()
-		_, err := fmt.Fprintln(f.IO.Out, renderFields(cs, keyFields(cs, key, f.Now(), key.KeyID == defaultKeyID(f))))
+	if io.IsStdoutTTY() {
+		cs := io.ColorScheme()
+		_, err := fmt.Fprintln(io.Out, ui.RenderFields(cs, keyFields(cs, key, now(), isDefault())))
 		return err
 	}
-	_, err := fmt.Fprint(f.IO.Out, plainKey(key))
+	_, err := fmt.Fprint(io.Out, plainKey(key))
 	return err
 }
 

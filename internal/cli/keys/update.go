@@ -11,11 +11,19 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// UpdateOptions are the parsed flags of `keys update`.
+// UpdateOptions is what `keys update` uses.
 type UpdateOptions struct {
-	Factory *cmdutil.Factory
+	IO       *ui.IOStreams
+	JSON     bool
+	Now      func() time.Time
+	Settings func() (*config.Resolver, error)
+	Client   func() (*api.Client, error)
+	Resolver func() (credentials.Resolver, error)
 
 	KeyID        string
 	Name         string
@@ -41,7 +49,7 @@ type UpdateOptions struct {
 
 // NewCmdUpdate returns `keys update`; runF replaces the run in tests.
 func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
-	opts := &UpdateOptions{Factory: f}
+	opts := &UpdateOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolver}
 	cmd := &cobra.Command{
 		Use:   "update KEY_ID [flags]",
 		Short: "Change an API key's name, scopes, rate limit, IP allow-list or expiry",
@@ -68,6 +76,7 @@ key). A rotated key's expiry cannot be moved later.`,
 			if err := opts.validate(f.Now()); err != nil {
 				return err
 			}
+			opts.JSON = f.JSON()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -195,14 +204,13 @@ func applyScopeChanges(keyID string, current, add, remove []string) ([]string, e
 }
 
 func updateRun(ctx context.Context, opts *UpdateOptions) error {
-	f := opts.Factory
-	s, err := newSessionClient(ctx, f)
+	s, err := openSession(ctx, opts.Client, opts.Resolver)
 	if err != nil {
 		return err
 	}
 	req := opts.Request
 	if opts.Add != nil || opts.Remove != nil {
-		cur, err := s.client.GetKey(ctx, s.token, opts.KeyID)
+		cur, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
 		if err != nil {
 			return s.wrap(err)
 		}
@@ -210,12 +218,12 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 			return err
 		}
 	}
-	key, err := s.client.UpdateKey(ctx, s.token, opts.KeyID, req)
+	key, err := s.client.UpdateKey(ctx, s.token(), opts.KeyID, req)
 	if err != nil {
 		return s.wrap(err)
 	}
-	if !f.JSON() && f.IO.IsStderrTTY() {
-		fmt.Fprintf(f.IO.ErrOut, "%s Updated %s\n", f.IO.ErrColorScheme().SuccessIcon(), key.KeyID)
+	if !opts.JSON && opts.IO.IsStderrTTY() {
+		fmt.Fprintf(opts.IO.ErrOut, "%s Updated %s\n", opts.IO.ErrColorScheme().SuccessIcon(), key.KeyID)
 	}
-	return printKey(f, key)
+	return printKey(opts.IO, opts.JSON, key, func() bool { return key.KeyID == defaultKeyID(opts.Settings) }, opts.Now)
 }

@@ -1,7 +1,7 @@
 package root
 
 import (
-	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,26 +31,13 @@ func newHelpCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			target, rest, err := c.Root().Find(args)
 			if err != nil || target == nil || len(rest) > 0 {
-				return &cmdutil.UsageError{
-					Err:  fmt.Errorf("unknown help topic %q", joinArgs(args)),
-					Hint: "Run `zupy --help` for the commands and topics",
-				}
+				return cmdutil.WithHint(cmdutil.Usagef("unknown help topic %q", strings.Join(args, " ")),
+					"Run `zupy --help` for the commands and topics")
 			}
 			target.InitDefaultHelpFlag()
 			return target.Help()
 		},
 	}
-}
-
-func joinArgs(args []string) string {
-	out := ""
-	for i, a := range args {
-		if i > 0 {
-			out += " "
-		}
-		out += a
-	}
-	return out
 }
 
 // helpTopics are `zupy help <topic>` pages: commands without a Run, which

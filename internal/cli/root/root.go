@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,11 +18,11 @@ import (
 	"github.com/zupy/zupy-cli/internal/cli/auth"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/cli/completion"
-	"github.com/zupy/zupy-cli/internal/cli/configcmd"
-	"github.com/zupy/zupy-cli/internal/cli/emulatorcmd"
+	configcmd "github.com/zupy/zupy-cli/internal/cli/config"
+	emulatorcmd "github.com/zupy/zupy-cli/internal/cli/emulator"
 	"github.com/zupy/zupy-cli/internal/cli/keys"
-	"github.com/zupy/zupy-cli/internal/cli/scopescmd"
-	"github.com/zupy/zupy-cli/internal/cli/versioncmd"
+	"github.com/zupy/zupy-cli/internal/cli/scopes"
+	"github.com/zupy/zupy-cli/internal/cli/version"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -50,7 +50,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		err = context.Canceled
 	}
 	if isCobraFlagError(err) {
-		err = &cmdutil.UsageError{Err: err, Hint: "Run `zupy " + strings.Join(commandPath(cmd, args), " ") + " --help` for usage"}
+		err = cmdutil.WithHint(&cmdutil.UsageError{Err: err}, "Run `zupy "+strings.Join(commandPath(cmd, args), " ")+" --help` for usage")
 	}
 	var unavailable *credentials.UnavailableError
 	if errors.As(err, &unavailable) && unavailable.FilePath == "" {
@@ -58,7 +58,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	}
 	var silent *cmdutil.SilentError
 	if !errors.As(err, &silent) {
-		cmdutil.PrintError(f.IO.ErrOut, f.IO.ErrColorScheme(), err, f.JSON())
+		cmdutil.PrintError(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, f.JSON())
 	}
 	return cmdutil.ExitCode(err)
 }
@@ -84,25 +84,16 @@ of the Zupy authentication API for offline work and CI.`,
 		RunE:              cmdutil.GroupRun,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return validateGlobals(f) },
 	}
-	cmd.SetVersionTemplate(versioncmd.Template())
-	cmd.SetIn(f.IO.In)
-	cmd.SetOut(f.IO.Out)
-	cmd.SetErr(f.IO.ErrOut)
+	cmd.SetVersionTemplate(version.Template())
+	cmd.SetIn(f.IOStreams.In)
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &cmdutil.UsageError{Err: err, Hint: fmt.Sprintf("Run `%s --help` for usage", c.CommandPath())}
+		return cmdutil.WithHint(&cmdutil.UsageError{Err: err}, fmt.Sprintf("Run `%s --help` for usage", c.CommandPath()))
 	})
 
-	pf := cmd.PersistentFlags()
-	g := &f.Global
-	g.Flags = pf
-	pf.StringVar(&g.Profile, "profile", "default", "Configuration profile to use (env ZUPY_PROFILE)")
-	pf.StringVar(&g.BaseURL, "base-url", "", "Base URL of the Zupy API (env ZUPY_BASE_URL)")
-	pf.StringVarP(&g.Output, "output", "o", "text", "Output format: text or json")
-	pf.BoolVar(&g.NoColor, "no-color", false, "Disable colour (also NO_COLOR)")
-	pf.BoolVar(&g.Debug, "debug", false, "Trace HTTP requests on stderr, secrets redacted (env ZUPY_DEBUG)")
-	pf.IntVar(&g.Retries, "retries", 3, "How many times to retry a rate-limited request")
-	pf.DurationVar(&g.Timeout, "timeout", 30*time.Second, "Timeout of each HTTP request")
+	cmdutil.BindGlobalFlags(cmd.PersistentFlags(), &f.Global)
 	cmd.Flags().BoolP("version", "v", false, "Print the version")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("profile", completeProfiles(f))
@@ -118,10 +109,10 @@ of the Zupy authentication API for offline work and CI.`,
 			cmd.AddCommand(c)
 		}
 	}
-	add("auth", auth.NewCmdLogin(f, nil), auth.NewCmdLogout(f), auth.New(f))
-	add("keys", keys.New(f))
-	add("keys", scopescmd.New(f))
-	add("tools", emulatorcmd.New(f), configcmd.New(f), completion.New(f), versioncmd.New(f))
+	add("auth", auth.NewCmdLogin(f, nil), auth.NewCmdLogout(f, nil), auth.NewCmdAuth(f))
+	add("keys", keys.NewCmdKeys(f))
+	add("keys", scopes.NewCmdScopes(f, nil))
+	add("tools", emulatorcmd.NewCmdEmulator(f), configcmd.NewCmdConfig(f), completion.NewCmdCompletion(f, nil), version.NewCmdVersion(f, nil))
 	cmd.SetHelpCommand(newHelpCmd())
 	cmd.SetHelpCommandGroupID("tools")
 	cmd.AddCommand(helpTopics()...)
@@ -149,7 +140,7 @@ func validateGlobals(f *cmdutil.Factory) error {
 			return cmdutil.Usagef("invalid --base-url: %v", err)
 		}
 	}
-	f.IO.SetNoColor(g.NoColor)
+	f.IOStreams.SetNoColor(g.NoColor)
 	return nil
 }
 
@@ -192,19 +183,10 @@ func completeProfiles(f *cmdutil.Factory) cobra.CompletionFunc {
 		}
 		var out []string
 		for _, n := range append([]string{"default"}, file.ProfileNames()...) {
-			if strings.HasPrefix(n, toComplete) && !contains(out, n) {
+			if strings.HasPrefix(n, toComplete) && !slices.Contains(out, n) {
 				out = append(out, n)
 			}
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 		"zupy": func() {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			f := cmdutil.New(ui.System(), os.Getenv)
-			f.KeyringBackend = keyringFromEnv()
+			f.Keyring = keyringFromEnv()
 			code := root.Run(ctx, f, os.Args[1:])
 			stop()
 			os.Exit(code)

@@ -1,19 +1,18 @@
-package emulatorcmd
+package emulator
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
@@ -33,27 +32,9 @@ func TestDefaultDataDirPrecedence(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's concurrent logging.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func run(ctx context.Context, out io.Writer, errOut io.Writer, env map[string]string, args ...string) error {
 	f := cmdutil.New(ui.Test(strings.NewReader(""), out, errOut), func(k string) string { return env[k] })
-	cmd := New(f)
+	cmd := NewCmdEmulator(f)
 	cmd.SetArgs(args)
 	cmd.SetOut(errOut)
 	cmd.SetErr(errOut)
@@ -78,7 +59,7 @@ func TestStartRefusesBadFlagsAsUsageErrors(t *testing.T) {
 		{"positional argument", []string{"now"}, "unexpected argument"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var stdout, stderr syncBuffer
+			var stdout, stderr clitest.SyncBuffer
 			dataHome := t.TempDir()
 			args := append([]string{"start", "--addr", "127.0.0.1:0"}, c.args...)
 			err := run(context.Background(), &stdout, &stderr, map[string]string{"XDG_DATA_HOME": dataHome}, args...)
@@ -99,14 +80,15 @@ func TestStartRefusesBadFlagsAsUsageErrors(t *testing.T) {
 }
 
 func TestEmulatorGroupSuggestsSubcommand(t *testing.T) {
-	var out syncBuffer
+	var out clitest.SyncBuffer
 	err := run(context.Background(), &out, &out, nil, "strat")
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 		t.Fatalf("exit %d (%v), want 2", cmdutil.ExitCode(err), err)
 	}
 	var ue *cmdutil.UsageError
-	if !errors.As(err, &ue) || !strings.Contains(ue.Hint, "zupy emulator start") && !strings.Contains(ue.Hint, "emulator start") {
-		t.Errorf("hint %q, want a suggestion of start", ue.Hint)
+	_, _, _, hint := cmdutil.Describe(err)
+	if !errors.As(err, &ue) || !strings.Contains(hint, "zupy emulator start") && !strings.Contains(hint, "emulator start") {
+		t.Errorf("hint %q, want a suggestion of start", hint)
 	}
 }
 
@@ -114,7 +96,7 @@ func TestStartServesAndShutsDownCleanly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
-	var stderr syncBuffer
+	var stderr clitest.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		err := run(ctx, pw, &stderr, nil, "start", "--in-memory", "--addr", "127.0.0.1:0")
@@ -174,7 +156,7 @@ func TestStartWritesItsDatabaseUnderTheDataDir(t *testing.T) {
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	var stderr syncBuffer
+	var stderr clitest.SyncBuffer
 	go func() {
 		err := run(ctx, pw, &stderr, nil, "start", "--data-dir", dir, "--addr", "127.0.0.1:0")
 		pw.Close()
@@ -194,5 +176,47 @@ func TestStartWritesItsDatabaseUnderTheDataDir(t *testing.T) {
 	}
 	if matches, _ := filepath.Glob(filepath.Join(dir, "*")); len(matches) == 0 {
 		t.Errorf("nothing written under --data-dir %s", dir)
+	}
+}
+
+func TestNewCmdStartParsesFlagsIntoOptions(t *testing.T) {
+	f, _, _ := clitest.Factory(nil, "")
+	var got *StartOptions
+	cmd := NewCmdStart(f, func(o *StartOptions) error { got = o; return nil })
+	err := clitest.Run(context.Background(), f, cmd, "start", "--addr", "127.0.0.1:0", "--in-memory", "--partner-name", "Loja",
+		"--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Addr != "127.0.0.1:0" || !got.InMemory || got.PartnerName != "Loja" || got.DataDir != "" ||
+		strings.Join(got.TrustedProxies, " ") != "10.0.0.0/8 192.0.2.1" || got.PartnerEmail == "" || got.IO != f.IOStreams {
+		t.Errorf("options %+v", got)
+	}
+}
+
+func TestNewCmdOTPNormalisesTheDestination(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{[]string{"otp"}, "", ""},
+		{[]string{"otp", "--destination", " Dev@Example.com "}, "dev@example.com", ""},
+		{[]string{"otp", "--destination", "+55 11 99999-0000"}, "+5511999990000", ""},
+		{[]string{"otp", "--destination", "nope"}, "", "invalid --destination"},
+	} {
+		f, _, _ := clitest.Factory(nil, "")
+		var got *OTPOptions
+		cmd := NewCmdOTP(f, func(o *OTPOptions) error { got = o; return nil })
+		err := clitest.Run(context.Background(), f, cmd, c.args...)
+		if c.wantErr != "" {
+			if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), c.wantErr) || got != nil {
+				t.Errorf("%q: err %v; want a usage error before the run", c.args, err)
+			}
+			continue
+		}
+		if err != nil || got.Destination != c.want || got.Client == nil {
+			t.Errorf("%q: err %v, options %+v; want destination %q", c.args, err, got, c.want)
+		}
 	}
 }

@@ -1,5 +1,5 @@
-// Package emulatorcmd is `zupy emulator`: the local Zupy authentication API.
-package emulatorcmd
+// Package emulator is `zupy emulator`: the local Zupy authentication API.
+package emulator
 
 import (
 	"context"
@@ -18,12 +18,12 @@ import (
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/contact"
-	"github.com/zupy/zupy-cli/internal/emulator"
+	zemulator "github.com/zupy/zupy-cli/internal/emulator"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// New returns the emulator command group.
-func New(f *cmdutil.Factory) *cobra.Command {
+// NewCmdEmulator returns the emulator command group.
+func NewCmdEmulator(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "emulator <command>",
 		Short: "Run a local Zupy authentication API for offline work and CI",
@@ -33,22 +33,28 @@ SQLite database. Point zupy at it with ZUPY_BASE_URL or --base-url.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: cmdutil.GroupRun,
 	}
-	cmd.AddCommand(newStart(f), newOTP(f))
+	cmd.AddCommand(NewCmdStart(f, nil), NewCmdOTP(f, nil))
 	return cmd
 }
 
-type startOptions struct {
-	addr            string
-	dataDir         string
-	inMemory        bool
-	partnerEmail    string
-	partnerWhatsApp string
-	partnerName     string
-	trustedProxies  []string
+// StartOptions is what `emulator start` uses.
+type StartOptions struct {
+	IO *ui.IOStreams
+	// Getenv finds the default data directory (XDG_DATA_HOME, HOME).
+	Getenv func(string) string
+
+	Addr            string
+	DataDir         string
+	InMemory        bool
+	PartnerEmail    string
+	PartnerWhatsApp string
+	PartnerName     string
+	TrustedProxies  []string
 }
 
-func newStart(f *cmdutil.Factory) *cobra.Command {
-	o := &startOptions{}
+// NewCmdStart returns `emulator start`; runF replaces the run in tests.
+func NewCmdStart(f *cmdutil.Factory, runF func(*StartOptions) error) *cobra.Command {
+	o := &StartOptions{IO: f.IOStreams, Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Serve the Zupy authentication API locally",
@@ -63,45 +69,50 @@ Stops cleanly on Ctrl-C or SIGTERM, finishing requests in flight.`,
 		Example: `  zupy emulator start --in-memory
   ZUPY_BASE_URL=$(zupy emulator start --addr 127.0.0.1:0 | head -1)`,
 		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runStart(cmd.Context(), f, o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(o)
+			}
+			return startRun(cmd.Context(), o)
+		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.addr, "addr", "127.0.0.1:8790", "Address to listen on")
-	fl.StringVar(&o.dataDir, "data-dir", "", "Directory of the SQLite database")
-	fl.BoolVar(&o.inMemory, "in-memory", false, "Keep everything in memory, nothing on disk")
-	fl.StringVar(&o.partnerEmail, "partner-email", emulator.DefaultPartnerEmail, "E-mail of the seeded demo partner")
-	fl.StringVar(&o.partnerWhatsApp, "partner-whatsapp", emulator.DefaultPartnerWhatsApp, "WhatsApp number of the seeded demo partner")
-	fl.StringVar(&o.partnerName, "partner-name", emulator.DefaultPartnerName, "Name of the seeded demo partner")
-	fl.StringArrayVar(&o.trustedProxies, "trusted-proxy", nil, "Peer (IP or CIDR) whose X-Forwarded-For is believed; repeatable")
+	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8790", "Address to listen on")
+	fl.StringVar(&o.DataDir, "data-dir", "", "Directory of the SQLite database")
+	fl.BoolVar(&o.InMemory, "in-memory", false, "Keep everything in memory, nothing on disk")
+	fl.StringVar(&o.PartnerEmail, "partner-email", zemulator.DefaultPartnerEmail, "E-mail of the seeded demo partner")
+	fl.StringVar(&o.PartnerWhatsApp, "partner-whatsapp", zemulator.DefaultPartnerWhatsApp, "WhatsApp number of the seeded demo partner")
+	fl.StringVar(&o.PartnerName, "partner-name", zemulator.DefaultPartnerName, "Name of the seeded demo partner")
+	fl.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "Peer (IP or CIDR) whose X-Forwarded-For is believed; repeatable")
 	// Not MarkFlagsMutuallyExclusive: cobra reports a flag-group violation
 	// as a plain error (exit 1) before RunE, and this is a usage error (exit 2).
 	return cmd
 }
 
-func runStart(ctx context.Context, f *cmdutil.Factory, o *startOptions) error {
-	cfg, err := o.config(f)
+func startRun(ctx context.Context, o *StartOptions) error {
+	cfg, err := o.config()
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.addr, err)
+		return fmt.Errorf("listen on %s: %w", o.Addr, err)
 	}
 	defer ln.Close()
-	logger := slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(slog.NewTextHandler(o.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg.Logger = logger
-	cfg.Messages = f.IO.ErrOut
-	srv, err := emulator.Open(ctx, cfg)
+	cfg.Messages = o.IO.ErrOut
+	srv, err := zemulator.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
 
 	if w := exposureWarning(ln.Addr()); w != "" {
-		fmt.Fprintln(f.IO.ErrOut, "Warning: "+w)
+		fmt.Fprintln(o.IO.ErrOut, "Warning: "+w)
 	}
 	base := "http://" + ln.Addr().String() + "/v1"
-	fmt.Fprintln(f.IO.Out, base)
+	fmt.Fprintln(o.IO.Out, base)
 	where := "in memory"
 	if !cfg.InMemory {
 		where = cfg.DataDir
@@ -137,35 +148,35 @@ func exposureWarning(addr net.Addr) string {
 	return fmt.Sprintf("the emulator listens on %s, beyond this machine: its /_emulator routes hand out one-time codes and reset data without any credential; use it only on a network you trust", addr)
 }
 
-func (o *startOptions) config(f *cmdutil.Factory) (emulator.Config, error) {
-	cfg := emulator.Config{InMemory: o.inMemory, PartnerName: strings.TrimSpace(o.partnerName)}
-	if o.inMemory && o.dataDir != "" {
+func (o *StartOptions) config() (zemulator.Config, error) {
+	cfg := zemulator.Config{InMemory: o.InMemory, PartnerName: strings.TrimSpace(o.PartnerName)}
+	if o.InMemory && o.DataDir != "" {
 		return cfg, cmdutil.Usagef("--data-dir and --in-memory cannot be used together")
 	}
 	if cfg.PartnerName == "" {
 		return cfg, cmdutil.Usagef("invalid --partner-name: must not be empty")
 	}
 	var err error
-	if cfg.PartnerEmail, err = contact.NormalizeEmail(o.partnerEmail); err != nil {
+	if cfg.PartnerEmail, err = contact.NormalizeEmail(o.PartnerEmail); err != nil {
 		return cfg, cmdutil.Usagef("invalid --partner-email: %v", err)
 	}
-	if cfg.PartnerWhatsApp, err = contact.NormalizeWhatsApp(o.partnerWhatsApp); err != nil {
+	if cfg.PartnerWhatsApp, err = contact.NormalizeWhatsApp(o.PartnerWhatsApp); err != nil {
 		return cfg, cmdutil.Usagef("invalid --partner-whatsapp: %v", err)
 	}
-	for _, p := range o.trustedProxies {
+	for _, p := range o.TrustedProxies {
 		prefix, err := parsePrefix(p)
 		if err != nil {
 			return cfg, cmdutil.Usagef("invalid --trusted-proxy %q: expected an IP address or CIDR block", p)
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, prefix)
 	}
-	if _, _, err := net.SplitHostPort(o.addr); err != nil {
-		return cfg, cmdutil.Usagef("invalid --addr %q: expected HOST:PORT, like 127.0.0.1:8790", o.addr)
+	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+		return cfg, cmdutil.Usagef("invalid --addr %q: expected HOST:PORT, like 127.0.0.1:8790", o.Addr)
 	}
-	if !o.inMemory {
-		cfg.DataDir = o.dataDir
+	if !o.InMemory {
+		cfg.DataDir = o.DataDir
 		if cfg.DataDir == "" {
-			cfg.DataDir, err = DefaultDataDir(f.Getenv)
+			cfg.DataDir, err = DefaultDataDir(o.Getenv)
 			if err != nil {
 				return cfg, err
 			}
@@ -199,7 +210,19 @@ func DefaultDataDir(getenv func(string) string) (string, error) {
 	return filepath.Join(home, ".local", "share", "zupy", "emulator"), nil
 }
 
-func newOTP(f *cmdutil.Factory) *cobra.Command {
+// OTPOptions is what `emulator otp` uses.
+type OTPOptions struct {
+	IO     *ui.IOStreams
+	JSON   bool
+	Client func() (*api.Client, error)
+
+	// Destination is normalised; "" means any.
+	Destination string
+}
+
+// NewCmdOTP returns `emulator otp`; runF replaces the run in tests.
+func NewCmdOTP(f *cmdutil.Factory, runF func(*OTPOptions) error) *cobra.Command {
+	opts := &OTPOptions{IO: f.IOStreams, Client: f.Client}
 	var destination string
 	cmd := &cobra.Command{
 		Use:   "otp",
@@ -210,42 +233,50 @@ this: the real Zupy API has no such route.`,
 		Example: `  zupy emulator otp --destination dev@example.com | zupy login --verification-id "$ID" --code-stdin`,
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dest := strings.TrimSpace(destination)
-			if dest != "" {
-				norm, err := contact.Normalize(contact.Guess(dest), dest)
+			opts.JSON = f.JSON()
+			opts.Destination = strings.TrimSpace(destination)
+			if opts.Destination != "" {
+				norm, err := contact.Normalize(contact.Guess(opts.Destination), opts.Destination)
 				if err != nil {
 					return cmdutil.Usagef("invalid --destination: %v", err)
 				}
-				dest = norm
+				opts.Destination = norm
 			}
-			client, err := f.Client()
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			box, err := client.Outbox(cmd.Context(), dest)
-			if err != nil {
-				var apiErr *api.Error
-				if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
-					return cmdutil.WithHint(err, "Is the base URL an emulator? Start one with `zupy emulator start`")
-				}
-				return err
-			}
-			if len(box.Messages) == 0 {
-				msg := "the emulator has sent no code"
-				if dest != "" {
-					msg += " to " + dest
-				}
-				return &cmdutil.CodedError{Exit: cmdutil.ExitNotFound, Code: api.CodeNotFound, Msg: msg,
-					Hint: "Request one with `zupy login --request-only`"}
-			}
-			last := box.Messages[len(box.Messages)-1]
-			if f.JSON() {
-				return ui.WriteJSON(f.IO.Out, last)
-			}
-			_, err = fmt.Fprintln(f.IO.Out, last.Code)
-			return err
+			return otpRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&destination, "destination", "", "E-mail address or WhatsApp number the code was sent to")
 	return cmd
+}
+
+func otpRun(ctx context.Context, opts *OTPOptions) error {
+	client, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	box, err := client.Outbox(ctx, opts.Destination)
+	if err != nil {
+		var apiErr *api.Error
+		if errors.As(err, &apiErr) && apiErr.Kind() == api.KindNotFound {
+			return cmdutil.WithHint(err, "Is the base URL an emulator? Start one with `zupy emulator start`")
+		}
+		return err
+	}
+	if len(box.Messages) == 0 {
+		msg := "the emulator has sent no code"
+		if opts.Destination != "" {
+			msg += " to " + opts.Destination
+		}
+		return cmdutil.WithHint(&cmdutil.CodedError{Kind: api.KindNotFound, Code: api.CodeNotFound, Msg: msg},
+			"Request one with `zupy login --request-only`")
+	}
+	last := box.Messages[len(box.Messages)-1]
+	if opts.JSON {
+		return ui.WriteJSON(opts.IO.Out, last)
+	}
+	_, err = fmt.Fprintln(opts.IO.Out, last.Code)
+	return err
 }

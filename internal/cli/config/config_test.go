@@ -1,7 +1,8 @@
-package configcmd
+package config
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -13,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/config"
-	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/clitest"
+	zconfig "github.com/zupy/zupy-cli/internal/config"
 )
 
 // result is what one run of `zupy config ...` left behind.
@@ -26,27 +27,16 @@ type result struct {
 func (r result) exit() int { return cmdutil.ExitCode(r.err) }
 
 // run executes `zupy <args>` with only the config group attached to a root
-// that carries the global flags the way root.New does, over a fresh factory
-// (the factory loads the config file once, so each run needs its own).
-// setup, if given, adjusts the factory before the command runs.
+// that carries the global flags the way the real root does, over a fresh
+// factory (the factory loads the config file once, so each run needs its
+// own). setup, if given, adjusts the factory before the command runs.
 func run(t *testing.T, env map[string]string, setup func(*cmdutil.Factory), args ...string) result {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	f := cmdutil.New(ui.Test(nil, &out, &errOut), func(k string) string { return env[k] })
-	root := &cobra.Command{Use: "zupy", SilenceErrors: true, SilenceUsage: true}
-	pf := root.PersistentFlags()
-	f.Global.Flags = pf
-	pf.StringVar(&f.Global.Profile, "profile", "default", "")
-	pf.StringVar(&f.Global.BaseURL, "base-url", "", "")
-	pf.StringVarP(&f.Global.Output, "output", "o", "text", "")
-	root.AddCommand(New(f))
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(args)
+	f, out, errOut := clitest.Factory(env, "")
 	if setup != nil {
 		setup(f)
 	}
-	err := root.Execute()
+	err := clitest.Run(context.Background(), f, NewCmdConfig(f), args...)
 	return result{out: out.String(), errOut: errOut.String(), err: err}
 }
 
@@ -89,7 +79,7 @@ func TestSetThenGetRoundTripsTheNormalizedValueInA0600File(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("config.yaml mode %v, want 0600", st.Mode().Perm())
 	}
-	f, err := config.Load(path)
+	f, err := zconfig.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +95,8 @@ func TestSetConfirmsOnlyOnAStderrTerminal(t *testing.T) {
 		t.Errorf("piped stderr: err %v, stderr %q; want silence", r.err, r.errOut)
 	}
 	r = run(t, env, func(f *cmdutil.Factory) {
-		f.IO.SetTTY(false, false, true)
-		f.IO.SetNoColor(true)
+		f.IOStreams.SetTTY(false, false, true)
+		f.IOStreams.SetNoColor(true)
 	}, "config", "set", "credential_store", "keyring")
 	if r.err != nil || r.errOut != "✓ Set credential_store to keyring in profile default\n" {
 		t.Errorf("terminal stderr: err %v, stderr %q", r.err, r.errOut)
@@ -150,7 +140,7 @@ func TestListJSONIsAnArrayOfKeyValueSource(t *testing.T) {
 		t.Fatalf("list -o json is not an array of objects: %v\n%s", err, out)
 	}
 	want := []map[string]string{
-		{"key": "base_url", "value": config.DefaultBaseURL, "source": "default"},
+		{"key": "base_url", "value": zconfig.DefaultBaseURL, "source": "default"},
 		{"key": "default_key_id", "value": "", "source": "default"},
 		{"key": "credential_store", "value": "file", "source": "file", "origin": path},
 	}
@@ -220,7 +210,7 @@ func TestUnsetReturnsAKeyToItsDefault(t *testing.T) {
 	env, path := configEnv(t)
 	mustRun(t, env, "config", "set", "base_url", "http://127.0.0.1:9999/v1")
 	mustRun(t, env, "config", "unset", "base_url")
-	if got := mustRun(t, env, "config", "get", "base_url"); got != config.DefaultBaseURL+"\n" {
+	if got := mustRun(t, env, "config", "get", "base_url"); got != zconfig.DefaultBaseURL+"\n" {
 		t.Errorf("get after unset = %q, want the default", got)
 	}
 	if b := readFile(t, path); bytes.Contains(b, []byte("9999")) {
@@ -249,7 +239,7 @@ func TestSetOnAnotherProfileLeavesDefaultAlone(t *testing.T) {
 	if got := mustRun(t, env, "config", "get", "base_url"); got != "http://127.0.0.1:9999/v1\n" {
 		t.Errorf("default get after setting staging = %q, want its own value", got)
 	}
-	if got := mustRun(t, env, "--profile", "other", "config", "get", "base_url"); got != config.DefaultBaseURL+"\n" {
+	if got := mustRun(t, env, "--profile", "other", "config", "get", "base_url"); got != zconfig.DefaultBaseURL+"\n" {
 		t.Errorf("a third profile sees %q, want the default", got)
 	}
 }
@@ -318,10 +308,82 @@ func TestWrongArgumentCountIsAUsageError(t *testing.T) {
 }
 
 func TestHelpListsEveryKey(t *testing.T) {
-	long := New(cmdutil.New(ui.Test(nil, &bytes.Buffer{}, &bytes.Buffer{}), func(string) string { return "" })).Long
-	for _, k := range config.Keys() {
+	f, _, _ := clitest.Factory(nil, "")
+	long := NewCmdConfig(f).Long
+	for _, k := range zconfig.Keys() {
 		if !strings.Contains(long, "\n  "+k+" ") {
 			t.Errorf("config help does not list %s:\n%s", k, long)
+		}
+	}
+}
+
+// parsed runs `zupy <args>` with every config subcommand stubbed by runF
+// and returns the options the one that ran was given (nil if none ran).
+func parsed(t *testing.T, env map[string]string, args ...string) (any, error) {
+	t.Helper()
+	f, _, _ := clitest.Factory(env, "")
+	var got any
+	keep := func(o any) error { got = o; return nil }
+	g := &cobra.Command{Use: "config"}
+	g.AddCommand(
+		NewCmdGet(f, func(o *GetOptions) error { return keep(o) }),
+		NewCmdSet(f, func(o *SetOptions) error { return keep(o) }),
+		NewCmdUnset(f, func(o *UnsetOptions) error { return keep(o) }),
+		NewCmdList(f, func(o *ListOptions) error { return keep(o) }),
+		NewCmdPath(f, func(o *PathOptions) error { return keep(o) }),
+	)
+	err := clitest.Run(context.Background(), f, g, args...)
+	return got, err
+}
+
+func TestNewCmdConfigParsesArgumentsIntoOptions(t *testing.T) {
+	env := map[string]string{"ZUPY_PROFILE": "work"}
+	for _, c := range []struct {
+		args []string
+		want any
+	}{
+		{[]string{"config", "get", "base_url", "-o", "json"}, GetOptions{Key: "base_url", JSON: true}},
+		{[]string{"config", "set", "base_url", "http://x/v1"}, SetOptions{Key: "base_url", Value: "http://x/v1", Profile: "work"}},
+		{[]string{"--profile", "other", "config", "unset", "default_key_id"}, UnsetOptions{Key: "default_key_id", Profile: "other"}},
+		{[]string{"config", "list", "-o", "json"}, ListOptions{JSON: true}},
+		{[]string{"config", "path"}, PathOptions{}},
+	} {
+		got, err := parsed(t, env, c.args...)
+		if err != nil {
+			t.Errorf("%q: %v", c.args, err)
+			continue
+		}
+		// Compare the parsed fields; the dependencies are the factory's.
+		var ok bool
+		switch o := got.(type) {
+		case *GetOptions:
+			ok = o.Key == c.want.(GetOptions).Key && o.JSON == c.want.(GetOptions).JSON && o.Settings != nil && o.IO != nil
+		case *SetOptions:
+			w := c.want.(SetOptions)
+			ok = o.Key == w.Key && o.Value == w.Value && o.Profile == w.Profile && o.JSON == w.JSON && o.Config != nil
+		case *UnsetOptions:
+			w := c.want.(UnsetOptions)
+			ok = o.Key == w.Key && o.Profile == w.Profile && o.Config != nil
+		case *ListOptions:
+			ok = o.JSON == c.want.(ListOptions).JSON && o.Settings != nil
+		case *PathOptions:
+			_, want := c.want.(PathOptions)
+			ok = want && o.ConfigPath != nil
+		}
+		if !ok {
+			t.Errorf("%q: options %+v, want %+v", c.args, got, c.want)
+		}
+	}
+	for _, args := range [][]string{
+		{"config", "get"},
+		{"config", "set", "base_url"},
+		{"config", "unset", "a", "b"},
+		{"config", "path", "x"},
+		{"config", "list", "--bogus"},
+	} {
+		got, err := parsed(t, env, args...)
+		if err == nil || got != nil {
+			t.Errorf("%q: err %v, ran with %+v; want a refusal before the run", args, err, got)
 		}
 	}
 }

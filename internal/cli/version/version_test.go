@@ -1,31 +1,21 @@
-package versioncmd
+package version
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"runtime"
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
 	"github.com/zupy/zupy-cli/internal/build"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/clitest"
 )
 
 func run(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	f := cmdutil.New(ui.Test(nil, &out, &errOut), func(string) string { return "" })
-	root := &cobra.Command{Use: "zupy", SilenceErrors: true, SilenceUsage: true}
-	f.Global.Flags = root.PersistentFlags()
-	root.PersistentFlags().StringVarP(&f.Global.Output, "output", "o", "text", "")
-	root.AddCommand(New(f))
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(args)
-	err := root.Execute()
+	f, out, errOut := clitest.Factory(nil, "")
+	err := clitest.Run(context.Background(), f, NewCmdVersion(f, nil), args...)
 	if errOut.Len() > 0 {
 		t.Errorf("zupy %s wrote to stderr: %q", strings.Join(args, " "), errOut.String())
 	}
@@ -85,5 +75,25 @@ func TestExtraArgumentIsAUsageError(t *testing.T) {
 	}
 	if out != "" {
 		t.Errorf("a refused command printed %q", out)
+	}
+}
+
+func TestNewCmdVersionParsesOutputIntoOptions(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		json bool
+	}{
+		{[]string{"version"}, false},
+		{[]string{"version", "-o", "json"}, true},
+	} {
+		f, _, _ := clitest.Factory(nil, "")
+		var got *VersionOptions
+		cmd := NewCmdVersion(f, func(o *VersionOptions) error { got = o; return nil })
+		if err := clitest.Run(context.Background(), f, cmd, c.args...); err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		if got.JSON != c.json || got.Info != build.Current() || got.IO != f.IOStreams {
+			t.Errorf("%v: options %+v", c.args, got)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package emulatorcmd
+package emulator
 
 import (
 	"net"

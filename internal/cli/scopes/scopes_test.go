@@ -1,37 +1,26 @@
-package scopescmd
+package scopes
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/scope"
-	"github.com/zupy/zupy-cli/internal/ui"
 )
 
 // run executes `zupy <args>` with the scopes command under a root that
-// carries -o like root.New; setup, if given, adjusts the factory first.
+// carries -o like the real one; setup, if given, adjusts the factory first.
 func run(t *testing.T, setup func(*cmdutil.Factory), args ...string) (string, error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	env := map[string]string{"ZUPY_CONFIG_DIR": t.TempDir()}
-	f := cmdutil.New(ui.Test(nil, &out, &errOut), func(k string) string { return env[k] })
-	root := &cobra.Command{Use: "zupy", SilenceErrors: true, SilenceUsage: true}
-	f.Global.Flags = root.PersistentFlags()
-	root.PersistentFlags().StringVarP(&f.Global.Output, "output", "o", "text", "")
-	root.AddCommand(New(f))
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(args)
+	f, out, errOut := clitest.Factory(map[string]string{"ZUPY_CONFIG_DIR": t.TempDir()}, "")
 	if setup != nil {
 		setup(f)
 	}
-	err := root.Execute()
+	err := clitest.Run(context.Background(), f, NewCmdScopes(f, nil), args...)
 	if errOut.Len() > 0 {
 		t.Errorf("zupy %s wrote to stderr: %q", strings.Join(args, " "), errOut.String())
 	}
@@ -76,8 +65,8 @@ func TestPipedTextIsOneTabSeparatedLinePerScopeWithoutHeaderOrColour(t *testing.
 
 func TestTerminalTextHasAHeaderAndAlignedColumns(t *testing.T) {
 	out, err := run(t, func(f *cmdutil.Factory) {
-		f.IO.SetTTY(false, true, false)
-		f.IO.SetNoColor(true)
+		f.IOStreams.SetTTY(false, true, false)
+		f.IOStreams.SetNoColor(true)
 	}, "scopes")
 	if err != nil {
 		t.Fatal(err)
@@ -117,5 +106,31 @@ func TestExtraArgumentIsAUsageError(t *testing.T) {
 	}
 	if out != "" {
 		t.Errorf("a refused command printed %q", out)
+	}
+}
+
+func TestNewCmdScopesParsesOutputIntoOptions(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		json    bool
+		wantErr string
+	}{
+		{[]string{"scopes"}, false, ""},
+		{[]string{"scopes", "-o", "json"}, true, ""},
+		{[]string{"scopes", "--bogus"}, false, "unknown flag: --bogus"},
+	} {
+		f, _, _ := clitest.Factory(nil, "")
+		var got *ScopesOptions
+		cmd := NewCmdScopes(f, func(o *ScopesOptions) error { got = o; return nil })
+		err := clitest.Run(context.Background(), f, cmd, c.args...)
+		if c.wantErr != "" {
+			if err == nil || err.Error() != c.wantErr || got != nil {
+				t.Errorf("%v: err %v, ran %v; want %q before the run", c.args, err, got != nil, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || got.JSON != c.json {
+			t.Errorf("%v: err %v, options %+v", c.args, err, got)
+		}
 	}
 }
