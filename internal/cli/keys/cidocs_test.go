@@ -21,7 +21,7 @@ func TestCIRecipesAreTheTestedCommands(t *testing.T) {
 	for _, l := range strings.Split(string(doc), "\n") {
 		docLines[strings.TrimSpace(l)] = true
 	}
-	scripts, err := filepath.Glob(filepath.Join("..", "root", "testdata", "script", "ci_*.txtar"))
+	scripts, err := filepath.Glob(filepath.Join("..", "root", "testdata", "script", "ci", "ci_*.txtar"))
 	if err != nil || len(scripts) < 2 {
 		t.Fatalf("ci scripts: %v, %v", scripts, err)
 	}

@@ -38,22 +38,40 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs every script in testdata/script against a real emulator
-// served from this process over loopback, on a fresh SQLite database.
+// TestScripts runs every script in testdata/script/<group>/ against a real
+// emulator served from this process over loopback, on a fresh SQLite
+// database: one subtest per group folder, found by globbing, so a new group
+// needs no change here.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
-		RequireExplicitExec: true,
-		Setup:               setupScript,
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"clock":     cmdClock,
-			"jsonget":   cmdJSONGet,
-			"perm":      cmdPerm,
-			"outboxes":  cmdOutboxCount,
-			"envfile":   cmdEnvFile,
-			"writefile": cmdWriteFile,
-		},
-	})
+	groups, err := filepath.Glob(filepath.Join("testdata", "script", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, dir := range groups {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		ran++
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			testscript.Run(t, testscript.Params{
+				Dir:                 dir,
+				RequireExplicitExec: true,
+				Setup:               setupScript,
+				Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+					"clock":     cmdClock,
+					"jsonget":   cmdJSONGet,
+					"perm":      cmdPerm,
+					"outboxes":  cmdOutboxCount,
+					"envfile":   cmdEnvFile,
+					"writefile": cmdWriteFile,
+				},
+			})
+		})
+	}
+	if ran == 0 {
+		t.Fatal("no script groups under testdata/script")
+	}
 }
 
 func setupScript(env *testscript.Env) error {
