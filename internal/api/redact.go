@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -35,13 +36,8 @@ type Redactor struct {
 // Add marks s as secret for the rest of the exchange.
 func (r *Redactor) Add(s string) {
 	// Very short values would redact unrelated text and are no secret.
-	if len(s) < 4 || s == Redacted {
+	if len(s) < 4 || s == Redacted || slices.Contains(r.known, s) {
 		return
-	}
-	for _, k := range r.known {
-		if k == s {
-			return
-		}
 	}
 	r.known = append(r.known, s)
 }

@@ -4,6 +4,7 @@ package scope
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -85,11 +86,4 @@ func Split(s string) []string {
 }
 
 // Has reports whether held grants want.
-func Has(held []string, want string) bool {
-	for _, h := range held {
-		if h == want {
-			return true
-		}
-	}
-	return false
-}
+func Has(held []string, want string) bool { return slices.Contains(held, want) }

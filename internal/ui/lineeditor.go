@@ -232,10 +232,17 @@ func (e *LineEditor) next(ctx context.Context, tick <-chan time.Time) (byte, err
 		case <-tick:
 			return 0, nil
 		case err := <-e.keys.errs:
-			if errors.Is(err, io.EOF) {
-				return 0, context.Canceled
+			// The keys read before the error come first: the reader sent
+			// them before it, but select picks among ready cases at random.
+			select {
+			case b = <-e.keys.bytes:
+				e.keys.errs <- err
+			default:
+				if errors.Is(err, io.EOF) {
+					return 0, context.Canceled
+				}
+				return 0, err
 			}
-			return 0, err
 		case b = <-e.keys.bytes:
 		}
 	}

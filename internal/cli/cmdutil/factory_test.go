@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -287,5 +290,59 @@ func TestFormatWait(t *testing.T) {
 		if got := formatWait(d); got != want {
 			t.Errorf("formatWait(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestForProfileReadsTheOtherProfileFromTheFileOnly(t *testing.T) {
+	dir := t.TempDir()
+	writeConfig(t, dir, "version: 1\nprofiles:\n  work:\n    base_url: https://work.example/v1\n    credential_store: file\n")
+	f, _ := newFactory(testEnv{"ZUPY_CONFIG_DIR": dir, "ZUPY_BASE_URL": "http://127.0.0.1:9/v1"})
+	f.Keyring = &fakeBackend{}
+	globalFlags(t, f, nil)
+
+	if f.ForProfile("default") != f {
+		t.Error("ForProfile of the active profile is not the factory itself")
+	}
+	work := f.ForProfile("work")
+	if work.Profile() != "work" || f.Profile() != "default" {
+		t.Errorf("profiles: other %q, active %q", work.Profile(), f.Profile())
+	}
+	// ZUPY_BASE_URL speaks for the active profile only.
+	if c, err := work.Client(); err != nil || c.BaseURL() != "https://work.example/v1" {
+		t.Errorf("work client: %v, %v", c, err)
+	}
+	if c, err := f.Client(); err != nil || c.BaseURL() != "http://127.0.0.1:9/v1" {
+		t.Errorf("active client: %v, %v", c, err)
+	}
+	if s, err := work.Store(); err != nil || s.Location() != filepath.Join(dir, "credentials.yaml") {
+		t.Errorf("work store: %v, %v", s, err)
+	}
+	if s, err := f.Store(); err != nil || s.Location() != "keyring" {
+		t.Errorf("active store: %v, %v", s, err)
+	}
+}
+
+func TestQuietClientNeverRetries(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	f, errOut := newFactory(testEnv{"ZUPY_CONFIG_DIR": t.TempDir(), "ZUPY_BASE_URL": srv.URL + "/v1"})
+	f.Global.Retries = 3
+	c, err := f.QuietClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListKeys(context.Background(), "zup_sess_x", "", ""); err == nil {
+		t.Fatal("a 429 was not an error")
+	}
+	if calls.Load() != 1 || errOut.Len() != 0 {
+		t.Errorf("%d requests, stderr %q; want one attempt and silence", calls.Load(), errOut.String())
+	}
+	if f.Global.Retries != 3 {
+		t.Errorf("the shared --retries changed to %d", f.Global.Retries)
 	}
 }

@@ -1,0 +1,141 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/clitest"
+	"github.com/zupy/zupy-cli/internal/credentials"
+)
+
+// parse runs `zupy keys <args>` with every subcommand's run replaced, and
+// returns the options of the one that ran (nil when none did).
+func parse(t *testing.T, env map[string]string, tty bool, args ...string) (any, error) {
+	t.Helper()
+	f, _, _ := testFactory(env)
+	f.IOStreams.SetTTY(tty, tty, tty)
+	var got any
+	keep := func(o any) error { got = o; return nil }
+	group := &cobra.Command{Use: "keys"}
+	group.AddCommand(
+		NewCmdCreate(f, func(o *CreateOptions) error { return keep(o) }),
+		NewCmdList(f, func(o *ListOptions) error { return keep(o) }),
+		NewCmdShow(f, func(o *ShowOptions) error { return keep(o) }),
+		NewCmdUpdate(f, func(o *UpdateOptions) error { return keep(o) }),
+		NewCmdRotate(f, func(o *RotateOptions) error { return keep(o) }),
+		NewCmdRevoke(f, func(o *RevokeOptions) error { return keep(o) }),
+		NewCmdImport(f, func(o *ImportOptions) error { return keep(o) }),
+	)
+	err := clitest.Run(context.Background(), f, group, append([]string{"keys"}, args...)...)
+	return got, err
+}
+
+func TestNewCmdKeysParsesIntoOptions(t *testing.T) {
+	const id = "key_0123456789ab"
+	for _, c := range []struct {
+		name  string
+		args  []string
+		tty   bool
+		check func(any) bool
+	}{
+		{"list defaults", []string{"list"}, false, func(o any) bool {
+			l := o.(*ListOptions)
+			return l.Status == api.StatusActive && l.Environment == "" && !l.JSON
+		}},
+		{"list filters", []string{"ls", "--environment", "staging", "--status", "all", "-o", "json"}, false, func(o any) bool {
+			l := o.(*ListOptions)
+			return l.Status == "all" && l.Environment == "staging" && l.JSON
+		}},
+		{"show", []string{"show", id}, false, func(o any) bool { return o.(*ShowOptions).KeyID == id }},
+		{"rotate with grace in days", []string{"rotate", id, "--grace", "2d", "--save", "--no-verify"}, false, func(o any) bool {
+			r := o.(*RotateOptions)
+			return r.KeyID == id && r.Grace.Hours() == 48 && r.Save && r.NoVerify && !r.Self
+		}},
+		{"revoke --yes without a terminal", []string{"revoke", id, "-y", "--profile", "work"}, false, func(o any) bool {
+			r := o.(*RevokeOptions)
+			return r.KeyID == id && r.Yes && r.Profile == "work"
+		}},
+		{"import", []string{"import", "--default", "--key-stdin"}, false, func(o any) bool {
+			i := o.(*ImportOptions)
+			return i.Default && i.KeyStdin
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := parse(t, nil, c.tty, c.args...)
+			if err != nil || got == nil || !c.check(got) {
+				t.Fatalf("err = %v, options %+v", err, got)
+			}
+		})
+	}
+}
+
+func TestNewCmdKeysRefusesBadInputBeforeTheRun(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"list environment", []string{"list", "--environment", "dev"}, `invalid --environment "dev": must be production, staging`},
+		{"list status", []string{"list", "--status", "gone"}, `invalid --status "gone": must be active, expired, revoked, all`},
+		{"show bad id", []string{"show", "key_x"}, `invalid key id "key_x": a key id is key_ followed by 12 lowercase letters or digits`},
+		{"show no id", []string{"show"}, "missing KEY_ID"},
+		{"update nothing", []string{"update", "key_0123456789ab"}, "nothing to update"},
+		{"update both ip flags", []string{"update", "key_0123456789ab", "--allow-ip", "10.0.0.1", "--clear-ips"}, "--allow-ip and --clear-ips cannot be used together"},
+		{"rotate no id", []string{"rotate"}, "missing KEY_ID (or --self to rotate the key in ZUPY_API_KEY)"},
+		{"rotate self with id", []string{"rotate", "--self", "key_0123456789ab"}, `--self takes no KEY_ID (got "key_0123456789ab")`},
+		{"rotate grace too long", []string{"rotate", "key_0123456789ab", "--grace", "8d"}, "invalid --grace 8d: must be at most 168h (7 days)"},
+		{"rotate self without key", []string{"rotate", "--self"}, "--self needs the key to rotate in ZUPY_API_KEY"},
+		{"create host bits", []string{"create", "--name", "x", "--scopes", "loyalty:read", "--allow-ip", "10.0.0.5/8"}, "--allow-ip 10.0.0.5/8: host bits set; did you mean 10.0.0.0/8?"},
+		{"create empty allow-ip", []string{"create", "--name", "x", "--scopes", "loyalty:read", "--allow-ip", ""}, "invalid --allow-ip: no address given"},
+		{"import argument", []string{"import", "zup_live_sk_x"}, `unexpected argument "zup_live_sk_x"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := parse(t, nil, false, c.args...)
+			if err == nil || err.Error() != c.want || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+				t.Fatalf("err = %v (exit %d), want usage error %q", err, cmdutil.ExitCode(err), c.want)
+			}
+			if got != nil {
+				t.Fatal("the run function ran after a refusal")
+			}
+		})
+	}
+}
+
+// lockedStore refuses every call, like a keyring that cannot be unlocked.
+type lockedStore struct{}
+
+var errLocked = errors.New("collection is locked")
+
+func (lockedStore) Get(context.Context, string) (string, error) { return "", errLocked }
+func (lockedStore) Set(context.Context, string, string) error   { return errLocked }
+func (lockedStore) Delete(context.Context, string) error        { return errLocked }
+func (lockedStore) Location() string                            { return "keyring" }
+
+func TestRevokeReportsAnUnreadableStoreAsANoteNotAFailure(t *testing.T) {
+	base, session := clitest.Emulator(t, nil)
+	ctx := context.Background()
+	key, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "x", Permissions: []string{"loyalty:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _, errOut := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
+	opts := &RevokeOptions{IO: f.IOStreams, Profile: "default", Config: f.Config, Client: f.Client, Resolver: f.Resolver,
+		Store: func() (credentials.Store, error) { return lockedStore{}, nil }, Prompter: f.Prompter, KeyID: key.KeyID, Yes: true}
+	if err := revokeRun(ctx, opts); err != nil {
+		t.Fatalf("revoke failed because of the store: %v", err)
+	}
+	got, err := api.New(api.Options{BaseURL: base}).GetKey(ctx, session, key.KeyID)
+	if err != nil || got.Status != api.StatusRevoked {
+		t.Fatalf("key after revoke: %+v, %v", got, err)
+	}
+	if s := errOut.String(); !strings.Contains(s, "Revoked "+key.KeyID) ||
+		!strings.Contains(s, "warning: could not check for a saved secret of "+key.KeyID+": collection is locked") {
+		t.Errorf("stderr = %q", s)
+	}
+}

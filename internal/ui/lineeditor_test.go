@@ -1,0 +1,62 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func editor(input string) (*LineEditor, *bytes.Buffer) {
+	var out bytes.Buffer
+	s := Test(strings.NewReader(input), &bytes.Buffer{}, &out)
+	return NewLineEditor(s), &out
+}
+
+func TestReadLineSkipsCursorKeysAndBackspace(t *testing.T) {
+	// "dev@exampel", Backspace twice, "le.com", a left arrow (ESC [ D), Enter.
+	ed, out := editor("dev@exampel\x7f\x7fle.com\x1b[D\r")
+	got, err := ed.ReadLine(context.Background(), "E-mail:")
+	if err != nil || got != "dev@example.com" {
+		t.Fatalf("ReadLine = %q, %v", got, err)
+	}
+	if !strings.Contains(out.String(), "? E-mail: dev@example.com") {
+		t.Errorf("prompt not drawn: %q", out.String())
+	}
+}
+
+func TestReadLineCtrlCCancels(t *testing.T) {
+	ed, _ := editor("abc\x03")
+	if _, err := ed.ReadLine(context.Background(), "x"); err != context.Canceled {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestReadCodeTakesOnlyTheDigitsItAsksFor(t *testing.T) {
+	// Letters are ignored, a 7th digit is not taken, Enter submits.
+	ed, out := editor("12ab34567\r")
+	p := CodePrompt{Expires: time.Now().Add(time.Hour), ResendAt: time.Now().Add(time.Hour), Digits: 6}
+	code, action, err := ed.ReadCode(context.Background(), p)
+	if err != nil || action != CodeEntered || code != "123456" {
+		t.Fatalf("ReadCode = %q, %v, %v", code, action, err)
+	}
+	if strings.Contains(out.String(), "123456") || !strings.Contains(out.String(), "••••••") {
+		t.Errorf("the code was echoed or not masked: %q", out.String())
+	}
+}
+
+func TestReadCodeOffersResendOnlyAfterTheCooldown(t *testing.T) {
+	// r during the cooldown is refused with a note; e is offered and taken.
+	ed, out := editor("re")
+	p := CodePrompt{Expires: time.Now().Add(time.Hour), ResendAt: time.Now().Add(time.Hour), Digits: 6, OfferEmail: true}
+	_, action, err := ed.ReadCode(context.Background(), p)
+	if err != nil || action != CodeSwitchEmail || !strings.Contains(out.String(), "wait for the cooldown") {
+		t.Fatalf("action %v, err %v, screen %q", action, err, out.String())
+	}
+	ed, _ = editor("r")
+	p.ResendAt = time.Now().Add(-time.Second)
+	if _, action, err := ed.ReadCode(context.Background(), p); err != nil || action != CodeResend {
+		t.Fatalf("after the cooldown: action %v, err %v", action, err)
+	}
+}
