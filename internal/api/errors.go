@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // Error is a non-2xx answer of the API, decoded from any of the three error
@@ -75,7 +77,7 @@ func (e *Error) Kind() Kind {
 // ServerCode is the server's own error code in details.error_code (such as
 // IP_NOT_ALLOWED or OTP_LOCKED), "" when it sent none.
 func (e *Error) ServerCode() string {
-	s, _ := e.Details["error_code"].(string)
+	s, _ := e.Details[wire.DetailErrorCode].(string)
 	return s
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/contact"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // LoginOptions is what `zupy login` uses.
@@ -265,7 +266,7 @@ func otpHint(err error) error {
 		return err
 	}
 	switch {
-	case apiErr.Kind() == api.KindVerification && apiErr.ServerCode() == serverInvalidOTP:
+	case apiErr.Kind() == api.KindVerification && apiErr.ServerCode() == wire.ErrInvalidOTP:
 		if n, ok := attemptsLeft(apiErr); ok {
 			return cmdutil.WithHint(err, fmt.Sprintf("%d attempts left: run the command again with the right code", n))
 		}
@@ -282,30 +283,22 @@ func otpHint(err error) error {
 // details.error_code tells the cases apart.
 func otpRefusal(e *api.Error) string {
 	wait := ""
-	if s, ok := e.Details["retry_after"].(float64); ok && s > 0 {
+	if s, ok := e.Details[wire.DetailRetryAfter].(float64); ok && s > 0 {
 		wait = " in " + ui.FormatDuration(time.Duration(s)*time.Second)
 	}
 	switch e.ServerCode() {
-	case serverOTPResendCooldown:
+	case wire.ErrOTPResendCooldown:
 		return "A code was sent less than a minute ago: use it, or ask for a new one" + wait
-	case serverOTPSendLimit:
+	case wire.ErrOTPSendLimit:
 		return "Too many codes were sent to this destination: try again" + wait
-	case serverOTPLocked:
+	case wire.ErrOTPLocked:
 		return "Too many wrong codes: verification is locked; try again" + wait
 	}
 	return "Too many requests: try again" + wait
 }
 
-// The details.error_code values login tells apart.
-const (
-	serverInvalidOTP        = "INVALID_OTP"
-	serverOTPResendCooldown = "OTP_RESEND_COOLDOWN"
-	serverOTPSendLimit      = "OTP_SEND_LIMIT"
-	serverOTPLocked         = "OTP_LOCKED"
-)
-
 func attemptsLeft(e *api.Error) (int, bool) {
-	switch v := e.Details["attempts_remaining"].(type) {
+	switch v := e.Details[wire.DetailAttemptsRemaining].(type) {
 	case float64:
 		return int(v), true
 	case int:

@@ -14,6 +14,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // maxSecretInput bounds what import reads from stdin.
@@ -106,7 +107,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	v, _, err := client.Verify(ctx, parsed.Secret, nil, false)
 	if err != nil {
 		var apiErr *api.Error
-		if errors.As(err, &apiErr) && apiErr.ServerCode() == serverIPNotAllowed {
+		if errors.As(err, &apiErr) && apiErr.ServerCode() == wire.ErrIPNotAllowed {
 			return cmdutil.WithHint(err, "The key's IP allow-list does not include this machine, so it cannot be verified (or used) from here")
 		}
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // RotateOptions is what `keys rotate` uses.
@@ -206,10 +207,6 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	return nil
 }
 
-// serverIPNotAllowed is details.error_code of a key used from outside its
-// IP allow-list.
-const serverIPNotAllowed = "IP_NOT_ALLOWED"
-
 // ipNotAllowed marks a verification refused only because this machine is
 // outside the key's IP allow-list: the key itself is fine.
 type ipNotAllowed struct{ err error }
@@ -222,7 +219,7 @@ func verifyNew(ctx context.Context, client *api.Client, key *api.Key) error {
 	v, _, err := client.Verify(ctx, key.APIKey, nil, false)
 	if err != nil {
 		var apiErr *api.Error
-		if errors.As(err, &apiErr) && apiErr.Kind() == api.KindPermission && apiErr.ServerCode() == serverIPNotAllowed {
+		if errors.As(err, &apiErr) && apiErr.Kind() == api.KindPermission && apiErr.ServerCode() == wire.ErrIPNotAllowed {
 			return &ipNotAllowed{err}
 		}
 		return err
@@ -241,7 +238,7 @@ func selfHint(err error) string {
 		return ""
 	}
 	switch {
-	case apiErr.Kind() == api.KindPermission && apiErr.ServerCode() != serverIPNotAllowed:
+	case apiErr.Kind() == api.KindPermission && apiErr.ServerCode() != wire.ErrIPNotAllowed:
 		return "The key in ZUPY_API_KEY needs the keys:rotate scope: `zupy keys update KEY --add-scope keys:rotate`"
 	case apiErr.Kind() == api.KindAuth:
 		return "The key in ZUPY_API_KEY was refused: it may have expired, been revoked, or been rotated with no grace left"
