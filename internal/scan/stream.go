@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -95,13 +96,25 @@ func scanLines(region []byte, first int, fn func(hit)) int {
 }
 
 // ScanReader scans one stream (standard input), shown as path. It is read
-// as text whatever it holds: a diff of a binary file says so in words.
+// as text whatever it holds (a diff of a binary file says so in words). A
+// unified diff (git diff) is read as the change it makes: only its added
+// lines, each reported at its own file and line.
 func ScanReader(r io.Reader, path string) ([]Finding, Stats, error) {
 	var findings []Finding
 	cr := &countingReader{r: r}
-	_, _, err := scanStream(cr, make([]byte, chunkSize), false, func(h hit) {
-		findings = append(findings, Finding{Path: path, Line: h.line, Column: h.column, Kind: h.kind, Secret: NewSecret(h.secret)})
-	})
+	br := bufio.NewReaderSize(cr, chunkSize)
+	start, _ := br.Peek(4096)
+	var err error
+	if isUnifiedDiff(start) {
+		err = scanDiff(br, func(p string, h hit) {
+			findings = append(findings, Finding{Path: p, Line: h.line, Column: h.column, Kind: h.kind, Secret: NewSecret(h.secret)})
+		})
+		Sort(findings)
+	} else {
+		_, _, err = scanStream(br, make([]byte, chunkSize), false, func(h hit) {
+			findings = append(findings, Finding{Path: path, Line: h.line, Column: h.column, Kind: h.kind, Secret: NewSecret(h.secret)})
+		})
+	}
 	return findings, Stats{Files: 1, Bytes: cr.n}, err
 }
 

@@ -68,6 +68,11 @@ links and .git are skipped. A line containing zupy:allow is skipped (for test
 fixtures), and so are paths matching --exclude (.gitignore syntax: *.txt,
 testdata/, internal/**/fixtures; repeatable).
 
+Standard input is read whole, shown as "-", unless it is a unified diff (the
+output of git diff): then only the lines the diff adds are read, each reported
+at its own file and line, so a pre-commit hook stops a commit that adds a
+secret and lets through the one that removes it.
+
 Each finding shows its file, line, column, kind and the secret masked
 (zup_live_sk_…9i0j); with --git, the first commit and path where the secret
 appears. No secret is ever printed whole, in any format. On a terminal the
@@ -123,7 +128,7 @@ use the codes of "zupy help exit-codes".`,
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Git, "git", false, "Scan every commit of the git repository at PATH (default: the current one)")
-	fl.BoolVar(&opts.Stdin, "stdin", false, "Scan standard input (git diff --cached | zupy keys scan --stdin)")
+	fl.BoolVar(&opts.Stdin, "stdin", false, "Scan standard input; of a diff, the added lines (git diff --cached | zupy keys scan --stdin)")
 	fl.BoolVar(&opts.Verify, "verify", false, "Ask the API whether each key found is live (sends the secret; counts as a use of the key)")
 	fl.BoolVar(&opts.Revoke, "revoke", false, "Revoke the live keys found (needs a login session; implies --verify)")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Revoke without asking for confirmation")
