@@ -18,6 +18,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/scan"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // ScanOptions are what `keys scan` uses: its flags, and the parts of the
@@ -180,17 +181,6 @@ const (
 	statusUnknown     = "unknown"
 	statusNotVerified = "not_verified" // session tokens are never sent
 	statusUnverified  = "unverified"   // the check failed; see stderr
-)
-
-// Error codes (details.error_code) and the documented message /auth/verify
-// answers with; the real API does not send error codes, so the message is
-// the fallback that tells an expired or revoked key from an unknown one.
-const (
-	errorCodeIPNotAllowed = "IP_NOT_ALLOWED"
-	errorCodeUnknownKey   = "INVALID_API_KEY"
-	errorCodeKeyExpired   = "API_KEY_EXPIRED"
-	errorCodeKeyRevoked   = "API_KEY_REVOKED"
-	messageKeyExpired     = "API key has expired"
 )
 
 // verdict is what --verify and --revoke learned about one secret.
@@ -410,13 +400,15 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 				fmt.Fprintf(errOut, "%s could not verify %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), err)
 				continue
 			}
-			switch code, _ := apiErr.Details["error_code"].(string); {
-			case apiErr.Status == http.StatusUnauthorized && (code == errorCodeKeyExpired || code == errorCodeKeyRevoked ||
-				code == "" && apiErr.Message == messageKeyExpired):
+			// The real API sends no error_code: its documented message is
+			// what tells an expired or revoked key from an unknown one.
+			switch code, _ := apiErr.Details[wire.DetailErrorCode].(string); {
+			case apiErr.Status == http.StatusUnauthorized && (code == wire.ErrAPIKeyExpired || code == wire.ErrAPIKeyRevoked ||
+				code == "" && apiErr.Message == wire.MsgAPIKeyExpired):
 				v.status = statusDead
 			case apiErr.Status == http.StatusUnauthorized:
 				v.status = statusUnknown
-			case apiErr.Status == http.StatusForbidden && code == errorCodeIPNotAllowed,
+			case apiErr.Status == http.StatusForbidden && code == wire.ErrIPNotAllowed,
 				apiErr.Status == http.StatusTooManyRequests:
 				// Refused for where it came from or how often: the key
 				// itself is good. Its id comes from the key list.
