@@ -31,6 +31,7 @@ type ScanOptions struct {
 	Session      func(context.Context) (string, credentials.Source, error)
 	SessionError func(error, credentials.Source) error // adds the "log in again" hint to a refused session
 	Prompter     func() *ui.Prompter
+	ForgetKey    func(ctx context.Context, keyID string) []string // drops a revoked key's saved secret and default setting
 
 	Paths    []string
 	Git      bool
@@ -54,6 +55,7 @@ func NewCmdScan(f *cmdutil.Factory, runF func(*ScanOptions) error) *cobra.Comman
 		Session:      f.SessionToken,
 		SessionError: f.SessionError,
 		Prompter:     f.Prompter,
+		ForgetKey:    func(ctx context.Context, keyID string) []string { return forgetKey(ctx, f, keyID) },
 	}
 	cmd := &cobra.Command{
 		Use:   "scan [PATH]...",
@@ -493,6 +495,9 @@ func (o *ScanOptions) revoke(ctx context.Context, s *scanSession, findings []sca
 		}
 		t.v.revoked = true
 		fmt.Fprintf(errOut, "%s Revoked %s (%s) %q\n", cs.SuccessIcon(), key.KeyID, apikey.Mask(t.secret), ui.SingleLine(key.Name))
+		for _, n := range o.ForgetKey(ctx, key.KeyID) {
+			fmt.Fprintln(errOut, n)
+		}
 	}
 	return first
 }
