@@ -387,7 +387,7 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 		ts := byURL[u]
 		fmt.Fprintf(errOut, "Sending %s to %s (GET /auth/verify); each check counts as a use of the key\n", plural(len(ts), "key"), u)
 		client := o.APIClient(u)
-		for _, t := range ts {
+		for i, t := range ts {
 			v := verdicts[t.secret]
 			res, _, err := client.Verify(ctx, t.secret, nil, true)
 			if err == nil {
@@ -396,6 +396,14 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			var netErr *api.NetworkError
+			if errors.As(err, &netErr) {
+				// The server cannot be reached: say so once, and leave
+				// this server's other keys unverified rather than fail
+				// the same way for each.
+				fmt.Fprintf(errOut, "%s could not verify %s at %s: %v\n", cs.WarningIcon(), plural(len(ts)-i, "key"), u, err)
+				break
 			}
 			var apiErr *api.Error
 			if !errors.As(err, &apiErr) {
@@ -609,17 +617,19 @@ func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*ve
 	live := ""
 	if o.Verify {
 		count = 0
-		distinct := map[string]bool{}
+		distinct := map[string]map[string]bool{statusLive: {}, statusUnverified: {}}
 		for _, f := range findings {
 			s := f.Secret.Reveal()
 			if v := verdicts[s]; v.status == statusLive || v.status == statusUnverified {
 				count++
-				if v.status == statusLive {
-					distinct[s] = true
-				}
+				distinct[v.status][s] = true
 			}
 		}
-		live = fmt.Sprintf(" (%s live)", plural(len(distinct), "key"))
+		live = fmt.Sprintf(" (%s live", plural(len(distinct[statusLive]), "key"))
+		if n := len(distinct[statusUnverified]); n > 0 {
+			live += fmt.Sprintf(", %d not verified", n)
+		}
+		live += ")"
 	}
 	fmt.Fprintf(o.IO.ErrOut, "%s %s found in %s%s%s\n", o.IO.ErrColorScheme().FailureIcon(),
 		plural(len(findings), "secret"), what, live, skipped)
