@@ -203,6 +203,14 @@ func TestScanPathsAsksGitInsideAWorkTree(t *testing.T) {
 	}
 }
 
+func TestScanPathsReadsAFileOnce(t *testing.T) {
+	dir := tree(t, map[string]string{"a/b.txt": live20 + "\n"})
+	fs, st, err := ScanPaths(context.Background(), []string{dir, filepath.Join(dir, "a"), filepath.Join(dir, "a", "b.txt")}, Options{})
+	if err != nil || len(fs) != 1 || st.Files != 1 {
+		t.Fatalf("findings %+v, stats %+v, %v: want the file read once", fs, st, err)
+	}
+}
+
 func TestScanPathsMissingPath(t *testing.T) {
 	_, _, err := ScanPaths(context.Background(), []string{filepath.Join(t.TempDir(), "nope")}, Options{})
 	if !os.IsNotExist(err) {

@@ -106,10 +106,28 @@ func ScanPaths(ctx context.Context, paths []string, opts Options) ([]Finding, St
 	var walkErr error
 	go func() {
 		defer close(files)
-		for _, p := range paths {
-			if err := walkRoot(ctx, p, ex, files); err != nil {
-				walkErr = err
-				return
+		// A file reached through two arguments (src and src/a.go) is
+		// read once.
+		seen := map[string]bool{}
+		cwd, _ := os.Getwd()
+		found := make(chan file, 256)
+		go func() {
+			defer close(found)
+			for _, p := range paths {
+				if err := walkRoot(ctx, p, ex, found); err != nil {
+					walkErr = err
+					return
+				}
+			}
+		}()
+		for f := range found {
+			abs := f.path
+			if !filepath.IsAbs(abs) {
+				abs = filepath.Join(cwd, abs)
+			}
+			if !seen[abs] {
+				seen[abs] = true
+				files <- f
 			}
 		}
 	}()
