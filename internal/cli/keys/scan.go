@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -633,5 +634,8 @@ func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*ve
 	}
 	fmt.Fprintf(o.IO.ErrOut, "%s %s found in %s%s%s\n", o.IO.ErrColorScheme().FailureIcon(),
 		plural(len(findings), "secret"), what, live, skipped)
+	if !o.Verify && o.IO.IsStderrTTY() && slices.ContainsFunc(findings, func(f scan.Finding) bool { return f.Kind.IsKey() }) {
+		fmt.Fprintln(o.IO.ErrOut, "Run the scan again with --verify to learn which keys are live (it sends them to the API), and --revoke to revoke those")
+	}
 	return count
 }

@@ -185,3 +185,18 @@ func TestScanNeverSendsASessionToken(t *testing.T) {
 		t.Fatalf("verify requests carried %d credentials, want the one key", len(verifyAuth))
 	}
 }
+
+func TestScanSuggestsVerifyOnATerminal(t *testing.T) {
+	f, _, errOut, dir, _ := scanFixture(t, "", true, nil)
+	if err := runScan(f, dir); cmdutil.ExitCode(err) != 1 {
+		t.Fatalf("err = %v, want exit 1", err)
+	}
+	if !strings.Contains(errOut.String(), "Run the scan again with --verify") {
+		t.Errorf("no --verify hint on a terminal:\n%s", errOut)
+	}
+	f, _, errOut, dir, _ = scanFixture(t, "", false, nil)
+	_ = runScan(f, dir)
+	if strings.Contains(errOut.String(), "--verify") {
+		t.Errorf("hint printed without a terminal:\n%s", errOut)
+	}
+}
