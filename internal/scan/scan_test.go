@@ -185,6 +185,9 @@ func TestScanPathsHonoursGitignoreOutsideGit(t *testing.T) {
 }
 
 func TestScanPathsAsksGitInsideAWorkTree(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
 	dir := sampleTree(t)
 	git(t, dir, "init", "-q")
 	// A file git tracks is read even though a .gitignore matches it now,
