@@ -22,17 +22,19 @@ import (
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
-// ScanOptions are what `keys scan` uses: its flags, and the parts of the
-// factory it needs, copied.
+// ScanOptions is what `keys scan` uses: its flags, and the parts of the
+// factory it needs.
 type ScanOptions struct {
-	IO           *ui.IOStreams
-	Output       string                           // text, json or sarif
-	BaseURL      func() (config.Value, error)     // the active base URL and where it came from
-	APIClient    func(baseURL string) *api.Client // a client with the global retry/timeout/debug options
-	Session      func(context.Context) (string, credentials.Source, error)
-	SessionError func(error, credentials.Source) error // adds the "log in again" hint to a refused session
-	Prompter     func() *ui.Prompter
-	ForgetKey    func(ctx context.Context, keyID string) []string // drops a revoked key's saved secret and default setting
+	IO        *ui.IOStreams
+	Output    string // text, json or sarif
+	Profile   string
+	Settings  func() (*config.Resolver, error)
+	ClientFor func(baseURL string) *api.Client
+	Client    func() (*api.Client, error)
+	Resolver  func() (credentials.Resolver, error)
+	Store     func() (credentials.Store, error)
+	Config    func() (*config.File, error)
+	Prompter  func() *ui.Prompter
 
 	Paths    []string
 	Git      bool
@@ -49,15 +51,8 @@ var scanOutputs = []string{"text", "json", "sarif"}
 
 // NewCmdScan returns `keys scan`; runF replaces the run in tests.
 func NewCmdScan(f *cmdutil.Factory, runF func(*ScanOptions) error) *cobra.Command {
-	opts := &ScanOptions{
-		IO:           f.IO,
-		BaseURL:      func() (config.Value, error) { return f.Setting(config.BaseURL) },
-		APIClient:    f.APIClient,
-		Session:      f.SessionToken,
-		SessionError: f.SessionError,
-		Prompter:     f.Prompter,
-		ForgetKey:    func(ctx context.Context, keyID string) []string { return forgetKey(ctx, f, keyID) },
-	}
+	opts := &ScanOptions{IO: f.IOStreams, Settings: f.Settings, ClientFor: f.ClientFor, Client: f.Client,
+		Resolver: f.Resolver, Store: f.Store, Config: f.Config, Prompter: f.Prompter}
 	cmd := &cobra.Command{
 		Use:   "scan [PATH]...",
 		Short: "Find leaked Zupy secrets in files or git history, and revoke them",
@@ -120,7 +115,7 @@ use the codes of "zupy help exit-codes".`,
 		Annotations: map[string]string{cmdutil.AnnotationOutputs: strings.Join(scanOutputs, ",")},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
-			opts.Output = f.Global.Output
+			opts.Output, opts.Profile = f.Global.Output, f.Profile()
 			if err := opts.validate(); err != nil {
 				return err
 			}
@@ -289,24 +284,18 @@ func checkPath(p string) error {
 }
 
 // scanSession is the login session --revoke (and the key-id lookup of
-// --verify) runs under, with its client.
+// --verify) runs under, with the partner's active keys by environment.
 type scanSession struct {
-	client *api.Client
-	token  string
-	src    credentials.Source
-	keys   map[string][]api.Key // the partner's active keys, by environment
+	*sessionClient
+	keys map[string][]api.Key
 }
 
 func (o *ScanOptions) openSession(ctx context.Context) (*scanSession, error) {
-	base, err := o.BaseURL()
+	s, err := openSession(ctx, o.Client, o.Resolver)
 	if err != nil {
-		return nil, usageIf(err)
+		return nil, err
 	}
-	tok, src, err := o.Session(ctx)
-	if err != nil {
-		return nil, usageIf(err)
-	}
-	return &scanSession{client: o.APIClient(base.Value), token: tok, src: src, keys: map[string][]api.Key{}}, nil
+	return &scanSession{sessionClient: s, keys: map[string][]api.Key{}}, nil
 }
 
 // keyIDByHint finds the id of a live key from the session's key list, by
@@ -315,7 +304,7 @@ func (s *scanSession) keyIDByHint(ctx context.Context, secret string, env apikey
 	keys, ok := s.keys[string(env)]
 	if !ok {
 		var err error
-		if keys, err = s.client.ListKeys(ctx, s.token, string(env), api.StatusActive); err != nil {
+		if keys, err = s.client.ListKeys(ctx, s.token(), string(env), api.StatusActive); err != nil {
 			return "", err
 		}
 		s.keys[string(env)] = keys
@@ -337,9 +326,13 @@ func (s *scanSession) keyIDByHint(ctx context.Context, secret string, env apikey
 // (--base-url, ZUPY_BASE_URL, the profile's base_url), else the API of the
 // key's own environment.
 func (o *ScanOptions) verifyTarget(env apikey.Environment) (string, error) {
-	v, err := o.BaseURL()
+	r, err := o.Settings()
 	if err != nil {
-		return "", usageIf(err)
+		return "", cmdutil.UsageIf(err)
+	}
+	v, err := r.Get(config.BaseURL)
+	if err != nil {
+		return "", cmdutil.UsageIf(err)
 	}
 	if v.Source == config.SourceDefault {
 		return env.BaseURL(), nil
@@ -387,7 +380,7 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 	for _, u := range urls {
 		ts := byURL[u]
 		fmt.Fprintf(errOut, "Sending %s to %s (GET /auth/verify); each check counts as a use of the key\n", plural(len(ts), "key"), u)
-		client := o.APIClient(u)
+		client := o.ClientFor(u)
 		for i, t := range ts {
 			v := verdicts[t.secret]
 			res, _, err := client.Verify(ctx, t.secret, nil, true)
@@ -436,7 +429,7 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 				if lookupSession != nil {
 					id, err := lookupSession.keyIDByHint(ctx, t.secret, t.key.Environment)
 					if err != nil {
-						fmt.Fprintf(errOut, "%s could not list keys to find the id of %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), lookupSession.wrap(o, err))
+						fmt.Fprintf(errOut, "%s could not list keys to find the id of %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), lookupSession.wrap(err))
 					}
 					v.keyID = id
 				}
@@ -450,8 +443,6 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 	}
 	return verdicts, nil
 }
-
-func (s *scanSession) wrap(o *ScanOptions, err error) error { return o.SessionError(err, s.src) }
 
 // revoke revokes the live keys with a known id, after asking on a
 // terminal. It returns the first failure, after trying every key.
@@ -493,9 +484,9 @@ func (o *ScanOptions) revoke(ctx context.Context, s *scanSession, findings []sca
 	}
 	var first error
 	for _, t := range targets {
-		key, err := s.client.RevokeKey(ctx, s.token, t.v.keyID)
+		key, err := s.client.RevokeKey(ctx, s.token(), t.v.keyID)
 		if err != nil {
-			err = fmt.Errorf("revoke %s: %w", t.v.keyID, s.wrap(o, err))
+			err = fmt.Errorf("revoke %s: %w", t.v.keyID, s.wrap(err))
 			fmt.Fprintf(errOut, "%s could not %v\n", cs.FailureIcon(), err)
 			if first == nil {
 				first = err
@@ -504,7 +495,7 @@ func (o *ScanOptions) revoke(ctx context.Context, s *scanSession, findings []sca
 		}
 		t.v.revoked = true
 		fmt.Fprintf(errOut, "%s Revoked %s (%s) %q\n", cs.SuccessIcon(), key.KeyID, apikey.Mask(t.secret), ui.SingleLine(key.Name))
-		for _, n := range o.ForgetKey(ctx, key.KeyID) {
+		for _, n := range forgetKey(ctx, o.Store, profileConfig{o.Config, o.Profile}, key.KeyID) {
 			fmt.Fprintln(errOut, n)
 		}
 	}

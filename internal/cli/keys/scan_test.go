@@ -14,6 +14,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
@@ -50,7 +51,7 @@ func TestNewCmdScanParsesFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(append([]string{tt.output}, tt.args...), " "), func(t *testing.T) {
 			f, _, _ := testFactory(nil)
-			f.IO.SetTTY(tt.tty, tt.tty, tt.tty)
+			f.IOStreams.SetTTY(tt.tty, tt.tty, tt.tty)
 			f.Global.Output = "text"
 			if tt.output != "" {
 				f.Global.Output = tt.output
@@ -115,7 +116,7 @@ func scanFixture(t *testing.T, input string, tty bool, record func(*http.Request
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { record(r); h.ServeHTTP(w, r) })
 		}
 	}
-	base, session := startEmulator(t, wrap)
+	base, session := clitest.Emulator(t, wrap)
 	key, err := api.New(api.Options{BaseURL: base}).CreateKey(context.Background(), session, api.CreateKeyRequest{Name: "leaked", Permissions: []string{"loyalty:read"}})
 	if err != nil {
 		t.Fatal(err)
