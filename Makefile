@@ -9,8 +9,10 @@ COMMIT       ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 DATE         ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS      := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/internal/build.Commit=$(COMMIT) -X $(PKG)/internal/build.Date=$(DATE)
 # Debian packages the tests need: a Secret Service (and secret-tool) for the real keyring test,
-# a D-Bus session to run it on, tmux for the terminal tests, gcc for -race.
-TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc
+# a D-Bus session to run it on, tmux for the terminal tests, gcc for -race,
+# git for keys scan's history and work-tree tests (grep for its benchmark is
+# always there).
+TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git
 
 .DEFAULT_GOAL := help
 

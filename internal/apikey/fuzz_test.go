@@ -9,7 +9,7 @@ import (
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		validLive,
-		"zup_test_sk_1a2b3c4d5e6f7g8h9i0j",
+		"zup_test_sk_1a2b3c4d5e6f7g8h9i0j", // zupy:allow
 		"  zup_live_sk_" + strings.Repeat("Z", 64) + "\n",
 		"zup_live_sk_" + strings.Repeat("a", 19),
 		"zup_live_sk_" + strings.Repeat("a", 65),

@@ -15,8 +15,8 @@ import (
 )
 
 const (
-	liveKey = "zup_live_sk_a1b2c3d4e5f6g7h8i9j0"
-	testKey = "zup_test_sk_z9y8x7w6v5u4t3s2r1q0"
+	liveKey = "zup_live_sk_a1b2c3d4e5f6g7h8i9j0" // zupy:allow
+	testKey = "zup_test_sk_z9y8x7w6v5u4t3s2r1q0" // zupy:allow
 )
 
 func TestSaveKeyStoresSecretAndListsItMasked(t *testing.T) {

@@ -59,12 +59,12 @@ func TestAuthenticationErrorsOfTheKeyPipeline(t *testing.T) {
 		name, header, message, upper string
 	}{
 		{"missing header", "", "Missing Authorization header", "MISSING_AUTHORIZATION"},
-		{"no Bearer prefix", "zup_live_sk_abcdefghijklmnopqrst", "Invalid API key format", "INVALID_API_KEY_FORMAT"},
+		{"no Bearer prefix", "zup_live_sk_abcdefghijklmnopqrst", "Invalid API key format", "INVALID_API_KEY_FORMAT"}, // zupy:allow
 		{"bad format", "Bearer invalid_key_12345", "Invalid API key format", "INVALID_API_KEY_FORMAT"},
-		{"quoted key", `Bearer "zup_live_sk_abcdefghijklmnopqrst"`, "Invalid API key format", "INVALID_API_KEY_FORMAT"},
-		{"double space", "Bearer  zup_live_sk_abcdefghijklmnopqrst", "Invalid API key format", "INVALID_API_KEY_FORMAT"},
+		{"quoted key", `Bearer "zup_live_sk_abcdefghijklmnopqrst"`, "Invalid API key format", "INVALID_API_KEY_FORMAT"},  // zupy:allow
+		{"double space", "Bearer  zup_live_sk_abcdefghijklmnopqrst", "Invalid API key format", "INVALID_API_KEY_FORMAT"}, // zupy:allow
 		{"session token", "Bearer " + sess, "Invalid API key format", "INVALID_API_KEY_FORMAT"},
-		{"unknown key", "Bearer zup_live_sk_abcdefghijklmnopqrst", "Invalid or expired API key", "INVALID_API_KEY"},
+		{"unknown key", "Bearer zup_live_sk_abcdefghijklmnopqrst", "Invalid or expired API key", "INVALID_API_KEY"}, // zupy:allow
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -49,3 +49,8 @@ func OneOf(flag, value string, allowed ...string) error {
 	}
 	return Usagef("invalid --%s %q: must be %s", flag, value, strings.Join(allowed, ", "))
 }
+
+// AnnotationOutputs is the command annotation listing, comma-separated, the
+// -o formats a command accepts when they are not just the global text and
+// json (keys scan adds sarif).
+const AnnotationOutputs = "zupy.outputs"

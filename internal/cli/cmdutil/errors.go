@@ -65,10 +65,21 @@ func NotLoggedIn(profile string) error {
 }
 
 // SilentError is a failure of a kind that the command already reported on
-// its own: nothing more is printed.
-type SilentError struct{ Kind api.Kind }
+// its own: nothing more is printed. Code, when not zero, is the exit code
+// itself: one the user chose (keys scan --exit-code), not a kind's.
+type SilentError struct {
+	Kind api.Kind
+	Code int
+}
 
-func (e *SilentError) Error() string { return fmt.Sprintf("exit %d", exitCodeOf(e.Kind)) }
+func (e *SilentError) Error() string { return fmt.Sprintf("exit %d", e.exitCode()) }
+
+func (e *SilentError) exitCode() int {
+	if e.Code != 0 {
+		return e.Code
+	}
+	return exitCodeOf(e.Kind)
+}
 
 // hinted attaches a hint line to an error.
 type hinted struct {
@@ -104,7 +115,7 @@ func ExitCode(err error) int {
 	var apiErr *api.Error
 	switch {
 	case errors.As(err, &silent):
-		return exitCodeOf(silent.Kind)
+		return silent.exitCode()
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case errors.As(err, &usage):

@@ -35,6 +35,7 @@ func TestExitCode(t *testing.T) {
 		{"silent", &SilentError{Kind: api.KindRateLimited}, 5},
 		{"silent zero-free code", &SilentError{Kind: api.KindNotFound}, 7},
 		{"silent usage", &SilentError{Kind: api.KindUsage}, 2},
+		{"silent, a code the user chose", &SilentError{Code: 42}, 42},
 		{"api 401", apiErr(401, api.CodeAuthentication), 3},
 		{"api 401 verification failed", apiErr(401, api.CodeVerification), 6},
 		{"api 400 verification failed", apiErr(400, api.CodeVerification), 6},

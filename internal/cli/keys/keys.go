@@ -41,6 +41,7 @@ is also stored in the profile's credential store (never in config.yaml).`,
 		NewCmdRotate(f, nil),
 		NewCmdRevoke(f, nil),
 		NewCmdImport(f, nil),
+		NewCmdScan(f, nil),
 	)
 	return cmd
 }

@@ -184,7 +184,7 @@ func TestUpdateUnsetFlagsAreNotSent(t *testing.T) {
 }
 
 func TestRotateSelfReadsTheKeyFromTheEnvironmentOnly(t *testing.T) {
-	secret := "zup_test_sk_0123456789abcdefghij"
+	secret := "zup_test_sk_0123456789abcdefghij" // zupy:allow
 	f, _, _ := testFactory(map[string]string{"ZUPY_API_KEY": " " + secret + "\n"})
 	var got *RotateOptions
 	cmd := NewCmdRotate(f, func(o *RotateOptions) error { got = o; return nil })
@@ -247,7 +247,7 @@ func testKey() *api.Key {
 		KeyID: "key_0123456789ab", Name: "PDV loja 1", Description: "Caixa", Permissions: []string{"loyalty:read", "coupons:validate"},
 		RateLimit: 100, Environment: "production", IPRestrictions: []string{"10.0.0.0/8"}, CreatedAt: testNow,
 		ExpiresAt: testNow.Add(365 * 24 * time.Hour), LastUsedAt: &last, Status: "active", KeyHint: "zup_live_sk_…hij0",
-		APIKey: "zup_live_sk_0123456789abcdefhij0",
+		APIKey: "zup_live_sk_0123456789abcdefhij0", // zupy:allow
 	}
 }
 

@@ -60,6 +60,10 @@ func helpTopics() []*cobra.Command {
   7    not found (HTTP 404), e.g. an unknown key id
   130  interrupted (Ctrl-C)
 
+"zupy keys scan" also exits 1 when it finds a secret (with --verify, a live
+key), as secret scanners do, so it fails a CI step or a pre-commit hook;
+--exit-code picks another code.
+
 Errors are printed on stderr as "Error: <code> - <message>", followed by a
 hint line where one helps. With -o json the error is printed on stderr as
 {"error", "message", "details", "exit_code"} instead.`,

@@ -82,7 +82,7 @@ of the Zupy authentication API for offline work and CI.`,
 		SilenceUsage:      true,
 		Args:              cobra.ArbitraryArgs,
 		RunE:              cmdutil.GroupRun,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return validateGlobals(f) },
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return validateGlobals(f, cmd) },
 	}
 	cmd.SetVersionTemplate(version.Template())
 	cmd.SetIn(f.IOStreams.In)
@@ -121,9 +121,13 @@ of the Zupy authentication API for offline work and CI.`,
 
 // validateGlobals checks the global flags before any command runs, so a bad
 // value is a usage error that changes nothing.
-func validateGlobals(f *cmdutil.Factory) error {
+func validateGlobals(f *cmdutil.Factory, cmd *cobra.Command) error {
 	g := &f.Global
-	if err := cmdutil.OneOf("output", g.Output, "text", "json"); err != nil {
+	outputs := []string{"text", "json"}
+	if extra := cmd.Annotations[cmdutil.AnnotationOutputs]; extra != "" {
+		outputs = strings.Split(extra, ",")
+	}
+	if err := cmdutil.OneOf("output", g.Output, outputs...); err != nil {
 		return err
 	}
 	if g.Retries < 0 || g.Retries > 10 {

@@ -1,0 +1,320 @@
+package scan
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// blob is one git blob to read, named by the first path git's object walk
+// found it under.
+type blob struct {
+	id   string
+	path string
+	size int64
+}
+
+// ScanHistory scans every blob reachable from every ref of the repository
+// at dir, each blob read once (`git rev-list --objects --all` piped into
+// `git cat-file --batch`), and reports each secret once: at the first
+// commit (in topological order) and path where it appears. Binary blobs, blobs
+// over MaxFileSize and paths matching opts.Exclude are skipped.
+func ScanHistory(ctx context.Context, dir string, opts Options) ([]Finding, Stats, error) {
+	var st Stats
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, st, errors.New("--git needs the git command: " + err.Error())
+	}
+	if out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--git-dir").CombinedOutput(); err != nil {
+		return nil, st, fmt.Errorf("%s is not in a git repository: %s", dir, strings.TrimSpace(string(out)))
+	}
+	blobs, large, err := listBlobs(ctx, dir, newExcluder(opts.Exclude))
+	if err != nil {
+		return nil, st, err
+	}
+	st.Large = large
+	hits, bst, err := readBlobs(ctx, dir, blobs, opts.Workers)
+	st.add(bst)
+	if err != nil {
+		return nil, st, err
+	}
+	findings, err := firstSeen(ctx, dir, hits)
+	if err != nil {
+		return nil, st, err
+	}
+	Sort(findings)
+	return findings, st, nil
+}
+
+// listBlobs lists the blobs of the history: rev-list names every object
+// reachable from a ref once, and cat-file --batch-check says which are
+// blobs and how large.
+func listBlobs(ctx context.Context, dir string, ex excluder) ([]blob, int, error) {
+	revList := exec.CommandContext(ctx, "git", "-C", dir, "rev-list", "--objects", "--all")
+	check := exec.CommandContext(ctx, "git", "-C", dir, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)")
+	pipe, err := revList.StdoutPipe()
+	if err != nil {
+		return nil, 0, err
+	}
+	var revErr, checkErr bytes.Buffer
+	revList.Stderr = &revErr
+	check.Stdin = pipe
+	check.Stderr = &checkErr
+	out, err := check.StdoutPipe()
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := revList.Start(); err != nil {
+		return nil, 0, err
+	}
+	if err := check.Start(); err != nil {
+		_ = revList.Wait()
+		return nil, 0, err
+	}
+	var blobs []blob
+	large := 0
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		// "<id> <type> <size> <path>"; the path may hold spaces.
+		fields := strings.SplitN(sc.Text(), " ", 4)
+		if len(fields) < 3 || fields[1] != "blob" {
+			continue
+		}
+		size, err := strconv.ParseInt(fields[2], 10, 64)
+		if err != nil {
+			continue
+		}
+		b := blob{id: fields[0], size: size}
+		if len(fields) == 4 {
+			b.path = fields[3]
+		}
+		if ex.excluded(b.path, false) {
+			continue
+		}
+		if size > MaxFileSize {
+			large++
+			continue
+		}
+		blobs = append(blobs, b)
+	}
+	scanErr := sc.Err()
+	if err := revList.Wait(); err != nil {
+		return nil, 0, fmt.Errorf("git rev-list --objects --all: %w: %s", err, strings.TrimSpace(revErr.String()))
+	}
+	if err := check.Wait(); err != nil {
+		return nil, 0, fmt.Errorf("git cat-file --batch-check: %w: %s", err, strings.TrimSpace(checkErr.String()))
+	}
+	return blobs, large, scanErr
+}
+
+// blobHit is a secret found in a blob.
+type blobHit struct {
+	blob blob
+	hit  hit
+}
+
+// readBlobs reads the blobs through one `git cat-file --batch` and scans
+// them on one worker per CPU.
+func readBlobs(ctx context.Context, dir string, blobs []blob, workers int) ([]blobHit, Stats, error) {
+	var st Stats
+	if len(blobs) == 0 {
+		return nil, st, nil
+	}
+	cmd := exec.CommandContext(ctx, "git", "-C", dir, "cat-file", "--batch")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, st, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, st, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, st, err
+	}
+	go func() {
+		w := bufio.NewWriter(stdin)
+		for _, b := range blobs {
+			fmt.Fprintln(w, b.id)
+		}
+		w.Flush()
+		stdin.Close()
+	}()
+
+	type job struct {
+		blob blob
+		data []byte
+	}
+	jobs := make(chan job, 8)
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var (
+		mu   sync.Mutex
+		hits []blobHit
+		wg   sync.WaitGroup
+	)
+	for range workers {
+		wg.Go(func() {
+			buf := make([]byte, chunkSize)
+			var local []blobHit
+			var ls Stats
+			for j := range jobs {
+				var binary bool
+				buf, binary, _ = scanStream(bytes.NewReader(j.data), buf, true, func(h hit) {
+					local = append(local, blobHit{blob: j.blob, hit: h})
+				})
+				if binary {
+					ls.Binary++
+				} else {
+					ls.Files++
+					ls.Bytes += int64(len(j.data))
+				}
+			}
+			mu.Lock()
+			hits = append(hits, local...)
+			st.add(ls)
+			mu.Unlock()
+		})
+	}
+
+	r := bufio.NewReaderSize(stdout, 1<<20)
+	readErr := func() error {
+		defer close(jobs)
+		for _, b := range blobs {
+			header, err := r.ReadString('\n')
+			if err != nil {
+				return fmt.Errorf("git cat-file --batch: %w", err)
+			}
+			// "<id> blob <size>", or "<id> missing".
+			fields := strings.Fields(header)
+			if len(fields) != 3 {
+				continue
+			}
+			size, err := strconv.ParseInt(fields[2], 10, 64)
+			if err != nil {
+				return fmt.Errorf("git cat-file --batch: bad header %q", header)
+			}
+			data := make([]byte, size)
+			if _, err := io.ReadFull(r, data); err != nil {
+				return fmt.Errorf("git cat-file --batch: %w", err)
+			}
+			if _, err := r.Discard(1); err != nil { // the newline after the content
+				return fmt.Errorf("git cat-file --batch: %w", err)
+			}
+			select {
+			case jobs <- job{blob: b, data: data}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}()
+	wg.Wait()
+	_, _ = io.Copy(io.Discard, stdout)
+	waitErr := cmd.Wait()
+	if readErr != nil {
+		return nil, st, readErr
+	}
+	if waitErr != nil {
+		return nil, st, fmt.Errorf("git cat-file --batch: %w: %s", waitErr, strings.TrimSpace(stderr.String()))
+	}
+	return hits, st, nil
+}
+
+// introduction is where a blob first entered the history.
+type introduction struct {
+	commit string
+	path   string
+	rank   int64 // place of the commit in the history, oldest first
+}
+
+// firstSeen turns blob hits into findings, one per secret: the occurrence
+// in the blob that entered the history first, at the commit that added it.
+func firstSeen(ctx context.Context, dir string, hits []blobHit) ([]Finding, error) {
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	// Commits in topological order, oldest first: commit times tie (and
+	// lie), this order does not.
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-list", "--all", "--topo-order", "--reverse").Output()
+	if err != nil {
+		return nil, fmt.Errorf("git rev-list --all: %w", err)
+	}
+	rank := map[string]int64{}
+	for i, c := range strings.Fields(string(out)) {
+		rank[c] = int64(i)
+	}
+	intro := map[string]introduction{}
+	best := map[string]Finding{}
+	var order []string
+	for _, h := range hits {
+		in, ok := intro[h.blob.id]
+		if !ok {
+			var err error
+			if in, err = introducedBy(ctx, dir, h.blob); err != nil {
+				return nil, err
+			}
+			in.rank = math.MaxInt64
+			if r, ok := rank[in.commit]; ok {
+				in.rank = r
+			}
+			intro[h.blob.id] = in
+		}
+		f := Finding{Path: in.path, Line: h.hit.line, Column: h.hit.column, Kind: h.hit.kind,
+			Secret: NewSecret(h.hit.secret), Commit: in.commit, blob: h.blob.id, rank: in.rank}
+		cur, seen := best[h.hit.secret]
+		if !seen {
+			order = append(order, h.hit.secret)
+		}
+		if !seen || f.rank < cur.rank {
+			best[h.hit.secret] = f
+		}
+	}
+	found := make([]Finding, 0, len(order))
+	for _, s := range order {
+		found = append(found, best[s])
+	}
+	return found, nil
+}
+
+// introducedBy finds the earliest commit that added blob b, and the path it
+// was added under, with `git log --find-object`. Merges are diffed against
+// each parent (-m), so a blob only a merge brought in is found too.
+func introducedBy(ctx context.Context, dir string, b blob) (introduction, error) {
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "-c", "core.quotePath=false", "log", "--all", "-m", "--no-renames", "--topo-order", "--reverse",
+		"--format=commit %H", "--raw", "--no-abbrev", "--find-object="+b.id).Output()
+	if err != nil {
+		return introduction{}, fmt.Errorf("git log --find-object=%s: %w", b.id, err)
+	}
+	var in introduction
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, "commit "); ok {
+			in.commit = strings.TrimSpace(rest)
+			continue
+		}
+		// ":<mode> <mode> <old id> <new id> <status>\t<path>"
+		meta, path, ok := strings.Cut(line, "\t")
+		if !ok || in.commit == "" {
+			continue
+		}
+		if fields := strings.Fields(meta); len(fields) >= 4 && fields[3] == b.id {
+			in.path = path
+			return in, nil
+		}
+	}
+	// The object walk reached the blob but no diff shows it added: report
+	// the walk's path, without a commit.
+	return introduction{path: b.path}, nil
+}
