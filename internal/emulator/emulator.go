@@ -95,7 +95,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open emulator store: %w", err)
 	}
-	clk := newClock(cfg.Now)
+	stored, err := st.LoadClock(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	clk := newClock(cfg.Now, stored)
 	s := &Server{
 		cfg:     cfg,
 		log:     log,
@@ -130,7 +135,8 @@ func (s *Server) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		flushErr := s.usage.flush(ctx, s.store)
-		s.closeErr = errors.Join(flushErr, s.store.Close())
+		clockErr := s.store.SaveClock(ctx, s.clock.state())
+		s.closeErr = errors.Join(flushErr, clockErr, s.store.Close())
 	})
 	return s.closeErr
 }
