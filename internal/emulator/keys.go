@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,6 +57,57 @@ func wireKey(k store.Key, now time.Time) wire.Key {
 		LastUsedAt: optTime(k.LastUsedAt), UsageCount: k.UsageCount, Status: keyStatus(k, now), RevokedAt: optTime(k.RevokedAt),
 		RotatedFrom: optString(k.RotatedFrom), RotatedTo: optString(k.RotatedTo), KeyHint: k.KeyHint,
 	}
+}
+
+// rotationKey is the id whose key.rotated event is k's last rotation: k's
+// own when it was replaced, else its predecessor's (the rotation that
+// created k); "" when k was never rotated.
+func rotationKey(k store.Key) string {
+	if k.RotatedTo != "" {
+		return k.ID
+	}
+	return k.RotatedFrom
+}
+
+// wireRotation is the last_rotation object of a key.rotated event.
+func wireRotation(e store.AuditEvent) *wire.Rotation {
+	r := &wire.Rotation{At: e.At, By: wire.RotatedBySession}
+	if id, ok := strings.CutPrefix(e.Actor, "key:"); ok {
+		r.By, r.KeyID = wire.RotatedByKey, id
+	}
+	return r
+}
+
+// wireKeys is the key objects of keys at now, each with its last rotation.
+func (s *Server) wireKeys(ctx context.Context, keys []store.Key, now time.Time) ([]wire.Key, error) {
+	var ids []string
+	for _, k := range keys {
+		if id := rotationKey(k); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	events, err := s.store.RotationEvents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wire.Key, len(keys))
+	for i, k := range keys {
+		out[i] = wireKey(k, now)
+		if e, ok := events[rotationKey(k)]; ok {
+			out[i].LastRotation = wireRotation(e)
+		}
+	}
+	return out, nil
+}
+
+// writeKey answers the key object of k.
+func (s *Server) writeKey(ctx context.Context, w http.ResponseWriter, k store.Key) error {
+	out, err := s.wireKeys(ctx, []store.Key{k}, s.clock.Now())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out[0])
+	return nil
 }
 
 func nonNil(v []string) []string {
@@ -266,25 +318,25 @@ func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request, p princi
 		return err
 	}
 	now := s.clock.Now()
-	out := wire.KeyList{Data: []wire.Key{}}
-	for _, k := range keys {
-		wk := wireKey(k, now)
-		if (env == "" || wk.Environment == env) && (status == "all" || wk.Status == status) {
-			out.Data = append(out.Data, wk)
-		}
+	keys = slices.DeleteFunc(keys, func(k store.Key) bool {
+		return env != "" && k.Environment != env || status != "all" && keyStatus(k, now) != status
+	})
+	data, err := s.wireKeys(r.Context(), keys, now)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, wire.KeyList{Data: data})
 	return nil
 }
 
 // handleGetKey is GET /api-keys/{key_id}.
 func (s *Server) handleGetKey(w http.ResponseWriter, r *http.Request, p principal) error {
-	k, err := s.freshKey(r.Context(), p.partner.ID, r.PathValue("key_id"))
+	ctx := r.Context()
+	k, err := s.freshKey(ctx, p.partner.ID, r.PathValue("key_id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wireKey(k, s.clock.Now()))
-	return nil
+	return s.writeKey(ctx, w, k)
 }
 
 // handleUpdateKey is PATCH /api-keys/{key_id}: only the fields present
@@ -332,8 +384,7 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p princ
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wireKey(k, s.clock.Now()))
-	return nil
+	return s.writeKey(ctx, w, k)
 }
 
 func presentFields(b keyBody) []string {
@@ -379,8 +430,7 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request, p princ
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wireKey(k, s.clock.Now()))
-	return nil
+	return s.writeKey(ctx, w, k)
 }
 
 // rotateBody is the body of POST /api-keys/{key_id}/rotate. An absent grace
@@ -391,9 +441,10 @@ type rotateBody struct {
 }
 
 // selfRotateBody is the body of POST /api-keys/self/rotate: the grace period
-// only. A key rotating itself cannot choose its successor's expiry (so a
-// leaked key cannot mint one that outlives it): expires_at is an unknown
-// field there, and the successor gets the old key's lifetime.
+// only. A key rotating itself cannot choose its successor's expiry:
+// expires_at is an unknown field there, and the successor keeps the old
+// key's expires_at (SPEC §4 rotate), so a leaked keys:rotate key can renew
+// its secret but never its lifetime.
 type selfRotateBody struct {
 	GracePeriodSeconds *int64 `json:"grace_period_seconds"`
 }
@@ -404,7 +455,7 @@ func (s *Server) handleRotateKey(w http.ResponseWriter, r *http.Request, p princ
 	if err := decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	return s.rotate(w, r, b, p.partner.ID, r.PathValue("key_id"), "session:"+p.session.ID)
+	return s.rotate(w, r, b, p.partner.ID, r.PathValue("key_id"), "session:"+p.session.ID, false)
 }
 
 // handleSelfRotate is POST /api-keys/self/rotate, authenticated by the key
@@ -414,16 +465,16 @@ func (s *Server) handleSelfRotate(w http.ResponseWriter, r *http.Request, k *cac
 	if err := decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	return s.rotate(w, r, rotateBody{GracePeriodSeconds: b.GracePeriodSeconds}, k.PartnerID, k.ID, "key:"+k.ID)
+	return s.rotate(w, r, rotateBody{GracePeriodSeconds: b.GracePeriodSeconds}, k.PartnerID, k.ID, "key:"+k.ID, true)
 }
 
 // rotate creates the successor of key id (same name, scopes, rate limit,
 // environment, IP list, description, lineage, and lifetime unless expires_at
-// is given) and makes the old key expire at min(its expiry, now + grace),
+// is given; a self rotation keeps the old key's expires_at instead) and makes the old key expire at min(its expiry, now + grace),
 // or revokes it when grace is 0. One transaction; the old key is claimed
 // with a conditional update, so of concurrent rotations exactly one wins and
 // the others get 409.
-func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, partnerID, id, actor string) error {
+func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, partnerID, id, actor string, self bool) error {
 	grace := defaultGrace
 	if b.GracePeriodSeconds != nil {
 		g := *b.GracePeriodSeconds
@@ -471,6 +522,9 @@ func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, pa
 		if !explicitExpiry.IsZero() {
 			next.ExpiresAt = explicitExpiry
 		}
+		if self {
+			next.ExpiresAt = old.ExpiresAt
+		}
 		if secret, err = s.mintKey(&next); err != nil {
 			return err
 		}
@@ -501,6 +555,7 @@ func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, pa
 	out := wireKey(next, now)
 	out.APIKey = secret
 	out.PreviousKey = &wire.PreviousKey{KeyID: old.ID, ExpiresAt: old.ExpiresAt, Status: keyStatus(old, now)}
+	out.LastRotation = wireRotation(store.AuditEvent{At: stamp(nowExact), Actor: actor})
 	writeJSON(w, http.StatusCreated, out)
 	return nil
 }

@@ -68,9 +68,27 @@ type Key struct {
 	RotatedFrom    *string      `json:"rotated_from"`
 	RotatedTo      *string      `json:"rotated_to"`
 	KeyHint        string       `json:"key_hint"`
+	LastRotation   *Rotation    `json:"last_rotation"`
 	APIKey         string       `json:"api_key,omitempty"`
 	PreviousKey    *PreviousKey `json:"previous_key,omitempty"`
 }
+
+// Rotation says who performed a key's last rotation (the one that replaced
+// it, else the one that created it), from the audit events, so that a
+// rotation made by a leaked key stands out from one made by a person.
+type Rotation struct {
+	At time.Time `json:"at"`
+	// By is RotatedBySession (rotated by id, with a login session) or
+	// RotatedByKey (POST /api-keys/self/rotate, authenticated by KeyID).
+	By    string `json:"by"`
+	KeyID string `json:"key_id,omitempty"`
+}
+
+// Values of Rotation.By.
+const (
+	RotatedBySession = "session"
+	RotatedByKey     = "key"
+)
 
 // Key statuses.
 const (

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -508,6 +509,36 @@ func (q Queries) AuditEvents(ctx context.Context) ([]AuditEvent, error) {
 		}
 		e.At = fromNanos(at)
 		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RotationEvents returns the key.rotated event of each key in ids that was
+// rotated (its replacement), keyed by that key's id.
+func (q Queries) RotationEvents(ctx context.Context, ids []string) (map[string]AuditEvent, error) {
+	out := make(map[string]AuditEvent, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	rows, err := q.q.QueryContext(ctx, `SELECT id, at, COALESCE(partner_id, ''), actor, action, key_id, detail FROM audit_events
+		WHERE action = 'key.rotated' AND key_id IN (`+marks+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("rotation events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e AuditEvent
+		var at sql.NullInt64
+		if err := rows.Scan(&e.ID, &at, &e.PartnerID, &e.Actor, &e.Action, &e.KeyID, &e.Detail); err != nil {
+			return nil, fmt.Errorf("rotation events: %w", err)
+		}
+		e.At = fromNanos(at)
+		out[e.KeyID] = e
 	}
 	return out, rows.Err()
 }
