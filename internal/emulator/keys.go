@@ -130,6 +130,48 @@ type keyBody struct {
 	ExpiresAt      *string   `json:"expires_at"`
 }
 
+// updateBody is the body of PATCH /api-keys/{id}: the settings of keyBody,
+// or instead of permissions the scopes to add and to remove, applied to the
+// key's current list in the transaction that writes it, so concurrent
+// edits of one key never lose a scope.
+type updateBody struct {
+	keyBody
+	AddPermissions    *[]string `json:"add_permissions"`
+	RemovePermissions *[]string `json:"remove_permissions"`
+}
+
+// scopeEdit validates the scopes listed under field (add_permissions or
+// remove_permissions): at least one, each from the catalog.
+func scopeEdit(field string, names *[]string) ([]string, error) {
+	if names == nil {
+		return nil, nil
+	}
+	if len(*names) == 0 {
+		return nil, validation(field, "must name at least one scope")
+	}
+	out, err := scope.Normalize(*names)
+	if err != nil {
+		return nil, validation(field, err.Error())
+	}
+	return out, nil
+}
+
+// editScopes adds add to held (in order, skipping those held) and then
+// removes remove; a key left without a scope is refused.
+func editScopes(held, add, remove []string) ([]string, error) {
+	out := slices.Clone(held)
+	for _, a := range add {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	out = slices.DeleteFunc(out, func(p string) bool { return slices.Contains(remove, p) })
+	if len(out) == 0 {
+		return nil, validation("remove_permissions", "would leave the key without any scope")
+	}
+	return out, nil
+}
+
 // applySettings validates the present fields of b and applies them to k,
 // with the rules of SPEC §5 shared with the client.
 func applySettings(k *store.Key, b keyBody, now time.Time) error {
@@ -343,18 +385,34 @@ func (s *Server) handleGetKey(w http.ResponseWriter, r *http.Request, p principa
 // change, validated as on create. The environment cannot change; a revoked
 // key cannot be updated (409); a rotated key's expiry cannot be moved later.
 func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p principal) error {
-	var b keyBody
-	if err := decodeJSON(w, r, &b); err != nil {
+	var ub updateBody
+	if err := decodeJSON(w, r, &ub); err != nil {
 		return err
 	}
+	b := ub.keyBody
 	if b.Environment != nil {
 		return validation("environment", "cannot be changed; create a new key in the other environment")
+	}
+	add, err := scopeEdit("add_permissions", ub.AddPermissions)
+	if err != nil {
+		return err
+	}
+	remove, err := scopeEdit("remove_permissions", ub.RemovePermissions)
+	if err != nil {
+		return err
+	}
+	if b.Permissions != nil && (add != nil || remove != nil) {
+		field := "add_permissions"
+		if add == nil {
+			field = "remove_permissions"
+		}
+		return validation(field, "cannot be combined with permissions")
 	}
 	ctx := r.Context()
 	id := r.PathValue("key_id")
 	now := stamp(s.clock.Now())
 	var hash string
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
 		k, err := ownedKey(ctx, tx, p.partner.ID, id)
 		if err != nil {
 			return err
@@ -366,6 +424,11 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p princ
 		if err := applySettings(&k, b, now); err != nil {
 			return err
 		}
+		if add != nil || remove != nil {
+			if k.Permissions, err = editScopes(k.Permissions, add, remove); err != nil {
+				return err
+			}
+		}
 		if k.RotatedTo != "" && k.ExpiresAt.After(oldExpiry) {
 			return validation("expires_at", "a rotated key's expiry cannot be extended")
 		}
@@ -373,7 +436,7 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p princ
 		if err := tx.UpdateKeySettings(ctx, k); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, now, p.partner.ID, "session:"+p.session.ID, "key.updated", k.ID, "fields="+strings.Join(presentFields(b), ","))
+		return s.audit(ctx, tx, now, p.partner.ID, "session:"+p.session.ID, "key.updated", k.ID, "fields="+strings.Join(presentFields(ub), ","))
 	})
 	if err != nil {
 		return err
@@ -387,13 +450,14 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p princ
 	return s.writeKey(ctx, w, k)
 }
 
-func presentFields(b keyBody) []string {
+func presentFields(b updateBody) []string {
 	var f []string
 	for _, p := range []struct {
 		name    string
 		present bool
 	}{{"name", b.Name != nil}, {"description", b.Description != nil}, {"permissions", b.Permissions != nil},
-		{"rate_limit", b.RateLimit != nil}, {"ip_restrictions", b.IPRestrictions != nil}, {"expires_at", b.ExpiresAt != nil}} {
+		{"rate_limit", b.RateLimit != nil}, {"ip_restrictions", b.IPRestrictions != nil}, {"expires_at", b.ExpiresAt != nil},
+		{"add_permissions", b.AddPermissions != nil}, {"remove_permissions", b.RemovePermissions != nil}} {
 		if p.present {
 			f = append(f, p.name)
 		}

@@ -123,13 +123,17 @@ type CreateKeyRequest struct {
 
 // UpdateKeyRequest is the body of PATCH /api-keys/{key_id}: only the fields
 // present are changed. An empty, non-nil IPRestrictions clears the list.
+// AddPermissions and RemovePermissions (not with Permissions) edit the key's
+// current scopes in one transaction, so concurrent edits lose none.
 type UpdateKeyRequest struct {
-	Name           *string    `json:"name,omitempty"`
-	Description    *string    `json:"description,omitempty"`
-	Permissions    []string   `json:"permissions,omitempty"`
-	RateLimit      *int       `json:"rate_limit,omitempty"`
-	IPRestrictions *[]string  `json:"ip_restrictions,omitempty"`
-	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
+	Name              *string    `json:"name,omitempty"`
+	Description       *string    `json:"description,omitempty"`
+	Permissions       []string   `json:"permissions,omitempty"`
+	AddPermissions    []string   `json:"add_permissions,omitempty"`
+	RemovePermissions []string   `json:"remove_permissions,omitempty"`
+	RateLimit         *int       `json:"rate_limit,omitempty"`
+	IPRestrictions    *[]string  `json:"ip_restrictions,omitempty"`
+	ExpiresAt         *time.Time `json:"expires_at,omitempty"`
 }
 
 // RotateRequest is the body of POST /api-keys/{key_id}/rotate and
