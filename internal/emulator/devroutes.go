@@ -16,7 +16,12 @@ import (
 // oldest first. The destination is matched after normalisation, so
 // "+55 11 99999-0000" finds "+5511999990000".
 func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
-	dest := strings.TrimSpace(r.URL.Query().Get("destination"))
+	q, err := parseQuery(r, "destination")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	dest := strings.TrimSpace(q.Get("destination"))
 	if dest != "" {
 		if n, err := contact.Normalize(contact.Guess(dest), dest); err == nil {
 			dest = n

@@ -125,8 +125,9 @@ func (r resp) err(t testing.TB) wire.ErrorBody {
 	return e
 }
 
-// request sends method path with an optional "Bearer auth" and JSON body;
-// extra headers come as name, value pairs.
+// request sends method path with an optional "Bearer auth" and JSON body
+// (Content-Type: application/json on POST, PUT and PATCH); extra headers
+// come as name, value pairs, a Content-Type among them replacing that one.
 func (h *harness) request(method, path, auth string, body any, headers ...string) resp {
 	h.t.Helper()
 	var rd io.Reader
@@ -148,7 +149,14 @@ func (h *harness) request(method, path, auth string, body any, headers ...string
 	if auth != "" {
 		req.Header.Set("Authorization", "Bearer "+auth)
 	}
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		req.Header.Set("Content-Type", "application/json") // headers may say otherwise
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if http.CanonicalHeaderKey(headers[i]) == "Content-Type" {
+			req.Header.Del("Content-Type")
+		}
 		req.Header.Add(headers[i], headers[i+1])
 	}
 	res, err := h.ts.Client().Do(req)

@@ -34,11 +34,13 @@ func keyStatus(k store.Key, now time.Time) string {
 	return wire.StatusActive
 }
 
+// optTime is t for the wire, nil when zero; whole seconds, as every time
+// shown (rows written before last_used_at was stamped carry nanoseconds).
 func optTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
-	t = t.UTC()
+	t = stamp(t)
 	return &t
 }
 
@@ -338,7 +340,10 @@ func (s *Server) mintKey(k *store.Key) (string, error) {
 // handleListKeys is GET /api-keys?environment=&status= (status defaults to
 // active; "all" lists every key), newest first.
 func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request, p principal) error {
-	q := r.URL.Query()
+	q, err := parseQuery(r, "environment", "status")
+	if err != nil {
+		return err
+	}
 	var env string
 	if v := q.Get("environment"); v != "" {
 		e, err := apikey.ParseEnvironment(v)
