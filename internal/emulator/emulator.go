@@ -74,6 +74,7 @@ type Server struct {
 	// the routes authenticated by an API key.
 	allowedHosts map[string]bool
 	keyRoutes    map[string]bool
+	bounds       otpBounds
 	date         dateCache
 	mux          *http.ServeMux
 	handler      http.Handler
@@ -120,6 +121,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		outbox:       newOutbox(cfg.Messages),
 		trusted:      cfg.TrustedProxies,
 		allowedHosts: make(map[string]bool),
+		bounds:       defaultOTPBounds,
 		stop:         make(chan struct{}),
 		flushed:      make(chan struct{}),
 	}
