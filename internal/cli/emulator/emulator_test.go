@@ -55,6 +55,8 @@ func TestStartRefusesBadFlagsAsUsageErrors(t *testing.T) {
 		{"trusted proxy", []string{"--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "not-an-ip"}, "--trusted-proxy"},
 		{"trusted proxy bad mask", []string{"--trusted-proxy", "10.0.0.0/33"}, "--trusted-proxy"},
 		{"addr without port", []string{"--addr", "127.0.0.1"}, "--addr"},
+		{"allowed host with port", []string{"--allowed-host", "emulator:8790"}, "--allowed-host"},
+		{"allowed host URL", []string{"--allowed-host", "http://emulator"}, "--allowed-host"},
 		{"data dir with in-memory", []string{"--in-memory", "--data-dir", "/tmp/x"}, "--data-dir"},
 		{"positional argument", []string{"now"}, "unexpected argument"},
 	} {
