@@ -138,22 +138,6 @@ func TestParseGrace(t *testing.T) {
 	}
 }
 
-func TestApplyScopeChangesKeepsOrder(t *testing.T) {
-	got, err := applyScopeChanges("key_0123456789ab", []string{"loyalty:read", "coupons:validate", "admin:read"},
-		[]string{"customer:read", "loyalty:read"}, []string{"coupons:validate", "webhooks:manage"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"loyalty:read", "admin:read", "customer:read"}; !slices.Equal(got, want) {
-		t.Errorf("scopes = %v, want %v", got, want)
-	}
-}
-
-func TestRemovingTheLastScopeIsAUsageError(t *testing.T) {
-	_, err := applyScopeChanges("key_0123456789ab", []string{"loyalty:read"}, nil, []string{"loyalty:read"})
-	mustUsage(t, err, `would leave key_0123456789ab without any scope`)
-}
-
 func TestUpdateFlagsBecomeTheRequest(t *testing.T) {
 	f, _, _ := testFactory(nil)
 	var got *UpdateOptions
@@ -168,8 +152,8 @@ func TestUpdateFlagsBecomeTheRequest(t *testing.T) {
 		!r.ExpiresAt.Equal(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)) || r.Permissions != nil {
 		t.Errorf("request = %+v", r)
 	}
-	if !slices.Equal(got.Add, []string{"admin:read", "loyalty:read"}) || !slices.Equal(got.Remove, []string{"coupons:redeem"}) {
-		t.Errorf("add = %v, remove = %v", got.Add, got.Remove)
+	if !slices.Equal(r.AddPermissions, []string{"admin:read", "loyalty:read"}) || !slices.Equal(r.RemovePermissions, []string{"coupons:redeem"}) {
+		t.Errorf("add_permissions = %v, remove_permissions = %v", r.AddPermissions, r.RemovePermissions)
 	}
 }
 
