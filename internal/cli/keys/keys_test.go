@@ -316,3 +316,41 @@ func TestKeyTableOnATerminalMarksDefaultAndSoonExpiry(t *testing.T) {
 		}
 	}
 }
+
+func TestRotationWarningWithinThirtyDays(t *testing.T) {
+	key := func(left time.Duration) *api.Key {
+		return &api.Key{KeyID: "key_0123456789ab", ExpiresAt: testNow.Add(left)}
+	}
+	if w := expiryWarning(key(31*24*time.Hour), true, testNow); w != "" {
+		t.Errorf("31 days left: %q, want no warning", w)
+	}
+	w := expiryWarning(key(29*24*time.Hour), true, testNow)
+	if !strings.HasPrefix(w, "Warning: the new key key_0123456789ab expires ") || !strings.Contains(w, "a key rotating itself keeps its expiry") ||
+		!strings.Contains(w, "`zupy keys update key_0123456789ab --expires-in 1y`") {
+		t.Errorf("29 days left, self: %q", w)
+	}
+	if w := expiryWarning(key(29*24*time.Hour), false, testNow); w == "" || strings.Contains(w, "itself") {
+		t.Errorf("29 days left, by a session: %q", w)
+	}
+}
+
+func TestLastRotationSaysWhoRotated(t *testing.T) {
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	byKey := &api.Rotation{At: at, By: api.RotatedByKey, KeyID: "key_0123456789ab"}
+	bySession := &api.Rotation{At: at, By: api.RotatedBySession}
+	if got := plainRotation(byKey); got != "key key_0123456789ab 2026-03-01T10:00:00Z" {
+		t.Errorf("plain, by key: %q", got)
+	}
+	if got := plainRotation(bySession); got != "session 2026-03-01T10:00:00Z" {
+		t.Errorf("plain, by session: %q", got)
+	}
+	if got := plainRotation(nil); got != "" {
+		t.Errorf("plain, never rotated: %q", got)
+	}
+	if got := rotationSummary(byKey); got != "by the key itself (key_0123456789ab)" {
+		t.Errorf("summary, by key: %q", got)
+	}
+	if got := rotationSummary(bySession); got != "by a session" {
+		t.Errorf("summary, by session: %q", got)
+	}
+}
