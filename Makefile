@@ -11,8 +11,8 @@ LDFLAGS      := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/inte
 # Debian packages the tests need: a Secret Service (and secret-tool) for the real keyring test,
 # a D-Bus session to run it on, tmux for the terminal tests, gcc for -race,
 # git for keys scan's history and work-tree tests (grep for its benchmark is
-# always there).
-TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git
+# always there), jq for the docs/ci.md rotation recipes.
+TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq
 
 .DEFAULT_GOAL := help
 

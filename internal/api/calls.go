@@ -159,7 +159,8 @@ func (c *Client) AdvanceClock(ctx context.Context, seconds int64) (time.Time, er
 // ResetEmulator empties the emulator's data, keeping the demo partner
 // (POST {origin}/_emulator/reset).
 func (c *Client) ResetEmulator(ctx context.Context) error {
-	_, err := c.do(ctx, c.Origin(), Request{Method: http.MethodPost, Path: "/_emulator/reset"}, nil)
+	// An empty JSON body: the emulator refuses a POST that is not JSON.
+	_, err := c.do(ctx, c.Origin(), Request{Method: http.MethodPost, Path: "/_emulator/reset", Body: struct{}{}}, nil)
 	return err
 }
 

@@ -269,7 +269,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		{
 			name: "ResetEmulator", status: 204,
 			call:   func(c *Client) (any, error) { return nil, c.ResetEmulator(ctx) },
-			method: "POST", path: "/_emulator/reset",
+			method: "POST", path: "/_emulator/reset", body: `{}`,
 		},
 	}
 	for _, tc := range cases {

@@ -14,6 +14,7 @@ type (
 	Session          = wire.Session
 	Key              = wire.Key
 	PreviousKey      = wire.PreviousKey
+	Rotation         = wire.Rotation
 	KeyList          = wire.KeyList
 	CreateKeyRequest = wire.CreateKeyRequest
 	UpdateKeyRequest = wire.UpdateKeyRequest
@@ -23,6 +24,12 @@ type (
 	ErrorBody        = wire.ErrorBody
 	OutboxMessage    = wire.OutboxMessage
 	Outbox           = wire.Outbox
+)
+
+// Who performed a rotation (Rotation.By).
+const (
+	RotatedBySession = wire.RotatedBySession
+	RotatedByKey     = wire.RotatedByKey
 )
 
 // Key statuses.

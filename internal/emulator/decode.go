@@ -6,10 +6,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // maxBodyBytes bounds request bodies.
@@ -33,6 +35,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := checkKeys(body, jsonFieldNames(reflect.TypeOf(v))); err != nil {
 		return err
 	}
+	if !validText(body) { // a key's value is named by checkKeys; this is the rest
+		return validation("body", "must be valid UTF-8 text")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err = dec.Decode(v)
@@ -48,7 +53,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return validation(typeErr.Field, "must be a "+jsonType(typeErr.Type.Kind().String()))
+		return validation(typeErr.Field, "must be "+jsonType(typeErr.Type.Kind()))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return validation(field, "is not a known field")
@@ -56,7 +61,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return validation("body", "is not valid JSON")
 }
 
-// checkKeys refuses a top-level key of the JSON object in body that is not
+// checkKeys refuses a top-level key of the JSON object in body whose value
+// is not valid text (see validText), and of the JSON object in body that is not
 // exactly one of names, or that appears twice. Anything that is not an
 // object, or not valid JSON, is left to the decoder to report.
 func checkKeys(body []byte, names []string) error {
@@ -82,6 +88,9 @@ func checkKeys(body []byte, names []string) error {
 		seen |= 1 << i
 		if err := dec.Decode(&skip); err != nil {
 			return nil
+		}
+		if !validText(skip) {
+			return validation(key, "must be valid UTF-8 text")
 		}
 	}
 	return nil
@@ -127,16 +136,103 @@ func jsonFieldNames(t reflect.Type) []string {
 	return names
 }
 
-func jsonType(kind string) string {
+// jsonType names the JSON type of a Go kind, with its article. An integer
+// field says so: 100.0 and 1e2 are numbers, but not integers.
+func jsonType(kind reflect.Kind) string {
 	switch kind {
-	case "int", "int64", "int32", "uint", "uint64", "float64":
-		return "number"
-	case "slice":
-		return "list"
-	case "struct", "map":
-		return "object"
-	case "bool":
-		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Bool:
+		return "a boolean"
 	}
-	return kind
+	return "a " + kind.String()
+}
+
+// validText reports whether raw JSON is valid UTF-8 with no lone surrogate
+// escape ("\ud800" not followed by a low surrogate, or a low one alone):
+// encoding/json would store either as U+FFFD, changing what was sent.
+func validText(raw []byte) bool {
+	if !utf8.Valid(raw) {
+		return false
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if i+1 < len(raw) && raw[i+1] != 'u' {
+			i++ // an escaped character, maybe a backslash: skip it
+			continue
+		}
+		r, ok := hex4(raw, i+2)
+		if !ok {
+			continue // malformed: the decoder reports it
+		}
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return false
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+7 >= len(raw) || raw[i+6] != '\\' || raw[i+7] != 'u' {
+				return false
+			}
+			lo, ok := hex4(raw, i+8)
+			if !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return false
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return true
+}
+
+// hex4 is the value of the four hex digits at raw[i:].
+func hex4(raw []byte, i int) (rune, bool) {
+	if i+4 > len(raw) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range raw[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// parseQuery parses the query string of r. A malformed one (a bad
+// %-escape, a ';' separator) is a 400 naming the parameter, when it is one
+// of known (the route's), else "query": net/url alone drops the pair, so
+// "?permission=customer:write;x" would silently ask for nothing.
+func parseQuery(r *http.Request, known ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err == nil {
+		return q, nil
+	}
+	for _, pair := range strings.Split(r.URL.RawQuery, "&") {
+		k, v, _ := strings.Cut(pair, "=")
+		name, kerr := url.QueryUnescape(k)
+		if _, verr := url.QueryUnescape(v); kerr == nil && verr == nil && !strings.Contains(pair, ";") {
+			continue
+		}
+		if kerr != nil || !slices.Contains(known, name) {
+			name = "query"
+		}
+		return nil, validation(name, "is malformed in the query string (a bad %-escape or a ';')")
+	}
+	return nil, validation("query", "is malformed")
 }

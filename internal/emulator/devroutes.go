@@ -1,12 +1,14 @@
 package emulator
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/contact"
+	"github.com/zupy/zupy-cli/internal/emulator/store"
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
@@ -14,7 +16,12 @@ import (
 // oldest first. The destination is matched after normalisation, so
 // "+55 11 99999-0000" finds "+5511999990000".
 func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
-	dest := strings.TrimSpace(r.URL.Query().Get("destination"))
+	q, err := parseQuery(r, "destination")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	dest := strings.TrimSpace(q.Get("destination"))
 	if dest != "" {
 		if n, err := contact.Normalize(contact.Guess(dest), dest); err == nil {
 			dest = n
@@ -47,9 +54,14 @@ func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, validation("advance_seconds", "must be a whole number of seconds greater than 0 (at most 100 years)"))
 		return
 	}
-	now, err := s.clock.Advance(time.Duration(*b.AdvanceSeconds) * time.Second)
+	now, err := s.clock.Advance(time.Duration(*b.AdvanceSeconds)*time.Second, func(c store.Clock) error {
+		return s.store.SaveClock(r.Context(), c)
+	})
+	if errors.Is(err, errPastHorizon) {
+		err = validation("advance_seconds", err.Error())
+	}
 	if err != nil {
-		s.writeError(w, r, validation("advance_seconds", err.Error()))
+		s.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))

@@ -77,6 +77,9 @@ func call(client *http.Client, method, url, auth string, body any) (int, []byte,
 	if auth != "" {
 		req.Header.Set("Authorization", "Bearer "+auth)
 	}
+	if method != http.MethodGet {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	res, err := client.Do(req)
 	if err != nil {
 		return 0, nil, err

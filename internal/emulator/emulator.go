@@ -33,6 +33,10 @@ type Config struct {
 	PartnerWhatsApp string // default "+5511999990000"
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// AllowedHosts are the Host names (and browser Origin hosts) answered
+	// besides loopback ones, as NormalizeAllowedHost returns them: the names
+	// the emulator is reached by when it listens beyond loopback.
+	AllowedHosts []string
 	// Logger receives the request and event log; nil discards it. It never
 	// receives a secret: no key, session token or OTP code.
 	Logger *slog.Logger
@@ -57,22 +61,27 @@ const usageFlushInterval = time.Second
 
 // Server is the emulator. Its handler is safe for concurrent use.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	clock    *clock
-	store    *store.Store
-	limiter  *ratelimit.Limiter
-	keys     *keyCache
-	usage    *usageTracker
-	outbox   *outbox
-	trusted  []netip.Prefix
-	date     dateCache
-	mux      *http.ServeMux
-	handler  http.Handler
-	stop     chan struct{}
-	flushed  chan struct{}
-	closeOne sync.Once
-	closeErr error
+	cfg     Config
+	log     *slog.Logger
+	clock   *clock
+	store   *store.Store
+	limiter *ratelimit.Limiter
+	keys    *keyCache
+	usage   *usageTracker
+	outbox  *outbox
+	trusted []netip.Prefix
+	// allowedHosts: see Config.AllowedHosts; keyRoutes: the patterns of
+	// the routes authenticated by an API key.
+	allowedHosts map[string]bool
+	keyRoutes    map[string]bool
+	bounds       otpBounds
+	date         dateCache
+	mux          *http.ServeMux
+	handler      http.Handler
+	stop         chan struct{}
+	flushed      chan struct{}
+	closeOne     sync.Once
+	closeErr     error
 }
 
 // Open opens (or creates) the emulator's database, seeds the demo partner on
@@ -95,19 +104,34 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open emulator store: %w", err)
 	}
-	clk := newClock(cfg.Now)
+	stored, err := st.LoadClock(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	clk := newClock(cfg.Now, stored)
 	s := &Server{
-		cfg:     cfg,
-		log:     log,
-		clock:   clk,
-		store:   st,
-		limiter: ratelimit.New(clk.Now),
-		keys:    newKeyCache(),
-		usage:   newUsageTracker(),
-		outbox:  newOutbox(cfg.Messages),
-		trusted: cfg.TrustedProxies,
-		stop:    make(chan struct{}),
-		flushed: make(chan struct{}),
+		cfg:          cfg,
+		log:          log,
+		clock:        clk,
+		store:        st,
+		limiter:      ratelimit.New(clk.Now),
+		keys:         newKeyCache(),
+		usage:        newUsageTracker(),
+		outbox:       newOutbox(cfg.Messages),
+		trusted:      cfg.TrustedProxies,
+		allowedHosts: make(map[string]bool),
+		bounds:       defaultOTPBounds,
+		stop:         make(chan struct{}),
+		flushed:      make(chan struct{}),
+	}
+	for _, h := range cfg.AllowedHosts {
+		n, ok := NormalizeAllowedHost(h)
+		if !ok {
+			st.Close()
+			return nil, fmt.Errorf("allowed host %q: not a host name or IP address", h)
+		}
+		s.allowedHosts[n] = true
 	}
 	if err := s.seedPartner(ctx); err != nil {
 		st.Close()
@@ -130,7 +154,8 @@ func (s *Server) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		flushErr := s.usage.flush(ctx, s.store)
-		s.closeErr = errors.Join(flushErr, s.store.Close())
+		clockErr := s.store.SaveClock(ctx, s.clock.state())
+		s.closeErr = errors.Join(flushErr, clockErr, s.store.Close())
 	})
 	return s.closeErr
 }
@@ -212,9 +237,18 @@ func (s *Server) routes() {
 	m.HandleFunc("PATCH /v1/api-keys/{key_id}", s.withSession(s.handleUpdateKey))
 	m.HandleFunc("DELETE /v1/api-keys/{key_id}", s.withSession(s.handleRevokeKey))
 	m.HandleFunc("POST /v1/api-keys/{key_id}/rotate", s.withSession(s.handleRotateKey))
-	m.HandleFunc("POST /v1/api-keys/self/rotate", s.withKey("keys:rotate", s.handleSelfRotate))
-	m.HandleFunc("GET /v1/auth/verify", s.withKey("", s.handleVerify))
-	m.HandleFunc("GET /v1/loyalty/program", s.withKey("loyalty:read", s.handleLoyaltyProgram))
+	s.keyRoutes = map[string]bool{}
+	for _, kr := range []struct {
+		pattern, scope string
+		h              keyHandler
+	}{
+		{"POST /v1/api-keys/self/rotate", "keys:rotate", s.handleSelfRotate},
+		{"GET /v1/auth/verify", "", s.handleVerify},
+		{"GET /v1/loyalty/program", "loyalty:read", s.handleLoyaltyProgram},
+	} {
+		m.HandleFunc(kr.pattern, s.withKey(kr.scope, kr.h))
+		s.keyRoutes[kr.pattern] = true
+	}
 	m.HandleFunc("GET /_emulator/outbox", s.handleOutbox)
 	m.HandleFunc("POST /_emulator/clock", s.handleClock)
 	m.HandleFunc("POST /_emulator/reset", s.handleReset)
@@ -243,8 +277,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
 	}()
-	if _, pattern := s.mux.Handler(r); pattern == "" {
+	if err := s.guard(r); err != nil {
+		s.writeError(rec, r, err)
+		return
+	}
+	_, pattern := s.mux.Handler(r)
+	if pattern == "" {
 		s.unrouted(rec, r)
+		return
+	}
+	if err := s.guardRouted(r, pattern); err != nil {
+		s.writeError(rec, r, err)
 		return
 	}
 	s.mux.ServeHTTP(rec, r)

@@ -82,6 +82,10 @@ func tooMany(upper string, retryAfter int, details ...any) *apiError {
 	return e
 }
 
+// bearerChallenge is the WWW-Authenticate value of every 401, shared and
+// read-only.
+var bearerChallenge = []string{"Bearer"}
+
 // jsonContentType is the Content-Type of every JSON answer, shared and
 // read-only (Header.Set replaces a value, it never writes into one).
 var jsonContentType = []string{"application/json"}
@@ -105,6 +109,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	for k, v := range ae.Header {
 		w.Header().Set(k, v)
+	}
+	if ae.Status == http.StatusUnauthorized {
+		// RFC 6750, spelled as written there (Set would send Www-Authenticate).
+		w.Header()["WWW-Authenticate"] = bearerChallenge
 	}
 	// The fixed answers are shared: copy their details rather than add to them.
 	details := make(map[string]any, len(ae.Details)+1)

@@ -47,6 +47,8 @@ type harness struct {
 	msgs *syncBuffer
 	// secrets collects every key, token and code seen, for the leak test.
 	secrets []string
+	// brokenStore: the test closed the store itself, so Close fails.
+	brokenStore bool
 }
 
 func newHarness(t testing.TB, tweak ...func(*Config)) *harness {
@@ -68,11 +70,35 @@ func newHarness(t testing.TB, tweak ...func(*Config)) *harness {
 	h.ts = httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		h.ts.Close()
-		if err := srv.Close(); err != nil {
+		if err := h.srv.Close(); err != nil && !h.brokenStore {
 			t.Errorf("Close: %v", err)
 		}
 	})
 	return h
+}
+
+// restart closes the server and opens a new one on the same data directory,
+// as a process restart would (tweaks apply to the new one).
+func (h *harness) restart(tweak ...func(*Config)) {
+	h.t.Helper()
+	h.ts.Close()
+	if err := h.srv.Close(); err != nil {
+		h.t.Fatalf("Close: %v", err)
+	}
+	cfg := Config{
+		DataDir:  h.dir,
+		Logger:   slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Messages: h.msgs,
+	}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	srv, err := Open(context.Background(), cfg)
+	if err != nil {
+		h.t.Fatalf("Open: %v", err)
+	}
+	h.srv = srv
+	h.ts = httptest.NewServer(srv.Handler())
 }
 
 func trustLoopback(c *Config) {
@@ -99,8 +125,9 @@ func (r resp) err(t testing.TB) wire.ErrorBody {
 	return e
 }
 
-// request sends method path with an optional "Bearer auth" and JSON body;
-// extra headers come as name, value pairs.
+// request sends method path with an optional "Bearer auth" and JSON body
+// (Content-Type: application/json on POST, PUT and PATCH); extra headers
+// come as name, value pairs, a Content-Type among them replacing that one.
 func (h *harness) request(method, path, auth string, body any, headers ...string) resp {
 	h.t.Helper()
 	var rd io.Reader
@@ -122,7 +149,14 @@ func (h *harness) request(method, path, auth string, body any, headers ...string
 	if auth != "" {
 		req.Header.Set("Authorization", "Bearer "+auth)
 	}
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		req.Header.Set("Content-Type", "application/json") // headers may say otherwise
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if http.CanonicalHeaderKey(headers[i]) == "Content-Type" {
+			req.Header.Del("Content-Type")
+		}
 		req.Header.Add(headers[i], headers[i+1])
 	}
 	res, err := h.ts.Client().Do(req)

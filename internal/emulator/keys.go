@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,11 +34,13 @@ func keyStatus(k store.Key, now time.Time) string {
 	return wire.StatusActive
 }
 
+// optTime is t for the wire, nil when zero; whole seconds, as every time
+// shown (rows written before last_used_at was stamped carry nanoseconds).
 func optTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
-	t = t.UTC()
+	t = stamp(t)
 	return &t
 }
 
@@ -58,6 +61,57 @@ func wireKey(k store.Key, now time.Time) wire.Key {
 	}
 }
 
+// rotationKey is the id whose key.rotated event is k's last rotation: k's
+// own when it was replaced, else its predecessor's (the rotation that
+// created k); "" when k was never rotated.
+func rotationKey(k store.Key) string {
+	if k.RotatedTo != "" {
+		return k.ID
+	}
+	return k.RotatedFrom
+}
+
+// wireRotation is the last_rotation object of a key.rotated event.
+func wireRotation(e store.AuditEvent) *wire.Rotation {
+	r := &wire.Rotation{At: e.At, By: wire.RotatedBySession}
+	if id, ok := strings.CutPrefix(e.Actor, "key:"); ok {
+		r.By, r.KeyID = wire.RotatedByKey, id
+	}
+	return r
+}
+
+// wireKeys is the key objects of keys at now, each with its last rotation.
+func (s *Server) wireKeys(ctx context.Context, keys []store.Key, now time.Time) ([]wire.Key, error) {
+	var ids []string
+	for _, k := range keys {
+		if id := rotationKey(k); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	events, err := s.store.RotationEvents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wire.Key, len(keys))
+	for i, k := range keys {
+		out[i] = wireKey(k, now)
+		if e, ok := events[rotationKey(k)]; ok {
+			out[i].LastRotation = wireRotation(e)
+		}
+	}
+	return out, nil
+}
+
+// writeKey answers the key object of k.
+func (s *Server) writeKey(ctx context.Context, w http.ResponseWriter, k store.Key) error {
+	out, err := s.wireKeys(ctx, []store.Key{k}, s.clock.Now())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out[0])
+	return nil
+}
+
 func nonNil(v []string) []string {
 	if v == nil {
 		return []string{}
@@ -76,6 +130,48 @@ type keyBody struct {
 	Environment    *string   `json:"environment"`
 	IPRestrictions *[]string `json:"ip_restrictions"`
 	ExpiresAt      *string   `json:"expires_at"`
+}
+
+// updateBody is the body of PATCH /api-keys/{id}: the settings of keyBody,
+// or instead of permissions the scopes to add and to remove, applied to the
+// key's current list in the transaction that writes it, so concurrent
+// edits of one key never lose a scope.
+type updateBody struct {
+	keyBody
+	AddPermissions    *[]string `json:"add_permissions"`
+	RemovePermissions *[]string `json:"remove_permissions"`
+}
+
+// scopeEdit validates the scopes listed under field (add_permissions or
+// remove_permissions): at least one, each from the catalog.
+func scopeEdit(field string, names *[]string) ([]string, error) {
+	if names == nil {
+		return nil, nil
+	}
+	if len(*names) == 0 {
+		return nil, validation(field, "must name at least one scope")
+	}
+	out, err := scope.Normalize(*names)
+	if err != nil {
+		return nil, validation(field, err.Error())
+	}
+	return out, nil
+}
+
+// editScopes adds add to held (in order, skipping those held) and then
+// removes remove; a key left without a scope is refused.
+func editScopes(held, add, remove []string) ([]string, error) {
+	out := slices.Clone(held)
+	for _, a := range add {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	out = slices.DeleteFunc(out, func(p string) bool { return slices.Contains(remove, p) })
+	if len(out) == 0 {
+		return nil, validation("remove_permissions", "would leave the key without any scope")
+	}
+	return out, nil
 }
 
 // applySettings validates the present fields of b and applies them to k,
@@ -244,7 +340,10 @@ func (s *Server) mintKey(k *store.Key) (string, error) {
 // handleListKeys is GET /api-keys?environment=&status= (status defaults to
 // active; "all" lists every key), newest first.
 func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request, p principal) error {
-	q := r.URL.Query()
+	q, err := parseQuery(r, "environment", "status")
+	if err != nil {
+		return err
+	}
 	var env string
 	if v := q.Get("environment"); v != "" {
 		e, err := apikey.ParseEnvironment(v)
@@ -266,43 +365,59 @@ func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request, p princi
 		return err
 	}
 	now := s.clock.Now()
-	out := wire.KeyList{Data: []wire.Key{}}
-	for _, k := range keys {
-		wk := wireKey(k, now)
-		if (env == "" || wk.Environment == env) && (status == "all" || wk.Status == status) {
-			out.Data = append(out.Data, wk)
-		}
+	keys = slices.DeleteFunc(keys, func(k store.Key) bool {
+		return env != "" && k.Environment != env || status != "all" && keyStatus(k, now) != status
+	})
+	data, err := s.wireKeys(r.Context(), keys, now)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, wire.KeyList{Data: data})
 	return nil
 }
 
 // handleGetKey is GET /api-keys/{key_id}.
 func (s *Server) handleGetKey(w http.ResponseWriter, r *http.Request, p principal) error {
-	k, err := s.freshKey(r.Context(), p.partner.ID, r.PathValue("key_id"))
+	ctx := r.Context()
+	k, err := s.freshKey(ctx, p.partner.ID, r.PathValue("key_id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wireKey(k, s.clock.Now()))
-	return nil
+	return s.writeKey(ctx, w, k)
 }
 
 // handleUpdateKey is PATCH /api-keys/{key_id}: only the fields present
 // change, validated as on create. The environment cannot change; a revoked
 // key cannot be updated (409); a rotated key's expiry cannot be moved later.
 func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p principal) error {
-	var b keyBody
-	if err := decodeJSON(w, r, &b); err != nil {
+	var ub updateBody
+	if err := decodeJSON(w, r, &ub); err != nil {
 		return err
 	}
+	b := ub.keyBody
 	if b.Environment != nil {
 		return validation("environment", "cannot be changed; create a new key in the other environment")
+	}
+	add, err := scopeEdit("add_permissions", ub.AddPermissions)
+	if err != nil {
+		return err
+	}
+	remove, err := scopeEdit("remove_permissions", ub.RemovePermissions)
+	if err != nil {
+		return err
+	}
+	if b.Permissions != nil && (add != nil || remove != nil) {
+		field := "add_permissions"
+		if add == nil {
+			field = "remove_permissions"
+		}
+		return validation(field, "cannot be combined with permissions")
 	}
 	ctx := r.Context()
 	id := r.PathValue("key_id")
 	now := stamp(s.clock.Now())
 	var hash string
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
 		k, err := ownedKey(ctx, tx, p.partner.ID, id)
 		if err != nil {
 			return err
@@ -314,6 +429,11 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p princ
 		if err := applySettings(&k, b, now); err != nil {
 			return err
 		}
+		if add != nil || remove != nil {
+			if k.Permissions, err = editScopes(k.Permissions, add, remove); err != nil {
+				return err
+			}
+		}
 		if k.RotatedTo != "" && k.ExpiresAt.After(oldExpiry) {
 			return validation("expires_at", "a rotated key's expiry cannot be extended")
 		}
@@ -321,7 +441,7 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p princ
 		if err := tx.UpdateKeySettings(ctx, k); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, now, p.partner.ID, "session:"+p.session.ID, "key.updated", k.ID, "fields="+strings.Join(presentFields(b), ","))
+		return s.audit(ctx, tx, now, p.partner.ID, "session:"+p.session.ID, "key.updated", k.ID, "fields="+strings.Join(presentFields(ub), ","))
 	})
 	if err != nil {
 		return err
@@ -332,17 +452,17 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p princ
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wireKey(k, s.clock.Now()))
-	return nil
+	return s.writeKey(ctx, w, k)
 }
 
-func presentFields(b keyBody) []string {
+func presentFields(b updateBody) []string {
 	var f []string
 	for _, p := range []struct {
 		name    string
 		present bool
 	}{{"name", b.Name != nil}, {"description", b.Description != nil}, {"permissions", b.Permissions != nil},
-		{"rate_limit", b.RateLimit != nil}, {"ip_restrictions", b.IPRestrictions != nil}, {"expires_at", b.ExpiresAt != nil}} {
+		{"rate_limit", b.RateLimit != nil}, {"ip_restrictions", b.IPRestrictions != nil}, {"expires_at", b.ExpiresAt != nil},
+		{"add_permissions", b.AddPermissions != nil}, {"remove_permissions", b.RemovePermissions != nil}} {
 		if p.present {
 			f = append(f, p.name)
 		}
@@ -379,8 +499,7 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request, p princ
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wireKey(k, s.clock.Now()))
-	return nil
+	return s.writeKey(ctx, w, k)
 }
 
 // rotateBody is the body of POST /api-keys/{key_id}/rotate. An absent grace
@@ -391,9 +510,10 @@ type rotateBody struct {
 }
 
 // selfRotateBody is the body of POST /api-keys/self/rotate: the grace period
-// only. A key rotating itself cannot choose its successor's expiry (so a
-// leaked key cannot mint one that outlives it): expires_at is an unknown
-// field there, and the successor gets the old key's lifetime.
+// only. A key rotating itself cannot choose its successor's expiry:
+// expires_at is an unknown field there, and the successor keeps the old
+// key's expires_at (SPEC §4 rotate), so a leaked keys:rotate key can renew
+// its secret but never its lifetime.
 type selfRotateBody struct {
 	GracePeriodSeconds *int64 `json:"grace_period_seconds"`
 }
@@ -404,7 +524,7 @@ func (s *Server) handleRotateKey(w http.ResponseWriter, r *http.Request, p princ
 	if err := decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	return s.rotate(w, r, b, p.partner.ID, r.PathValue("key_id"), "session:"+p.session.ID)
+	return s.rotate(w, r, b, p.partner.ID, r.PathValue("key_id"), "session:"+p.session.ID, false)
 }
 
 // handleSelfRotate is POST /api-keys/self/rotate, authenticated by the key
@@ -414,16 +534,16 @@ func (s *Server) handleSelfRotate(w http.ResponseWriter, r *http.Request, k *cac
 	if err := decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	return s.rotate(w, r, rotateBody{GracePeriodSeconds: b.GracePeriodSeconds}, k.PartnerID, k.ID, "key:"+k.ID)
+	return s.rotate(w, r, rotateBody{GracePeriodSeconds: b.GracePeriodSeconds}, k.PartnerID, k.ID, "key:"+k.ID, true)
 }
 
 // rotate creates the successor of key id (same name, scopes, rate limit,
 // environment, IP list, description, lineage, and lifetime unless expires_at
-// is given) and makes the old key expire at min(its expiry, now + grace),
+// is given; a self rotation keeps the old key's expires_at instead) and makes the old key expire at min(its expiry, now + grace),
 // or revokes it when grace is 0. One transaction; the old key is claimed
 // with a conditional update, so of concurrent rotations exactly one wins and
 // the others get 409.
-func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, partnerID, id, actor string) error {
+func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, partnerID, id, actor string, self bool) error {
 	grace := defaultGrace
 	if b.GracePeriodSeconds != nil {
 		g := *b.GracePeriodSeconds
@@ -471,6 +591,9 @@ func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, pa
 		if !explicitExpiry.IsZero() {
 			next.ExpiresAt = explicitExpiry
 		}
+		if self {
+			next.ExpiresAt = old.ExpiresAt
+		}
 		if secret, err = s.mintKey(&next); err != nil {
 			return err
 		}
@@ -501,6 +624,7 @@ func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, pa
 	out := wireKey(next, now)
 	out.APIKey = secret
 	out.PreviousKey = &wire.PreviousKey{KeyID: old.ID, ExpiresAt: old.ExpiresAt, Status: keyStatus(old, now)}
+	out.LastRotation = wireRotation(store.AuditEvent{At: stamp(nowExact), Actor: actor})
 	writeJSON(w, http.StatusCreated, out)
 	return nil
 }

@@ -504,8 +504,68 @@ func TestSelfRotationCannotChooseTheSuccessorsExpiry(t *testing.T) {
 	var n wire.Key
 	r.decode(t, &n)
 	h.secrets = append(h.secrets, n.APIKey)
-	if got, want := n.ExpiresAt.Sub(n.CreatedAt), ci.ExpiresAt.Sub(ci.CreatedAt); got != want {
-		t.Fatalf("successor lives %v, want the old key's %v", got, want)
+	if !n.ExpiresAt.Equal(ci.ExpiresAt) {
+		t.Fatalf("successor expires %v, want the old key's %v", n.ExpiresAt, ci.ExpiresAt)
+	}
+}
+
+// Issue 11.2: a chain of self rotations used to give each successor the old
+// key's lifetime starting now, so a leaked keys:rotate key outlived its
+// expiry. Now every successor keeps the first key's expires_at, and the key
+// objects say the key itself rotated them; a person rotating by id with a
+// session may extend the lineage, and that shows as a session rotation.
+func TestSelfRotationChainNeverOutlivesTheFirstExpiry(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	first := h.createKey(sess, map[string]any{"permissions": []string{"keys:rotate"}, "expires_at": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)})
+	cur := first
+	for i := range 5 {
+		h.advance(3600)
+		r := h.request("POST", "/v1/api-keys/self/rotate", cur.APIKey, map[string]any{"grace_period_seconds": 0})
+		expect(t, r, 201)
+		var n wire.Key
+		r.decode(t, &n)
+		h.secrets = append(h.secrets, n.APIKey)
+		if !n.ExpiresAt.Equal(first.ExpiresAt) {
+			t.Fatalf("self rotation %d: successor expires %v, after the lineage's %v", i+1, n.ExpiresAt, first.ExpiresAt)
+		}
+		if n.LastRotation == nil || n.LastRotation.By != wire.RotatedByKey || n.LastRotation.KeyID != cur.KeyID {
+			t.Fatalf("rotate answer's last_rotation %+v, want by key %s", n.LastRotation, cur.KeyID)
+		}
+		old := h.getKey(sess, cur.KeyID)
+		if old.LastRotation == nil || old.LastRotation.By != wire.RotatedByKey || old.LastRotation.KeyID != cur.KeyID {
+			t.Fatalf("replaced key's last_rotation %+v", old.LastRotation)
+		}
+		cur = n
+	}
+	h.advance(30 * 24 * 3600) // past the first key's expiry
+	expect(t, h.request("GET", "/v1/auth/verify", cur.APIKey, nil), 401, wire.CodeAuthentication, wire.MsgAPIKeyExpired)
+	h.advance(61) // the OTP resend cooldown
+	sess = h.login()
+
+	// With a session, rotation by id may extend the lineage.
+	fresh := h.createKey(sess, map[string]any{"permissions": []string{"keys:rotate"}})
+	far := time.Now().AddDate(2, 0, 0).UTC().Truncate(time.Second)
+	r := h.rotate(sess, fresh.KeyID, map[string]any{"grace_period_seconds": 0, "expires_at": far.Format(time.RFC3339)})
+	expect(t, r, 201)
+	var n wire.Key
+	r.decode(t, &n)
+	if !n.ExpiresAt.Equal(far) || n.LastRotation == nil || n.LastRotation.By != wire.RotatedBySession || n.LastRotation.KeyID != "" {
+		t.Fatalf("session rotation: expires %v, last_rotation %+v", n.ExpiresAt, n.LastRotation)
+	}
+	var list wire.KeyList
+	h.request("GET", "/v1/api-keys?status=all", sess, nil).decode(t, &list)
+	by := map[string]string{}
+	for _, k := range list.Data {
+		if k.LastRotation != nil {
+			by[k.KeyID] = k.LastRotation.By
+		}
+	}
+	if by[n.KeyID] != wire.RotatedBySession || by[fresh.KeyID] != wire.RotatedBySession || by[first.KeyID] != wire.RotatedByKey || by[cur.KeyID] != wire.RotatedByKey {
+		t.Fatalf("list's last_rotation by key: %v", by)
+	}
+	if k := h.getKey(sess, h.createKey(sess, nil).KeyID); k.LastRotation != nil {
+		t.Fatalf("a key never rotated has last_rotation %+v", k.LastRotation)
 	}
 }
 

@@ -97,6 +97,9 @@ func (s *Server) requestOTP(w http.ResponseWriter, r *http.Request) error {
 	var known bool
 	err = s.store.Update(ctx, func(tx *store.Tx) error {
 		refusal = nil
+		if err := s.purgeOTP(ctx, tx, nowExact); err != nil {
+			return err
+		}
 		latest, err := tx.LatestSend(ctx, dest)
 		if err != nil {
 			return err
@@ -125,8 +128,12 @@ func (s *Server) requestOTP(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.SupersedeChallenges(ctx, dest, now); err != nil {
 			return err
 		}
-		return tx.InsertChallenge(ctx, store.Challenge{ID: id, PartnerID: partner.ID, Channel: string(ch), Destination: dest,
+		err = tx.InsertChallenge(ctx, store.Challenge{ID: id, PartnerID: partner.ID, Channel: string(ch), Destination: dest,
 			CodeHash: s.store.Hash(code), CreatedAt: now, ExpiresAt: now.Add(ttl)})
+		if err != nil || known {
+			return err
+		}
+		return tx.CapUnknownChallenges(ctx, s.bounds.unknownChallenges)
 	})
 	if err != nil {
 		return err
@@ -270,6 +277,31 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 		return nil, login, err
 	}
 	return nil, wire.Login{SessionToken: token, ExpiresAt: sess.ExpiresAt, Partner: wirePartner(partner)}, nil
+}
+
+// otpBounds bound what unauthenticated POST /auth/otp traffic can make the
+// database hold (SPEC §6: it must not grow without bound).
+type otpBounds struct {
+	// unknownChallenges is how many challenges of destinations that belong
+	// to no partner are kept, the newest; nothing is ever sent there, so
+	// dropping the oldest only forgets codes nobody has.
+	unknownChallenges int
+	// destinationLocks is how many lock-out rows of unknown destinations
+	// may be kept before those no longer locked and without a challenge are
+	// dropped.
+	destinationLocks int
+}
+
+var defaultOTPBounds = otpBounds{unknownChallenges: 1000, destinationLocks: 1000}
+
+// purgeOTP deletes the challenges that no rule looks at any more (expired,
+// and older than the send window) and, past the bound, the idle lock-out
+// rows of unknown destinations.
+func (s *Server) purgeOTP(ctx context.Context, tx *store.Tx, now time.Time) error {
+	if err := tx.PurgeChallenges(ctx, now, now.Add(-otpSendWindow)); err != nil {
+		return err
+	}
+	return tx.PurgeDestinationLocks(ctx, now, s.bounds.destinationLocks)
 }
 
 // otpLockSubject is whose lock-out a verification of c counts against: its

@@ -37,6 +37,7 @@ func TestInternalErrorsLeakNothing(t *testing.T) {
 	h := newHarness(t)
 	sess := h.login()
 	h.srv.store.Close() // every query now fails
+	h.brokenStore = true
 	r := h.request("GET", "/v1/api-keys", sess, nil)
 	e := expect(t, r, 500, wire.CodeInternal, "Internal server error")
 	if len(e.Details) != 2 || e.Details["error_code"] != "INTERNAL_ERROR" || e.Details["documentation_url"] != wire.DocumentationURL ||

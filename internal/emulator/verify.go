@@ -54,7 +54,7 @@ func (s *Server) verifyKey(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err := s.checkIP(k, r); err != nil {
 		return nil, d, err
 	}
-	s.usage.record(k.ID, now)
+	s.usage.record(k.ID, stamp(now)) // last_used_at in whole seconds, as every time shown
 	d = s.limiter.Allow(k.limiterKey, k.RateLimit)
 	setRateHeaders(w, d)
 	if !d.Allowed {
@@ -62,7 +62,11 @@ func (s *Server) verifyKey(ctx context.Context, w http.ResponseWriter, r *http.R
 	}
 	var asked []string
 	if r.URL.RawQuery != "" { // most verifications ask nothing: skip building the query map
-		asked = r.URL.Query()["permission"]
+		q, err := parseQuery(r, "permission")
+		if err != nil {
+			return nil, d, err
+		}
+		asked = q["permission"]
 	}
 	if err := checkScopes(k, routeScope, asked); err != nil {
 		return nil, d, err
@@ -188,15 +192,19 @@ func checkScopes(k *cachedKey, routeScope string, asked []string) error {
 	return nil
 }
 
-// The X-RateLimit-* header names in canonical form, computed once (Header.Set
-// would canonicalise, and allocate, on every request).
-var (
-	hdrRateLimit     = http.CanonicalHeaderKey("X-RateLimit-Limit")
-	hdrRateRemaining = http.CanonicalHeaderKey("X-RateLimit-Remaining")
-	hdrRateReset     = http.CanonicalHeaderKey("X-RateLimit-Reset")
-	hdrRateWindow    = http.CanonicalHeaderKey("X-RateLimit-Window")
-	rateWindowValue  = []string{"60"} // shared, read-only
+// The X-RateLimit-* header names exactly as Zupy's docs spell them (SPEC
+// §6). They are set as map keys, not with Header.Set, which would send Go's
+// canonical X-Ratelimit-Limit; HTTP does not care, but people grep for them.
+// Clients read them with Header.Get, which finds either spelling once the
+// response is parsed.
+const (
+	hdrRateLimit     = "X-RateLimit-Limit"
+	hdrRateRemaining = "X-RateLimit-Remaining"
+	hdrRateReset     = "X-RateLimit-Reset"
+	hdrRateWindow    = "X-RateLimit-Window"
 )
+
+var rateWindowValue = []string{"60"} // shared, read-only
 
 // setRateHeaders writes the X-RateLimit-* headers of d. The three values
 // share one backing array, each slice capped to its own element so that an

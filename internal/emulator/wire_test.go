@@ -52,19 +52,20 @@ func roundTrip[T any](t *testing.T, what string, r resp, status int) T {
 var specFields = map[string][]string{
 	"key": {"key_id", "name", "description", "permissions", "rate_limit", "environment", "ip_restrictions", "created_at",
 		"expires_at", "last_used_at", "usage_count", "status", "revoked_at", "rotated_from", "rotated_to", "key_hint",
-		"api_key?", "previous_key?"},
-	"previous_key": {"key_id", "expires_at", "status"},
-	"challenge":    {"verification_id", "channel", "destination_hint", "expires_at", "resend_after"},
-	"login":        {"session_token", "expires_at", "partner"},
-	"partner":      {"id", "name", "email", "whatsapp"},
-	"session":      {"partner", "created_at", "expires_at"},
-	"verification": {"authenticated", "key_id", "environment", "permissions", "rate_limit"},
-	"rate_limit":   {"limit", "remaining", "reset_at"},
-	"error":        {"error", "message", "details"},
-	"outbox":       {"messages"},
-	"message":      {"channel", "destination", "code", "text", "sent_at"},
-	"list":         {"data"},
-	"clock":        {"now"},
+		"last_rotation", "api_key?", "previous_key?"},
+	"last_rotation": {"at", "by", "key_id?"},
+	"previous_key":  {"key_id", "expires_at", "status"},
+	"challenge":     {"verification_id", "channel", "destination_hint", "expires_at", "resend_after"},
+	"login":         {"session_token", "expires_at", "partner"},
+	"partner":       {"id", "name", "email", "whatsapp"},
+	"session":       {"partner", "created_at", "expires_at"},
+	"verification":  {"authenticated", "key_id", "environment", "permissions", "rate_limit"},
+	"rate_limit":    {"limit", "remaining", "reset_at"},
+	"error":         {"error", "message", "details"},
+	"outbox":        {"messages"},
+	"message":       {"channel", "destination", "code", "text", "sent_at"},
+	"list":          {"data"},
+	"clock":         {"now"},
 }
 
 // checkSpecFields finds which object of specFields v is (by a field only it
@@ -106,7 +107,7 @@ func checkSpecFields(t *testing.T, what string, v any) {
 
 func objectKind(v map[string]any) string {
 	for _, k := range []struct{ field, kind string }{
-		{"key_hint", "key"}, {"verification_id", "challenge"}, {"session_token", "login"}, {"whatsapp", "partner"},
+		{"key_hint", "key"}, {"by", "last_rotation"}, {"verification_id", "challenge"}, {"session_token", "login"}, {"whatsapp", "partner"},
 		{"authenticated", "verification"}, {"reset_at", "rate_limit"}, {"message", "error"}, {"messages", "outbox"},
 		{"sent_at", "message"}, {"data", "list"}, {"now", "clock"}, {"created_at", "session"}, {"status", "previous_key"},
 	} {

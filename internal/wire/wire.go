@@ -68,9 +68,27 @@ type Key struct {
 	RotatedFrom    *string      `json:"rotated_from"`
 	RotatedTo      *string      `json:"rotated_to"`
 	KeyHint        string       `json:"key_hint"`
+	LastRotation   *Rotation    `json:"last_rotation"`
 	APIKey         string       `json:"api_key,omitempty"`
 	PreviousKey    *PreviousKey `json:"previous_key,omitempty"`
 }
+
+// Rotation says who performed a key's last rotation (the one that replaced
+// it, else the one that created it), from the audit events, so that a
+// rotation made by a leaked key stands out from one made by a person.
+type Rotation struct {
+	At time.Time `json:"at"`
+	// By is RotatedBySession (rotated by id, with a login session) or
+	// RotatedByKey (POST /api-keys/self/rotate, authenticated by KeyID).
+	By    string `json:"by"`
+	KeyID string `json:"key_id,omitempty"`
+}
+
+// Values of Rotation.By.
+const (
+	RotatedBySession = "session"
+	RotatedByKey     = "key"
+)
 
 // Key statuses.
 const (
@@ -105,13 +123,17 @@ type CreateKeyRequest struct {
 
 // UpdateKeyRequest is the body of PATCH /api-keys/{key_id}: only the fields
 // present are changed. An empty, non-nil IPRestrictions clears the list.
+// AddPermissions and RemovePermissions (not with Permissions) edit the key's
+// current scopes in one transaction, so concurrent edits lose none.
 type UpdateKeyRequest struct {
-	Name           *string    `json:"name,omitempty"`
-	Description    *string    `json:"description,omitempty"`
-	Permissions    []string   `json:"permissions,omitempty"`
-	RateLimit      *int       `json:"rate_limit,omitempty"`
-	IPRestrictions *[]string  `json:"ip_restrictions,omitempty"`
-	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
+	Name              *string    `json:"name,omitempty"`
+	Description       *string    `json:"description,omitempty"`
+	Permissions       []string   `json:"permissions,omitempty"`
+	AddPermissions    []string   `json:"add_permissions,omitempty"`
+	RemovePermissions []string   `json:"remove_permissions,omitempty"`
+	RateLimit         *int       `json:"rate_limit,omitempty"`
+	IPRestrictions    *[]string  `json:"ip_restrictions,omitempty"`
+	ExpiresAt         *time.Time `json:"expires_at,omitempty"`
 }
 
 // RotateRequest is the body of POST /api-keys/{key_id}/rotate and

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/netip"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -50,6 +48,7 @@ type StartOptions struct {
 	PartnerWhatsApp string
 	PartnerName     string
 	TrustedProxies  []string
+	AllowedHosts    []string
 }
 
 // NewCmdStart returns `emulator start`; runF replaces the run in tests.
@@ -65,7 +64,13 @@ and every one-time code message "sent" go to stderr.
 Data lives in --data-dir (default $XDG_DATA_HOME/zupy/emulator, else
 ~/.local/share/zupy/emulator) unless --in-memory. On first start it seeds a
 demo partner: Demo Partner, dev@example.com, +5511999990000.
-Stops cleanly on Ctrl-C or SIGTERM, finishing requests in flight.`,
+Stops cleanly on Ctrl-C or SIGTERM: requests in flight get a few seconds to
+finish, then stalled clients are cut, and it exits 0.
+
+Only requests whose Host is a loopback name or address are answered, and a
+web page of another origin is refused, so no web page can reach it (DNS
+rebinding, cross-site forms). Listening beyond loopback (--addr 0.0.0.0:8790,
+a container), name the hosts it is reached by with --allowed-host.`,
 		Example: `  zupy emulator start --in-memory
   ZUPY_BASE_URL=$(zupy emulator start --addr 127.0.0.1:0 | head -1)`,
 		Args: cmdutil.NoArgs,
@@ -84,6 +89,7 @@ Stops cleanly on Ctrl-C or SIGTERM, finishing requests in flight.`,
 	fl.StringVar(&o.PartnerWhatsApp, "partner-whatsapp", zemulator.DefaultPartnerWhatsApp, "WhatsApp number of the seeded demo partner")
 	fl.StringVar(&o.PartnerName, "partner-name", zemulator.DefaultPartnerName, "Name of the seeded demo partner")
 	fl.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "Peer (IP or CIDR) whose X-Forwarded-For is believed; repeatable")
+	fl.StringArrayVar(&o.AllowedHosts, "allowed-host", nil, "Host name the emulator is reached by besides loopback ones (a container's, a proxy's); repeatable")
 	// Not MarkFlagsMutuallyExclusive: cobra reports a flag-group violation
 	// as a plain error (exit 1) before RunE, and this is a usage error (exit 2).
 	return cmd
@@ -119,23 +125,12 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	}
 	logger.Info("emulator listening", "base_url", base, "data", where)
 
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	// Serve drains for a few seconds on SIGINT/SIGTERM, then cuts stalled
+	// clients and returns nil: a stop asked for is a success (exit 0).
+	if err := srv.Serve(ctx, ln, zemulator.ServeOptions{}); err != nil {
 		return err
 	}
+	logger.Info("stopped")
 	return srv.Close()
 }
 
@@ -145,7 +140,7 @@ func exposureWarning(addr net.Addr) string {
 	if !ok || tcp.IP.IsLoopback() {
 		return ""
 	}
-	return fmt.Sprintf("the emulator listens on %s, beyond this machine: its /_emulator routes hand out one-time codes and reset data without any credential; use it only on a network you trust", addr)
+	return fmt.Sprintf("the emulator listens on %s, beyond this machine: its /_emulator routes hand out one-time codes and reset data without any credential; use it only on a network you trust (it answers only loopback Host names and those given with --allowed-host)", addr)
 }
 
 func (o *StartOptions) config() (zemulator.Config, error) {
@@ -162,6 +157,13 @@ func (o *StartOptions) config() (zemulator.Config, error) {
 	}
 	if cfg.PartnerWhatsApp, err = contact.NormalizeWhatsApp(o.PartnerWhatsApp); err != nil {
 		return cfg, cmdutil.Usagef("invalid --partner-whatsapp: %v", err)
+	}
+	for _, h := range o.AllowedHosts {
+		n, ok := zemulator.NormalizeAllowedHost(h)
+		if !ok {
+			return cfg, cmdutil.Usagef("invalid --allowed-host %q: expected a host name or IP address, without scheme or port", h)
+		}
+		cfg.AllowedHosts = append(cfg.AllowedHosts, n)
 	}
 	for _, p := range o.TrustedProxies {
 		prefix, err := parsePrefix(p)

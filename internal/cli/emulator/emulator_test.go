@@ -55,6 +55,8 @@ func TestStartRefusesBadFlagsAsUsageErrors(t *testing.T) {
 		{"trusted proxy", []string{"--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "not-an-ip"}, "--trusted-proxy"},
 		{"trusted proxy bad mask", []string{"--trusted-proxy", "10.0.0.0/33"}, "--trusted-proxy"},
 		{"addr without port", []string{"--addr", "127.0.0.1"}, "--addr"},
+		{"allowed host with port", []string{"--allowed-host", "emulator:8790"}, "--allowed-host"},
+		{"allowed host URL", []string{"--allowed-host", "http://emulator"}, "--allowed-host"},
 		{"data dir with in-memory", []string{"--in-memory", "--data-dir", "/tmp/x"}, "--data-dir"},
 		{"positional argument", []string{"now"}, "unexpected argument"},
 	} {
@@ -184,12 +186,13 @@ func TestNewCmdStartParsesFlagsIntoOptions(t *testing.T) {
 	var got *StartOptions
 	cmd := NewCmdStart(f, func(o *StartOptions) error { got = o; return nil })
 	err := clitest.Run(context.Background(), f, cmd, "start", "--addr", "127.0.0.1:0", "--in-memory", "--partner-name", "Loja",
-		"--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "192.0.2.1")
+		"--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "192.0.2.1", "--allowed-host", "emulator", "--allowed-host", "10.0.0.7")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Addr != "127.0.0.1:0" || !got.InMemory || got.PartnerName != "Loja" || got.DataDir != "" ||
-		strings.Join(got.TrustedProxies, " ") != "10.0.0.0/8 192.0.2.1" || got.PartnerEmail == "" || got.IO != f.IOStreams {
+		strings.Join(got.TrustedProxies, " ") != "10.0.0.0/8 192.0.2.1" || strings.Join(got.AllowedHosts, " ") != "emulator 10.0.0.7" ||
+		got.PartnerEmail == "" || got.IO != f.IOStreams {
 		t.Errorf("options %+v", got)
 	}
 }

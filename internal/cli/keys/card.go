@@ -49,6 +49,9 @@ func keyFields(cs *ui.ColorScheme, k *api.Key, now time.Time, isDefault bool) []
 	if k.RotatedTo != nil {
 		fs = append(fs, field("Rotated to", *k.RotatedTo, nil))
 	}
+	if r := k.LastRotation; r != nil {
+		fs = append(fs, field("Last rotation", rotationSummary(r)+", "+r.At.UTC().Format(time.RFC3339), rotationStyle(cs, r)))
+	}
 	if k.KeyHint != "" {
 		fs = append(fs, field("Key", k.KeyHint, cs.Muted))
 	}
@@ -130,4 +133,21 @@ func plural(n int, unit string) string {
 		return "1 " + unit
 	}
 	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// rotationSummary says who performed a rotation: a person with a session, or
+// a key rotating itself (which a leaked keys:rotate key would do).
+func rotationSummary(r *api.Rotation) string {
+	if r.By == api.RotatedByKey {
+		return "by the key itself (" + r.KeyID + ")"
+	}
+	return "by a session"
+}
+
+// rotationStyle marks a rotation a key made of itself, so it stands out.
+func rotationStyle(cs *ui.ColorScheme, r *api.Rotation) func(string) string {
+	if r.By == api.RotatedByKey {
+		return cs.Warning
+	}
+	return nil
 }

@@ -138,22 +138,6 @@ func TestParseGrace(t *testing.T) {
 	}
 }
 
-func TestApplyScopeChangesKeepsOrder(t *testing.T) {
-	got, err := applyScopeChanges("key_0123456789ab", []string{"loyalty:read", "coupons:validate", "admin:read"},
-		[]string{"customer:read", "loyalty:read"}, []string{"coupons:validate", "webhooks:manage"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"loyalty:read", "admin:read", "customer:read"}; !slices.Equal(got, want) {
-		t.Errorf("scopes = %v, want %v", got, want)
-	}
-}
-
-func TestRemovingTheLastScopeIsAUsageError(t *testing.T) {
-	_, err := applyScopeChanges("key_0123456789ab", []string{"loyalty:read"}, nil, []string{"loyalty:read"})
-	mustUsage(t, err, `would leave key_0123456789ab without any scope`)
-}
-
 func TestUpdateFlagsBecomeTheRequest(t *testing.T) {
 	f, _, _ := testFactory(nil)
 	var got *UpdateOptions
@@ -168,8 +152,8 @@ func TestUpdateFlagsBecomeTheRequest(t *testing.T) {
 		!r.ExpiresAt.Equal(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)) || r.Permissions != nil {
 		t.Errorf("request = %+v", r)
 	}
-	if !slices.Equal(got.Add, []string{"admin:read", "loyalty:read"}) || !slices.Equal(got.Remove, []string{"coupons:redeem"}) {
-		t.Errorf("add = %v, remove = %v", got.Add, got.Remove)
+	if !slices.Equal(r.AddPermissions, []string{"admin:read", "loyalty:read"}) || !slices.Equal(r.RemovePermissions, []string{"coupons:redeem"}) {
+		t.Errorf("add_permissions = %v, remove_permissions = %v", r.AddPermissions, r.RemovePermissions)
 	}
 }
 
@@ -330,5 +314,43 @@ func TestKeyTableOnATerminalMarksDefaultAndSoonExpiry(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("table lacks %q:\n%s", want, s)
 		}
+	}
+}
+
+func TestRotationWarningWithinThirtyDays(t *testing.T) {
+	key := func(left time.Duration) *api.Key {
+		return &api.Key{KeyID: "key_0123456789ab", ExpiresAt: testNow.Add(left)}
+	}
+	if w := expiryWarning(key(31*24*time.Hour), true, testNow); w != "" {
+		t.Errorf("31 days left: %q, want no warning", w)
+	}
+	w := expiryWarning(key(29*24*time.Hour), true, testNow)
+	if !strings.HasPrefix(w, "Warning: the new key key_0123456789ab expires ") || !strings.Contains(w, "a key rotating itself keeps its expiry") ||
+		!strings.Contains(w, "`zupy keys update key_0123456789ab --expires-in 1y`") {
+		t.Errorf("29 days left, self: %q", w)
+	}
+	if w := expiryWarning(key(29*24*time.Hour), false, testNow); w == "" || strings.Contains(w, "itself") {
+		t.Errorf("29 days left, by a session: %q", w)
+	}
+}
+
+func TestLastRotationSaysWhoRotated(t *testing.T) {
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	byKey := &api.Rotation{At: at, By: api.RotatedByKey, KeyID: "key_0123456789ab"}
+	bySession := &api.Rotation{At: at, By: api.RotatedBySession}
+	if got := plainRotation(byKey); got != "key key_0123456789ab 2026-03-01T10:00:00Z" {
+		t.Errorf("plain, by key: %q", got)
+	}
+	if got := plainRotation(bySession); got != "session 2026-03-01T10:00:00Z" {
+		t.Errorf("plain, by session: %q", got)
+	}
+	if got := plainRotation(nil); got != "" {
+		t.Errorf("plain, never rotated: %q", got)
+	}
+	if got := rotationSummary(byKey); got != "by the key itself (key_0123456789ab)" {
+		t.Errorf("summary, by key: %q", got)
+	}
+	if got := rotationSummary(bySession); got != "by a session" {
+		t.Errorf("summary, by session: %q", got)
 	}
 }

@@ -66,7 +66,11 @@ becomes the default.
 
 --self rotates the key in ZUPY_API_KEY using that key itself, with no login: it
 must hold the keys:rotate scope. This is the path for CI, which then stores
-the new secret back into its own secret store (see docs/ci.md).`,
+the new secret back into its own secret store (see docs/ci.md). A key rotating
+itself renews its secret, never its lifetime: the successor keeps the old
+key's expiry, so only a person (rotating by id, or "keys update --expires-in")
+extends a lineage. A warning says when the new key expires within 30 days;
+"keys show" says who performed each key's last rotation.`,
 		Example: `  zupy keys rotate key_0123456789ab
   zupy keys rotate key_0123456789ab --grace 2h --save
   zupy keys rotate key_0123456789ab --grace 0
@@ -166,6 +170,9 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if p := key.PreviousKey; p != nil {
 		out.Title = fmt.Sprintf("Rotated %s → %s", p.KeyID, key.KeyID)
 	}
+	if w := expiryWarning(key, opts.Self, opts.Now()); w != "" {
+		out.Notes = append(out.Notes, w)
+	}
 	var saveErr error
 	if opts.Save {
 		makeDefault := oldWasDefault
@@ -205,6 +212,24 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		return saveFailed(key.KeyID, saveErr)
 	}
 	return nil
+}
+
+// expiryWarnWithin is how close an expiry makes rotate warn (SPEC §4).
+const expiryWarnWithin = 30 * 24 * time.Hour
+
+// expiryWarning is the note of a successor that expires within 30 days, or
+// "". A self-rotated successor keeps its lineage's expiry, so only a person
+// can move it: CI that rotates monthly needs someone to extend it yearly.
+func expiryWarning(key *api.Key, self bool, now time.Time) string {
+	left := key.ExpiresAt.Sub(now)
+	if left >= expiryWarnWithin {
+		return ""
+	}
+	w := fmt.Sprintf("Warning: the new key %s expires %s (%s)", key.KeyID, key.ExpiresAt.UTC().Format(time.RFC3339), ui.RelativeTime(key.ExpiresAt, now))
+	if self {
+		w += "; a key rotating itself keeps its expiry, so a person must extend it"
+	}
+	return w + fmt.Sprintf(": `zupy keys update %s --expires-in 1y` (needs a login)", key.KeyID)
 }
 
 // ipNotAllowed marks a verification refused only because this machine is

@@ -89,6 +89,19 @@ func printKey(io *ui.IOStreams, asJSON bool, key *api.Key, isDefault func() bool
 
 // plainKey is the script-safe form of a key: one "field\tvalue" line per
 // field of the key object, lists comma-separated, null as empty.
+// plainRotation is last_rotation as "<by> [<key_id>] <at>": "session
+// 2026-01-01T10:00:00Z" or "key key_0123456789ab 2026-01-01T10:00:00Z".
+func plainRotation(r *api.Rotation) string {
+	if r == nil {
+		return ""
+	}
+	at := r.At.UTC().Format(time.RFC3339)
+	if r.KeyID != "" {
+		return r.By + " " + r.KeyID + " " + at
+	}
+	return r.By + " " + at
+}
+
 func plainKey(k *api.Key) string {
 	ts := func(t *time.Time) string {
 		if t == nil {
@@ -119,6 +132,7 @@ func plainKey(k *api.Key) string {
 		{"rotated_from", str(k.RotatedFrom)},
 		{"rotated_to", str(k.RotatedTo)},
 		{"key_hint", k.KeyHint},
+		{"last_rotation", plainRotation(k.LastRotation)},
 	}
 	var b strings.Builder
 	for _, r := range rows {

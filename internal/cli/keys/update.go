@@ -2,9 +2,9 @@ package keys
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +14,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // UpdateOptions is what `keys update` uses.
@@ -40,8 +41,9 @@ type UpdateOptions struct {
 	Expires      string
 	ExpiresIn    string
 
-	// Request is the validated body, without the permissions when they are
-	// computed from Add and Remove after reading the key.
+	// Request is the validated body; --add-scope and --remove-scope go as
+	// add_permissions and remove_permissions, which the server applies to
+	// the key's current list in one transaction (no lost concurrent edit).
 	Request api.UpdateKeyRequest
 	// Add and Remove are the validated --add-scope and --remove-scope lists.
 	Add, Remove []string
@@ -56,8 +58,9 @@ func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Co
 		Long: `Change the settings of an API key; only the flags given change. The secret
 and the environment stay the same.
 
---scopes replaces the scope list; --add-scope and --remove-scope change it
-(the key is read first, and removing its last scope is refused). --allow-ip
+--scopes replaces the scope list; --add-scope and --remove-scope change it on
+the server, in one step, so concurrent changes of one key never lose a scope
+(removing its last scope is refused). --allow-ip
 replaces the IP allow-list and --clear-ips empties it (any address may use the
 key). A rotated key's expiry cannot be moved later.`,
 		Example: `  zupy keys update key_0123456789ab --name "PDV loja 2"
@@ -178,29 +181,9 @@ func (o *UpdateOptions) validate(now time.Time) error {
 		return usageHint("Give at least one of --name, --description, --scopes, --add-scope, --remove-scope, --rate-limit, --allow-ip, --clear-ips, --expires, --expires-in",
 			"nothing to update")
 	}
+	req.AddPermissions, req.RemovePermissions = o.Add, o.Remove
 	o.Request = req
 	return nil
-}
-
-// applyScopeChanges returns current with add appended and remove taken out,
-// order kept; removing every scope is a usage error.
-func applyScopeChanges(keyID string, current, add, remove []string) ([]string, error) {
-	out := make([]string, 0, len(current)+len(add))
-	for _, s := range current {
-		if !slices.Contains(remove, s) {
-			out = append(out, s)
-		}
-	}
-	for _, s := range add {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	if len(out) == 0 {
-		return nil, usageHint(fmt.Sprintf("Add another scope in the same command (--add-scope), or revoke the key with `zupy keys revoke %s`", keyID),
-			"--remove-scope %s would leave %s without any scope; a key needs at least one", strings.Join(remove, ","), keyID)
-	}
-	return out, nil
 }
 
 func updateRun(ctx context.Context, opts *UpdateOptions) error {
@@ -208,17 +191,11 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 	if err != nil {
 		return err
 	}
-	req := opts.Request
-	if opts.Add != nil || opts.Remove != nil {
-		cur, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
-		if err != nil {
-			return s.wrap(err)
-		}
-		if req.Permissions, err = applyScopeChanges(opts.KeyID, cur.Permissions, opts.Add, opts.Remove); err != nil {
-			return err
-		}
+	key, err := s.client.UpdateKey(ctx, s.token(), opts.KeyID, opts.Request)
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) && apiErr.Details[wire.DetailField] == "remove_permissions" {
+		return cmdutil.WithHint(err, fmt.Sprintf("A key needs at least one scope: add another in the same command (--add-scope), or revoke the key with `zupy keys revoke %s`", opts.KeyID))
 	}
-	key, err := s.client.UpdateKey(ctx, s.token(), opts.KeyID, req)
 	if err != nil {
 		return s.wrap(err)
 	}

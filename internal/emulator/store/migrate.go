@@ -116,6 +116,14 @@ INSERT INTO otp_locks_v3 (subject, failures, locked_until)
 DROP TABLE otp_locks;
 ALTER TABLE otp_locks_v3 RENAME TO otp_locks;
 `,
+	// 4: indexes for what is now looked up or purged often: a key's
+	// rotation events (shown with the key), and verifications by age (the
+	// expired are purged; unknown destinations hold a bounded number).
+	`
+CREATE INDEX audit_events_key ON audit_events (key_id, action);
+CREATE INDEX otp_challenges_expiry ON otp_challenges (expires_at);
+CREATE INDEX otp_challenges_unknown ON otp_challenges (created_at) WHERE partner_id IS NULL;
+`,
 }
 
 // migrate brings the database to the latest schema version, one migration

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -510,4 +511,91 @@ func (q Queries) AuditEvents(ctx context.Context) ([]AuditEvent, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// RotationEvents returns the key.rotated event of each key in ids that was
+// rotated (its replacement), keyed by that key's id.
+func (q Queries) RotationEvents(ctx context.Context, ids []string) (map[string]AuditEvent, error) {
+	out := make(map[string]AuditEvent, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	rows, err := q.q.QueryContext(ctx, `SELECT id, at, COALESCE(partner_id, ''), actor, action, key_id, detail FROM audit_events
+		WHERE action = 'key.rotated' AND key_id IN (`+marks+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("rotation events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e AuditEvent
+		var at sql.NullInt64
+		if err := rows.Scan(&e.ID, &at, &e.PartnerID, &e.Actor, &e.Action, &e.KeyID, &e.Detail); err != nil {
+			return nil, fmt.Errorf("rotation events: %w", err)
+		}
+		e.At = fromNanos(at)
+		out[e.KeyID] = e
+	}
+	return out, rows.Err()
+}
+
+// --- bounds -------------------------------------------------------------------
+
+// PurgeChallenges deletes the challenges that expired before now and were
+// created before since (older than any window they are still counted in).
+func (q Queries) PurgeChallenges(ctx context.Context, now, since time.Time) error {
+	_, err := q.q.ExecContext(ctx, `DELETE FROM otp_challenges WHERE expires_at < ? AND created_at < ?`, now.UnixNano(), since.UnixNano())
+	if err != nil {
+		return fmt.Errorf("purge otp challenges: %w", err)
+	}
+	return nil
+}
+
+// CapUnknownChallenges keeps the newest max challenges of destinations that
+// belong to no partner and deletes the rest.
+func (q Queries) CapUnknownChallenges(ctx context.Context, max int) error {
+	_, err := q.q.ExecContext(ctx, `DELETE FROM otp_challenges WHERE partner_id IS NULL AND (created_at, rowid) <= (
+		SELECT created_at, rowid FROM otp_challenges WHERE partner_id IS NULL ORDER BY created_at DESC, rowid DESC LIMIT 1 OFFSET ?)`, max)
+	if err != nil {
+		return fmt.Errorf("cap unknown otp challenges: %w", err)
+	}
+	return nil
+}
+
+// PurgeDestinationLocks deletes, when there are more than max lock-out rows
+// of unknown destinations, those that are not locked at now and whose
+// destination has no challenge left.
+func (q Queries) PurgeDestinationLocks(ctx context.Context, now time.Time, max int) error {
+	var n int
+	if err := q.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM otp_locks WHERE subject LIKE 'dest:%'`).Scan(&n); err != nil {
+		return fmt.Errorf("count otp locks: %w", err)
+	}
+	if n <= max {
+		return nil
+	}
+	_, err := q.q.ExecContext(ctx, `DELETE FROM otp_locks WHERE subject LIKE 'dest:%' AND (locked_until IS NULL OR locked_until <= ?)
+		AND NOT EXISTS (SELECT 1 FROM otp_challenges c WHERE c.destination = substr(otp_locks.subject, 6))`, now.UnixNano())
+	if err != nil {
+		return fmt.Errorf("purge otp locks: %w", err)
+	}
+	return nil
+}
+
+// Rows counts the rows of table (one of the store's tables), for tests and
+// the dashboard.
+func (q Queries) Rows(ctx context.Context, table string) (int, error) {
+	switch table {
+	case "partners", "otp_challenges", "otp_locks", "sessions", "api_keys", "audit_events":
+	default:
+		return 0, fmt.Errorf("count rows: no table %q", table)
+	}
+	var n int
+	if err := q.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s: %w", table, err)
+	}
+	return n, nil
 }

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
 )
@@ -217,4 +218,56 @@ func loadSecret(ctx context.Context, db *sql.DB) ([]byte, error) {
 		return nil, fmt.Errorf("read hmac secret: %w", err)
 	}
 	return secret, nil
+}
+
+// Clock is the emulator's clock as stored with the data: the offset added to
+// the host's clock, and the latest emulator time known to have been shown
+// (a floor that the clock never goes below after a restart, even if the
+// host's clock was set back).
+type Clock struct {
+	Offset time.Duration
+	Floor  time.Time
+}
+
+// LoadClock returns the stored clock; the zero Clock on a new database.
+func (s *Store) LoadClock(ctx context.Context) (Clock, error) {
+	var c Clock
+	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM meta WHERE name IN ('clock_offset', 'clock_floor')`)
+	if err != nil {
+		return c, fmt.Errorf("read clock: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var v int64
+		if err := rows.Scan(&name, &v); err != nil {
+			return c, fmt.Errorf("read clock: %w", err)
+		}
+		if name == "clock_offset" {
+			c.Offset = time.Duration(v)
+		} else {
+			c.Floor = time.Unix(0, v).UTC()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("read clock: %w", err)
+	}
+	return c, nil
+}
+
+// SaveClock stores c; each value only ever grows, so of two concurrent saves
+// the later time wins whatever the order of their commits.
+func (s *Store) SaveClock(ctx context.Context, c Clock) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		for _, kv := range []struct {
+			name string
+			v    int64
+		}{{"clock_offset", int64(c.Offset)}, {"clock_floor", c.Floor.UnixNano()}} {
+			if _, err := tx.q.ExecContext(ctx, `INSERT INTO meta (name, value) VALUES (?, ?)
+				ON CONFLICT (name) DO UPDATE SET value = MAX(CAST(value AS INTEGER), excluded.value)`, kv.name, kv.v); err != nil {
+				return fmt.Errorf("store clock: %w", err)
+			}
+		}
+		return nil
+	})
 }

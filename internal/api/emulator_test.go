@@ -1,0 +1,78 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/emulator"
+)
+
+// The emulator sends the rate-limit headers spelled as Zupy's docs spell them
+// (X-RateLimit-Limit, not Go's canonical X-Ratelimit-Limit); the client reads
+// them through Header.Get, which canonicalises, so it must still find them.
+// This runs the real client against the real emulator.
+func TestClientReadsTheEmulatorsHeadersAndSpeaksItsRoutes(t *testing.T) {
+	ctx := context.Background()
+	srv, err := emulator.Open(ctx, emulator.Config{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	c := api.New(api.Options{BaseURL: ts.URL + "/v1", UserAgent: "zupy/test"})
+
+	ch, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
+	if err != nil || len(box.Messages) != 1 {
+		t.Fatalf("outbox %+v %v", box, err)
+	}
+	login, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := 1
+	k, err := c.CreateKey(ctx, login.SessionToken, api.CreateKeyRequest{Name: "ci", Permissions: []string{"loyalty:read"}, RateLimit: &one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, resp, err := c.Verify(ctx, k.APIKey, nil, true)
+	if err != nil || !v.Authenticated {
+		t.Fatalf("verify %+v %v", v, err)
+	}
+	rl := resp.RateLimit
+	if !rl.Present || rl.Limit != 1 || rl.Remaining != 0 || rl.Window != 60 || rl.Reset.IsZero() {
+		t.Fatalf("rate-limit headers as the client read them: %+v (sent %v)", rl, resp.Header)
+	}
+	_, resp, err = c.Verify(ctx, k.APIKey, nil, true)
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusTooManyRequests || resp.RateLimit.RetryAfter <= 0 || resp.RateLimit.Limit != 1 {
+		t.Fatalf("429 as the client read it: %v %+v", err, resp.RateLimit)
+	}
+	if apiErr.Details["documentation_url"] != "https://docs.zupy.com/authentication" {
+		t.Fatalf("details %v", apiErr.Details)
+	}
+
+	_, _, err = c.Verify(ctx, "zup_live_sk_"+"00000000000000000000", nil, true)
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || apiErr.Response.Header.Get("WWW-Authenticate") != "Bearer" {
+		t.Fatalf("401 as the client read it: %v", err)
+	}
+
+	upd, err := c.UpdateKey(ctx, login.SessionToken, k.KeyID, api.UpdateKeyRequest{AddPermissions: []string{"customer:read"}})
+	if err != nil || len(upd.Permissions) != 2 {
+		t.Fatalf("add_permissions through the client: %+v %v", upd, err)
+	}
+	if err := c.ResetEmulator(ctx); err != nil {
+		t.Fatalf("reset: %v", err)
+	}
+	if _, err := c.GetKey(ctx, login.SessionToken, k.KeyID); !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {
+		t.Fatalf("after reset the session still works: %v", err)
+	}
+}

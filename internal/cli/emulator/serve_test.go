@@ -1,0 +1,100 @@
+package emulator
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/clitest"
+)
+
+// startEmulator runs `zupy emulator start` with args on a free loopback port
+// and returns its base URL and a stop that cancels it and returns its error.
+func startEmulator(t *testing.T, args ...string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var stderr clitest.SyncBuffer
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, pw, &stderr, nil, append([]string{"start", "--in-memory", "--addr", "127.0.0.1:0"}, args...)...)
+		pw.Close()
+		done <- err
+	}()
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(pr).ReadString('\n')
+		lines <- strings.TrimSpace(line)
+		io.Copy(io.Discard, pr)
+	}()
+	var base string
+	select {
+	case base = <-lines:
+	case err := <-done:
+		t.Fatalf("start returned before printing its URL: %v\n%s", err, stderr.String())
+	}
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(time.Minute): // a hang, not a measurement
+			t.Fatalf("start did not return after cancellation\n%s", stderr.String())
+			return nil
+		}
+	}
+	t.Cleanup(func() { cancel() })
+	return base, stop
+}
+
+func getWithHost(t *testing.T, url, host string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Host = host
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// --allowed-host names the hosts answered besides loopback ones.
+func TestStartAnswersOnlyLoopbackAndAllowedHosts(t *testing.T) {
+	base, stop := startEmulator(t, "--allowed-host", "Emulator.Test", "--allowed-host", "10.1.2.3")
+	outbox := strings.TrimSuffix(base, "/v1") + "/_emulator/outbox"
+	for host, want := range map[string]int{"localhost:8790": 200, "emulator.test:8790": 200, "10.1.2.3": 200, "attacker.example": 403} {
+		if got := getWithHost(t, outbox, host); got != want {
+			t.Errorf("Host %s: %d, want %d", host, got, want)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Issue 11.12: SIGTERM (a cancelled context) with a stalled client used to
+// wait, then fail with exit 130; it now drains, cuts the client and
+// succeeds, so the process exits 0.
+func TestStartStopsCleanlyWithAStalledClient(t *testing.T) {
+	base, stop := startEmulator(t)
+	addr := strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/v1")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "POST /v1/auth/otp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+	if err := stop(); err != nil {
+		t.Fatalf("start returned %v after a stop with a stalled client, want nil (exit 0)", err)
+	}
+	c.SetReadDeadline(time.Now().Add(time.Minute))
+	if _, err := io.ReadAll(c); err != nil && strings.Contains(err.Error(), "timeout") {
+		t.Fatal("the stalled client outlived the stop")
+	}
+}
