@@ -74,9 +74,8 @@ func (o *APIOptions) typed(key, v string) (any, error) {
 	if _, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return json.Number(v), nil
 	}
-	if f, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(v, "xXpPnN_") {
-		_ = f
-		return json.Number(v), nil
+	if _, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(v, "xXpPnNiI_") {
+		return json.Number(v), nil // not Inf, NaN or hex: what JSON spells
 	}
 	return v, nil
 }
