@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/keyauth"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
@@ -113,7 +114,7 @@ func (r report) print(io *ui.IOStreams) {
 		fmt.Fprintf(w, "%s Not authenticated %s\n", cs.FailureIcon(), status)
 	}
 	rows := [][2]string{
-		{"Key", r.choice.Key.Environment.Prefix() + "… from " + r.choice.Describe()},
+		{"Key", apikey.Mask(r.choice.Key.Secret) + " from " + r.choice.Describe()},
 		{"Environment", env},
 		{"Base URL", r.choice.BaseURL + " (" + r.choice.BaseURLFrom + ")"},
 	}
@@ -295,7 +296,7 @@ func burst(ctx context.Context, opts *PingOptions, choice *keyauth.Choice, send 
 		counts += fmt.Sprintf(", %d other", others)
 	}
 	writeRows(w, cs, [][2]string{
-		{"Key", choice.Key.Environment.Prefix() + "… from " + choice.Describe()},
+		{"Key", apikey.Mask(choice.Key.Secret) + " from " + choice.Describe()},
 		{"Answers", counts},
 		{"Latency", fmt.Sprintf("min %s  median %s  p95 %s  max %s",
 			fmtMS(lat.Min), fmtMS(lat.Median), fmtMS(lat.P95), fmtMS(lat.Max))},
@@ -311,7 +312,12 @@ func plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
-func fmtMS(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "ms" }
+func fmtMS(v float64) string {
+	if v < 1 {
+		return strconv.FormatFloat(v, 'f', 2, 64) + "ms"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + "ms"
+}
 
 // latencies summarises the attempts' latencies; p95 is the nearest rank.
 func latencies(all []attempt) latencyJSON {
