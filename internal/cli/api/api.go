@@ -120,6 +120,7 @@ printed, not with -i, not with --debug.`,
 	fl.BoolVar(&opts.UseSession, "session", false, "Authenticate with the login session instead of an API key")
 	fl.StringVar(&opts.KeyID, "key-id", "", "Saved key to use (default: ZUPY_API_KEY, then the profile's default key)")
 	cmd.MarkFlagsMutuallyExclusive("session", "key-id")
+	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
 	_ = cmd.RegisterFlagCompletionFunc("method", cobra.FixedCompletions(
 		[]string{"GET", "POST", "PATCH", "PUT", "DELETE"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

@@ -10,6 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/apikey"
@@ -162,4 +165,33 @@ func (c *Choice) chooseBaseURL(settings *config.Resolver) error {
 			fmt.Sprintf("Use a %s key, or name the API with --base-url to send it anyway", env.Value))
 	}
 	return nil
+}
+
+// completionTimeout bounds the store read that completes --key-id: a shell
+// waiting on <Tab> must never hang.
+const completionTimeout = 2 * time.Second
+
+// CompleteSavedKeyIDs completes --key-id with the keys saved in the profile,
+// each with its masked hint; any failure completes nothing.
+func CompleteSavedKeyIDs(d func() Deps) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		ctx, cancel := context.WithTimeout(context.Background(), completionTimeout)
+		defer cancel()
+		deps := d()
+		store, err := deps.Store()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		saved, err := credentials.SavedKeys(ctx, store, deps.Profile)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, k := range saved {
+			if strings.HasPrefix(k.KeyID, toComplete) {
+				out = append(out, k.KeyID+"\t"+k.Hint)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }

@@ -100,6 +100,7 @@ it waits as the server says, counting down, and goes on.`,
 	fl.IntVar(&opts.Count, "count", 1, "Send N requests and summarise them")
 	fl.DurationVar(&opts.Interval, "interval", 0, "Pause between requests with --count (e.g. 100ms, 1s)")
 	fl.BoolVar(&opts.Wait, "wait", false, "On a 429, wait as the server says (with a countdown) and go on")
+	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
 	_ = cmd.RegisterFlagCompletionFunc("permission", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		return CompleteScopeList(toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
