@@ -6,10 +6,11 @@
 # bar ("█…░ 99 of 100 left"); `ping --count 25 --interval 150ms` draws a
 # progress bar on stderr that advances while it runs and is erased before the
 # summary; `ping --wait` on a 429 shows a countdown that ticks down each
-# second, and Ctrl-C during it exits 130 with the line erased.
+# second, and Ctrl-C during it exits 130 with the line erased; `api` indents
+# the body on a terminal.
 #
-# The key goes to the panes through ZUPY_API_KEY in tmux's own environment
-# (set-environment), never as a process argument. Needs tmux (`make deps`).
+# The keys are saved in a 0600 credentials file and chosen as the default key
+# or by --key-id: a secret never becomes a process argument. Needs tmux (`make deps`).
 # Exit status: 0 passed, 1 failed, 2 a tool or the binary is missing.
 set -euo pipefail
 
@@ -56,7 +57,14 @@ wait_for_re 'Answers +25 × 2xx, 0 × 429'
 grep -qE 'ping [█░]{30}' <<<"$pane" && fail "the progress bar was left on the screen"
 ok "the progress bar advanced ($first → $later of 25) and was erased before the summary"
 
-# ---- 3. --wait: a live countdown; Ctrl-C stops it -------------------------------
+# ---- 3. api on a terminal: the body indented (and coloured) -------------------
+start api api /loyalty/program
+wait_for "[zupy exited 0]"
+wait_for_re '^  "name": "Demo Partner Rewards",$'
+wait_for_re '^    \{$'
+ok "api indents the body on a terminal"
+
+# ---- 4. --wait: a live countdown; Ctrl-C stops it -------------------------------
 start wait ping --key-id "$tiny_id" --count 3 --wait
 wait_for_re 'rate limited after 1 of 3; the window frees up in [0-9m]+s'
 # left: the seconds the countdown shows ("1m17s" or "42s"), 0 if none.
