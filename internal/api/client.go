@@ -263,9 +263,9 @@ func (c *Client) attempt(ctx context.Context, r Request, target string, body []b
 		req.Header.Set("Authorization", "Bearer "+r.Token)
 	}
 
+	done := func() {}
 	if c.opts.Busy != nil {
-		done := c.opts.Busy()
-		defer done()
+		done = c.opts.Busy()
 	}
 	start := time.Now()
 	res, err := c.http.Do(req)
@@ -278,6 +278,7 @@ func (c *Client) attempt(ctx context.Context, r Request, target string, body []b
 		}
 	}
 	latency := time.Since(start)
+	done() // the spinner is gone before the trace is written
 	if err != nil {
 		netErr := c.networkError(ctx, actx, r.Method, target, err)
 		c.trace(r.Token, req, body, nil, nil, latency, netErr)
