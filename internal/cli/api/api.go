@@ -45,6 +45,9 @@ type APIOptions struct {
 	Include     bool
 	UseSession  bool
 	KeyID       string
+	// Filtered is set when --jq or --template will filter stdout: -i then
+	// writes the status line and headers on stderr, keeping stdout JSON.
+	Filtered bool
 
 	// Built by parse.
 	body  []byte
@@ -86,7 +89,8 @@ set this way (it would put a secret in the command line).
 
 The exit code follows the status: 401 → 3, 403 → 4, 404 → 7, 429 → 5 (after
 the usual --retries), other errors 1. The Authorization header is never
-printed, not with -i, not with --debug.`,
+printed, not with -i, not with --debug. With --jq or --template, -i writes the
+status line and headers on stderr so that stdout stays the filtered body.`,
 		Example: `  zupy api /loyalty/program
   zupy api /auth/verify -i
   zupy api --session /api-keys --jq '.data[].key_id'
@@ -101,6 +105,7 @@ printed, not with -i, not with --debug.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
 			opts.MethodSet = cmd.Flags().Changed("method")
+			opts.Filtered = f.Global.JQ != "" || f.Global.Template != ""
 			if err := opts.parse(headers); err != nil {
 				return err
 			}
@@ -243,7 +248,11 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 		return err
 	}
 	if opts.Include {
-		printHead(opts.IO, resp)
+		w, cs := opts.IO.Out, opts.IO.ColorScheme()
+		if opts.Filtered {
+			w, cs = opts.IO.ErrOut, opts.IO.ErrColorScheme()
+		}
+		printHead(w, cs, resp)
 	}
 	if perr := printBody(opts.IO, resp.Body); perr != nil {
 		return perr
@@ -253,8 +262,7 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 
 // printHead writes the status line and the answer's headers, sorted. The
 // answer never carries the request's Authorization.
-func printHead(io *ui.IOStreams, resp *zapi.Response) {
-	cs := io.ColorScheme()
+func printHead(w io.Writer, cs *ui.ColorScheme, resp *zapi.Response) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s %d %s\n", cs.Bold("HTTP/1.1"), resp.Status, http.StatusText(resp.Status))
 	names := make([]string, 0, len(resp.Header))
@@ -271,7 +279,7 @@ func printHead(io *ui.IOStreams, resp *zapi.Response) {
 		}
 	}
 	b.WriteString("\n")
-	_, _ = io.Out.Write(b.Bytes())
+	_, _ = w.Write(b.Bytes())
 }
 
 // displayName is a header's name as the Zupy docs spell it: Go's client
