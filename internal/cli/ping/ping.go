@@ -18,6 +18,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/cli/keyauth"
 	"github.com/zupy/zupy-cli/internal/scope"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // maxCount bounds --count: a burst, not a load test.
@@ -102,7 +103,7 @@ it waits as the server says, counting down, and goes on.`,
 	fl.BoolVar(&opts.Wait, "wait", false, "On a 429, wait as the server says (with a countdown) and go on")
 	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
 	_ = cmd.RegisterFlagCompletionFunc("permission", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		return CompleteScopeList(toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+		return completeScopeList(toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
 	return cmd
 }
@@ -127,9 +128,10 @@ func (o *PingOptions) parse(cmd *cobra.Command, perms []string) error {
 	return nil
 }
 
-// CompleteScopeList completes the scope after the last comma of toComplete,
-// keeping what comes before it and leaving out scopes already listed.
-func CompleteScopeList(toComplete string) []string {
+// completeScopeList completes the scope after the last comma of toComplete,
+// keeping what comes before it and leaving out scopes already listed (as
+// keys does for --scopes).
+func completeScopeList(toComplete string) []string {
 	prefix, cur := "", toComplete
 	if i := strings.LastIndex(toComplete, ","); i >= 0 {
 		prefix, cur = toComplete[:i+1], toComplete[i+1:]
@@ -205,14 +207,14 @@ func explain(opts *PingOptions, choice *keyauth.Choice, a attempt) error {
 	if !errors.As(a.err, &apiErr) {
 		return a.err
 	}
-	switch apiErr.Status {
-	case http.StatusUnauthorized:
+	switch apiErr.Kind() {
+	case api.KindAuth:
 		return cmdutil.WithHint(a.err, "The key from "+choice.Describe()+" was refused: it is unknown, expired or revoked (`zupy keys list --status all` shows which)")
-	case http.StatusForbidden:
-		if apiErr.Details["error_code"] == "IP_NOT_ALLOWED" {
+	case api.KindPermission:
+		if apiErr.ServerCode() == wire.ErrIPNotAllowed {
 			return a.err
 		}
-		held := stringList(apiErr.Details["current_permissions"])
+		held := stringList(apiErr.Details[wire.DetailCurrentPermissions])
 		var missing []string
 		for _, p := range opts.Permissions {
 			if !slices.Contains(held, p) {
@@ -220,7 +222,7 @@ func explain(opts *PingOptions, choice *keyauth.Choice, a attempt) error {
 			}
 		}
 		if len(missing) == 0 {
-			if p, ok := apiErr.Details["required_permission"].(string); ok {
+			if p, ok := apiErr.Details[wire.DetailRequiredPermission].(string); ok {
 				missing = []string{p}
 			}
 		}
@@ -228,7 +230,7 @@ func explain(opts *PingOptions, choice *keyauth.Choice, a attempt) error {
 		return cmdutil.WithHint(&cmdutil.CodedError{Kind: api.KindPermission, Code: apiErr.Code,
 			Msg: fmt.Sprintf("%s does not hold %s", id, strings.Join(missing, ", "))},
 			fmt.Sprintf("Add it with `zupy keys update %s --add-scope %s`", idOrKey(id), strings.Join(missing, ",")))
-	case http.StatusTooManyRequests:
+	case api.KindRateLimited:
 		return cmdutil.WithHint(a.err, "The window frees up "+freesUp(a.resp)+"; rerun with --wait to wait for it")
 	}
 	return a.err

@@ -88,8 +88,8 @@ func TestWaitForFollowsTheServer(t *testing.T) {
 	}
 }
 
-func TestCompleteScopeListIsCommaAware(t *testing.T) {
-	got := CompleteScopeList("loyalty:read,loy")
+func TestScopeCompletionIsCommaAware(t *testing.T) {
+	got := completeScopeList("loyalty:read,loy")
 	if len(got) != 1 || !strings.HasPrefix(got[0], "loyalty:read,loyalty:write\t") {
 		t.Fatalf("completions = %q", got)
 	}

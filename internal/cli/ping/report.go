@@ -15,6 +15,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/keyauth"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // report is what one ping shows.
@@ -69,7 +70,7 @@ func (r report) authenticated() bool {
 		return true
 	case r.a.status == http.StatusForbidden:
 		var apiErr *api.Error
-		return errors.As(r.a.err, &apiErr) && apiErr.Details["error_code"] != "IP_NOT_ALLOWED"
+		return errors.As(r.a.err, &apiErr) && apiErr.ServerCode() != wire.ErrIPNotAllowed
 	}
 	return false
 }
