@@ -7,7 +7,8 @@
 # progress bar on stderr that advances while it runs and is erased before the
 # summary; `ping --wait` on a 429 shows a countdown that ticks down each
 # second, and Ctrl-C during it exits 130 with the line erased; `api` indents
-# the body on a terminal.
+# the body on a terminal; a slow call shows a spinner, erased once the answer
+# comes, and never when stderr is piped.
 #
 # The keys are saved in a 0600 credentials file and chosen as the default key
 # or by --key-id: a secret never becomes a process argument. Needs tmux (`make deps`).
@@ -64,7 +65,23 @@ wait_for_re '^  "name": "Demo Partner Rewards",$'
 wait_for_re '^    \{$'
 ok "api indents the body on a terminal"
 
-# ---- 4. --wait: a live countdown; Ctrl-C stops it -------------------------------
+# ---- 4. a slow answer: a spinner on the terminal, nothing when piped ----------
+# A stopped emulator still accepts connections (the kernel does) but answers
+# nothing until it is continued: a call that takes as long as we like.
+kill -STOP "$emu_pid"
+start spin ping
+wait_for_re '[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] waiting for the API…'
+z ping >"$work/piped.out" 2>"$work/piped.err" &
+piped=$!
+sleep 1
+kill -CONT "$emu_pid"
+wait_for "[zupy exited 0]"
+grep -q 'waiting for the API' <<<"$pane" && fail "the spinner was left on the screen"
+wait "$piped" || fail "the piped ping failed"
+[[ ! -s $work/piped.err ]] || fail "a piped ping drew on stderr: $(cat "$work/piped.err")"
+ok "a slow call shows a spinner on a terminal, erased after; none when piped"
+
+# ---- 5. --wait: a live countdown; Ctrl-C stops it -------------------------------
 start wait ping --key-id "$tiny_id" --count 3 --wait
 wait_for_re 'rate limited after 1 of 3; the window frees up in [0-9m]+s'
 # left: the seconds the countdown shows ("1m17s" or "42s"), 0 if none.
