@@ -11,8 +11,9 @@ LDFLAGS      := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/inte
 # Debian packages the tests need: a Secret Service (and secret-tool) for the real keyring test,
 # a D-Bus session to run it on, tmux for the terminal tests, gcc for -race,
 # git for keys scan's history and work-tree tests (grep for its benchmark is
-# always there), jq for the docs/ci.md rotation recipes.
-TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq
+# always there), jq for the docs/ci.md rotation recipes, curl for the ping
+# benchmark.
+TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq curl
 
 .DEFAULT_GOAL := help
 
@@ -62,9 +63,10 @@ docs: ## Regenerate docs/cli and docs/man (and completions/)
 completions: docs ## Regenerate completions/ (with the docs: one generator)
 
 .PHONY: bench
-bench: ## Run the benchmarks, then the verify load comparison against bare net/http (once)
+bench: build ## Run the benchmarks, the verify load comparison against bare net/http, and zupy ping against curl
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkVerifyLoad$$' -benchmem ./...
 	$(GO) test -run '^$$' -bench '^BenchmarkVerifyLoad$$' -benchtime 1x ./internal/emulator/
+	bash scripts/bench-ping.sh $(BIN)
 
 .PHONY: demo
 demo: build ## Start an emulator on a free port and walk through zupy

@@ -59,7 +59,16 @@ if has keys; then
 
   if has ping; then
     step "Check the key against GET /auth/verify and see its rate-limit headers"
-    run "$ZUPY" ping
+    run "$ZUPY" ping --permission loyalty:read
+
+    step "Call any endpoint with the key (gh api's conventions)"
+    run "$ZUPY" api /loyalty/program --jq '{name, currency, tiers: [.tiers[].name]}'
+
+    step "A burst that meets a small limit: ping stops at the 429 (exit 5) and says when the window frees up"
+    printf '%s$ %s%s\n' "$bold" 'ZUPY_API_KEY=$(zupy keys create --name "Tiny" --scopes loyalty:read --rate-limit 5) zupy ping --count 8' "$reset"
+    tiny=$("$ZUPY" keys create --name "Tiny" --scopes loyalty:read --rate-limit 5)
+    ZUPY_API_KEY=$tiny "$ZUPY" ping --count 8 || echo "(exit $?: rate limited)"
+    echo "(with --wait, ping would count down until the window frees up and go on: up to 60 s, so not here)"
   fi
 
   step "Rotate the key with itself (the CI path, no login needed); the old one keeps a 1h grace"
@@ -67,6 +76,10 @@ if has keys; then
   ZUPY_API_KEY=$("$ZUPY" keys rotate --self --grace 1h)
   export ZUPY_API_KEY
   run "$ZUPY" keys list --status all
+  if has ping; then
+    step "The rotated key works (and shares its predecessor's rate-limit budget)"
+    run "$ZUPY" ping
+  fi
 
   step "Revoke the old key (scripts must say --yes)"
   run "$ZUPY" keys revoke "$key_id" --yes

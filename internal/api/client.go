@@ -39,9 +39,13 @@ type Options struct {
 	// OnRetry is called before each wait that follows a 429, with the wait,
 	// the retry number (1-based) and Retries.
 	OnRetry func(wait time.Duration, attempt, max int)
-	// OnNetworkRetry is called before each wait that follows a network error
-	// of a GET. Optional.
+	// OnNetworkRetry is called before each wait that follows a transient
+	// failure of a GET: a connection reset, a timeout, or a 502/503/504.
+	// Optional.
 	OnNetworkRetry func(err error, wait time.Duration, attempt, max int)
+	// Busy is called as each attempt starts and returns the function called
+	// when it ends: a spinner for calls that take a while. Optional.
+	Busy func() (done func())
 	// Sleep waits d or until ctx is done; nil means a timer. Tests inject it.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Jitter is added to the exponential backoff; nil means uniform [0, 1s).
@@ -107,6 +111,9 @@ type Request struct {
 	Token   string // sent as "Authorization: Bearer <Token>" when not empty
 	Body    any
 	NoRetry bool // never retry, not even a 429 (ping reports them)
+	// Header holds extra request headers (`zupy api -H`). They cannot
+	// replace Authorization, which only Token sets.
+	Header http.Header
 }
 
 // Response is what the server answered.
@@ -147,7 +154,7 @@ func (c *Client) do(ctx context.Context, base string, r Request, out any) (*Resp
 		resp, err := c.attempt(ctx, r, target, body)
 		if err != nil {
 			var netErr *NetworkError
-			if errors.As(err, &netErr) && r.Method == http.MethodGet && retry < retries && ctx.Err() == nil {
+			if errors.As(err, &netErr) && !netErr.Permanent && r.Method == http.MethodGet && retry < retries && ctx.Err() == nil {
 				wait := c.backoff(retry)
 				if c.opts.OnNetworkRetry != nil {
 					c.opts.OnNetworkRetry(err, wait, retry+1, retries)
@@ -168,6 +175,21 @@ func (c *Client) do(ctx context.Context, base string, r Request, out any) (*Resp
 			return resp, nil
 		}
 		apiErr := decodeError(resp)
+		if transientStatus(resp.Status) && r.Method == http.MethodGet && retry < retries {
+			// A gateway or an overloaded server: heals in seconds, and a GET
+			// is safe to send again.
+			wait, futile := c.rateLimitWait(resp, apiErr, retry)
+			if futile {
+				return resp, apiErr
+			}
+			if c.opts.OnNetworkRetry != nil {
+				c.opts.OnNetworkRetry(fmt.Errorf("server answered %d %s", resp.Status, http.StatusText(resp.Status)), wait, retry+1, retries)
+			}
+			if err := c.opts.Sleep(ctx, wait); err != nil {
+				return resp, &NetworkError{Op: r.Method, URL: safeURL(target), Err: err}
+			}
+			continue
+		}
 		if resp.Status != http.StatusTooManyRequests || retry >= retries {
 			return resp, apiErr
 		}
@@ -184,6 +206,23 @@ func (c *Client) do(ctx context.Context, base string, r Request, out any) (*Resp
 			return resp, &NetworkError{Op: r.Method, URL: safeURL(target), Err: err}
 		}
 	}
+}
+
+// Raw sends r as given and returns the answer whatever its status, with an
+// *Error for a non-2xx one: the one method that reaches any path, for `zupy
+// api`. It retries as Do does.
+func (c *Client) Raw(ctx context.Context, r Request) (*Response, error) {
+	return c.do(ctx, c.base, r, nil)
+}
+
+// transientStatus is a status a GET is retried on: a gateway that could not
+// reach the server, or a server that is briefly unavailable.
+func transientStatus(status int) bool {
+	switch status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 // attempt sends the request once, bounded by Options.Timeout, and reads the
@@ -211,10 +250,23 @@ func (c *Client) attempt(ctx context.Context, r Request, target string, body []b
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	for name, values := range r.Header {
+		if http.CanonicalHeaderKey(name) == "Authorization" {
+			continue
+		}
+		req.Header.Del(name)
+		for _, v := range values {
+			req.Header.Add(name, v)
+		}
+	}
 	if r.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.Token)
 	}
 
+	done := func() {}
+	if c.opts.Busy != nil {
+		done = c.opts.Busy()
+	}
 	start := time.Now()
 	res, err := c.http.Do(req)
 	var data []byte
@@ -226,6 +278,7 @@ func (c *Client) attempt(ctx context.Context, r Request, target string, body []b
 		}
 	}
 	latency := time.Since(start)
+	done() // the spinner is gone before the trace is written
 	if err != nil {
 		netErr := c.networkError(ctx, actx, r.Method, target, err)
 		c.trace(r.Token, req, body, nil, nil, latency, netErr)
@@ -262,6 +315,7 @@ func (c *Client) networkError(ctx, actx context.Context, method, target string, 
 			err = ue.Err // its text repeats the URL, query included
 		}
 		ne.Err = err
+		ne.Cause, ne.Permanent = classifyTransport(err, hostOf(target))
 	}
 	return ne
 }

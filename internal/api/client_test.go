@@ -538,3 +538,38 @@ func TestWithResponseMethodsReturnTheServerDate(t *testing.T) {
 		t.Fatalf("SessionWithResponse = %+v, %+v, %v", s, resp, err)
 	}
 }
+
+func TestRawSendsExtraHeadersButNeverReplacesAuthorization(t *testing.T) {
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 404, `{"error":"not_found","message":"nope"}`) })
+	resp, err := f.client.Raw(context.Background(), Request{
+		Method: "PUT", Path: "/anything?x=1", Token: testKey, Body: []byte("plain"),
+		Header: http.Header{"Content-Type": {"text/plain"}, "X-Trace": {"a"}, "Authorization": {"Bearer other"}},
+	})
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.Kind() != KindNotFound || resp == nil || resp.Status != 404 {
+		t.Fatalf("resp %+v, err %v", resp, err)
+	}
+	got := f.rec.all()[0]
+	if got.Method != "PUT" || got.Path != "/v1/anything" || got.RawQuery != "x=1" || string(got.Body) != "plain" {
+		t.Fatalf("sent %+v", got)
+	}
+	if got.Header.Get("Content-Type") != "text/plain" || got.Header.Get("X-Trace") != "a" {
+		t.Fatalf("headers %v", got.Header)
+	}
+	if a := got.Header.Values("Authorization"); len(a) != 1 || a[0] != "Bearer "+testKey {
+		t.Fatalf("Authorization = %q", a)
+	}
+}
+
+func TestBusyWrapsEachAttempt(t *testing.T) {
+	var started, ended int
+	f := newFixture(t, rateLimited(1, limitBody, "Retry-After", "1"), func(o *Options) {
+		o.Busy = func() func() { started++; return func() { ended++ } }
+	})
+	if _, err := f.client.Do(context.Background(), Request{Path: "/x"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if started != 2 || ended != 2 {
+		t.Fatalf("Busy started %d, ended %d; want 2 and 2", started, ended)
+	}
+}

@@ -88,9 +88,20 @@ type NetworkError struct {
 	Op  string // the HTTP method
 	URL string // scheme://host/path
 	Err error
+	// Cause says in words what failed, naming the host, when the failure is
+	// one of those classified by classifyTransport.
+	Cause string
+	// Permanent marks a failure that will not heal in seconds (a refused
+	// connection, an unknown host, a TLS failure): it is never retried.
+	Permanent bool
 }
 
-func (e *NetworkError) Error() string { return e.Op + " " + e.URL + ": " + e.Err.Error() }
+func (e *NetworkError) Error() string {
+	if e.Cause != "" {
+		return e.Cause + " (" + e.Op + " " + e.URL + ")"
+	}
+	return e.Op + " " + e.URL + ": " + e.Err.Error()
+}
 
 func (e *NetworkError) Unwrap() error { return e.Err }
 

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -195,7 +197,7 @@ func TestOnRetryCalledBeforeEachWaitWithAttemptAndMax(t *testing.T) {
 }
 
 func TestNoRetryOnServerOrAuthErrors(t *testing.T) {
-	for _, status := range []int{500, 401, 403, 404, 409, 400, 503} {
+	for _, status := range []int{500, 401, 403, 404, 409, 400, 501} {
 		f := newFixture(t, func(w http.ResponseWriter, r *http.Request) { reply(w, status, "", "Retry-After", "1") })
 		_, err := f.client.Do(context.Background(), Request{Method: "GET", Path: "/x"}, nil)
 		var apiErr *Error
@@ -266,8 +268,28 @@ func closedServerURL(t *testing.T) string {
 	return u
 }
 
-func TestNetworkErrorRetriedForGetOnly(t *testing.T) {
-	base := closedServerURL(t) + "/v1"
+// hangUpURL is a loopback server that accepts each connection and closes it
+// at once, without an answer: a transient failure.
+func hangUpURL(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+func TestTransientNetworkErrorRetriedForGetOnly(t *testing.T) {
+	base := hangUpURL(t) + "/v1"
 	for _, tc := range []struct {
 		method   string
 		attempts int32
@@ -294,6 +316,80 @@ func TestNetworkErrorRetriedForGetOnly(t *testing.T) {
 			}
 			if !slices.Equal(notified, []int{1, 2, 3}) {
 				t.Fatalf("OnNetworkRetry attempts = %v", notified)
+			}
+		}
+	}
+}
+
+func TestRefusedConnectionNeverRetriedAndNamesTheHost(t *testing.T) {
+	base := closedServerURL(t)
+	transport := &countingTransport{next: http.DefaultTransport.(*http.Transport).Clone()}
+	s := &sleeps{}
+	c := New(Options{BaseURL: base + "/v1", Retries: 3, HTTPClient: &http.Client{Transport: transport}, Sleep: s.sleep})
+	_, err := c.Do(context.Background(), Request{Method: "GET", Path: "/api-keys"}, nil)
+	var netErr *NetworkError
+	if !errors.As(err, &netErr) || !netErr.Permanent {
+		t.Fatalf("err = %v, want a permanent NetworkError", err)
+	}
+	if transport.n.Load() != 1 || len(s.all()) != 0 {
+		t.Fatalf("attempts = %d, waits = %v: a refused connection was retried", transport.n.Load(), s.all())
+	}
+	host := strings.TrimPrefix(base, "http://")
+	if !strings.Contains(err.Error(), "connection refused by "+host) {
+		t.Fatalf("message %q does not name the host and cause", err)
+	}
+}
+
+func TestUnknownHostNeverRetried(t *testing.T) {
+	s := &sleeps{}
+	// .invalid never resolves (RFC 2606); the resolver answers locally.
+	c := New(Options{BaseURL: "http://zupy-test.invalid/v1", Retries: 3, Sleep: s.sleep})
+	_, err := c.Do(context.Background(), Request{Method: "GET", Path: "/api-keys"}, nil)
+	var netErr *NetworkError
+	if !errors.As(err, &netErr) {
+		t.Fatalf("err = %v", err)
+	}
+	if !netErr.Permanent || len(s.all()) != 0 {
+		t.Skipf("resolver answered %v (not a definite unknown host here)", err)
+	}
+	if !strings.Contains(err.Error(), "unknown host zupy-test.invalid") {
+		t.Fatalf("message %q", err)
+	}
+}
+
+func TestTLSFailureNeverRetried(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler()) // its certificate is trusted by nobody
+	defer srv.Close()
+	transport := &countingTransport{next: http.DefaultTransport.(*http.Transport).Clone()}
+	s := &sleeps{}
+	c := New(Options{BaseURL: srv.URL, Retries: 3, HTTPClient: &http.Client{Transport: transport}, Sleep: s.sleep})
+	_, err := c.Do(context.Background(), Request{Method: "GET", Path: "/x"}, nil)
+	var netErr *NetworkError
+	if !errors.As(err, &netErr) || !netErr.Permanent || transport.n.Load() != 1 {
+		t.Fatalf("err = %v, attempts %d", err, transport.n.Load())
+	}
+	if !strings.Contains(err.Error(), "TLS failure with "+strings.TrimPrefix(srv.URL, "https://")) {
+		t.Fatalf("message %q", err)
+	}
+}
+
+func TestGatewayErrorsRetriedForGetOnly(t *testing.T) {
+	for _, status := range []int{502, 503, 504} {
+		for _, method := range []string{"GET", "POST"} {
+			var n atomic.Int32
+			f := newFixture(t, func(w http.ResponseWriter, r *http.Request) {
+				if n.Add(1) == 1 {
+					reply(w, status, "")
+					return
+				}
+				reply(w, 200, `{}`)
+			})
+			_, err := f.client.Do(context.Background(), Request{Method: method, Path: "/x", Body: nilIfGet(method)}, nil)
+			if method == "GET" && (err != nil || n.Load() != 2 || len(f.sleeps.all()) != 1) {
+				t.Fatalf("GET %d: err %v, attempts %d, waits %v", status, err, n.Load(), f.sleeps.all())
+			}
+			if method == "POST" && (err == nil || n.Load() != 1) {
+				t.Fatalf("POST %d retried: attempts %d", status, n.Load())
 			}
 		}
 	}

@@ -24,6 +24,7 @@ import (
 // Setting names.
 const (
 	BaseURL         = "base_url"
+	Environment     = "environment"
 	DefaultKeyID    = "default_key_id"
 	CredentialStore = "credential_store"
 )
@@ -47,6 +48,7 @@ type Setting struct {
 // Settings are the keys a profile can hold, in display order.
 var Settings = []Setting{
 	{Key: BaseURL, Description: "Base URL of the Zupy API", Default: DefaultBaseURL, Env: "ZUPY_BASE_URL", Flag: "base-url", normalize: NormalizeBaseURL},
+	{Key: Environment, Description: "production or staging: the API a profile without base_url uses", normalize: normalizeEnvironment},
 	{Key: DefaultKeyID, Description: "Saved API key used by ping and api when none is given", normalize: normalizeKeyID},
 	{Key: CredentialStore, Description: "Where secrets are kept: keyring or file", Default: "keyring", normalize: normalizeStore},
 }
@@ -109,6 +111,14 @@ func normalizeKeyID(s string) (string, error) {
 		return "", fmt.Errorf("%q is not a key id (key_ followed by 12 lowercase letters or digits)", s)
 	}
 	return s, nil
+}
+
+func normalizeEnvironment(s string) (string, error) {
+	env, err := apikey.ParseEnvironment(strings.TrimSpace(s))
+	if err != nil {
+		return "", fmt.Errorf("%q must be production or staging", s)
+	}
+	return string(env), nil
 }
 
 func normalizeStore(s string) (string, error) {
@@ -311,6 +321,9 @@ type Value struct {
 	Source Source `json:"source"`
 	// Origin names the flag, variable or file behind the value.
 	Origin string `json:"origin,omitempty"`
+	// Via names the setting the value was derived from, when not its own:
+	// base_url from a profile's environment.
+	Via string `json:"via,omitempty"`
 }
 
 // Resolver computes effective settings for one profile: flag > environment >
@@ -358,6 +371,17 @@ func (r *Resolver) Get(key string) (Value, error) {
 			return Value{}, &UsageError{fmt.Sprintf("invalid %s in %s (profile %s): %v; change it with `zupy config set` or `zupy config unset`", key, r.File.Path(), r.Profile, err)}
 		}
 		return Value{Key: key, Value: norm, Source: SourceFile, Origin: r.File.Path()}, nil
+	}
+	if key == BaseURL {
+		// A profile's environment names its API without a URL to remember.
+		env, err := r.Get(Environment)
+		if err != nil {
+			return Value{}, err
+		}
+		if env.Source != SourceDefault {
+			return Value{Key: key, Value: apikey.Environment(env.Value).BaseURL(), Source: SourceFile,
+				Origin: env.Origin, Via: Environment}, nil
+		}
 	}
 	return Value{Key: key, Value: s.Default, Source: SourceDefault}, nil
 }

@@ -380,6 +380,7 @@ func TestResolverAllListsEverySettingInOrder(t *testing.T) {
 	}
 	want := []Value{
 		{Key: BaseURL, Value: DefaultBaseURL, Source: SourceDefault},
+		{Key: Environment, Source: SourceDefault},
 		{Key: DefaultKeyID, Value: "key_a1b2c3d4e5f6", Source: SourceFile, Origin: file.Path()},
 		{Key: CredentialStore, Value: "keyring", Source: SourceDefault},
 	}
@@ -455,5 +456,26 @@ func TestAddProfileListsAProfileWithoutSettings(t *testing.T) {
 	}
 	if names := g.ProfileNames(); len(names) != 1 || names[0] != "ci" {
 		t.Fatalf("profiles after reload = %v, want [ci]", names)
+	}
+}
+
+func TestProfileEnvironmentPicksTheBaseURL(t *testing.T) {
+	file, _ := Load(filepath.Join(t.TempDir(), "config.yaml"))
+	must(t, file.Set("stg", Environment, "staging"))
+	r := &Resolver{File: file, Profile: "stg", Getenv: envMap(nil)}
+	v, err := r.Get(BaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Value != "https://api-staging.zupy.com/v1" || v.Via != Environment || v.Source != SourceFile {
+		t.Errorf("base_url of a staging profile = %+v", v)
+	}
+	// An explicit base_url wins over the environment.
+	must(t, file.Set("stg", BaseURL, "http://127.0.0.1:8790/v1"))
+	if v, _ := r.Get(BaseURL); v.Value != "http://127.0.0.1:8790/v1" || v.Via != "" {
+		t.Errorf("base_url with both set = %+v", v)
+	}
+	if err := file.Set("stg", Environment, "prod"); err == nil {
+		t.Error("environment prod accepted")
 	}
 }

@@ -32,6 +32,9 @@ type IOStreams struct {
 
 	errCSOnce sync.Once
 	errCS     *ColorScheme
+
+	// live is what is being drawn on stderr (spinner, progress bar).
+	live liveLine
 }
 
 // System returns the process's streams with their terminal state.

@@ -93,6 +93,8 @@ func clientForFunc(f *Factory) func(string) *api.Client {
 			Retries:   f.Global.Retries,
 			Timeout:   f.Global.Timeout,
 			Debug:     f.DebugWriter(),
+			Sleep:     f.Sleep,          // read at call time: a test sets it after New
+			Busy:      f.IOStreams.Busy, // a spinner on a terminal's stderr
 			OnRetry: func(wait time.Duration, attempt, max int) {
 				fmt.Fprintf(errOut, "rate limited; retrying in %s (%d/%d)\n", formatWait(wait), attempt, max)
 			},

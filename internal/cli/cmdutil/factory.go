@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"context"
 	"io"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,9 @@ type Global struct {
 	Debug   bool
 	Retries int
 	Timeout time.Duration
+	// JQ and Template filter the JSON output (--jq, --template).
+	JQ       string
+	Template string
 
 	// Flags is the set the global flags live in, to tell set from default.
 	Flags *pflag.FlagSet
@@ -50,6 +54,9 @@ type Factory struct {
 	// Keyring is the OS keyring backend; nil means the real one. Tests
 	// inject a fake before the first command runs.
 	Keyring credentials.Backend
+	// Sleep waits before retries and through `ping --wait`; nil means a
+	// timer. Tests inject one that moves the emulator's clock instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 
 	// Profile is the active profile: --profile > ZUPY_PROFILE > "default".
 	Profile func() string
@@ -144,6 +151,8 @@ func BindGlobalFlags(fs *pflag.FlagSet, g *Global) {
 	fs.StringVarP(&g.Output, "output", "o", "text", "Output format: text or json")
 	fs.BoolVar(&g.NoColor, "no-color", false, "Disable colour (also NO_COLOR)")
 	fs.BoolVar(&g.Debug, "debug", false, "Trace HTTP requests on stderr, secrets redacted (env ZUPY_DEBUG)")
-	fs.IntVar(&g.Retries, "retries", 3, "How many times to retry a rate-limited request")
+	fs.IntVar(&g.Retries, "retries", 3, "Retries of a 429, and for GET of a connection reset, a timeout or a 502/503/504 (never of a refused connection, an unknown host or a TLS failure)")
 	fs.DurationVar(&g.Timeout, "timeout", 30*time.Second, "Timeout of each HTTP request")
+	fs.StringVar(&g.JQ, "jq", "", "Filter the JSON output with a jq `EXPRESSION` (implies -o json)")
+	fs.StringVar(&g.Template, "template", "", "Format the JSON output with a Go `TEMPLATE` (implies -o json)")
 }

@@ -120,6 +120,7 @@ func TestListNamesTheSourceOfEachValue(t *testing.T) {
 	mustRun(t, env, "config", "set", "default_key_id", "key_abcdefghijkl")
 	env["ZUPY_BASE_URL"] = "https://env.example/v1"
 	want := "base_url\thttps://env.example/v1\tenvironment (ZUPY_BASE_URL)\n" +
+		"environment\t\tdefault\n" +
 		"default_key_id\tkey_abcdefghijkl\tfile (" + path + ")\n" +
 		"credential_store\tkeyring\tdefault\n"
 	if got := mustRun(t, env, "config", "list"); got != want {
@@ -141,6 +142,7 @@ func TestListJSONIsAnArrayOfKeyValueSource(t *testing.T) {
 	}
 	want := []map[string]string{
 		{"key": "base_url", "value": zconfig.DefaultBaseURL, "source": "default"},
+		{"key": "environment", "value": "", "source": "default"},
 		{"key": "default_key_id", "value": "", "source": "default"},
 		{"key": "credential_store", "value": "file", "source": "file", "origin": path},
 	}

@@ -167,27 +167,29 @@ func TestUpdateUnsetFlagsAreNotSent(t *testing.T) {
 	}
 }
 
-func TestRotateSelfReadsTheKeyFromTheEnvironmentOnly(t *testing.T) {
-	secret := "zup_test_sk_0123456789abcdefghij" // zupy:allow
-	f, _, _ := testFactory(map[string]string{"ZUPY_API_KEY": " " + secret + "\n"})
+func TestRotateSelfParsesKeyIDOnlyWithSelf(t *testing.T) {
+	f, _, _ := testFactory(nil)
 	var got *RotateOptions
 	cmd := NewCmdRotate(f, func(o *RotateOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"--self", "--grace", "0"})
+	cmd.SetArgs([]string{"--self", "--key-id", "key_0123456789ab", "--grace", "0", "--save"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Secret != secret || got.Grace != 0 || got.KeyID != "" {
+	if !got.Self || got.SelfKeyID != "key_0123456789ab" || got.Grace != 0 || got.KeyID != "" || !got.Save {
 		t.Errorf("options = %+v", got)
 	}
 
-	f, _, _ = testFactory(map[string]string{"ZUPY_API_KEY": "zup_live_sk_tooshort"})
-	cmd = NewCmdRotate(f, func(o *RotateOptions) error { return nil })
-	cmd.SetArgs([]string{"--self"})
-	cmd.SetErr(&bytes.Buffer{})
-	err := cmd.Execute()
-	mustUsage(t, err, `^Invalid API key format \(from ZUPY_API_KEY\)$`)
-	if strings.Contains(err.Error(), "tooshort") {
-		t.Error("the error echoes the key")
+	for _, args := range [][]string{
+		{"key_0123456789ab", "--key-id", "key_0123456789ab"},
+		{"--self", "--key-id", "nope"},
+	} {
+		cmd = NewCmdRotate(f, func(o *RotateOptions) error { t.Fatalf("%v ran", args); return nil })
+		cmd.SetArgs(args)
+		cmd.SetErr(&bytes.Buffer{})
+		var usage *cmdutil.UsageError
+		if err := cmd.Execute(); !errors.As(err, &usage) {
+			t.Errorf("%v: err = %v, want a usage error", args, err)
+		}
 	}
 }
 

@@ -90,7 +90,7 @@ func TestNewCmdKeysRefusesBadInputBeforeTheRun(t *testing.T) {
 		{"rotate no id", []string{"rotate"}, "missing KEY_ID (or --self to rotate the key in ZUPY_API_KEY)"},
 		{"rotate self with id", []string{"rotate", "--self", "key_0123456789ab"}, `--self takes no KEY_ID (got "key_0123456789ab")`},
 		{"rotate grace too long", []string{"rotate", "key_0123456789ab", "--grace", "8d"}, "invalid --grace 8d: must be at most 168h (7 days)"},
-		{"rotate self without key", []string{"rotate", "--self"}, "--self needs the key to rotate in ZUPY_API_KEY"},
+		{"rotate key-id without self", []string{"rotate", "key_0123456789ab", "--key-id", "key_0123456789ab"}, "--key-id needs --self"},
 		{"create host bits", []string{"create", "--name", "x", "--scopes", "loyalty:read", "--allow-ip", "10.0.0.5/8"}, "--allow-ip 10.0.0.5/8: host bits set; did you mean 10.0.0.0/8?"},
 		{"create empty allow-ip", []string{"create", "--name", "x", "--scopes", "loyalty:read", "--allow-ip", ""}, "invalid --allow-ip: no address given"},
 		{"import argument", []string{"import", "zup_live_sk_x"}, `unexpected argument "zup_live_sk_x"`},

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/keyauth"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -29,6 +29,8 @@ type RotateOptions struct {
 	ClientFor func(baseURL string) *api.Client
 	Resolver  func() (credentials.Resolver, error)
 	Store     func() (credentials.Store, error)
+	// ChooseKey finds the key --self rotates, as for ping (keyauth.Choose).
+	ChooseKey func(ctx context.Context, keyID string) (*keyauth.Choice, error)
 
 	KeyID    string
 	Self     bool
@@ -36,15 +38,17 @@ type RotateOptions struct {
 	Grace    time.Duration
 	Save     bool
 	NoVerify bool
-
-	// Secret is the key in ZUPY_API_KEY, for --self.
-	Secret string
+	// SelfKeyID is --key-id: the saved key --self rotates.
+	SelfKeyID string
 }
 
 // NewCmdRotate returns `keys rotate`; runF replaces the run in tests.
 func NewCmdRotate(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Command {
 	opts := &RotateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Settings: f.Settings, Client: f.Client,
-		ClientFor: f.ClientFor, Resolver: f.Resolver, Store: f.Store}
+		ClientFor: f.ClientFor, Resolver: f.Resolver, Store: f.Store,
+		ChooseKey: func(ctx context.Context, keyID string) (*keyauth.Choice, error) {
+			return keyauth.Choose(ctx, keyauth.FromFactory(f), keyID)
+		}}
 	cmd := &cobra.Command{
 		Use:   "rotate {KEY_ID | --self}",
 		Short: "Replace an API key with a new secret, keeping the old one for a grace period",
@@ -64,9 +68,13 @@ warning, not a failure.
 old key's saved secret; if the old key was the default key, the new one
 becomes the default.
 
---self rotates the key in ZUPY_API_KEY using that key itself, with no login: it
-must hold the keys:rotate scope. This is the path for CI, which then stores
-the new secret back into its own secret store (see docs/ci.md). A key rotating
+--self rotates a key using that key itself, with no login: it must hold the
+keys:rotate scope. The key is chosen as for ping: --key-id (a saved key), else
+ZUPY_API_KEY, else the profile's default key. This is the path for CI, which
+then stores the new secret back into its own secret store (see docs/ci.md).
+When the key came from the profile's store, the new key replaces it there (and
+becomes the default key if the old one was) once GET /auth/verify has accepted
+it; with --save, a key from ZUPY_API_KEY is saved the same way. A key rotating
 itself renews its secret, never its lifetime: the successor keeps the old
 key's expiry, so only a person (rotating by id, or "keys update --expires-in")
 extends a lineage. A warning says when the new key expires within 30 days;
@@ -74,11 +82,12 @@ extends a lineage. A warning says when the new key expires within 30 days;
 		Example: `  zupy keys rotate key_0123456789ab
   zupy keys rotate key_0123456789ab --grace 2h --save
   zupy keys rotate key_0123456789ab --grace 0
-  ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h | gh secret set ZUPY_API_KEY`,
+  ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h | gh secret set ZUPY_API_KEY
+  zupy keys rotate --self --key-id key_0123456789ab`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: completeKeyIDs(f, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.parse(cmd, args, f.Getenv); err != nil {
+			if err := opts.parse(cmd, args); err != nil {
 				return err
 			}
 			opts.JSON, opts.Profile = f.JSON(), f.Profile()
@@ -89,14 +98,16 @@ extends a lineage. A warning says when the new key expires within 30 days;
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.Self, "self", false, "Rotate the key in ZUPY_API_KEY with itself (needs keys:rotate; no login)")
+	fl.BoolVar(&opts.Self, "self", false, "Rotate a key with itself (needs keys:rotate; no login): --key-id, ZUPY_API_KEY or the default key")
+	fl.StringVar(&opts.SelfKeyID, "key-id", "", "With --self: the saved key to rotate")
+	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
 	fl.StringVar(&opts.GraceRaw, "grace", "24h", "How long the old key keeps working: 0 to 168h (also 2d)")
 	fl.BoolVar(&opts.Save, "save", false, "Save the new secret, replacing the old key's saved secret")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "Do not check the new key with GET /auth/verify")
 	return cmd
 }
 
-func (o *RotateOptions) parse(cmd *cobra.Command, args []string, getenv func(string) string) error {
+func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 	usage := "Usage: " + cmd.UseLine()
 	switch {
 	case o.Self && len(args) > 0:
@@ -112,20 +123,15 @@ func (o *RotateOptions) parse(cmd *cobra.Command, args []string, getenv func(str
 	}
 	o.Grace = grace
 	if !o.Self {
+		if o.SelfKeyID != "" {
+			return usageHint("Rotate a key by id as KEY_ID, or a saved key with itself with --self --key-id", "--key-id needs --self")
+		}
 		o.KeyID = args[0]
 		return checkKeyID(o.KeyID)
 	}
-	if o.Save {
-		return usageHint("Pipe the new secret into your secret store instead (see docs/ci.md)", "--save cannot be used with --self")
+	if o.SelfKeyID != "" {
+		return checkKeyID(o.SelfKeyID)
 	}
-	secret := strings.TrimSpace(getenv(credentials.EnvAPIKey))
-	if secret == "" {
-		return usageHint("Set ZUPY_API_KEY to the key to rotate; it must hold the keys:rotate scope", "--self needs the key to rotate in %s", credentials.EnvAPIKey)
-	}
-	if _, err := parseSecret(secret, credentials.EnvAPIKey); err != nil {
-		return err
-	}
-	o.Secret = secret
 	return nil
 }
 
@@ -136,15 +142,16 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		key                        *api.Key
 		store                      *keyStore
 		oldWasSaved, oldWasDefault bool
+		self                       *keyauth.Choice
 	)
 	if opts.Self {
-		parsed, _ := parseSecret(opts.Secret, credentials.EnvAPIKey)
 		var err error
-		if client, err = clientForKey(opts.Settings, opts.ClientFor, parsed); err != nil {
+		if self, err = opts.ChooseKey(ctx, opts.SelfKeyID); err != nil {
 			return err
 		}
-		if key, err = client.RotateSelf(ctx, opts.Secret, req); err != nil {
-			return cmdutil.WithHint(err, selfHint(err))
+		client = opts.ClientFor(self.BaseURL)
+		if key, err = client.RotateSelf(ctx, self.Key.Secret, req); err != nil {
+			return cmdutil.WithHint(err, selfHint(err, self.Describe()))
 		}
 	} else {
 		s, err := openSession(ctx, opts.Client, opts.Resolver)
@@ -174,7 +181,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		out.Notes = append(out.Notes, w)
 	}
 	var saveErr error
-	if opts.Save {
+	if opts.Save && !opts.Self {
 		makeDefault := oldWasDefault
 		if saveErr = store.save(ctx, key.KeyID, key.APIKey, makeDefault); saveErr == nil {
 			out.Default = makeDefault
@@ -198,6 +205,17 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 			verifyErr = nil
 		} else if verifyErr == nil {
 			out.Notes = append(out.Notes, "Verified the new key with GET /auth/verify")
+		}
+	}
+
+	if opts.Self && (self.FromStore() || opts.Save) {
+		// Only a key the server has accepted replaces a saved one.
+		if opts.NoVerify || verifyErr != nil {
+			out.Notes = append(out.Notes, "The saved keys are unchanged: the new key was not verified; save it with `zupy keys import`")
+		} else {
+			notes, err := replaceSaved(ctx, opts, self, key)
+			out.Notes = append(out.Notes, notes...)
+			saveErr = err
 		}
 	}
 
@@ -256,17 +274,51 @@ func verifyNew(ctx context.Context, client *api.Client, key *api.Key) error {
 	return nil
 }
 
-// selfHint explains the usual failures of rotate --self.
-func selfHint(err error) string {
+// replaceSaved saves the successor of a self-rotated key in the profile's
+// store: in place of the old key when that came from the store (the default
+// key moving with it), else (--save) as a new saved key.
+func replaceSaved(ctx context.Context, opts *RotateOptions, self *keyauth.Choice, key *api.Key) ([]string, error) {
+	p := profileConfig{opts.Config, opts.Profile}
+	var ks *keyStore
+	if self.FromStore() {
+		ks = &keyStore{profileConfig: p, store: self.Store}
+	} else {
+		var err error
+		if ks, err = openKeyStore(opts.Store, p); err != nil {
+			return nil, err
+		}
+	}
+	oldID := self.KeyID
+	if oldID == "" && key.PreviousKey != nil {
+		oldID = key.PreviousKey.KeyID
+	}
+	makeDefault := oldID != "" && ks.storedDefault() == oldID
+	if err := ks.save(ctx, key.KeyID, key.APIKey, makeDefault); err != nil {
+		return nil, err
+	}
+	notes := []string{savedNote(key.KeyID, ks.where(), makeDefault)}
+	if self.FromStore() {
+		if err := ks.remove(ctx, oldID); err != nil {
+			notes = append(notes, fmt.Sprintf("Could not remove the saved secret of %s: %v", oldID, err))
+		} else {
+			notes = append(notes, fmt.Sprintf("Removed the saved secret of %s", oldID))
+		}
+	}
+	return notes, nil
+}
+
+// selfHint explains the usual failures of rotate --self with the key from
+// source.
+func selfHint(err error, source string) string {
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) {
 		return ""
 	}
 	switch {
 	case apiErr.Kind() == api.KindPermission && apiErr.ServerCode() != wire.ErrIPNotAllowed:
-		return "The key in ZUPY_API_KEY needs the keys:rotate scope: `zupy keys update KEY --add-scope keys:rotate`"
+		return "The key from " + source + " needs the keys:rotate scope: `zupy keys update KEY --add-scope keys:rotate`"
 	case apiErr.Kind() == api.KindAuth:
-		return "The key in ZUPY_API_KEY was refused: it may have expired, been revoked, or been rotated with no grace left"
+		return "The key from " + source + " was refused: it may have expired, been revoked, or been rotated with no grace left"
 	case apiErr.Kind() == api.KindConflict:
 		return "This key was rotated already: use its successor"
 	}

@@ -77,8 +77,9 @@ variable beats the config file.
   ZUPY_PROFILE         profile to use instead of "default" (--profile)
   ZUPY_BASE_URL        base URL of the API (--base-url); default
                        https://api.zupy.com/v1, staging https://api-staging.zupy.com/v1
-  ZUPY_API_KEY         API key used by keys rotate --self and keys import; it
-                       overrides the profile's saved keys
+  ZUPY_API_KEY         API key used by ping, api and keys rotate --self: after
+                       --key-id, before the profile's default key; with no
+                       base URL set, its environment picks the API
   ZUPY_SESSION_TOKEN   session token used by the keys commands; it overrides
                        the profile's stored login
   ZUPY_CONFIG_DIR      configuration directory (default $XDG_CONFIG_HOME/zupy

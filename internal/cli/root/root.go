@@ -15,12 +15,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/build"
+	apicmd "github.com/zupy/zupy-cli/internal/cli/api"
 	"github.com/zupy/zupy-cli/internal/cli/auth"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/cli/completion"
 	configcmd "github.com/zupy/zupy-cli/internal/cli/config"
 	emulatorcmd "github.com/zupy/zupy-cli/internal/cli/emulator"
 	"github.com/zupy/zupy-cli/internal/cli/keys"
+	"github.com/zupy/zupy-cli/internal/cli/ping"
 	"github.com/zupy/zupy-cli/internal/cli/scopes"
 	"github.com/zupy/zupy-cli/internal/cli/version"
 	"github.com/zupy/zupy-cli/internal/config"
@@ -40,9 +42,15 @@ func Main() int {
 // Run executes the command line args with the factory's streams and returns
 // the exit code (SPEC §4). Errors are printed here, once.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
-	cmd := New(f)
+	var filter *outputFilter
+	cmd := newRoot(f, &filter)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
+	if filter != nil {
+		if ferr := filter.flush(); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
 	if err == nil {
 		return cmdutil.ExitOK
 	}
@@ -65,6 +73,13 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 
 // New builds the command tree.
 func New(f *cmdutil.Factory) *cobra.Command {
+	var filter *outputFilter
+	return newRoot(f, &filter)
+}
+
+// newRoot builds the command tree; a --jq or --template filter is put in
+// *filter before the command runs.
+func newRoot(f *cmdutil.Factory, filter **outputFilter) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "zupy <command>",
 		Short: "Authenticate with the Zupy loyalty platform and manage API keys",
@@ -82,7 +97,7 @@ of the Zupy authentication API for offline work and CI.`,
 		SilenceUsage:      true,
 		Args:              cobra.ArbitraryArgs,
 		RunE:              cmdutil.GroupRun,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return validateGlobals(f, cmd) },
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return validateGlobals(f, cmd, filter) },
 	}
 	cmd.SetVersionTemplate(version.Template())
 	cmd.SetIn(f.IOStreams.In)
@@ -111,7 +126,7 @@ of the Zupy authentication API for offline work and CI.`,
 	}
 	add("auth", auth.NewCmdLogin(f, nil), auth.NewCmdLogout(f, nil), auth.NewCmdAuth(f))
 	add("keys", keys.NewCmdKeys(f))
-	add("keys", scopes.NewCmdScopes(f, nil))
+	add("keys", scopes.NewCmdScopes(f, nil), ping.NewCmdPing(f, nil), apicmd.NewCmdAPI(f, nil))
 	add("tools", emulatorcmd.NewCmdEmulator(f), configcmd.NewCmdConfig(f), completion.NewCmdCompletion(f, nil), version.NewCmdVersion(f, nil))
 	cmd.SetHelpCommand(newHelpCmd())
 	cmd.SetHelpCommandGroupID("tools")
@@ -121,7 +136,7 @@ of the Zupy authentication API for offline work and CI.`,
 
 // validateGlobals checks the global flags before any command runs, so a bad
 // value is a usage error that changes nothing.
-func validateGlobals(f *cmdutil.Factory, cmd *cobra.Command) error {
+func validateGlobals(f *cmdutil.Factory, cmd *cobra.Command, filter **outputFilter) error {
 	g := &f.Global
 	outputs := []string{"text", "json"}
 	if extra := cmd.Annotations[cmdutil.AnnotationOutputs]; extra != "" {
@@ -145,6 +160,20 @@ func validateGlobals(f *cmdutil.Factory, cmd *cobra.Command) error {
 		}
 	}
 	f.IOStreams.SetNoColor(g.NoColor)
+	if g.JQ != "" || g.Template != "" {
+		out, err := newOutputFilter(g.JQ, g.Template)
+		if err != nil {
+			return err
+		}
+		if g.Flags.Lookup("output").Changed && g.Output != "json" {
+			return cmdutil.Usagef("--jq and --template format JSON: they cannot be used with -o %s", g.Output)
+		}
+		g.Output = "json"
+		if *filter == nil {
+			out.capture(f.IOStreams)
+			*filter = out
+		}
+	}
 	return nil
 }
 

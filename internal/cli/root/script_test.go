@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -31,6 +32,9 @@ func TestMain(m *testing.M) {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			f := cmdutil.New(ui.System(), os.Getenv)
 			f.Keyring = keyringFromEnv()
+			if os.Getenv("ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK") != "" {
+				f.Sleep = sleepOnEmulatorClock(os.Getenv("EMULATOR"))
+			}
 			code := root.Run(ctx, f, os.Args[1:])
 			stop()
 			os.Exit(code)
@@ -74,6 +78,29 @@ func TestScripts(t *testing.T) {
 	}
 }
 
+// sleepOnEmulatorClock is the sleeper of a script that sets
+// ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK: instead of waiting, it moves the
+// emulator's clock forward by the wait (rounded up to a second), so waits on
+// rate limits are tested without sleeping.
+func sleepOnEmulatorClock(origin string) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, d time.Duration) error {
+		secs := int64((d + time.Second - 1) / time.Second)
+		if secs <= 0 {
+			return ctx.Err()
+		}
+		body := fmt.Sprintf(`{"advance_seconds": %d}`, secs)
+		resp, err := http.Post(origin+"/_emulator/clock", "application/json", strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("advance the emulator clock: status %d", resp.StatusCode)
+		}
+		return ctx.Err()
+	}
+}
+
 func setupScript(env *testscript.Env) error {
 	srv, err := emulator.Open(context.Background(), emulator.Config{DataDir: filepath.Join(env.WorkDir, ".emulator")})
 	if err != nil {
@@ -90,7 +117,7 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("ZUPY_CONFIG_DIR", filepath.Join(env.WorkDir, ".config", "zupy"))
 	env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
 	env.Setenv("ZUPY_TEST_KEYRING_FILE", filepath.Join(env.WorkDir, ".keyring.json"))
-	for _, k := range []string{"ZUPY_PROFILE", "ZUPY_API_KEY", "ZUPY_SESSION_TOKEN", "ZUPY_DEBUG", "NO_COLOR", "CLICOLOR_FORCE"} {
+	for _, k := range []string{"ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK", "ZUPY_PROFILE", "ZUPY_API_KEY", "ZUPY_SESSION_TOKEN", "ZUPY_DEBUG", "NO_COLOR", "CLICOLOR_FORCE"} {
 		env.Setenv(k, "")
 	}
 	return nil

@@ -1,0 +1,309 @@
+// Package api is `zupy api`: an authenticated request to any Zupy endpoint,
+// in the conventions of `gh api` (SPEC §4).
+package api
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	zapi "github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/keyauth"
+	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// APIOptions are what `zupy api` uses.
+type APIOptions struct {
+	IO *ui.IOStreams
+	// ChooseKey finds the API key and its base URL (keyauth.Choose).
+	ChooseKey func(ctx context.Context, keyID string) (*keyauth.Choice, error)
+	// Resolver finds the login session, for --session.
+	Resolver func() (credentials.Resolver, error)
+	// BaseURL is the profile's base URL, for --session.
+	BaseURL   func() (string, error)
+	NewClient func(baseURL string) *zapi.Client
+	// ReadFile reads @file values and --input.
+	ReadFile func(name string) ([]byte, error)
+
+	Path        string
+	Method      string
+	MethodSet   bool
+	RawFields   []string
+	TypedFields []string
+	Headers     http.Header
+	Input       string
+	Include     bool
+	UseSession  bool
+	KeyID       string
+	// Filtered is set when --jq or --template will filter stdout: -i then
+	// writes the status line and headers on stderr, keeping stdout JSON.
+	Filtered bool
+
+	// Built by parse.
+	body  []byte
+	query string
+}
+
+// NewCmdAPI returns `zupy api`; runF replaces the run in tests.
+func NewCmdAPI(f *cmdutil.Factory, runF func(*APIOptions) error) *cobra.Command {
+	opts := &APIOptions{
+		IO: f.IOStreams,
+		ChooseKey: func(ctx context.Context, keyID string) (*keyauth.Choice, error) {
+			return keyauth.Choose(ctx, keyauth.FromFactory(f), keyID)
+		},
+		Resolver: f.Resolver,
+		BaseURL: func() (string, error) {
+			v, err := f.Setting(config.BaseURL)
+			return v.Value, err
+		},
+		NewClient: f.ClientFor,
+		ReadFile:  os.ReadFile,
+	}
+	var headers []string
+	cmd := &cobra.Command{
+		Use:   "api PATH",
+		Short: "Make an authenticated request to any Zupy API endpoint",
+		Long: `Send a request to PATH (relative to the base URL, e.g. /loyalty/program) with
+the API key chosen as for ping (--key-id, ZUPY_API_KEY, the profile's default
+key), or with the login session (--session) for the management routes
+(/api-keys…), and print the answer's body: indented and coloured on a terminal,
+as received otherwise.
+
+As in gh api: -f key=value adds a string field and -F key=value a typed one
+(true, false, null and numbers become JSON values; @file reads the value from a
+file, @- from standard input); key[]=value builds an array and key[sub]=value an
+object. Fields make a JSON body and the method POST, unless -X says otherwise
+(with -X GET they go in the query string). --input sends a file (or - for
+standard input) as the body instead. -H adds a header; Authorization cannot be
+set this way (it would put a secret in the command line).
+
+The exit code follows the status: 401 → 3, 403 → 4, 404 → 7, 429 → 5 (after
+the usual --retries), other errors 1. The Authorization header is never
+printed, not with -i, not with --debug. With --jq or --template, -i writes the
+status line and headers on stderr so that stdout stays the filtered body.`,
+		Example: `  zupy api /loyalty/program
+  zupy api /auth/verify -i
+  zupy api --session /api-keys --jq '.data[].key_id'
+  zupy api --session /api-keys -f name=POS -F rate_limit=200 -f 'permissions[]=loyalty:read'
+  zupy api --session -X PATCH /api-keys/key_0123456789ab --input patch.json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return cmdutil.WithHint(&cmdutil.UsageError{Err: fmt.Errorf("api takes one PATH (got %d arguments)", len(args))}, "Example: zupy api /loyalty/program")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Path = args[0]
+			opts.MethodSet = cmd.Flags().Changed("method")
+			opts.Filtered = f.Global.JQ != "" || f.Global.Template != ""
+			if err := opts.parse(headers); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return apiRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Method, "method", "X", "GET", "HTTP method")
+	fl.StringArrayVarP(&opts.RawFields, "raw-field", "f", nil, "Add a string field `key=value`")
+	fl.StringArrayVarP(&opts.TypedFields, "field", "F", nil, "Add a typed field `key=value` (numbers, true, false, null, @file)")
+	fl.StringArrayVarP(&headers, "header", "H", nil, "Add a request header `'Name: value'`")
+	fl.StringVar(&opts.Input, "input", "", "Send the body from `FILE` (- for standard input)")
+	fl.BoolVarP(&opts.Include, "include", "i", false, "Print the status line and the response headers first")
+	fl.BoolVar(&opts.UseSession, "session", false, "Authenticate with the login session instead of an API key")
+	fl.StringVar(&opts.KeyID, "key-id", "", "Saved key to use (default: ZUPY_API_KEY, then the profile's default key)")
+	cmd.MarkFlagsMutuallyExclusive("session", "key-id")
+	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
+	_ = cmd.RegisterFlagCompletionFunc("method", cobra.FixedCompletions(
+		[]string{"GET", "POST", "PATCH", "PUT", "DELETE"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// parse checks everything before a request is sent: the path, the method,
+// the headers, and builds the body or query from the fields.
+func (o *APIOptions) parse(headers []string) error {
+	if strings.Contains(o.Path, "://") {
+		return cmdutil.WithHint(&cmdutil.UsageError{Err: fmt.Errorf("PATH %q must be relative to the base URL", o.Path)}, "Example: zupy api /loyalty/program (set the server with --base-url)")
+	}
+	if !strings.HasPrefix(o.Path, "/") {
+		o.Path = "/" + o.Path
+	}
+	o.Method = strings.ToUpper(strings.TrimSpace(o.Method))
+	if o.Method == "" || strings.ContainsAny(o.Method, " \t/:") {
+		return cmdutil.Usagef("invalid -X %q: an HTTP method such as GET, POST, PATCH or DELETE", o.Method)
+	}
+	o.Headers = http.Header{}
+	for _, h := range headers {
+		name, value, ok := strings.Cut(h, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			return cmdutil.Usagef("invalid -H %q: use 'Name: value'", h)
+		}
+		if slices.Contains([]string{"Authorization", "Proxy-Authorization", "Host"}, http.CanonicalHeaderKey(name)) {
+			return cmdutil.WithHint(&cmdutil.UsageError{Err: fmt.Errorf("-H %s cannot be set", name)},
+				"zupy authenticates with the chosen key (or --session) itself; a secret on the command line would show in ps and shell history")
+		}
+		o.Headers.Add(name, strings.TrimSpace(value))
+	}
+	fields, err := o.fields()
+	if err != nil {
+		return err
+	}
+	if o.Input != "" {
+		data, err := o.readInput()
+		if err != nil {
+			return err
+		}
+		o.body = data
+		if len(fields) > 0 {
+			o.query = encodeQuery(fields) // as gh: the body is the input
+		}
+		if !o.MethodSet {
+			o.Method = http.MethodPost
+		}
+		return nil
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	if !o.MethodSet {
+		o.Method = http.MethodPost
+	}
+	if o.Method == http.MethodGet || o.Method == http.MethodHead {
+		o.query = encodeQuery(fields)
+		return nil
+	}
+	o.body, err = encodeBody(fields)
+	return err
+}
+
+func (o *APIOptions) readInput() ([]byte, error) {
+	if o.Input == "-" {
+		data, err := io.ReadAll(o.IO.In)
+		if err != nil {
+			return nil, &cmdutil.UsageError{Err: fmt.Errorf("--input -: %w", err)}
+		}
+		return data, nil
+	}
+	data, err := o.ReadFile(o.Input)
+	if err != nil {
+		return nil, &cmdutil.UsageError{Err: fmt.Errorf("--input: %w", err)}
+	}
+	return data, nil
+}
+
+func apiRun(ctx context.Context, opts *APIOptions) error {
+	var (
+		token string
+		base  string
+		wrap  = func(err error) error { return err }
+	)
+	if opts.UseSession {
+		b, err := opts.BaseURL()
+		if err != nil {
+			return cmdutil.UsageIf(err)
+		}
+		r, err := opts.Resolver()
+		if err != nil {
+			return cmdutil.UsageIf(err)
+		}
+		sess, err := cmdutil.SessionToken(ctx, r)
+		if err != nil {
+			return err
+		}
+		token, base, wrap = sess.Token, b, sess.Refused
+	} else {
+		choice, err := opts.ChooseKey(ctx, opts.KeyID)
+		if err != nil {
+			return err
+		}
+		token, base = choice.Key.Secret, choice.BaseURL
+	}
+	path := opts.Path
+	if opts.query != "" {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + opts.query
+	}
+	req := zapi.Request{Method: opts.Method, Path: path, Token: token, Header: opts.Headers}
+	if opts.body != nil {
+		req.Body = opts.body
+	}
+	resp, err := opts.NewClient(base).Raw(ctx, req)
+	if resp == nil {
+		return err
+	}
+	if opts.Include {
+		w, cs := opts.IO.Out, opts.IO.ColorScheme()
+		if opts.Filtered {
+			w, cs = opts.IO.ErrOut, opts.IO.ErrColorScheme()
+		}
+		printHead(w, cs, resp)
+	}
+	if perr := printBody(opts.IO, resp.Body); perr != nil {
+		return perr
+	}
+	return wrap(err)
+}
+
+// printHead writes the status line and the answer's headers, sorted. The
+// answer never carries the request's Authorization.
+func printHead(w io.Writer, cs *ui.ColorScheme, resp *zapi.Response) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s %d %s\n", cs.Bold("HTTP/1.1"), resp.Status, http.StatusText(resp.Status))
+	names := make([]string, 0, len(resp.Header))
+	for n := range resp.Header {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if strings.EqualFold(n, "Authorization") {
+			continue
+		}
+		for _, v := range resp.Header[n] {
+			fmt.Fprintf(&b, "%s: %s\n", cs.Accent(displayName(n)), v)
+		}
+	}
+	b.WriteString("\n")
+	_, _ = w.Write(b.Bytes())
+}
+
+// displayName is a header's name as the Zupy docs spell it: Go's client
+// reads X-RateLimit-Limit as X-Ratelimit-Limit, and people grep for the
+// documented form.
+func displayName(n string) string {
+	if rest, ok := strings.CutPrefix(n, "X-Ratelimit-"); ok {
+		return "X-RateLimit-" + rest
+	}
+	return n
+}
+
+// printBody writes the body: indented and coloured on a terminal when it is
+// JSON, exactly as received otherwise.
+func printBody(io *ui.IOStreams, body []byte) error {
+	if len(body) == 0 {
+		return nil
+	}
+	if io.IsStdoutTTY() {
+		if pretty, ok := ui.PrettyJSON(io.ColorScheme(), body); ok {
+			_, err := io.Out.Write(pretty)
+			return err
+		}
+	}
+	_, err := io.Out.Write(body)
+	return err
+}

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// parse runs `zupy api ARGS` up to the run function and returns the options
+// it would run with.
+func parse(t *testing.T, stdin string, args ...string) (*APIOptions, error) {
+	t.Helper()
+	f := cmdutil.New(ui.Test(strings.NewReader(stdin), &bytes.Buffer{}, &bytes.Buffer{}), func(string) string { return "" })
+	var got *APIOptions
+	cmd := NewCmdAPI(f, func(o *APIOptions) error { got = o; return nil })
+	cmd.SetArgs(args)
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	return got, cmd.Execute()
+}
+
+func TestNewCmdAPIParsing(t *testing.T) {
+	dir := t.TempDir()
+	note := filepath.Join(dir, "note.txt")
+	if err := os.WriteFile(note, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		stdin      string
+		method     string
+		path       string
+		body       string
+		query      string
+		header     http.Header
+		usageError string
+	}{
+		{name: "plain GET", args: []string{"/loyalty/program"}, method: "GET", path: "/loyalty/program"},
+		{name: "leading slash added", args: []string{"loyalty/program"}, method: "GET", path: "/loyalty/program"},
+		{name: "fields make a POST with a JSON body", args: []string{"/api-keys", "-f", "name=POS", "-F", "rate_limit=200", "-F", "ok=true", "-F", "gone=null", "-F", "ratio=1.5"},
+			method: "POST", path: "/api-keys", body: `{"gone":null,"name":"POS","ok":true,"rate_limit":200,"ratio":1.5}`},
+		{name: "-f keeps numbers as strings", args: []string{"/x", "-f", "n=200"}, method: "POST", path: "/x", body: `{"n":"200"}`},
+		{name: "arrays and objects", args: []string{"/x", "-f", "p[]=a", "-f", "p[]=b", "-f", "o[k]=v", "-F", "o[n][]=1"},
+			method: "POST", path: "/x", body: `{"o":{"k":"v","n":[1]},"p":["a","b"]}`},
+		{name: "@file and @-", args: []string{"/x", "-F", "note=@" + note, "-F", "in=@-"}, stdin: "piped",
+			method: "POST", path: "/x", body: `{"in":"piped","note":"hello"}`},
+		{name: "-X keeps its method", args: []string{"-X", "patch", "/api-keys/key_0123456789ab", "-F", "rate_limit=5"},
+			method: "PATCH", path: "/api-keys/key_0123456789ab", body: `{"rate_limit":5}`},
+		{name: "-X GET puts fields in the query", args: []string{"-X", "GET", "/auth/verify", "-f", "permission[]=loyalty:read", "-f", "permission[]=coupons:validate"},
+			method: "GET", path: "/auth/verify", query: "permission=loyalty%3Aread&permission=coupons%3Avalidate"},
+		{name: "--input from stdin", args: []string{"/x", "--input", "-"}, stdin: `{"raw":true}`, method: "POST", path: "/x", body: `{"raw":true}`},
+		{name: "headers", args: []string{"/x", "-H", "X-Trace: abc", "-H", "Accept: text/plain"}, method: "GET", path: "/x",
+			header: http.Header{"X-Trace": {"abc"}, "Accept": {"text/plain"}}},
+		{name: "no Authorization header", args: []string{"/x", "-H", "authorization: Bearer zup_live_sk_x"}, usageError: "-H authorization cannot be set"},
+		{name: "bad header", args: []string{"/x", "-H", "nocolon"}, usageError: "use 'Name: value'"},
+		{name: "bad field", args: []string{"/x", "-f", "novalue"}, usageError: "use key=value"},
+		{name: "[] not last", args: []string{"/x", "-f", "a[][b]=1"}, usageError: "[] may only come last"},
+		{name: "field twice", args: []string{"/x", "-f", "a=1", "-f", "a=2"}, usageError: "given twice"},
+		{name: "missing file", args: []string{"/x", "-F", "a=@" + filepath.Join(dir, "nope")}, usageError: "a=@"},
+		{name: "absolute URL", args: []string{"https://example.com/v1/x"}, usageError: "relative to the base URL"},
+		{name: "session and key id", args: []string{"/x", "--session", "--key-id", "key_0123456789ab"}, usageError: "[key-id session]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := parse(t, tc.stdin, tc.args...)
+			if tc.usageError != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.usageError) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.usageError)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Method != tc.method || o.Path != tc.path || string(o.body) != tc.body || o.query != tc.query {
+				t.Fatalf("got %s %s body %q query %q", o.Method, o.Path, o.body, o.query)
+			}
+			for k, v := range tc.header {
+				if o.Headers.Get(k) != v[0] {
+					t.Errorf("header %s = %q, want %q", k, o.Headers.Get(k), v[0])
+				}
+			}
+		})
+	}
+}
+
+func TestDisplayNameSpellsRateLimitHeadersAsDocumented(t *testing.T) {
+	if got := displayName("X-Ratelimit-Remaining"); got != "X-RateLimit-Remaining" {
+		t.Fatalf("displayName = %q", got)
+	}
+	if got := displayName("Content-Type"); got != "Content-Type" {
+		t.Fatalf("displayName = %q", got)
+	}
+}
