@@ -31,7 +31,7 @@ SQLite database. Point zupy at it with ZUPY_BASE_URL or --base-url.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: cmdutil.GroupRun,
 	}
-	cmd.AddCommand(NewCmdStart(f, nil), NewCmdOTP(f, nil))
+	cmd.AddCommand(NewCmdStart(f, nil), NewCmdOTP(f, nil), NewCmdExec(f, nil))
 	return cmd
 }
 
