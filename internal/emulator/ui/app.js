@@ -59,7 +59,22 @@
     return e;
   }
   function badge(text, cls) { return el("span", { class: "badge " + cls }, text); }
-  function fill(tbody, rows) { tbody.replaceChildren(...rows); }
+  // fill puts rows in a table's body and labels each cell with its column's
+  // header, which the narrow layout shows beside the value.
+  function fill(tbody, rows) {
+    tbody.replaceChildren(...rows);
+    const heads = [...tbody.parentElement.tHead.rows[0].cells].map((th) => th.textContent);
+    for (const tr of tbody.rows) {
+      [...tr.cells].forEach((td, i) => {
+        td.dataset.label = heads[i] || "";
+        // One box per cell, beside its label in the narrow layout.
+        const v = document.createElement("span");
+        v.className = "v";
+        v.append(...td.childNodes);
+        td.append(v);
+      });
+    }
+  }
   function showEmpty(id, empty) { $(id).hidden = !empty; }
 
   // --- rendering -------------------------------------------------------------
