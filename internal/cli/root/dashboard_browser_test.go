@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/cli/root"
@@ -314,8 +315,35 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Fatalf("POST /_emulator/reset from Origin http://evil.test: %d, want 403", res.StatusCode)
 	}
 
+	// Reset, by keyboard, asks first: Escape keeps everything, confirming
+	// empties the keys and the outbox.
+	run("reopen the dashboard",
+		chromedp.Navigate(dashboard),
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.Focus(chromedp.CSS(`#reset-open`)),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#reset-dialog[open]`)),
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotPresent(chromedp.CSS(`#reset-dialog[open]`)),
+	)
+	if eval(`document.activeElement.id`, false) != "reset-open" {
+		t.Error("closing the reset dialog did not return the focus to its button")
+	}
+	getJSON(t, origin+"/_emulator/ui/state", &after)
+	if len(after.Keys) != 1 {
+		t.Fatal("Escape in the reset dialog reset the emulator")
+	}
+	run("confirm a reset",
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#reset-dialog[open]`)),
+		chromedp.Focus(chromedp.CSS(`#reset-confirm`)),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#keys-empty`)),
+		chromedp.WaitVisible(chromedp.CSS(`#outbox-empty`)),
+	)
+
 	// The emulator stops although a dashboard's stream is still open.
-	run("reopen the dashboard", chromedp.Navigate(dashboard), chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="live"]`)))
 	stopEmulator()
 }
 
