@@ -10,6 +10,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/contact"
 	"github.com/zupy/zupy-cli/internal/emulator/store"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // The live dashboard at /_emulator/ui/: a page (plain HTML, CSS and a little
@@ -86,85 +87,6 @@ func (s *Server) handleUIAsset(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 }
 
-// dashboardState is the answer of GET /_emulator/ui/state. It holds no key
-// secret or session token (the store has only their HMACs); it does hold
-// the OTP codes of the outbox, which is what the outbox is for.
-type dashboardState struct {
-	Now      time.Time          `json:"now"`
-	Partners []dashboardPartner `json:"partners"`
-	Outbox   []dashboardMessage `json:"outbox"`
-	Keys     []dashboardKey     `json:"keys"`
-	Lineages []dashboardLineage `json:"lineages"`
-	Audit    []dashboardAudit   `json:"audit"`
-}
-
-type dashboardPartner struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Email     string    `json:"email"`
-	WhatsApp  string    `json:"whatsapp"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// dashboardMessage is an outbox message: the destination masked, the code
-// whole.
-type dashboardMessage struct {
-	Channel         string    `json:"channel"`
-	DestinationHint string    `json:"destination_hint"`
-	Code            string    `json:"code"`
-	SentAt          time.Time `json:"sent_at"`
-	ExpiresAt       time.Time `json:"expires_at"`
-}
-
-// dashboardKey is a key as the dashboard shows it: the key object's fields
-// (the hint, never the secret) and its partner and lineage.
-type dashboardKey struct {
-	KeyID          string     `json:"key_id"`
-	PartnerID      string     `json:"partner_id"`
-	LineageID      string     `json:"lineage_id"`
-	Name           string     `json:"name"`
-	Permissions    []string   `json:"permissions"`
-	RateLimit      int        `json:"rate_limit"`
-	Environment    string     `json:"environment"`
-	IPRestrictions []string   `json:"ip_restrictions"`
-	KeyHint        string     `json:"key_hint"`
-	Status         string     `json:"status"`
-	CreatedAt      time.Time  `json:"created_at"`
-	ExpiresAt      time.Time  `json:"expires_at"`
-	RevokedAt      *time.Time `json:"revoked_at"`
-	LastUsedAt     *time.Time `json:"last_used_at"`
-	UsageCount     int64      `json:"usage_count"`
-	RotatedFrom    string     `json:"rotated_from,omitempty"`
-	RotatedTo      string     `json:"rotated_to,omitempty"`
-	// InGrace is true for a rotated key still active: it works until
-	// expires_at, the end of its grace period.
-	InGrace bool `json:"in_grace"`
-}
-
-// dashboardLineage is a key and its successors: one rate-limit budget.
-type dashboardLineage struct {
-	LineageID string `json:"lineage_id"`
-	Name      string `json:"name"`
-	// Chain is the key ids, oldest first.
-	Chain []string `json:"chain"`
-	// Limit is the newest key's rate limit; Used how much of it the sliding
-	// window holds now; Remaining and ResetAt as X-RateLimit-* would say.
-	Limit     int       `json:"limit"`
-	Used      int       `json:"used"`
-	Remaining int       `json:"remaining"`
-	ResetAt   time.Time `json:"reset_at"`
-}
-
-type dashboardAudit struct {
-	ID        int64     `json:"id"`
-	At        time.Time `json:"at"`
-	PartnerID string    `json:"partner_id,omitempty"`
-	Actor     string    `json:"actor"`
-	Action    string    `json:"action"`
-	KeyID     string    `json:"key_id,omitempty"`
-	Detail    string    `json:"detail,omitempty"`
-}
-
 func (s *Server) handleUIState(w http.ResponseWriter, r *http.Request) {
 	st, err := s.dashboardState(r)
 	if err != nil {
@@ -175,38 +97,38 @@ func (s *Server) handleUIState(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-func (s *Server) dashboardState(r *http.Request) (dashboardState, error) {
+func (s *Server) dashboardState(r *http.Request) (wire.DashboardState, error) {
 	ctx := r.Context()
 	partners, err := s.store.Partners(ctx)
 	if err != nil {
-		return dashboardState{}, err
+		return wire.DashboardState{}, err
 	}
 	keys, err := s.usage.reading(func() ([]store.Key, error) { return s.store.AllKeys(ctx) })
 	if err != nil {
-		return dashboardState{}, err
+		return wire.DashboardState{}, err
 	}
 	audit, err := s.store.RecentAuditEvents(ctx, dashboardAuditEvents)
 	if err != nil {
-		return dashboardState{}, err
+		return wire.DashboardState{}, err
 	}
 	now := s.clock.Now()
-	st := dashboardState{Now: now.UTC(), Partners: []dashboardPartner{}, Outbox: []dashboardMessage{},
-		Keys: []dashboardKey{}, Lineages: []dashboardLineage{}, Audit: []dashboardAudit{}}
+	st := wire.DashboardState{Now: now.UTC(), Partners: []wire.DashboardPartner{}, Outbox: []wire.DashboardMessage{},
+		Keys: []wire.DashboardKey{}, Lineages: []wire.DashboardLineage{}, Audit: []wire.DashboardAudit{}}
 	for _, p := range partners {
-		st.Partners = append(st.Partners, dashboardPartner{ID: p.ID, Name: p.Name, Email: p.Email, WhatsApp: p.WhatsApp, CreatedAt: p.CreatedAt})
+		st.Partners = append(st.Partners, wire.DashboardPartner{ID: p.ID, Name: p.Name, Email: p.Email, WhatsApp: p.WhatsApp, CreatedAt: p.CreatedAt})
 	}
 	msgs := s.outbox.list("")
 	for i := len(msgs) - 1; i >= 0; i-- {
 		m := msgs[i]
 		ch := contact.Channel(m.Channel)
-		st.Outbox = append(st.Outbox, dashboardMessage{Channel: m.Channel, DestinationHint: contact.Mask(ch, m.Destination),
+		st.Outbox = append(st.Outbox, wire.DashboardMessage{Channel: m.Channel, DestinationHint: contact.Mask(ch, m.Destination),
 			Code: m.Code, SentAt: m.SentAt.UTC(), ExpiresAt: m.SentAt.Add(otpTTL(ch)).UTC()})
 	}
-	lineages := map[string]*dashboardLineage{}
+	lineages := map[string]*wire.DashboardLineage{}
 	var order []string
 	for _, k := range keys { // newest first
 		status := keyStatus(k, now)
-		st.Keys = append(st.Keys, dashboardKey{KeyID: k.ID, PartnerID: k.PartnerID, LineageID: k.LineageID, Name: k.Name,
+		st.Keys = append(st.Keys, wire.DashboardKey{KeyID: k.ID, PartnerID: k.PartnerID, LineageID: k.LineageID, Name: k.Name,
 			Permissions: nonNil(k.Permissions), RateLimit: k.RateLimit, Environment: k.Environment, IPRestrictions: nonNil(k.IPRestrictions),
 			KeyHint: k.KeyHint, Status: status, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, RevokedAt: optTime(k.RevokedAt),
 			LastUsedAt: optTime(k.LastUsedAt), UsageCount: k.UsageCount, RotatedFrom: k.RotatedFrom, RotatedTo: k.RotatedTo,
@@ -215,7 +137,7 @@ func (s *Server) dashboardState(r *http.Request) (dashboardState, error) {
 		if l == nil {
 			// The newest key of a lineage sets its limit (the limiter uses
 			// the limit of the key presented; the newest is the one in use).
-			l = &dashboardLineage{LineageID: k.LineageID, Name: k.Name, Limit: k.RateLimit}
+			l = &wire.DashboardLineage{LineageID: k.LineageID, Name: k.Name, Limit: k.RateLimit}
 			lineages[k.LineageID] = l
 			order = append(order, k.LineageID)
 		}
@@ -231,7 +153,7 @@ func (s *Server) dashboardState(r *http.Request) (dashboardState, error) {
 		st.Lineages = append(st.Lineages, *l)
 	}
 	for _, e := range audit {
-		st.Audit = append(st.Audit, dashboardAudit{ID: e.ID, At: e.At, PartnerID: e.PartnerID, Actor: e.Actor, Action: e.Action, KeyID: e.KeyID, Detail: e.Detail})
+		st.Audit = append(st.Audit, wire.DashboardAudit{ID: e.ID, At: e.At, PartnerID: e.PartnerID, Actor: e.Actor, Action: e.Action, KeyID: e.KeyID, Detail: e.Detail})
 	}
 	return st, nil
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 func TestDashboardServesTheEmbeddedPageWithoutRedirects(t *testing.T) {
@@ -54,11 +56,11 @@ func TestNoUITurnsTheDashboardOff(t *testing.T) {
 	expect(t, h.request("GET", "/_emulator/outbox", "", nil), http.StatusOK) // the JSON routes stay
 }
 
-func (h *harness) dashboardState() (dashboardState, string) {
+func (h *harness) dashboardState() (wire.DashboardState, string) {
 	h.t.Helper()
 	r := h.request("GET", "/_emulator/ui/state", "", nil)
 	expect(h.t, r, http.StatusOK)
-	var st dashboardState
+	var st wire.DashboardState
 	r.decode(h.t, &st)
 	return st, string(r.body)
 }

@@ -1,44 +1,28 @@
 package emulator
 
 import (
+	"github.com/zupy/zupy-cli/internal/wire"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
-// Event types published on the hub and streamed to the dashboard.
+// Event is one thing that happened, as the dashboard hears of it.
+type Event = wire.DashboardEvent
+
+// Event types, as short names.
 const (
-	EventOTPSent    = "otp.sent"
-	EventLogin      = "login"
-	EventLogout     = "logout"
-	EventKeyCreated = "key.created"
-	EventKeyUpdated = "key.updated"
-	EventKeyUsed    = "key.used"
-	EventKeyRotated = "key.rotated"
-	EventKeyRevoked = "key.revoked"
-	EventClock      = "clock"
-	EventReset      = "reset"
-	// EventResync tells a subscriber that events were dropped for it: it
-	// must reload the whole state rather than trust the events it got.
-	EventResync = "resync"
+	EventOTPSent    = wire.EventOTPSent
+	EventLogin      = wire.EventLogin
+	EventLogout     = wire.EventLogout
+	EventKeyCreated = wire.EventKeyCreated
+	EventKeyUpdated = wire.EventKeyUpdated
+	EventKeyUsed    = wire.EventKeyUsed
+	EventKeyRotated = wire.EventKeyRotated
+	EventKeyRevoked = wire.EventKeyRevoked
+	EventClock      = wire.EventClock
+	EventReset      = wire.EventReset
+	EventResync     = wire.EventResync
 )
-
-// Event is one thing that happened in the emulator, as the dashboard hears
-// of it. It names what changed and never carries a secret: no OTP code, key
-// or session token (the dashboard reloads its state to see the details).
-type Event struct {
-	Type string    `json:"type"`
-	At   time.Time `json:"at"`
-	// KeyID is the key concerned (key.*), Successor the key a rotation made.
-	KeyID     string `json:"key_id,omitempty"`
-	Successor string `json:"successor,omitempty"`
-	// Channel and DestinationHint (masked) tell where a code went (otp.sent).
-	Channel         string `json:"channel,omitempty"`
-	DestinationHint string `json:"destination_hint,omitempty"`
-	PartnerID       string `json:"partner_id,omitempty"`
-	// Count is how many uses a coalesced key.used event stands for.
-	Count int `json:"count,omitempty"`
-}
 
 // subscriberQueue bounds the events waiting for one subscriber; past it
 // the subscriber's queue is replaced by a single resync event.
