@@ -218,6 +218,12 @@
     es.onerror = () => {
       conn.dataset.state = "down";
       $("conn-text").textContent = "Disconnected, retrying…";
+      // The browser retries by itself unless the server answered with an
+      // error (as it does while shutting down); then start over, later.
+      if (es.readyState === EventSource.CLOSED) {
+        es.close();
+        setTimeout(connect, 3000);
+      }
     };
   }
 
