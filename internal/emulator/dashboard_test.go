@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -360,4 +362,42 @@ func TestEventStreamsOutliveTheWriteTimeoutAndEndOnShutdown(t *testing.T) {
 	}
 	// A stream asked for after the stop is refused.
 	expect(t, h.request("GET", "/_emulator/ui/events", "", nil), http.StatusServiceUnavailable)
+}
+
+// BenchmarkVerifyWithDashboardOpen is BenchmarkVerify while a dashboard
+// listens: every verification publishes a key.used event to a subscriber
+// that drains its queue as the event stream does.
+func BenchmarkVerifyWithDashboardOpen(b *testing.B) {
+	var ticks atomic.Int64
+	start := time.Now()
+	h := newHarness(b, func(c *Config) {
+		c.Now = func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * 50 * time.Millisecond) }
+	})
+	sub, cancel, _ := h.srv.events.subscribe()
+	defer cancel()
+	go func() {
+		for {
+			select {
+			case <-sub.ready:
+				sub.take()
+			case <-sub.done:
+				return
+			}
+		}
+	}()
+	defer h.srv.CloseStreams()
+	sess := h.login()
+	k := h.createKey(sess, map[string]any{"rate_limit": 2000})
+	handler := h.srv.Handler()
+	req := httptest.NewRequest(http.MethodGet, "/v1/auth/verify", nil)
+	req.Header.Set("Authorization", "Bearer "+k.APIKey)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
 }
