@@ -131,7 +131,7 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	}
 	logger.Info("emulator listening", "base_url", base, "data", where)
 	if !cfg.NoUI {
-		fmt.Fprintln(o.IO.ErrOut, "Dashboard: http://"+ln.Addr().String()+zemulator.DashboardPath)
+		fmt.Fprintln(o.IO.ErrOut, "Dashboard: "+dashboardURL(ln.Addr()))
 	}
 
 	// Serve drains for a few seconds on SIGINT/SIGTERM, then cuts stalled
