@@ -24,6 +24,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/credentials"
 	zemulator "github.com/zupy/zupy-cli/internal/emulator"
 	"github.com/zupy/zupy-cli/internal/scope"
+	"github.com/zupy/zupy-cli/internal/ui"
 )
 
 // ExitCommandNotFound is the exit code of `emulator exec` when CMD cannot be
@@ -40,18 +41,15 @@ const (
 	execLogLinesOnFail = 20
 )
 
-// ExecOptions are what `zupy emulator exec` uses.
+// ExecOptions is what `zupy emulator exec` uses.
 type ExecOptions struct {
-	In     io.Reader
-	Out    io.Writer
-	ErrOut io.Writer
-	// StdinTTY says whether stdin is a terminal: then Ctrl-C reaches CMD
-	// from the terminal itself and is not forwarded a second time.
-	StdinTTY bool
+	// IO gives CMD its streams; whether stdin is a terminal decides if
+	// Ctrl-C is passed on (on a terminal it reaches CMD by itself).
+	IO *ui.IOStreams
 	// Environ is the environment CMD inherits (before ours is added).
-	Environ []string
-	// APIClient makes a client of the emulator's base URL.
-	APIClient func(baseURL string) *api.Client
+	Environ func() []string
+	// ClientFor makes a client of the emulator's base URL.
+	ClientFor func(baseURL string) *api.Client
 
 	DataDir      string
 	InMemory     bool
@@ -67,7 +65,7 @@ type ExecOptions struct {
 
 // NewCmdExec is `zupy emulator exec`.
 func NewCmdExec(f *cmdutil.Factory, runF func(*ExecOptions) error) *cobra.Command {
-	o := &ExecOptions{}
+	o := &ExecOptions{IO: f.IOStreams, Environ: os.Environ, ClientFor: f.ClientFor}
 	cmd := &cobra.Command{
 		Use:   "exec [flags] -- CMD [ARGS...]",
 		Short: "Run a command against a fresh emulator, then stop it",
@@ -91,7 +89,7 @@ be found exits 127.`,
   zupy emulator exec --with-session -- sh -c 'zupy keys list'`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.parse(f, cmd, args); err != nil {
+			if err := o.parse(cmd, args); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -120,9 +118,8 @@ be found exits 127.`,
 	return cmd
 }
 
-// parse checks the flags and the command line and copies what execRun uses
-// from the factory.
-func (o *ExecOptions) parse(f *cmdutil.Factory, cmd *cobra.Command, args []string) error {
+// parse checks the flags and the command line.
+func (o *ExecOptions) parse(cmd *cobra.Command, args []string) error {
 	switch dash := cmd.ArgsLenAtDash(); {
 	case dash < 0:
 		return cmdutil.WithHint(&cmdutil.UsageError{Err: errors.New("missing -- before the command to run")},
@@ -154,10 +151,6 @@ func (o *ExecOptions) parse(f *cmdutil.Factory, cmd *cobra.Command, args []strin
 		}
 	}
 	o.Command = args
-	o.In, o.Out, o.ErrOut = f.IOStreams.In, f.IOStreams.Out, f.IOStreams.ErrOut
-	o.StdinTTY = f.IOStreams.IsStdinTTY()
-	o.Environ = os.Environ()
-	o.APIClient = f.ClientFor
 	return nil
 }
 
@@ -166,39 +159,39 @@ func (o *ExecOptions) parse(f *cmdutil.Factory, cmd *cobra.Command, args []strin
 func execRun(ctx context.Context, o *ExecOptions) error {
 	path, err := exec.LookPath(o.Command[0])
 	if err != nil {
-		return commandNotFound(o.ErrOut, o.Command[0], err)
+		return commandNotFound(o.IO.ErrOut, o.Command[0], err)
 	}
 	logs := newTailBuffer(200)
 	emu, err := startExecEmulator(ctx, o, logs)
 	if err != nil {
-		return emulatorFailed(o.ErrOut, err, logs)
+		return emulatorFailed(o.IO.ErrOut, err, logs)
 	}
 	defer emu.stop()
 
-	env := withoutVars(o.Environ, EnvBaseURL, EnvEmulatorOrigin, credentials.EnvSessionToken, credentials.EnvAPIKey)
+	env := withoutVars(o.Environ(), EnvBaseURL, EnvEmulatorOrigin, credentials.EnvSessionToken, credentials.EnvAPIKey)
 	env = append(env, EnvBaseURL+"="+emu.base, EnvEmulatorOrigin+"="+emu.origin)
 	if o.WithSession || o.Scopes != nil {
 		secrets, err := emu.credentials(ctx, o)
 		if err != nil {
-			return emulatorFailed(o.ErrOut, err, logs)
+			return emulatorFailed(o.IO.ErrOut, err, logs)
 		}
 		env = append(env, secrets...)
 	}
 	if o.NoUI {
-		fmt.Fprintf(o.ErrOut, "zupy emulator exec: emulator at %s\n", emu.base)
+		fmt.Fprintf(o.IO.ErrOut, "zupy emulator exec: emulator at %s\n", emu.base)
 	} else {
-		fmt.Fprintf(o.ErrOut, "zupy emulator exec: emulator at %s (dashboard %s%s)\n", emu.base, emu.origin, zemulator.DashboardPath)
+		fmt.Fprintf(o.IO.ErrOut, "zupy emulator exec: emulator at %s (dashboard %s%s)\n", emu.base, emu.origin, zemulator.DashboardPath)
 	}
 
 	c := exec.Command(path, o.Command[1:]...)
 	c.Args[0] = o.Command[0]
 	c.Env = env
-	c.Stdin, c.Stdout, c.Stderr = o.In, o.Out, o.ErrOut
+	c.Stdin, c.Stdout, c.Stderr = o.IO.In, o.IO.Out, o.IO.ErrOut
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer signal.Stop(signals)
 	if err := c.Start(); err != nil {
-		return commandNotFound(o.ErrOut, o.Command[0], err)
+		return commandNotFound(o.IO.ErrOut, o.Command[0], err)
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- c.Wait() }()
@@ -207,7 +200,7 @@ func execRun(ctx context.Context, o *ExecOptions) error {
 		case sig := <-signals:
 			// On a terminal, Ctrl-C already reached CMD (same foreground
 			// process group): passing it on would make it a second Ctrl-C.
-			if sig == syscall.SIGINT && o.StdinTTY {
+			if sig == syscall.SIGINT && o.IO.IsStdinTTY() {
 				continue
 			}
 			_ = c.Process.Signal(sig)
@@ -311,7 +304,7 @@ func startExecEmulator(ctx context.Context, o *ExecOptions, logs io.Writer) (*ex
 	e.base = e.origin + "/v1"
 	e.hs.RegisterOnShutdown(srv.CloseStreams)
 	go func() { e.served <- e.hs.Serve(ln) }()
-	e.client = o.APIClient(e.base)
+	e.client = o.ClientFor(e.base)
 	if err := e.waitReady(ctx); err != nil {
 		e.stop()
 		return nil, err

@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/ui"
 )
 
 func TestTailBufferKeepsTheLastLines(t *testing.T) {
@@ -45,5 +50,60 @@ func TestWithoutVarsDropsOnlyTheNamedVariables(t *testing.T) {
 	got := withoutVars([]string{"A=1", "ZUPY_API_KEY=x", "ZUPY_API_KEY_FILE=y", "B=2=3"}, "ZUPY_API_KEY")
 	if strings.Join(got, " ") != "A=1 ZUPY_API_KEY_FILE=y B=2=3" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// parseExec runs `emulator exec ARGS` up to the run and returns the options
+// it would run with.
+func parseExec(t *testing.T, args ...string) (*ExecOptions, error) {
+	t.Helper()
+	f := cmdutil.New(ui.Test(strings.NewReader(""), io.Discard, io.Discard), func(string) string { return "" })
+	var got *ExecOptions
+	cmd := NewCmdExec(f, func(o *ExecOptions) error { got = o; return nil })
+	cmd.SetArgs(args)
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	return got, cmd.Execute()
+}
+
+func TestExecParsesItsCommandLine(t *testing.T) {
+	o, err := parseExec(t, "--with-key", "loyalty:read, customer:read,loyalty:read", "--key-rate-limit", "500", "--with-session", "--", "go", "test", "--", "-v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(o.Scopes, []string{"loyalty:read", "customer:read"}) || o.KeyRateLimit != 500 || !o.WithSession || !o.InMemory {
+		t.Errorf("options %+v", o)
+	}
+	if !slices.Equal(o.Command, []string{"go", "test", "--", "-v"}) {
+		t.Errorf("command %q: everything after the first -- is CMD's", o.Command)
+	}
+	if o.IO == nil || o.ClientFor == nil || o.Environ == nil {
+		t.Error("the factory's streams, client and environment were not copied")
+	}
+	o, err = parseExec(t, "--data-dir", "d", "--", "true")
+	if err != nil || o.InMemory || o.DataDir != "d" || o.Scopes != nil || o.WithSession {
+		t.Errorf("--data-dir d: %+v, %v", o, err)
+	}
+}
+
+func TestExecRefusesBadCommandLinesBeforeRunning(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		mention string
+	}{
+		{[]string{"true"}, "missing -- before the command"},
+		{[]string{"true", "--", "false"}, `unexpected argument "true" before --`},
+		{[]string{"--"}, "no command after --"},
+		{[]string{"--in-memory", "--data-dir", "d", "--", "true"}, "--data-dir and --in-memory"},
+		{[]string{"--with-key", "nope:read", "--", "true"}, "invalid --with-key"},
+		{[]string{"--with-key", "", "--", "true"}, "invalid --with-key"},
+		{[]string{"--with-key", "loyalty:read", "--key-rate-limit", "0", "--", "true"}, "invalid --key-rate-limit"},
+		{[]string{"--key-rate-limit", "10", "--", "true"}, "--key-rate-limit needs --with-key"},
+	} {
+		o, err := parseExec(t, c.args...)
+		if o != nil || cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), c.mention) {
+			t.Errorf("%q: ran=%v, %v; want a usage error mentioning %q", c.args, o != nil, err, c.mention)
+		}
 	}
 }
