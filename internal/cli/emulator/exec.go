@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -37,7 +36,6 @@ const (
 	EnvEmulatorOrigin  = "ZUPY_EMULATOR_ORIGIN"
 	execKeyName        = "zupy emulator exec"
 	execReadyTimeout   = 10 * time.Second
-	execShutdownWait   = 10 * time.Second
 	execLogLinesOnFail = 20
 )
 
@@ -268,13 +266,14 @@ func withoutVars(env []string, names ...string) []string {
 
 // execEmulator is the emulator `exec` runs in-process.
 type execEmulator struct {
-	srv      *zemulator.Server
-	hs       *http.Server
-	served   chan error
-	base     string // http://127.0.0.1:PORT/v1
-	origin   string // http://127.0.0.1:PORT
-	client   *api.Client
-	stopOnce sync.Once
+	srv       *zemulator.Server
+	stopServe context.CancelFunc
+	served    chan struct{} // closed when Serve has returned serveErr
+	serveErr  error
+	base      string // http://127.0.0.1:PORT/v1
+	origin    string // http://127.0.0.1:PORT
+	client    *api.Client
+	stopOnce  sync.Once
 }
 
 // startExecEmulator opens the emulator, serves it on a free loopback port
@@ -297,13 +296,18 @@ func startExecEmulator(ctx context.Context, o *ExecOptions, logs io.Writer) (*ex
 	}
 	e := &execEmulator{
 		srv:    srv,
-		hs:     &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second},
-		served: make(chan error, 1),
+		served: make(chan struct{}),
 		origin: "http://" + ln.Addr().String(),
 	}
 	e.base = e.origin + "/v1"
-	e.hs.RegisterOnShutdown(srv.CloseStreams)
-	go func() { e.served <- e.hs.Serve(ln) }()
+	// The emulator lives until CMD ends, not until zupy's context does: a
+	// signal to zupy goes on to CMD, which decides when it is done.
+	serveCtx, stopServe := context.WithCancel(context.WithoutCancel(ctx))
+	e.stopServe = stopServe
+	go func() {
+		e.serveErr = srv.Serve(serveCtx, ln, zemulator.ServeOptions{})
+		close(e.served)
+	}()
 	e.client = o.ClientFor(e.base)
 	if err := e.waitReady(ctx); err != nil {
 		e.stop()
@@ -324,8 +328,8 @@ func (e *execEmulator) waitReady(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case err := <-e.served:
-			return fmt.Errorf("the emulator stopped serving: %w", err)
+		case <-e.served:
+			return fmt.Errorf("the emulator stopped serving: %v", e.serveErr)
 		case <-ctx.Done():
 			return fmt.Errorf("the emulator did not answer within %s: %w", execReadyTimeout, err)
 		case <-time.After(20 * time.Millisecond):
@@ -367,9 +371,8 @@ func (e *execEmulator) credentials(ctx context.Context, o *ExecOptions) ([]strin
 // emulator. Safe to call more than once.
 func (e *execEmulator) stop() {
 	e.stopOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), execShutdownWait)
-		defer cancel()
-		_ = e.hs.Shutdown(ctx)
+		e.stopServe()
+		<-e.served
 		_ = e.srv.Close()
 	})
 }
