@@ -401,3 +401,35 @@ func BenchmarkVerifyWithDashboardOpen(b *testing.B) {
 		}
 	}
 }
+
+func TestDashboardRoutesAnswerOnlyLoopbackHostsAndOrigins(t *testing.T) {
+	h := newHarness(t)
+	t.Cleanup(h.srv.CloseStreams)
+	for _, path := range []string{"/_emulator/ui/", "/_emulator/ui/app.js", "/_emulator/ui/state", "/_emulator/ui/events"} {
+		// A page of another origin, a rebound DNS name, Origin: null.
+		expect(t, h.request("GET", path, "", nil, "Origin", "http://evil.example"), http.StatusForbidden, "permission_denied")
+		expect(t, h.request("GET", path, "", nil, "Origin", "null"), http.StatusForbidden, "permission_denied")
+		req, _ := http.NewRequest("GET", h.ts.URL+path, nil)
+		req.Host = "evil.example"
+		res, err := h.ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET %s with Host evil.example: %d, want 403", path, res.StatusCode)
+		}
+	}
+	// The page's own origin is answered.
+	expect(t, h.request("GET", "/_emulator/ui/state", "", nil, "Origin", h.ts.URL), http.StatusOK)
+	// The page's actions go through the JSON routes, which refuse a
+	// cross-site form (text/plain) and another origin's JSON alike.
+	session := h.login()
+	h.createKey(session, nil)
+	expect(t, h.request("POST", "/_emulator/reset", "", "{}", "Content-Type", "text/plain", "Origin", h.ts.URL), http.StatusUnsupportedMediaType)
+	expect(t, h.request("POST", "/_emulator/reset", "", "{}", "Content-Type", "application/json", "Origin", "http://evil.example"), http.StatusForbidden)
+	if st, _ := h.dashboardState(); len(st.Keys) != 1 {
+		t.Fatal("a refused reset emptied the emulator")
+	}
+	expect(t, h.request("POST", "/_emulator/reset", "", "{}", "Content-Type", "application/json", "Origin", h.ts.URL), http.StatusNoContent)
+}
