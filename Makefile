@@ -12,8 +12,8 @@ LDFLAGS      := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/inte
 # a D-Bus session to run it on, tmux for the terminal tests, gcc for -race,
 # git for keys scan's history and work-tree tests (grep for its benchmark is
 # always there), jq for the docs/ci.md rotation recipes, curl for the ping
-# benchmark.
-TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq curl
+# benchmark, chromium for the emulator dashboard's browser test.
+TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq curl chromium
 
 .DEFAULT_GOAL := help
 
@@ -30,7 +30,7 @@ install: ## Install zupy into $(go env GOPATH)/bin
 	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/zupy
 
 .PHONY: deps
-deps: ## Install the Debian packages the tests need (gnome-keyring, dbus, tmux) when missing
+deps: ## Install the Debian packages the tests need (gnome-keyring, dbus, tmux, chromium) when missing
 	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null; then echo "make deps: install$$missing with your package manager" >&2; exit 1; fi; \

@@ -92,3 +92,12 @@ run "$ZUPY" logout
 
 printf '\n%sDone.%s The emulator log was:\n' "$bold" "$reset"
 grep '^time=' "$work/emulator.log" | tail -15
+
+step "See it live: the emulator's dashboard"
+dashboard=$(sed -n 's/^Dashboard: //p' "$work/emulator.log" | head -1)
+echo "This emulator also served a live dashboard at ${dashboard:-/_emulator/ui/} (codes sent,"
+echo "keys and their usage, rate limits, audit events, the clock). The demo stops its"
+echo "emulator now and leaves nothing running. To watch your own session, run"
+printf '  %s%s%s\n' "$bold" 'zupy emulator start' "$reset"
+echo "and open the URL it prints on stderr, e.g. http://127.0.0.1:8790/_emulator/ui/"
+echo "(or use \`zupy emulator exec -- CMD\` to run a test suite against a fresh one)."

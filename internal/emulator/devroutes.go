@@ -66,6 +66,7 @@ func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	s.log.InfoContext(r.Context(), "clock advanced", slog.Int64("seconds", *b.AdvanceSeconds))
+	s.publish(Event{Type: EventClock, At: now.UTC()})
 	writeJSON(w, http.StatusOK, clockState{Now: now.UTC()})
 }
 
@@ -89,5 +90,6 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.InfoContext(ctx, "emulator reset")
+	s.publish(Event{Type: EventReset})
 	w.WriteHeader(http.StatusNoContent)
 }

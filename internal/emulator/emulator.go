@@ -47,6 +47,8 @@ type Config struct {
 	// Now is the base clock; nil means time.Now. The emulator adds its own
 	// offset, moved by POST /_emulator/clock.
 	Now func() time.Time
+	// NoUI turns the dashboard (/_emulator/ui/) off.
+	NoUI bool
 }
 
 // Defaults of the demo partner.
@@ -69,6 +71,7 @@ type Server struct {
 	keys    *keyCache
 	usage   *usageTracker
 	outbox  *outbox
+	events  *hub
 	trusted []netip.Prefix
 	// allowedHosts: see Config.AllowedHosts; keyRoutes: the patterns of
 	// the routes authenticated by an API key.
@@ -119,6 +122,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		keys:         newKeyCache(),
 		usage:        newUsageTracker(),
 		outbox:       newOutbox(cfg.Messages),
+		events:       newHub(),
 		trusted:      cfg.TrustedProxies,
 		allowedHosts: make(map[string]bool),
 		bounds:       defaultOTPBounds,
@@ -149,6 +153,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // the database. It is safe to call more than once.
 func (s *Server) Close() error {
 	s.closeOne.Do(func() {
+		s.events.close()
 		close(s.stop)
 		<-s.flushed
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -252,6 +257,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /_emulator/outbox", s.handleOutbox)
 	m.HandleFunc("POST /_emulator/clock", s.handleClock)
 	m.HandleFunc("POST /_emulator/reset", s.handleReset)
+	if !s.cfg.NoUI {
+		s.dashboardRoutes(m)
+	}
 	s.mux = m
 	s.handler = http.HandlerFunc(s.serve)
 }

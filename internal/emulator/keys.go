@@ -318,6 +318,7 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request, p princ
 		return err
 	}
 	s.log.InfoContext(ctx, "key created", slog.String("key_id", k.ID), slog.String("environment", k.Environment))
+	s.publish(Event{Type: EventKeyCreated, KeyID: k.ID, PartnerID: k.PartnerID})
 	out := wireKey(k, s.clock.Now())
 	out.APIKey = secret
 	writeJSON(w, http.StatusCreated, out)
@@ -448,6 +449,7 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request, p princ
 	}
 	s.keys.invalidate(hash)
 	s.log.InfoContext(ctx, "key updated", slog.String("key_id", id))
+	s.publish(Event{Type: EventKeyUpdated, KeyID: id, PartnerID: p.partner.ID})
 	k, err := s.freshKey(ctx, p.partner.ID, id)
 	if err != nil {
 		return err
@@ -495,6 +497,7 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request, p princ
 	}
 	s.keys.invalidate(hash)
 	s.log.InfoContext(ctx, "key revoked", slog.String("key_id", id))
+	s.publish(Event{Type: EventKeyRevoked, KeyID: id, PartnerID: p.partner.ID})
 	k, err := s.freshKey(ctx, p.partner.ID, id)
 	if err != nil {
 		return err
@@ -620,6 +623,7 @@ func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, pa
 	}
 	s.keys.invalidate(old.SecretHash)
 	s.log.InfoContext(ctx, "key rotated", slog.String("key_id", old.ID), slog.String("successor", next.ID), slog.Duration("grace", grace))
+	s.publish(Event{Type: EventKeyRotated, KeyID: old.ID, Successor: next.ID, PartnerID: partnerID})
 	now = s.clock.Now()
 	out := wireKey(next, now)
 	out.APIKey = secret

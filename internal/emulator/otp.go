@@ -144,6 +144,7 @@ func (s *Server) requestOTP(w http.ResponseWriter, r *http.Request) error {
 	hint := contact.Mask(ch, dest)
 	if known {
 		s.outbox.deliver(ch, dest, code, ttl, now)
+		s.publish(Event{Type: EventOTPSent, Channel: string(ch), DestinationHint: hint})
 	}
 	s.log.InfoContext(ctx, "otp requested", slog.String("verification_id", id), slog.String("channel", string(ch)),
 		slog.String("destination_hint", hint))
@@ -200,6 +201,7 @@ func (s *Server) verifyOTP(w http.ResponseWriter, r *http.Request) error {
 		return outcome
 	}
 	s.log.InfoContext(ctx, "partner logged in", slog.String("partner_id", login.Partner.ID), slog.String("verification_id", req.VerificationID))
+	s.publish(Event{Type: EventLogin, PartnerID: login.Partner.ID})
 	writeJSON(w, http.StatusOK, login)
 	return nil
 }
@@ -335,6 +337,7 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request, p p
 	if err != nil {
 		return err
 	}
+	s.publish(Event{Type: EventLogout, PartnerID: p.partner.ID})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -68,6 +68,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, o ServeOptions) err
 		WriteTimeout:      o.WriteTimeout,
 		IdleTimeout:       o.IdleTimeout,
 	}
+	// The dashboard's event streams end when the stop begins, rather than
+	// hold the drain until its deadline.
+	hs.RegisterOnShutdown(s.CloseStreams)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(newLimitListener(ln, o.MaxConns)) }()
 	select {

@@ -55,6 +55,7 @@ func (s *Server) verifyKey(ctx context.Context, w http.ResponseWriter, r *http.R
 		return nil, d, err
 	}
 	s.usage.record(k.ID, stamp(now)) // last_used_at in whole seconds, as every time shown
+	s.publish(Event{Type: EventKeyUsed, KeyID: k.ID, At: now})
 	d = s.limiter.Allow(k.limiterKey, k.RateLimit)
 	setRateHeaders(w, d)
 	if !d.Allowed {

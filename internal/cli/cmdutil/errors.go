@@ -66,7 +66,8 @@ func NotLoggedIn(profile string) error {
 
 // SilentError is a failure of a kind that the command already reported on
 // its own: nothing more is printed. Code, when not zero, is the exit code
-// itself: one the user chose (keys scan --exit-code), not a kind's.
+// itself: one the user chose (keys scan --exit-code), or that of a command
+// zupy ran for the user (emulator exec), passed on unchanged; not a kind's.
 type SilentError struct {
 	Kind api.Kind
 	Code int

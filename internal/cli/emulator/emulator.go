@@ -31,7 +31,7 @@ SQLite database. Point zupy at it with ZUPY_BASE_URL or --base-url.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: cmdutil.GroupRun,
 	}
-	cmd.AddCommand(NewCmdStart(f, nil), NewCmdOTP(f, nil))
+	cmd.AddCommand(NewCmdStart(f, nil), NewCmdOTP(f, nil), NewCmdExec(f, nil))
 	return cmd
 }
 
@@ -49,6 +49,7 @@ type StartOptions struct {
 	PartnerName     string
 	TrustedProxies  []string
 	AllowedHosts    []string
+	NoUI            bool
 }
 
 // NewCmdStart returns `emulator start`; runF replaces the run in tests.
@@ -70,7 +71,11 @@ finish, then stalled clients are cut, and it exits 0.
 Only requests whose Host is a loopback name or address are answered, and a
 web page of another origin is refused, so no web page can reach it (DNS
 rebinding, cross-site forms). Listening beyond loopback (--addr 0.0.0.0:8790,
-a container), name the hosts it is reached by with --allowed-host.`,
+a container), name the hosts it is reached by with --allowed-host.
+
+A live dashboard (the codes sent, keys and their usage, rate limits, audit
+events, the clock) is served at /_emulator/ui/; its URL is printed on stderr.
+--no-ui turns it off.`,
 		Example: `  zupy emulator start --in-memory
   ZUPY_BASE_URL=$(zupy emulator start --addr 127.0.0.1:0 | head -1)`,
 		Args: cmdutil.NoArgs,
@@ -90,6 +95,7 @@ a container), name the hosts it is reached by with --allowed-host.`,
 	fl.StringVar(&o.PartnerName, "partner-name", zemulator.DefaultPartnerName, "Name of the seeded demo partner")
 	fl.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "Peer (IP or CIDR) whose X-Forwarded-For is believed; repeatable")
 	fl.StringArrayVar(&o.AllowedHosts, "allowed-host", nil, "Host name the emulator is reached by besides loopback ones (a container's, a proxy's); repeatable")
+	fl.BoolVar(&o.NoUI, "no-ui", false, "Do not serve the live dashboard at /_emulator/ui/")
 	// Not MarkFlagsMutuallyExclusive: cobra reports a flag-group violation
 	// as a plain error (exit 1) before RunE, and this is a usage error (exit 2).
 	return cmd
@@ -124,6 +130,9 @@ func startRun(ctx context.Context, o *StartOptions) error {
 		where = cfg.DataDir
 	}
 	logger.Info("emulator listening", "base_url", base, "data", where)
+	if !cfg.NoUI {
+		fmt.Fprintln(o.IO.ErrOut, "Dashboard: "+dashboardURL(ln.Addr()))
+	}
 
 	// Serve drains for a few seconds on SIGINT/SIGTERM, then cuts stalled
 	// clients and returns nil: a stop asked for is a success (exit 0).
@@ -144,7 +153,7 @@ func exposureWarning(addr net.Addr) string {
 }
 
 func (o *StartOptions) config() (zemulator.Config, error) {
-	cfg := zemulator.Config{InMemory: o.InMemory, PartnerName: strings.TrimSpace(o.PartnerName)}
+	cfg := zemulator.Config{InMemory: o.InMemory, PartnerName: strings.TrimSpace(o.PartnerName), NoUI: o.NoUI}
 	if o.InMemory && o.DataDir != "" {
 		return cfg, cmdutil.Usagef("--data-dir and --in-memory cannot be used together")
 	}

@@ -54,7 +54,11 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+	var silent *cmdutil.SilentError
+	// A command zupy ran for the user (emulator exec) decides its own exit
+	// code, also when a signal ended zupy's context.
+	passedOn := errors.As(err, &silent) && silent.Code != 0
+	if ctx.Err() != nil && !errors.Is(err, context.Canceled) && !passedOn {
 		err = context.Canceled
 	}
 	if isCobraFlagError(err) {
@@ -64,7 +68,6 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if errors.As(err, &unavailable) && unavailable.FilePath == "" {
 		unavailable.FilePath, _ = f.CredentialsFilePath()
 	}
-	var silent *cmdutil.SilentError
 	if !errors.As(err, &silent) {
 		cmdutil.PrintError(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, f.JSON())
 	}

@@ -1,0 +1,435 @@
+package emulator
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/wire"
+)
+
+func TestDashboardServesTheEmbeddedPageWithoutRedirects(t *testing.T) {
+	h := newHarness(t)
+	for _, c := range []struct{ path, ctype, contains string }{
+		{"/_emulator/ui/", "text/html", `<h1>Zupy emulator</h1>`},
+		{"/_emulator/ui", "text/html", `<h1>Zupy emulator</h1>`},
+		{"/_emulator/ui/app.js", "text/javascript", `new EventSource("/_emulator/ui/events")`},
+		{"/_emulator/ui/style.css", "text/css", `prefers-color-scheme: dark`},
+	} {
+		r := h.request("GET", c.path, "", nil)
+		expect(t, r, http.StatusOK)
+		if got := r.header.Get("Content-Type"); !strings.HasPrefix(got, c.ctype) {
+			t.Errorf("%s: Content-Type %q, want %s", c.path, got, c.ctype)
+		}
+		if !strings.Contains(string(r.body), c.contains) {
+			t.Errorf("%s: body lacks %q", c.path, c.contains)
+		}
+		csp := r.header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") {
+			t.Errorf("%s: Content-Security-Policy %q", c.path, csp)
+		}
+		if r.header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: X-Frame-Options %q", c.path, r.header.Get("X-Frame-Options"))
+		}
+	}
+	// Nothing is fetched from elsewhere: no absolute URL in the page.
+	for _, path := range []string{"/_emulator/ui/", "/_emulator/ui/app.js", "/_emulator/ui/style.css"} {
+		if body := string(h.request("GET", path, "", nil).body); strings.Contains(body, "http://") || strings.Contains(body, "https://") {
+			t.Errorf("%s refers to another origin", path)
+		}
+	}
+	expect(t, h.request("GET", "/_emulator/ui/missing.js", "", nil), http.StatusNotFound, "not_found")
+}
+
+func TestNoUITurnsTheDashboardOff(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.NoUI = true })
+	for _, path := range []string{"/_emulator/ui/", "/_emulator/ui/state", "/_emulator/ui/events", "/_emulator/ui/app.js"} {
+		expect(t, h.request("GET", path, "", nil), http.StatusNotFound, "not_found")
+	}
+	expect(t, h.request("GET", "/_emulator/outbox", "", nil), http.StatusOK) // the JSON routes stay
+}
+
+func (h *harness) dashboardState() (wire.DashboardState, string) {
+	h.t.Helper()
+	r := h.request("GET", "/_emulator/ui/state", "", nil)
+	expect(h.t, r, http.StatusOK)
+	var st wire.DashboardState
+	r.decode(h.t, &st)
+	return st, string(r.body)
+}
+
+func TestDashboardStateShowsKeysLineagesAndCodesButNoSecret(t *testing.T) {
+	h := newHarness(t)
+	session := h.login()
+	k := h.createKey(session, map[string]any{"name": "checkout", "rate_limit": 10})
+	for range 3 {
+		expect(t, h.request("GET", "/v1/auth/verify", h.secrets[len(h.secrets)-1], nil), http.StatusOK)
+	}
+	r := h.rotate(session, k.KeyID, map[string]any{"grace_period_seconds": 3600})
+	expect(t, r, http.StatusCreated)
+	var next struct {
+		KeyID string `json:"key_id"`
+	}
+	r.decode(t, &next)
+
+	st, raw := h.dashboardState()
+	for _, s := range h.secrets {
+		if len(s) > 6 && strings.Contains(raw, s) { // codes (6 digits) are the outbox's purpose
+			t.Fatalf("the dashboard state holds a key secret or session token")
+		}
+	}
+	if len(st.Outbox) != 1 || st.Outbox[0].Code != h.secrets[0] || st.Outbox[0].DestinationHint == "dev@example.com" ||
+		!strings.HasSuffix(st.Outbox[0].DestinationHint, "@example.com") {
+		t.Fatalf("outbox %+v: want the code with a masked destination", st.Outbox)
+	}
+	if !st.Outbox[0].ExpiresAt.Equal(st.Outbox[0].SentAt.Add(10 * time.Minute)) {
+		t.Errorf("an e-mail code's expiry: %+v", st.Outbox[0])
+	}
+	if len(st.Partners) != 1 || st.Partners[0].Email != "dev@example.com" {
+		t.Errorf("partners %+v", st.Partners)
+	}
+	if len(st.Keys) != 2 || st.Keys[0].KeyID != next.KeyID || st.Keys[1].KeyID != k.KeyID {
+		t.Fatalf("keys %+v: want the successor, then the old key", st.Keys)
+	}
+	old := st.Keys[1]
+	if !old.InGrace || old.Status != "active" || old.RotatedTo != next.KeyID || old.UsageCount != 3 || old.LastUsedAt == nil {
+		t.Errorf("old key %+v: want active, in grace, rotated to %s, used 3 times", old, next.KeyID)
+	}
+	if st.Keys[0].InGrace || st.Keys[0].RotatedFrom != k.KeyID {
+		t.Errorf("successor %+v", st.Keys[0])
+	}
+	if len(st.Lineages) != 1 {
+		t.Fatalf("lineages %+v", st.Lineages)
+	}
+	l := st.Lineages[0]
+	if !slices.Equal(l.Chain, []string{k.KeyID, next.KeyID}) || l.Limit != 10 || l.Used != 3 || l.Remaining != 7 {
+		t.Errorf("lineage %+v: want chain old→new, 3 of 10 used", l)
+	}
+	var actions []string
+	for _, e := range st.Audit {
+		actions = append(actions, e.Action)
+	}
+	if !slices.Equal(actions, []string{"key.rotated", "key.created", "login"}) {
+		t.Errorf("audit actions %v, want newest first", actions)
+	}
+
+	// The grace period ends on the emulator's clock.
+	h.advance(3601)
+	st, _ = h.dashboardState()
+	if st.Keys[1].Status != "expired" || st.Keys[1].InGrace {
+		t.Errorf("after the grace period: %+v", st.Keys[1])
+	}
+}
+
+// sseStream reads the events of GET /_emulator/ui/events.
+type sseStream struct {
+	t      *testing.T
+	body   io.ReadCloser
+	events chan Event
+}
+
+func (h *harness) openEvents(t *testing.T) *sseStream {
+	t.Helper()
+	req, err := http.NewRequest("GET", h.ts.URL+"/_emulator/ui/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("events: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	s := &sseStream{t: t, body: res.Body, events: make(chan Event, 1024)}
+	sc := bufio.NewScanner(res.Body)
+	// The preamble (a retry and a comment) is written after subscribing:
+	// once it is read, every later event reaches this stream.
+	for sc.Scan() && sc.Text() != "" {
+	}
+	go func() {
+		defer close(s.events)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var e Event
+				if err := json.Unmarshal([]byte(data), &e); err != nil {
+					t.Errorf("event %q: %v", data, err)
+					return
+				}
+				s.events <- e
+			}
+		}
+	}()
+	t.Cleanup(func() { res.Body.Close() })
+	return s
+}
+
+// next waits for the next event other than key.used when skipUsed.
+func (s *sseStream) next(skipUsed bool) Event {
+	s.t.Helper()
+	for {
+		select {
+		case e, ok := <-s.events:
+			if !ok {
+				s.t.Fatal("the event stream ended")
+			}
+			if skipUsed && e.Type == EventKeyUsed {
+				continue
+			}
+			return e
+		case <-time.After(10 * time.Second): // a hang bound, not a timing assertion
+			s.t.Fatal("no event within 10s")
+		}
+	}
+}
+
+func TestEventStreamTellsWhatHappenedWithoutSecrets(t *testing.T) {
+	h := newHarness(t)
+	s := h.openEvents(t)
+	session := h.login()
+	if e := s.next(false); e.Type != EventOTPSent || e.Channel != "email" || e.DestinationHint == "" || strings.Contains(e.DestinationHint, "dev@") {
+		t.Fatalf("first event %+v, want otp.sent with a masked destination", e)
+	}
+	if e := s.next(false); e.Type != EventLogin {
+		t.Fatalf("event %+v, want login", e)
+	}
+	k := h.createKey(session, nil)
+	if e := s.next(false); e.Type != EventKeyCreated || e.KeyID != k.KeyID {
+		t.Fatalf("event %+v, want key.created %s", e, k.KeyID)
+	}
+	secret := h.secrets[len(h.secrets)-1]
+	expect(t, h.request("GET", "/v1/auth/verify", secret, nil), http.StatusOK)
+	e := s.next(false)
+	if e.Type != EventKeyUsed || e.KeyID != k.KeyID || e.Count < 1 {
+		t.Fatalf("event %+v, want key.used %s", e, k.KeyID)
+	}
+	expect(t, h.request("PATCH", "/v1/api-keys/"+k.KeyID, session, map[string]any{"name": "renamed"}), http.StatusOK)
+	if e := s.next(false); e.Type != EventKeyUpdated || e.KeyID != k.KeyID {
+		t.Fatalf("event %+v, want key.updated", e)
+	}
+	r := h.rotate(session, k.KeyID, map[string]any{"grace_period_seconds": 60})
+	expect(t, r, http.StatusCreated)
+	var next struct {
+		KeyID string `json:"key_id"`
+	}
+	r.decode(t, &next)
+	if e := s.next(false); e.Type != EventKeyRotated || e.KeyID != k.KeyID || e.Successor != next.KeyID {
+		t.Fatalf("event %+v, want key.rotated %s → %s", e, k.KeyID, next.KeyID)
+	}
+	expect(t, h.request("DELETE", "/v1/api-keys/"+next.KeyID, session, nil), http.StatusOK)
+	if e := s.next(false); e.Type != EventKeyRevoked || e.KeyID != next.KeyID {
+		t.Fatalf("event %+v, want key.revoked", e)
+	}
+	h.advance(60)
+	if e := s.next(false); e.Type != EventClock {
+		t.Fatalf("event %+v, want clock", e)
+	}
+	expect(t, h.request("POST", "/_emulator/reset", "", "{}", "Content-Type", "application/json"), http.StatusNoContent)
+	if e := s.next(false); e.Type != EventReset {
+		t.Fatalf("event %+v, want reset", e)
+	}
+}
+
+func TestAStalledSubscriberNeverBlocksPublishing(t *testing.T) {
+	hb := newHub()
+	stalled, cancel, ok := hb.subscribe()
+	if !ok {
+		t.Fatal("subscribe refused")
+	}
+	defer cancel()
+	// Nobody reads stalled: publishing far more than its queue holds must
+	// return (a blocking publish would hang this test).
+	for i := range 10 * subscriberQueue {
+		hb.publish(Event{Type: EventKeyCreated, KeyID: "key_" + string(rune('a'+i%26))})
+	}
+	got := stalled.take()
+	if len(got) != 1 || got[0].Type != EventResync {
+		t.Fatalf("a subscriber that fell behind got %d events (first %+v), want one resync", len(got), got[0])
+	}
+	// After the resync it hears events again.
+	hb.publish(Event{Type: EventKeyRevoked, KeyID: "key_x"})
+	if got := stalled.take(); len(got) != 1 || got[0].Type != EventKeyRevoked {
+		t.Fatalf("after a resync: %+v", got)
+	}
+}
+
+func TestKeyUsesCoalesceForASlowSubscriber(t *testing.T) {
+	hb := newHub()
+	sub, cancel, _ := hb.subscribe()
+	defer cancel()
+	for range 5000 {
+		hb.publish(Event{Type: EventKeyUsed, KeyID: "key_a"})
+	}
+	hb.publish(Event{Type: EventKeyCreated, KeyID: "key_b"})
+	for range 7 {
+		hb.publish(Event{Type: EventKeyUsed, KeyID: "key_b"})
+	}
+	got := sub.take()
+	want := []Event{{Type: EventKeyUsed, KeyID: "key_a", Count: 5000}, {Type: EventKeyCreated, KeyID: "key_b"}, {Type: EventKeyUsed, KeyID: "key_b", Count: 7}}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i].Type != want[i].Type || got[i].KeyID != want[i].KeyID || got[i].Count != want[i].Count {
+			t.Fatalf("event %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestAClientThatStopsReadingDoesNotSlowTheAPI(t *testing.T) {
+	h := newHarness(t)
+	// A stream whose reader never reads: its socket buffers fill, and its
+	// writer waits on them, never the handlers.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /_emulator/ui/events HTTP/1.1\r\nHost: "+strings.TrimPrefix(h.ts.URL, "http://")+"\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(line, "200") {
+		t.Fatalf("stream: %q %v", line, err)
+	}
+	t.Cleanup(h.srv.CloseStreams)
+	session := h.login()
+	var keys []string
+	for i := range 50 {
+		h.createKey(session, map[string]any{"name": "k" + string(rune('a'+i%26))})
+		keys = append(keys, h.secrets[len(h.secrets)-1])
+	}
+	for i := range 2000 {
+		expect(t, h.request("GET", "/v1/auth/verify", keys[i%len(keys)], nil), http.StatusOK)
+	}
+}
+
+func TestEventStreamsOutliveTheWriteTimeoutAndEndOnShutdown(t *testing.T) {
+	h := newHarness(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	served := make(chan error, 1)
+	go func() {
+		served <- h.srv.Serve(ctx, ln, ServeOptions{ReadTimeout: 100 * time.Millisecond, WriteTimeout: 100 * time.Millisecond, DrainTimeout: time.Minute})
+	}()
+	res, err := http.Get("http://" + ln.Addr().String() + "/_emulator/ui/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	rd := bufio.NewReader(res.Body)
+	for {
+		l, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l == "\n" {
+			break
+		}
+	}
+	// Past the server's read and write timeouts, the stream still carries
+	// events.
+	time.Sleep(300 * time.Millisecond)
+	h.srv.publish(Event{Type: EventClock})
+	l, err := rd.ReadString('\n')
+	if err != nil || !strings.Contains(l, `"type":"clock"`) {
+		t.Fatalf("after the write timeout: %q, %v", l, err)
+	}
+	// A stop ends the stream at once rather than waiting out the drain
+	// deadline (a minute here) and cutting it.
+	stop()
+	if _, err := io.ReadAll(rd); err != nil {
+		t.Fatalf("the stream did not end cleanly: %v", err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if strings.Contains(h.logs.String(), "cutting them") {
+		t.Fatal("the open stream held the drain until its deadline")
+	}
+	// A stream asked for after the stop is refused.
+	expect(t, h.request("GET", "/_emulator/ui/events", "", nil), http.StatusServiceUnavailable)
+}
+
+// BenchmarkVerifyWithDashboardOpen is BenchmarkVerify while a dashboard
+// listens: every verification publishes a key.used event to a subscriber
+// that drains its queue as the event stream does.
+func BenchmarkVerifyWithDashboardOpen(b *testing.B) {
+	var ticks atomic.Int64
+	start := time.Now()
+	h := newHarness(b, func(c *Config) {
+		c.Now = func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * 50 * time.Millisecond) }
+	})
+	sub, cancel, _ := h.srv.events.subscribe()
+	defer cancel()
+	go func() {
+		for {
+			select {
+			case <-sub.ready:
+				sub.take()
+			case <-sub.done:
+				return
+			}
+		}
+	}()
+	defer h.srv.CloseStreams()
+	sess := h.login()
+	k := h.createKey(sess, map[string]any{"rate_limit": 2000})
+	handler := h.srv.Handler()
+	req := httptest.NewRequest(http.MethodGet, "/v1/auth/verify", nil)
+	req.Header.Set("Authorization", "Bearer "+k.APIKey)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+}
+
+func TestDashboardRoutesAnswerOnlyLoopbackHostsAndOrigins(t *testing.T) {
+	h := newHarness(t)
+	t.Cleanup(h.srv.CloseStreams)
+	for _, path := range []string{"/_emulator/ui/", "/_emulator/ui/app.js", "/_emulator/ui/state", "/_emulator/ui/events"} {
+		// A page of another origin, a rebound DNS name, Origin: null.
+		expect(t, h.request("GET", path, "", nil, "Origin", "http://evil.example"), http.StatusForbidden, "permission_denied")
+		expect(t, h.request("GET", path, "", nil, "Origin", "null"), http.StatusForbidden, "permission_denied")
+		req, _ := http.NewRequest("GET", h.ts.URL+path, nil)
+		req.Host = "evil.example"
+		res, err := h.ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET %s with Host evil.example: %d, want 403", path, res.StatusCode)
+		}
+	}
+	// The page's own origin is answered.
+	expect(t, h.request("GET", "/_emulator/ui/state", "", nil, "Origin", h.ts.URL), http.StatusOK)
+	// The page's actions go through the JSON routes, which refuse a
+	// cross-site form (text/plain) and another origin's JSON alike.
+	session := h.login()
+	h.createKey(session, nil)
+	expect(t, h.request("POST", "/_emulator/reset", "", "{}", "Content-Type", "text/plain", "Origin", h.ts.URL), http.StatusUnsupportedMediaType)
+	expect(t, h.request("POST", "/_emulator/reset", "", "{}", "Content-Type", "application/json", "Origin", "http://evil.example"), http.StatusForbidden)
+	if st, _ := h.dashboardState(); len(st.Keys) != 1 {
+		t.Fatal("a refused reset emptied the emulator")
+	}
+	expect(t, h.request("POST", "/_emulator/reset", "", "{}", "Content-Type", "application/json", "Origin", h.ts.URL), http.StatusNoContent)
+}
