@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
@@ -36,12 +35,8 @@ func Generate(dir string) error {
 	if err := doc.GenMarkdownTree(cmd, filepath.Join(dir, "docs/cli")); err != nil {
 		return fmt.Errorf("markdown: %w", err)
 	}
-	// A fixed date keeps the pages reproducible, so the staleness test is
-	// about content only.
-	date := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	header := &doc.GenManHeader{Title: "ZUPY", Section: "1", Source: "zupy", Manual: "zupy manual", Date: &date}
-	if err := doc.GenManTree(cmd, header, filepath.Join(dir, "docs/man")); err != nil {
-		return fmt.Errorf("man: %w", err)
+	if err := writeManPages(cmd, filepath.Join(dir, "docs/man")); err != nil {
+		return err
 	}
 	for shell, name := range map[string]string{"bash": "zupy.bash", "zsh": "_zupy", "fish": "zupy.fish", "powershell": "zupy.ps1"} {
 		var b bytes.Buffer
