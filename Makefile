@@ -12,9 +12,10 @@ LDFLAGS      := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/inte
 # a D-Bus session to run it on, tmux for the terminal tests, gcc for -race, git for keys scan's
 # history and work-tree tests (grep for its benchmark is always there), jq for the docs/ci.md rotation recipes,
 # bash-completion,
-# zsh and fish for the completion test in real shells, groff, man-db and mandoc to lint the man pages.
+# zsh and fish for the completion test in real shells, groff, man-db and mandoc to lint the man pages,
+# script(1) from bsdutils to run the guides' commands on a pseudo-terminal.
 TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq bash-completion zsh fish curl \
-                groff-base man-db mandoc
+                groff-base man-db mandoc bsdutils
 # and what make release-check needs to prove the packages: rpm (rpm -qlp), dpkg-deb and man.
 RELEASE_DEBS := rpm dpkg man-db
 GORELEASER_VERSION := v2.15.1
@@ -46,6 +47,10 @@ deps: ## Install the Debian packages the tests and release-check need, when miss
 test: deps vet ## Vet, run every test with -race, the scripts, the real keyring and the terminal tests
 	$(GO) test -race -count=1 ./...
 	bash scripts/test-keyring.sh
+
+.PHONY: guides
+guides: ## Run the commands README.md and the guides in docs/ show, against an emulator
+	$(GO) test -count=1 -run 'TestGuides' -v ./internal/docrun/
 
 .PHONY: release-check
 release-check: deps ## Check .goreleaser.yaml, build a snapshot for this platform and prove its archive, deb and rpm

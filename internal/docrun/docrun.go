@@ -6,8 +6,9 @@
 //   - ```console blocks hold a terminal transcript: lines starting with "$ "
 //     are commands (a trailing backslash continues one on the next line), the
 //     other lines are output the command must print, in order, as a person
-//     on a terminal sees it. "…" in an output line stands for any text (ids,
-//     secrets, times); blank lines are ignored; lines may be left out.
+//     on a terminal sees it (see MatchLines for what may differ: "…" stands
+//     for any text, fresh ids and times for any of their shape); blank
+//     lines are ignored; lines may be left out.
 //   - ```sh and ```bash blocks hold commands only, one a line ("#" lines are
 //     comments); their output is not checked.
 //   - An info string with the word "norun" (```sh norun) marks a block that
@@ -75,11 +76,11 @@ func Parse(markdown []byte) ([]Block, error) {
 				fence = trimmed[:3]
 				info := strings.Fields(strings.TrimLeft(trimmed, "`~"))
 				cur = &Block{Line: n}
-				if len(info) > 0 {
-					cur.Lang = info[0]
-				}
-				for _, w := range info[1:] {
-					if w == "norun" {
+				for i, w := range info {
+					switch {
+					case i == 0:
+						cur.Lang = w
+					case w == "norun":
 						cur.NoRun = true
 					}
 				}
@@ -242,16 +243,21 @@ func (s *Session) Check(ctx context.Context, c Command) (Result, error) {
 
 // MatchLines reports the first expected line that does not match a line of
 // output after the previous match ("" when all do). A line matches when it
-// equals the output line with trailing spaces removed, "…" standing for
-// any text.
+// equals the output line, with trailing spaces removed, and with these
+// allowances, so that a transcript can be pasted as it was printed:
+//   - "…" stands for any text;
+//   - a run of spaces stands for any run of spaces (columns and boxes
+//     follow the width of their values);
+//   - values made afresh on every run match any value of their shape: key
+//     and verification ids (key_0123456789ab) and RFC 3339 times in UTC.
 func MatchLines(expected []string, output string) string {
 	lines := strings.Split(output, "\n")
 	at := 0
 	for _, want := range expected {
-		re := lineRegexp(want)
+		re := lineRegexp(normalize(want))
 		found := false
 		for at < len(lines) {
-			got := strings.TrimRight(lines[at], " \t")
+			got := normalize(strings.TrimRight(lines[at], " \t"))
 			at++
 			if re.MatchString(got) {
 				found = true
@@ -265,10 +271,26 @@ func MatchLines(expected []string, output string) string {
 	return ""
 }
 
+var (
+	freshID   = regexp.MustCompile(`\b(key|ver|ptn)_[0-9a-z]{12}\b`)
+	freshTime = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\b`)
+	spaceRun  = regexp.MustCompile(` +`)
+)
+
+// normalize replaces the values made afresh on every run by placeholders.
+func normalize(line string) string {
+	line = freshID.ReplaceAllString(line, "${1}_<id>")
+	return freshTime.ReplaceAllString(line, "<time>")
+}
+
 func lineRegexp(line string) *regexp.Regexp {
 	parts := strings.Split(line, "…")
 	for i, p := range parts {
-		parts[i] = regexp.QuoteMeta(p)
+		pieces := spaceRun.Split(p, -1)
+		for j, piece := range pieces {
+			pieces[j] = regexp.QuoteMeta(piece)
+		}
+		parts[i] = strings.Join(pieces, " +")
 	}
 	return regexp.MustCompile("^" + strings.Join(parts, ".*?") + "$")
 }

@@ -27,6 +27,9 @@ const sample = "# Title\n\n" +
 	"```\n\n" +
 	"```text\n" +
 	"$ not a command\n" +
+	"```\n\n" +
+	"```\n" +
+	"no language\n" +
 	"```\n"
 
 func TestParseReadsCommandsOutputExitAndNoRun(t *testing.T) {
@@ -34,8 +37,8 @@ func TestParseReadsCommandsOutputExitAndNoRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(blocks) != 4 {
-		t.Fatalf("%d blocks; want 4", len(blocks))
+	if len(blocks) != 5 {
+		t.Fatalf("%d blocks; want 5", len(blocks))
 	}
 	c := blocks[0].Commands
 	if blocks[0].Lang != "console" || len(c) != 2 || c[0].Text != "zupy version" || c[0].Line != 4 ||
@@ -80,6 +83,26 @@ func TestMatchLinesInOrderWithEllipsis(t *testing.T) {
 		{[]string{"Session expires in …", "Logged in as Demo Partner"}, "Logged in as Demo Partner"},
 		{[]string{"Logged in as"}, "Logged in as"},
 		{[]string{"Key zup_test_sk_…"}, "Key zup_test_sk_…"},
+	} {
+		if got := MatchLines(c.want, out); got != c.missing {
+			t.Errorf("MatchLines(%q) = %q; want %q", c.want, got, c.missing)
+		}
+	}
+}
+
+func TestMatchLinesTakesFreshValuesAndColumnWidths(t *testing.T) {
+	out := "key_vntwoywz6bb6*  PDV loja 1  production  in 365 days\n" +
+		"│ Created        2026-11-30T10:00:05Z (ver_0pzwuimu68yw)   │\n"
+	for _, c := range []struct {
+		want    []string
+		missing string
+	}{
+		{[]string{"key_0123456789ab*  PDV loja 1     production    in 365 days"}, ""},
+		{[]string{"│ Created        2027-01-01T00:00:00Z (ver_aaaaaaaaaaaa) │"}, ""},
+		// Spaces stay needed; an id of another shape is not fresh.
+		{[]string{"key_0123456789ab*PDV loja 1  production  in 365 days"}, "key_0123456789ab*PDV loja 1  production  in 365 days"},
+		{[]string{"key_01234*  PDV loja 1  production  in 365 days"}, "key_01234*  PDV loja 1  production  in 365 days"},
+		{[]string{"key_0123456789ab*  PDV loja 2  production  in 365 days"}, "key_0123456789ab*  PDV loja 2  production  in 365 days"},
 	} {
 		if got := MatchLines(c.want, out); got != c.missing {
 			t.Errorf("MatchLines(%q) = %q; want %q", c.want, got, c.missing)

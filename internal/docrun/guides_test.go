@@ -135,6 +135,10 @@ func newSession(t *testing.T, self string) *docrun.Session {
 		"TERM=xterm-256color",
 		"NO_COLOR=1", // the text a person reads, without escape sequences
 		"LANG=C.UTF-8",
+		// Nothing leaves the machine: a request for anything but loopback
+		// goes to a proxy address where nothing listens (and no name is
+		// looked up), so a guide that forgot its base_url fails at once.
+		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost",
 		asZupy + "=1",
 		asZupyKeyring + "=" + filepath.Join(home, ".keyring.json"),
 	}
