@@ -126,7 +126,7 @@ tab() {
 # line_becomes TEXT: the command line reads TEXT (trailing spaces aside).
 line_becomes() {
 	local want="\$ $1"
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 100; i++)); do
 		capture
 		if sed 's/[[:space:]]*$//' <<<"$pane" | grep -qxF -- "$want"; then
 			return 0
@@ -139,7 +139,7 @@ line_becomes() {
 # offers WORD...: each WORD is shown below the command line (a listing).
 offers() {
 	for word in "$@"; do
-		for ((i = 0; i < 50; i++)); do
+		for ((i = 0; i < 100; i++)); do
 			capture
 			sed 1d <<<"$pane" | grep -qF -- "$word" && break
 			sleep 0.1

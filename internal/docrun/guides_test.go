@@ -20,6 +20,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/cli/root"
+	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/docrun"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
@@ -95,11 +96,19 @@ func TestGuides(t *testing.T) {
 				if b.NoRun {
 					continue
 				}
+				// A block whose zupy command does not exist yet is left out
+				// whole: its later commands build on the missing one.
+				missing := ""
 				for _, c := range b.Commands {
-					if missing := missingCommand(tree, c.Text); missing != "" {
-						t.Logf("%s:%d: not run: `%s` does not exist yet", guide, c.Line, missing)
-						continue
+					if missing = missingCommand(tree, c.Text); missing != "" {
+						break
 					}
+				}
+				if missing != "" {
+					t.Logf("%s:%d: block not run: `%s` does not exist yet", guide, b.Line, missing)
+					continue
+				}
+				for _, c := range b.Commands {
 					res, err := s.Check(ctx, c)
 					ran++
 					if err != nil {
@@ -199,17 +208,35 @@ func newTree() *cobra.Command {
 	return cmd
 }
 
-var zupyCall = regexp.MustCompile(`(?:^|[\s|;&(])zupy((?:\s+[a-z][a-z0-9-]*)*)`)
+var zupyCall = regexp.MustCompile(`(?:^|[\s|;&(])zupy\s([^|;&)<>]*)`)
+
+// globalValueFlags are the global flags that take a value as the next word.
+var globalValueFlags = map[string]bool{"--profile": true, "--base-url": true, "-o": true, "--output": true,
+	"--retries": true, "--timeout": true, "--jq": true, "--template": true}
 
 // missingCommand returns "zupy WORDS" for the first zupy call in line that
 // names a command the tree does not have ("" when all exist): a word that
-// is neither a subcommand nor an argument of a command without subcommands.
+// is neither a subcommand nor an argument of a command without subcommands,
+// or a setting that `zupy config set|get|unset` does not know yet.
 func missingCommand(tree *cobra.Command, line string) string {
 	for _, m := range zupyCall.FindAllStringSubmatch(line, -1) {
 		cmd := tree
 		path := "zupy"
-		for _, w := range strings.Fields(m[1]) {
+		words := strings.Fields(m[1])
+		for i := 0; i < len(words); i++ {
+			w := words[i]
+			if strings.HasPrefix(w, "-") {
+				if globalValueFlags[w] {
+					i++
+				}
+				continue
+			}
 			if !cmd.HasSubCommands() {
+				if cmd.Parent() != nil && cmd.Parent().Name() == "config" && cmd.Name() != "list" && cmd.Name() != "path" {
+					if _, ok := config.Lookup(w); !ok {
+						return path + " " + w
+					}
+				}
 				break
 			}
 			next := findChild(cmd, w)
@@ -295,4 +322,63 @@ func (k *fileKeyring) Delete(service, user string) error {
 	delete(m, service+"/"+user)
 	data, _ := json.Marshal(m)
 	return os.WriteFile(k.path, data, 0o600)
+}
+
+var (
+	mdLink  = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	heading = regexp.MustCompile(`(?m)^#{1,6} +(.+)$`)
+)
+
+// TestGuideLinksResolve checks that every relative link of the guides
+// names a file of the repository and, with #anchor, one of its headings.
+func TestGuideLinksResolve(t *testing.T) {
+	repo := filepath.Join("..", "..")
+	for _, guide := range guides {
+		md, err := os.ReadFile(filepath.Join(repo, guide))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range mdLink.FindAllStringSubmatch(string(md), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			file, anchor, _ := strings.Cut(target, "#")
+			path := filepath.Join(repo, filepath.Dir(guide), file)
+			if file == "" {
+				path = filepath.Join(repo, guide)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				if info, serr := os.Stat(path); serr == nil && info.IsDir() {
+					continue
+				}
+				t.Errorf("%s: link %q: %v", guide, target, err)
+				continue
+			}
+			if anchor != "" && !hasAnchor(string(data), anchor) {
+				t.Errorf("%s: link %q: %s has no heading with that anchor", guide, target, file)
+			}
+		}
+	}
+}
+
+// hasAnchor reports whether one of the Markdown headings of doc has the
+// GitHub anchor anchor (lower case, spaces as hyphens, punctuation dropped).
+func hasAnchor(doc, anchor string) bool {
+	for _, h := range heading.FindAllStringSubmatch(doc, -1) {
+		var b strings.Builder
+		for _, r := range strings.ToLower(strings.TrimSpace(h[1])) {
+			switch {
+			case r == ' ':
+				b.WriteRune('-')
+			case r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 && r != '—':
+				b.WriteRune(r)
+			}
+		}
+		if b.String() == anchor {
+			return true
+		}
+	}
+	return false
 }
