@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asZupy) == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		f := cmdutil.New(ui.System(), os.Getenv)
-		f.KeyringBackend = &fileKeyring{path: os.Getenv(asZupyKeyring)}
+		f.Keyring = &fileKeyring{path: os.Getenv(asZupyKeyring)}
 		code := root.Run(ctx, f, os.Args[1:])
 		stop()
 		os.Exit(code)
