@@ -10,10 +10,10 @@ DATE         ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS      := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/internal/build.Commit=$(COMMIT) -X $(PKG)/internal/build.Date=$(DATE)
 # Debian packages the tests need (curl for the ping benchmark, and): a Secret Service (and secret-tool) for the real keyring test,
 # a D-Bus session to run it on, tmux for the terminal tests, gcc for -race, git for keys scan's
-# history and work-tree tests (grep for its benchmark is always there), jq for the docs/ci.md rotation recipes,
-# bash-completion,
-# zsh and fish for the completion test in real shells, groff, man-db and mandoc to lint the man pages,
-# script(1) from bsdutils to run the guides' commands on a pseudo-terminal.
+# history and work-tree tests (grep for its benchmark is always there), jq for the docs/ci.md
+# rotation recipes, bash-completion, zsh and fish for the completion test in real shells, groff,
+# man-db and mandoc to lint the man pages, script(1) from bsdutils to run the guides' commands on
+# a pseudo-terminal.
 TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq bash-completion zsh fish curl \
                 groff-base man-db mandoc bsdutils
 # and what make release-check needs to prove the packages: rpm (rpm -qlp), dpkg-deb and man.
