@@ -12,10 +12,10 @@ LDFLAGS      := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/inte
 # a D-Bus session to run it on, tmux for the terminal tests, gcc for -race, git for keys scan's
 # history and work-tree tests (grep for its benchmark is always there), jq for the docs/ci.md
 # rotation recipes, bash-completion, zsh and fish for the completion test in real shells, groff,
-# man-db and mandoc to lint the man pages, script(1) from bsdutils to run the guides' commands on
-# a pseudo-terminal.
-TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq bash-completion zsh fish curl \
-                groff-base man-db mandoc bsdutils
+# man-db and mandoc to lint the man pages, script(1) from bsdutils and curl to run the guides'
+# commands on a pseudo-terminal.
+TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq bash-completion zsh fish \
+                groff-base man-db mandoc bsdutils curl
 # and what make release-check needs to prove the packages: rpm (rpm -qlp), dpkg-deb and man.
 RELEASE_DEBS := rpm dpkg man-db
 GORELEASER_VERSION := v2.15.1
