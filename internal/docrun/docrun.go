@@ -200,7 +200,7 @@ func (s *Session) Run(ctx context.Context, command string) (Result, error) {
 	if err := os.WriteFile(script, []byte(inner), 0o600); err != nil {
 		return Result{}, err
 	}
-	cmd := exec.CommandContext(ctx, "script", "-q", "-e", "-c", "bash --noprofile --norc "+script, "/dev/null")
+	cmd := exec.CommandContext(ctx, "script", "-q", "-e", "-c", "bash --noprofile --norc '"+strings.ReplaceAll(script, "'", `'\''`)+"'", "/dev/null")
 	cmd.Dir = s.Dir
 	cmd.Env = s.Env
 	cmd.Stdin = nil
