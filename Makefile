@@ -8,14 +8,14 @@ VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo
 COMMIT       ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 DATE         ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS      := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/internal/build.Commit=$(COMMIT) -X $(PKG)/internal/build.Date=$(DATE)
-# Debian packages the tests need (curl for the ping benchmark, and): a Secret Service (and secret-tool) for the real keyring test,
+# Debian packages the tests need: a Secret Service (and secret-tool) for the real keyring test,
 # a D-Bus session to run it on, tmux for the terminal tests, gcc for -race, git for keys scan's
 # history and work-tree tests (grep for its benchmark is always there), jq for the docs/ci.md
-# rotation recipes, bash-completion, zsh and fish for the completion test in real shells, groff,
-# man-db and mandoc to lint the man pages, script(1) from bsdutils and curl to run the guides'
-# commands on a pseudo-terminal.
-TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq bash-completion zsh fish \
-                groff-base man-db mandoc bsdutils curl
+# rotation recipes, curl for the ping benchmark and the guides, bash-completion, zsh and fish for
+# the completion test in real shells, groff, man-db and mandoc to lint the man pages, script(1)
+# from bsdutils to run the guides' commands on a pseudo-terminal.
+TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq curl bash-completion zsh fish \
+                groff-base man-db mandoc bsdutils
 # and what make release-check needs to prove the packages: rpm (rpm -qlp), dpkg-deb and man.
 RELEASE_DEBS := rpm dpkg man-db
 GORELEASER_VERSION := v2.15.1
