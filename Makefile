@@ -9,11 +9,17 @@ COMMIT       ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 DATE         ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS      := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/internal/build.Commit=$(COMMIT) -X $(PKG)/internal/build.Date=$(DATE)
 # Debian packages the tests need: a Secret Service (and secret-tool) for the real keyring test,
-# a D-Bus session to run it on, tmux for the terminal tests, gcc for -race,
-# git for keys scan's history and work-tree tests (grep for its benchmark is
-# always there), jq for the docs/ci.md rotation recipes, curl for the ping
-# benchmark, chromium for the emulator dashboard's browser test.
-TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq curl chromium
+# a D-Bus session to run it on, tmux for the terminal tests, gcc for -race, git for keys scan's
+# history and work-tree tests (grep for its benchmark is always there), jq for the docs/ci.md
+# rotation recipes, curl for the ping benchmark and the guides, chromium for the emulator
+# dashboard's browser test, bash-completion, zsh and fish for the completion test in real shells,
+# groff, man-db and mandoc to lint the man pages, script(1) from bsdutils to run the guides'
+# commands on a pseudo-terminal.
+TEST_DEBS    := gnome-keyring dbus-daemon libsecret-tools tmux gcc git jq curl chromium \
+                bash-completion zsh fish groff-base man-db mandoc bsdutils
+# and what make release-check needs to prove the packages: rpm (rpm -qlp), dpkg-deb and man.
+RELEASE_DEBS := rpm dpkg man-db
+GORELEASER_VERSION := v2.15.1
 
 .DEFAULT_GOAL := help
 
@@ -30,8 +36,8 @@ install: ## Install zupy into $(go env GOPATH)/bin
 	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/zupy
 
 .PHONY: deps
-deps: ## Install the Debian packages the tests need (gnome-keyring, dbus, tmux, chromium) when missing
-	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+deps: ## Install the Debian packages the tests and release-check need, when missing
+	@missing=""; for p in $(TEST_DEBS) $(RELEASE_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null; then echo "make deps: install$$missing with your package manager" >&2; exit 1; fi; \
 	sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
@@ -42,6 +48,19 @@ deps: ## Install the Debian packages the tests need (gnome-keyring, dbus, tmux, 
 test: deps vet ## Vet, run every test with -race, the scripts, the real keyring and the terminal tests
 	$(GO) test -race -count=1 ./...
 	bash scripts/test-keyring.sh
+
+.PHONY: guides
+guides: ## Run the commands README.md and the guides in docs/ show, against an emulator
+	$(GO) test -count=1 -run 'TestGuides' -v ./internal/docrun/
+
+.PHONY: release-check
+release-check: deps ## Check .goreleaser.yaml, build a snapshot for this platform and prove its archive, deb and rpm
+	@bin=$$($(GO) env GOBIN); bin=$${bin:-$$($(GO) env GOPATH)/bin}; \
+	if ! "$$bin/goreleaser" --version 2>/dev/null | grep -q 'GitVersion: *$(GORELEASER_VERSION)$$'; then \
+		echo "make release-check: installing goreleaser $(GORELEASER_VERSION) into $$bin (a few minutes, once)"; \
+		$(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION) || exit 1; \
+	fi; \
+	GORELEASER="$$bin/goreleaser" bash scripts/release-check.sh
 
 .PHONY: vet
 vet:
@@ -74,4 +93,4 @@ demo: build ## Start an emulator on a free port and walk through zupy
 
 .PHONY: clean
 clean:
-	rm -rf bin
+	rm -rf bin build dist

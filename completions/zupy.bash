@@ -231,6 +231,15 @@ __zupy_extract_activeHelp() {
     done <<<"${out}"
 }
 
+# zupy: printf %q escapes commas, which a word typed on the command line
+# does not carry (loyalty:read,cou); undo that so scope lists match. Braces
+# stay escaped, so no brace expansion can come of it.
+__zupy_unescape_commas()
+{
+    local i
+    for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]//\\,/,}; done
+}
+
 __zupy_handle_completion_types() {
     __zupy_debug "__zupy_handle_completion_types: COMP_TYPE is $COMP_TYPE"
 
@@ -248,6 +257,7 @@ __zupy_handle_completion_types() {
 
         # Strip any description and escape the completion to handled special characters
         IFS=$'\n' read -ra completions -d '' < <(printf "%q\n" "${completions[@]%%$tab*}")
+        completions=("${completions[@]//\\,/,}")
 
         # Only consider the completions that match
         IFS=$'\n' read -ra COMPREPLY -d '' < <(IFS=$'\n'; compgen -W "${completions[*]}" -- "${cur}")
@@ -255,6 +265,7 @@ __zupy_handle_completion_types() {
         # compgen looses the escaping so we need to escape all completions again since they will
         # all be inserted on the command-line.
         IFS=$'\n' read -ra COMPREPLY -d '' < <(printf "%q\n" "${COMPREPLY[@]}")
+        __zupy_unescape_commas
         ;;
 
     *)
@@ -274,6 +285,7 @@ __zupy_handle_standard_completion_case() {
     if [[ "${completions[*]}" != *$tab* ]]; then
         # First, escape the completions to handle special characters
         IFS=$'\n' read -ra completions -d '' < <(printf "%q\n" "${completions[@]}")
+        completions=("${completions[@]//\\,/,}")
         # Only consider the completions that match what the user typed
         IFS=$'\n' read -ra COMPREPLY -d '' < <(IFS=$'\n'; compgen -W "${completions[*]}" -- "${cur}")
 
@@ -283,6 +295,7 @@ __zupy_handle_standard_completion_case() {
         # and we don't want to show escape characters in that list.
         if (( ${#COMPREPLY[@]} == 1 )); then
             COMPREPLY[0]=$(printf "%q" "${COMPREPLY[0]}")
+            __zupy_unescape_commas
         fi
         return 0
     fi
@@ -299,6 +312,7 @@ __zupy_handle_standard_completion_case() {
         # Don't call "printf" in a sub-shell because it will be much slower
         # since we are in a loop.
         printf -v comp "%q" "${compline%%$tab*}" &>/dev/null || comp=$(printf "%q" "${compline%%$tab*}")
+        comp=${comp//\\,/,}
 
         # Only consider the completions that match
         [[ $comp == "$cur"* ]] || continue
@@ -322,6 +336,7 @@ __zupy_handle_standard_completion_case() {
     if ((${#COMPREPLY[*]} == 1)); then
         __zupy_debug "COMPREPLY[0]: ${COMPREPLY[0]}"
         COMPREPLY[0]=$(printf "%q" "${COMPREPLY[0]%%$tab*}")
+        __zupy_unescape_commas
         __zupy_debug "Removed description from single completion, which is now: ${COMPREPLY[0]}"
     else
         # Format the descriptions

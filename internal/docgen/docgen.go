@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/cli/root"
+	"github.com/zupy/zupy-cli/internal/shellcomp"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
@@ -35,22 +35,12 @@ func Generate(dir string) error {
 	if err := doc.GenMarkdownTree(cmd, filepath.Join(dir, "docs/cli")); err != nil {
 		return fmt.Errorf("markdown: %w", err)
 	}
-	// A fixed date keeps the pages reproducible, so the staleness test is
-	// about content only.
-	date := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	header := &doc.GenManHeader{Title: "ZUPY", Section: "1", Source: "zupy", Manual: "zupy manual", Date: &date}
-	if err := doc.GenManTree(cmd, header, filepath.Join(dir, "docs/man")); err != nil {
-		return fmt.Errorf("man: %w", err)
+	if err := writeManPages(cmd, filepath.Join(dir, "docs/man")); err != nil {
+		return err
 	}
-	scripts := map[string]func(*bytes.Buffer) error{
-		"zupy.bash": func(b *bytes.Buffer) error { return cmd.GenBashCompletionV2(b, true) },
-		"_zupy":     func(b *bytes.Buffer) error { return cmd.GenZshCompletion(b) },
-		"zupy.fish": func(b *bytes.Buffer) error { return cmd.GenFishCompletion(b, true) },
-		"zupy.ps1":  func(b *bytes.Buffer) error { return cmd.GenPowerShellCompletionWithDesc(b) },
-	}
-	for name, gen := range scripts {
+	for shell, name := range map[string]string{"bash": "zupy.bash", "zsh": "_zupy", "fish": "zupy.fish", "powershell": "zupy.ps1"} {
 		var b bytes.Buffer
-		if err := gen(&b); err != nil {
+		if err := shellcomp.Write(cmd, shell, &b); err != nil {
 			return fmt.Errorf("completion %s: %w", name, err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, "completions", name), b.Bytes(), 0o644); err != nil {

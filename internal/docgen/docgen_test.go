@@ -2,8 +2,11 @@ package docgen
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -52,4 +55,81 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 		out[e.Name()] = data
 	}
 	return out
+}
+
+// generated regenerates everything into a temporary directory once per test.
+func generated(t *testing.T) string {
+	t.Helper()
+	tmp := t.TempDir()
+	if err := Generate(tmp); err != nil {
+		t.Fatal(err)
+	}
+	return tmp
+}
+
+func TestEachManPageIsHeadedWithItsOwnCommand(t *testing.T) {
+	dir := filepath.Join(generated(t), "docs/man")
+	pages := readTree(t, dir)
+	if len(pages) < 10 {
+		t.Fatalf("only %d man pages generated", len(pages))
+	}
+	for name, page := range pages {
+		want := fmt.Sprintf(".TH %q \"1\" \"2026-01-01\"", strings.ToUpper(strings.TrimSuffix(name, ".1")))
+		if first := strings.SplitN(string(page), "\n", 3)[1]; !strings.HasPrefix(first, want) {
+			t.Errorf("%s: header %q; want it to start %s", name, first, want)
+		}
+	}
+	if _, ok := pages["zupy-keys-create.1"]; !ok {
+		t.Error("no zupy-keys-create.1")
+	}
+}
+
+func TestRootManPageHasExitStatusEnvironmentFilesAndSeeAlso(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join(generated(t), "docs/man/zupy.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := -1
+	for _, want := range []string{
+		".SH EXIT STATUS\n", "\\fB130\\fP\ninterrupted", ".SH ENVIRONMENT\n", "\\fBZUPY_SESSION_TOKEN\\fP\n",
+		".SH FILES\n", "credentials.yaml", ".SH SEE ALSO\n", "\\fBzupy-keys(1)\\fP",
+	} {
+		i := strings.Index(string(page), want)
+		if i < 0 || i < at {
+			t.Errorf("zupy.1 lacks %q after what comes before it (EXIT STATUS, ENVIRONMENT, FILES, SEE ALSO in order)", want)
+			continue
+		}
+		at = i
+	}
+}
+
+// lintTool finds a man page linter; CI must have it (make deps installs it).
+func lintTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing: make deps installs it", name)
+		}
+		t.Skipf("%s is not installed (make deps installs it)", name)
+	}
+	return p
+}
+
+// TestManPagesRenderWithoutWarnings renders every page with groff -ww (all
+// warnings, as man(1) would render it) and mandoc -T lint at warning level;
+// any message fails.
+func TestManPagesRenderWithoutWarnings(t *testing.T) {
+	groff, mandoc := lintTool(t, "groff"), lintTool(t, "mandoc")
+	dir := filepath.Join(generated(t), "docs/man")
+	pages := readTree(t, dir)
+	for name := range pages {
+		path := filepath.Join(dir, name)
+		for _, args := range [][]string{{groff, "-ww", "-man", "-z", path}, {mandoc, "-T", "lint", "-W", "warning", path}} {
+			out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+			if err != nil || len(out) > 0 {
+				t.Errorf("%s %s: %v\n%s", filepath.Base(args[0]), name, err, out)
+			}
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/shellcomp"
 )
 
 // shells are the shells a script is generated for.
@@ -65,13 +66,7 @@ Open a new shell after installing.`,
 }
 
 func completionRun(_ context.Context, opts *CompletionOptions) error {
-	switch opts.Shell {
-	case "bash":
-		return opts.Root.GenBashCompletionV2(opts.Out, true)
-	case "zsh":
-		return opts.Root.GenZshCompletion(opts.Out)
-	case "fish":
-		return opts.Root.GenFishCompletion(opts.Out, true)
-	}
-	return opts.Root.GenPowerShellCompletionWithDesc(opts.Out)
+	// shellcomp patches cobra's bash script so a scope after a comma
+	// completes; completions/ is generated through it too.
+	return shellcomp.Write(opts.Root, opts.Shell, opts.Out)
 }
