@@ -88,7 +88,8 @@ standard input) as the body instead. -H adds a header; Authorization cannot be
 set this way (it would put a secret in the command line).
 
 The exit code follows the status: 401 → 3, 403 → 4, 404 → 7, 429 → 5 (after
-the usual --retries), other errors 1. The Authorization header is never
+the usual --retries), other errors (400 included) 1; 2 only for bad input
+found before anything is sent. The Authorization header is never
 printed, not with -i, not with --debug. With --jq or --template, -i writes the
 status line and headers on stderr so that stdout stays the filtered body.`,
 		Example: `  zupy api /loyalty/program

@@ -129,6 +129,9 @@ func ExitCode(err error) int {
 	return ExitError
 }
 
+// exitCodeOf is a kind's exit code. A server's refusal of the input
+// (api.KindInvalid, a 400) is not a usage error: exit 2 means found before
+// any request was sent (SPEC §4), so it is an error (1), as in gh.
 func exitCodeOf(k api.Kind) int {
 	switch k {
 	case api.KindUsage:
