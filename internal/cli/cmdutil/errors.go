@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"syscall"
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/config"
@@ -158,6 +160,7 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 	var apiErr *api.Error
 	var netErr *api.NetworkError
 	var unavailable *credentials.UnavailableError
+	var cfgErr *config.FileError
 	switch {
 	case errors.Is(err, context.Canceled):
 		code, msg = "interrupted", "cancelled before it finished"
@@ -177,6 +180,12 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 		}
 	case errors.As(err, &unavailable):
 		code = "keyring_unavailable"
+	case errors.As(err, &cfgErr):
+		code = "config_error"
+		hint = fmt.Sprintf("Fix or move %s, or point ZUPY_CONFIG_DIR at another directory (see `zupy help environment`)", cfgErr.Path)
+		if errors.Is(cfgErr, syscall.ENOTDIR) {
+			hint = fmt.Sprintf("%s is not a directory: point ZUPY_CONFIG_DIR at a directory (see `zupy help environment`)", filepath.Dir(cfgErr.Path))
+		}
 	default:
 		code = "error"
 	}
