@@ -83,11 +83,11 @@ ok "a slow call shows a spinner on a terminal, erased after; none when piped"
 
 # ---- 5. --wait: a live countdown; Ctrl-C stops it -------------------------------
 start wait ping --key-id "$tiny_id" --count 3 --wait
-wait_for_re 'rate limited after 1 of 3; the window frees up in [0-9m]+s'
+wait_for_re 'rate limited after 1 of 3; a request will be admitted again in [0-9m]+s'
 # left: the seconds the countdown shows ("1m17s" or "42s"), 0 if none.
 left() {
 	local v m=0 s=0
-	v=$(grep -oE 'frees up in [0-9m]+s' <<<"$pane" | tail -n 1 | sed 's/frees up in //') || true
+	v=$(grep -oE 'admitted again in [0-9m]+s' <<<"$pane" | tail -n 1 | sed 's/admitted again in //') || true
 	[[ $v =~ ^([0-9]+)m([0-9]+)s$ ]] && { m=${BASH_REMATCH[1]}; s=${BASH_REMATCH[2]}; }
 	[[ $v =~ ^([0-9]+)s$ ]] && s=${BASH_REMATCH[1]}
 	echo $((10#$m * 60 + 10#$s))
@@ -101,7 +101,7 @@ t2=$(left)
 ok "the countdown ticks ($t1 s → $t2 s)"
 keys C-c
 wait_for "[zupy exited 130]"
-grep -q 'frees up in' <<<"$pane" && fail "the countdown line was left on the screen"
+grep -q 'admitted again in' <<<"$pane" && fail "the countdown line was left on the screen"
 ok "Ctrl-C during --wait exits 130 and erases the countdown"
 
 echo "PASS: $NAME"

@@ -37,7 +37,7 @@ type Kind int
 // The kinds of failure.
 const (
 	KindOther        Kind = iota // anything below does not describe
-	KindUsage                    // the request was malformed (400, validation_error)
+	KindUsage                    // bad input found before any request was sent (never from a server)
 	KindAuth                     // authentication failed (401)
 	KindPermission               // permission denied (403)
 	KindNotFound                 // no such resource (404)
@@ -45,6 +45,7 @@ const (
 	KindRateLimited              // too many requests (429)
 	KindVerification             // a one-time code was wrong, expired, used or locked
 	KindServer                   // the server failed (5xx)
+	KindInvalid                  // the server refused the request's input (400, validation_error)
 )
 
 // Kind classifies the error: verification_failed first (whatever its
@@ -55,7 +56,7 @@ func (e *Error) Kind() Kind {
 	}
 	switch {
 	case e.Status == http.StatusBadRequest:
-		return KindUsage
+		return KindInvalid
 	case e.Status == http.StatusUnauthorized:
 		return KindAuth
 	case e.Status == http.StatusForbidden:
@@ -67,7 +68,7 @@ func (e *Error) Kind() Kind {
 	case e.Status == http.StatusTooManyRequests:
 		return KindRateLimited
 	case e.Code == CodeValidation:
-		return KindUsage
+		return KindInvalid
 	case e.Status >= 500:
 		return KindServer
 	}

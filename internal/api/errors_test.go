@@ -72,7 +72,7 @@ func TestErrorFallsBackToStatusForOtherBodies(t *testing.T) {
 		{"500 empty", 500, "", "internal_error", "Internal Server Error", KindServer},
 		{"405", 405, "", "method_not_allowed", "Method Not Allowed", KindOther},
 		{"error code not an identifier", 409, `{"error":"<b>boom</b>"}`, "conflict", "Conflict", KindConflict},
-		{"error neither string nor object", 400, `{"error":true,"message":"x"}`, "validation_error", "Bad Request", KindUsage},
+		{"error neither string nor object", 400, `{"error":true,"message":"x"}`, "validation_error", "Bad Request", KindInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,9 +129,9 @@ func TestKindMapping(t *testing.T) {
 		{403, CodePermission, KindPermission},
 		{429, CodeRateLimit, KindRateLimited},
 		{404, CodeNotFound, KindNotFound},
-		{400, CodeValidation, KindUsage},
-		{422, CodeValidation, KindUsage},
-		{400, "invalid_parameters", KindUsage},
+		{400, CodeValidation, KindInvalid},
+		{422, CodeValidation, KindInvalid},
+		{400, "invalid_parameters", KindInvalid},
 		{409, CodeConflict, KindConflict},
 		{500, CodeInternal, KindServer},
 		{503, "service_unavailable", KindServer},

@@ -159,6 +159,23 @@ func Dir(getenv func(string) string) (string, error) {
 	return filepath.Join(home, ".config", "zupy"), nil
 }
 
+// FileError is a config file that cannot be read, parsed or written: a bad
+// ZUPY_CONFIG_DIR (a file, say), a file without read permission, or YAML
+// that is not zupy's.
+type FileError struct {
+	Op   string // "read" or "write"
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string {
+	if e.Op == "write" {
+		return e.Err.Error() // WriteFileAtomic names the path
+	}
+	return fmt.Sprintf("%s config %s: %v", e.Op, e.Path, e.Err)
+}
+func (e *FileError) Unwrap() error { return e.Err }
+
 // File is the config file's contents.
 type File struct {
 	path     string
@@ -171,18 +188,20 @@ func Load(path string) (*File, error) {
 	f := &File{path: path, Version: 1, Profiles: map[string]map[string]string{}}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return f, nil
+	} else if err != nil {
+		return nil, &FileError{Op: "read", Path: path, Err: err}
 	}
 	v := viper.New()
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
 	if err := v.ReadInConfig(); err != nil {
-		return nil, fmt.Errorf("read config %s: %w", path, err)
+		return nil, &FileError{Op: "read", Path: path, Err: err}
 	}
 	if err := v.Unmarshal(f); err != nil {
-		return nil, fmt.Errorf("read config %s: %w", path, err)
+		return nil, &FileError{Op: "read", Path: path, Err: err}
 	}
 	if f.Version != 1 {
-		return nil, fmt.Errorf("read config %s: unsupported version %d (this zupy understands version 1)", path, f.Version)
+		return nil, &FileError{Op: "read", Path: path, Err: fmt.Errorf("unsupported version %d (this zupy understands version 1)", f.Version)}
 	}
 	if f.Profiles == nil {
 		f.Profiles = map[string]map[string]string{}
@@ -199,7 +218,7 @@ func Load(path string) (*File, error) {
 	for name, p := range f.Profiles {
 		for k := range p {
 			if _, ok := Lookup(k); !ok {
-				return nil, fmt.Errorf("read config %s: profile %s: unknown key %q", path, name, k)
+				return nil, &FileError{Op: "read", Path: path, Err: fmt.Errorf("profile %s: unknown key %q", name, k)}
 			}
 		}
 	}
@@ -267,7 +286,10 @@ func (f *File) Save() error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(f.path, data)
+	if err := WriteFileAtomic(f.path, data); err != nil {
+		return &FileError{Op: "write", Path: f.path, Err: err}
+	}
+	return nil
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -43,6 +44,7 @@ type APIOptions struct {
 	Headers     http.Header
 	Input       string
 	Include     bool
+	Silent      bool
 	UseSession  bool
 	KeyID       string
 	// Filtered is set when --jq or --template will filter stdout: -i then
@@ -88,9 +90,17 @@ standard input) as the body instead. -H adds a header; Authorization cannot be
 set this way (it would put a secret in the command line).
 
 The exit code follows the status: 401 → 3, 403 → 4, 404 → 7, 429 → 5 (after
-the usual --retries), other errors 1. The Authorization header is never
+the usual --retries), other errors (400 included) 1; 2 only for bad input
+found before anything is sent. The Authorization header is never
 printed, not with -i, not with --debug. With --jq or --template, -i writes the
-status line and headers on stderr so that stdout stays the filtered body.`,
+status line and headers on stderr so that stdout stays the filtered body.
+--silent prints no body (the exit code still follows the status).
+
+PATH may repeat the base URL's own path: with the base URL
+https://api.zupy.com/v1, /v1/loyalty/program is /loyalty/program (as gh api
+drops a leading /api/v3). The management routes (/api-keys…, except
+/api-keys/self/rotate, and /auth/session) take the login session: add
+--session for them.`,
 		Example: `  zupy api /loyalty/program
   zupy api /auth/verify -i
   zupy api --session /api-keys --jq '.data[].key_id'
@@ -122,6 +132,7 @@ status line and headers on stderr so that stdout stays the filtered body.`,
 	fl.StringArrayVarP(&headers, "header", "H", nil, "Add a request header `'Name: value'`")
 	fl.StringVar(&opts.Input, "input", "", "Send the body from `FILE` (- for standard input)")
 	fl.BoolVarP(&opts.Include, "include", "i", false, "Print the status line and the response headers first")
+	fl.BoolVar(&opts.Silent, "silent", false, "Print no response body")
 	fl.BoolVar(&opts.UseSession, "session", false, "Authenticate with the login session instead of an API key")
 	fl.StringVar(&opts.KeyID, "key-id", "", "Saved key to use (default: ZUPY_API_KEY, then the profile's default key)")
 	cmd.MarkFlagsMutuallyExclusive("session", "key-id")
@@ -227,11 +238,17 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 	} else {
 		choice, err := opts.ChooseKey(ctx, opts.KeyID)
 		if err != nil {
+			if needsSession(stripBasePath("", opts.Path)) {
+				return withSessionHint(err)
+			}
 			return err
 		}
 		token, base = choice.Key.Secret, choice.BaseURL
 	}
-	path := opts.Path
+	path := stripBasePath(base, opts.Path)
+	if !opts.UseSession && needsSession(path) {
+		wrap = func(err error) error { return withSessionHint(err) }
+	}
 	if opts.query != "" {
 		sep := "?"
 		if strings.Contains(path, "?") {
@@ -254,10 +271,63 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 		}
 		printHead(w, cs, resp)
 	}
-	if perr := printBody(opts.IO, resp.Body); perr != nil {
-		return perr
+	if !opts.Silent {
+		if perr := printBody(opts.IO, resp.Body); perr != nil {
+			return perr
+		}
 	}
 	return wrap(err)
+}
+
+// stripBasePath drops a leading copy of the base URL's path from path, so
+// that /v1/loyalty/program against …/v1 is /loyalty/program, not
+// /v1/v1/loyalty/program. With no base (before the base URL is known) it
+// drops a leading /v1, the API's version prefix (SPEC §6).
+func stripBasePath(base, path string) string {
+	prefix := "/v1"
+	if base != "" {
+		u, err := url.Parse(base)
+		if err != nil {
+			return path
+		}
+		prefix = strings.TrimRight(u.Path, "/")
+	}
+	if prefix == "" {
+		return path
+	}
+	if rest, ok := strings.CutPrefix(path, prefix); ok && (rest == "" || strings.HasPrefix(rest, "/") || strings.HasPrefix(rest, "?")) {
+		if !strings.HasPrefix(rest, "/") {
+			rest = "/" + rest
+		}
+		return rest
+	}
+	return path
+}
+
+// needsSession reports whether path is a route that takes the login session,
+// not an API key (SPEC §6): the key management routes, except a key's
+// rotation of itself, and the session's own.
+func needsSession(path string) bool {
+	p, _, _ := strings.Cut(path, "?")
+	p = strings.TrimRight(p, "/")
+	switch {
+	case p == "/api-keys/self/rotate":
+		return false
+	case p == "/api-keys", strings.HasPrefix(p, "/api-keys/"):
+		return true
+	case p == "/auth/session", strings.HasPrefix(p, "/auth/session/"):
+		return true
+	}
+	return false
+}
+
+// withSessionHint adds the hint that the route takes the login session to
+// an authentication failure.
+func withSessionHint(err error) error {
+	if cmdutil.ExitCode(err) != cmdutil.ExitAuth {
+		return err
+	}
+	return cmdutil.WithHint(err, "This route needs the login session: add --session")
 }
 
 // printHead writes the status line and the answer's headers, sorted. The

@@ -98,3 +98,39 @@ func TestDisplayNameSpellsRateLimitHeadersAsDocumented(t *testing.T) {
 		t.Fatalf("displayName = %q", got)
 	}
 }
+
+func TestStripBasePathDropsALeadingCopyOfTheBasePath(t *testing.T) {
+	for _, tc := range []struct{ base, path, want string }{
+		{"https://api.zupy.com/v1", "/v1/loyalty/program", "/loyalty/program"},
+		{"https://api.zupy.com/v1", "/v1", "/"},
+		{"https://api.zupy.com/v1", "/v1?x=1", "/?x=1"},
+		{"https://api.zupy.com/v1/", "/v1/auth/verify", "/auth/verify"},
+		{"https://api.zupy.com/v1", "/v1beta/x", "/v1beta/x"},
+		{"https://api.zupy.com/v1", "/loyalty/program", "/loyalty/program"},
+		{"http://127.0.0.1:8790/gw/v1", "/gw/v1/api-keys", "/api-keys"},
+		{"http://127.0.0.1:8790", "/v1/api-keys", "/v1/api-keys"},
+		{"", "/v1/api-keys", "/api-keys"},
+	} {
+		if got := stripBasePath(tc.base, tc.path); got != tc.want {
+			t.Errorf("stripBasePath(%q, %q) = %q, want %q", tc.base, tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestNeedsSessionNamesTheManagementRoutes(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/api-keys":                         true,
+		"/api-keys?status=all":              true,
+		"/api-keys/key_0123456789ab":        true,
+		"/api-keys/key_0123456789ab/rotate": true,
+		"/api-keys/self/rotate":             false,
+		"/auth/session":                     true,
+		"/auth/verify":                      false,
+		"/loyalty/program":                  false,
+		"/api-keysx":                        false,
+	} {
+		if got := needsSession(path); got != want {
+			t.Errorf("needsSession(%q) = %v, want %v", path, got, want)
+		}
+	}
+}

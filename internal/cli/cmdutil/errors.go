@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"syscall"
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/config"
@@ -129,6 +131,9 @@ func ExitCode(err error) int {
 	return ExitError
 }
 
+// exitCodeOf is a kind's exit code. A server's refusal of the input
+// (api.KindInvalid, a 400) is not a usage error: exit 2 means found before
+// any request was sent (SPEC §4), so it is an error (1), as in gh.
 func exitCodeOf(k api.Kind) int {
 	switch k {
 	case api.KindUsage:
@@ -155,6 +160,7 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 	var apiErr *api.Error
 	var netErr *api.NetworkError
 	var unavailable *credentials.UnavailableError
+	var cfgErr *config.FileError
 	switch {
 	case errors.Is(err, context.Canceled):
 		code, msg = "interrupted", "cancelled before it finished"
@@ -174,6 +180,12 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 		}
 	case errors.As(err, &unavailable):
 		code = "keyring_unavailable"
+	case errors.As(err, &cfgErr):
+		code = "config_error"
+		hint = fmt.Sprintf("Fix or move %s, or point ZUPY_CONFIG_DIR at another directory (see `zupy help environment`)", cfgErr.Path)
+		if errors.Is(cfgErr, syscall.ENOTDIR) {
+			hint = fmt.Sprintf("%s is not a directory: point ZUPY_CONFIG_DIR at a directory (see `zupy help environment`)", filepath.Dir(cfgErr.Path))
+		}
 	default:
 		code = "error"
 	}

@@ -153,6 +153,6 @@ func BindGlobalFlags(fs *pflag.FlagSet, g *Global) {
 	fs.BoolVar(&g.Debug, "debug", false, "Trace HTTP requests on stderr, secrets redacted (env ZUPY_DEBUG)")
 	fs.IntVar(&g.Retries, "retries", 3, "Retries of a 429, and for GET of a connection reset, a timeout or a 502/503/504 (never of a refused connection, an unknown host or a TLS failure)")
 	fs.DurationVar(&g.Timeout, "timeout", 30*time.Second, "Timeout of each HTTP request")
-	fs.StringVar(&g.JQ, "jq", "", "Filter the JSON output with a jq `EXPRESSION` (implies -o json)")
-	fs.StringVar(&g.Template, "template", "", "Format the JSON output with a Go `TEMPLATE` (implies -o json)")
+	fs.StringVarP(&g.JQ, "jq", "q", "", "Filter the JSON output with a jq `EXPRESSION` (implies -o json)")
+	fs.StringVarP(&g.Template, "template", "t", "", "Format the JSON output with a Go `TEMPLATE` (implies -o json)")
 }

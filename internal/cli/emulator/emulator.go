@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/contact"
 	zemulator "github.com/zupy/zupy-cli/internal/emulator"
@@ -263,9 +265,30 @@ this: the real Zupy API has no such route.`,
 	return cmd
 }
 
+// refuseZupyAPI is a usage error when base is Zupy's production or staging
+// API, which has no outbox: asking it would only send a request to the
+// real API for a route that cannot exist there.
+func refuseZupyAPI(base string) error {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil
+	}
+	for _, env := range []apikey.Environment{apikey.Production, apikey.Staging} {
+		zu, _ := url.Parse(env.BaseURL())
+		if strings.EqualFold(u.Hostname(), zu.Hostname()) {
+			return cmdutil.WithHint(cmdutil.Usagef("the base URL %s is Zupy's %s API, not an emulator: only an emulator has an outbox", strings.TrimRight(base, "/"), env),
+				"Point at the emulator with --base-url or ZUPY_BASE_URL (the URL `zupy emulator start` prints, e.g. http://127.0.0.1:8790/v1)")
+		}
+	}
+	return nil
+}
+
 func otpRun(ctx context.Context, opts *OTPOptions) error {
 	client, err := opts.Client()
 	if err != nil {
+		return err
+	}
+	if err := refuseZupyAPI(client.BaseURL()); err != nil {
 		return err
 	}
 	box, err := client.Outbox(ctx, opts.Destination)

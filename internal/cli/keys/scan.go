@@ -82,7 +82,11 @@ dashboards.
 
 --verify asks GET /auth/verify whether each distinct API key found is live:
 live (with its key id, environment and scopes), expired_or_revoked (the API
-does not tell them apart) or unknown. It is opt-in because it SENDS EACH
+does not tell them apart) or invalid (not a key the API knows: forged,
+deleted, or of another account or server). A key refused only for its rate
+limit or its IP allow-list is live too, marked "live (rate limited; scopes not
+read)" or "live (IP not allowed here; scopes not read)" (-o json: status live
+and a note). It is opt-in because it SENDS EACH
 SECRET TO THE API, and each check counts as a use of the key: it bumps the
 key's usage_count and last_used_at and spends one request of its rate limit.
 A key goes only to the base URL of its own environment (production for
@@ -176,7 +180,7 @@ func (o *ScanOptions) validate() error {
 const (
 	statusLive        = "live"
 	statusDead        = "expired_or_revoked"
-	statusUnknown     = "unknown"
+	statusInvalid     = "invalid"      // not a key the API knows
 	statusNotVerified = "not_verified" // session tokens are never sent
 	statusUnverified  = "unverified"   // the check failed; see stderr
 )
@@ -188,6 +192,9 @@ type verdict struct {
 	environment string
 	scopes      []string
 	revoked     bool
+	// note says why a live key's scopes are missing: its check was refused
+	// for its rate limit or IP allow-list, which proves it live.
+	note string
 }
 
 // scanRecord is a finding as -o json prints it; the secret is masked under
@@ -204,6 +211,7 @@ type scanRecord struct {
 	Environment string      `json:"environment,omitempty"`
 	Permissions []string    `json:"permissions,omitempty"`
 	Revoked     bool        `json:"revoked,omitempty"`
+	Note        string      `json:"note,omitempty"`
 }
 
 func scanRun(ctx context.Context, opts *ScanOptions) error {
@@ -361,7 +369,7 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 		}
 		key, err := apikey.Parse(secret)
 		if err != nil { // the matcher only reports well-formed keys
-			verdicts[secret] = &verdict{status: statusUnknown}
+			verdicts[secret] = &verdict{status: statusInvalid}
 			continue
 		}
 		verdicts[secret] = &verdict{status: statusUnverified, environment: string(key.Environment)}
@@ -411,15 +419,15 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 				code == "" && apiErr.Message == wire.MsgAPIKeyExpired):
 				v.status = statusDead
 			case apiErr.Status == http.StatusUnauthorized:
-				v.status = statusUnknown
+				v.status = statusInvalid
 			case apiErr.Status == http.StatusForbidden && code == wire.ErrIPNotAllowed,
 				apiErr.Status == http.StatusTooManyRequests:
 				// Refused for where it came from or how often: the key
 				// itself is good. Its id comes from the key list.
-				v.status = statusLive
+				v.status, v.note = statusLive, "IP not allowed here; scopes not read"
 				why := "its IP allow-list refused this machine"
 				if apiErr.Status == http.StatusTooManyRequests {
-					why = "it is rate limited"
+					why, v.note = "it is rate limited", "rate limited; scopes not read"
 				}
 				if lookupSession == nil {
 					if s, err := o.openSession(ctx); err == nil {
@@ -510,7 +518,7 @@ func (o *ScanOptions) print(findings []scan.Finding, verdicts map[string]*verdic
 		for _, f := range findings {
 			r := scanRecord{Path: f.Path, Line: f.Line, Column: f.Column, Kind: f.Kind, KeyHint: f.Secret, Commit: f.Commit}
 			if v := verdicts[f.Secret.Reveal()]; v != nil {
-				r.Status, r.KeyID, r.Environment, r.Permissions, r.Revoked = v.status, v.keyID, v.environment, v.scopes, v.revoked
+				r.Status, r.KeyID, r.Environment, r.Permissions, r.Revoked, r.Note = v.status, v.keyID, v.environment, v.scopes, v.revoked, v.note
 			}
 			records = append(records, r)
 		}
@@ -566,10 +574,14 @@ func (o *ScanOptions) print(findings []scan.Finding, verdicts map[string]*verdic
 	return t.Render()
 }
 
-// statusText is a verdict's status, "revoked" once --revoke revoked it.
+// statusText is a verdict's status, with its note ("live (rate limited;
+// scopes not read)"), or "revoked" once --revoke revoked it.
 func statusText(v *verdict) string {
-	if v.revoked {
+	switch {
+	case v.revoked:
 		return "revoked"
+	case v.note != "":
+		return v.status + " (" + v.note + ")"
 	}
 	return v.status
 }
@@ -627,6 +639,11 @@ func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*ve
 		plural(len(findings), "secret"), what, live, skipped)
 	if !o.Verify && o.IO.IsStderrTTY() && slices.ContainsFunc(findings, func(f scan.Finding) bool { return f.Kind.IsKey() }) {
 		fmt.Fprintln(o.IO.ErrOut, "Run the scan again with --verify to learn which keys are live (it sends them to the API), and --revoke to revoke those")
+	}
+	if o.Verify && !o.Revoke && o.IO.IsStderrTTY() && slices.ContainsFunc(findings, func(f scan.Finding) bool {
+		return verdicts[f.Secret.Reveal()].status == statusLive
+	}) {
+		fmt.Fprintln(o.IO.ErrOut, "Revoke the live keys with `zupy keys scan --revoke` (it lists them and asks first)")
 	}
 	return count
 }

@@ -201,3 +201,18 @@ func TestScanSuggestsVerifyOnATerminal(t *testing.T) {
 		t.Errorf("hint printed without a terminal:\n%s", errOut)
 	}
 }
+
+func TestScanPointsToRevokeAfterLiveKeysOnATerminal(t *testing.T) {
+	f, _, errOut, dir, _ := scanFixture(t, "", true, nil)
+	if err := runScan(f, dir, "--verify"); cmdutil.ExitCode(err) != 1 {
+		t.Fatalf("err = %v, want exit 1", err)
+	}
+	if !strings.Contains(errOut.String(), "Revoke the live keys with `zupy keys scan --revoke`") {
+		t.Errorf("no --revoke pointer on a terminal:\n%s", errOut)
+	}
+	f, _, errOut, dir, _ = scanFixture(t, "", false, nil)
+	_ = runScan(f, dir, "--verify")
+	if strings.Contains(errOut.String(), "--revoke") {
+		t.Errorf("pointer printed without a terminal:\n%s", errOut)
+	}
+}

@@ -72,13 +72,28 @@ key whose environment contradicts the profile's environment setting is refused
 before anything is sent, unless the base URL is named for this run.
 
 --permission asks the server whether the key holds a scope (repeatable, or
-comma-separated); a missing one exits 4 and names it.
+comma-separated); a missing one exits 4 and is named next to the scopes the
+key does hold.
 
 --count N sends N requests, --interval apart (default 0), with a progress bar
 on a terminal, and reports the latency (min, median, p95, max), how many were
-answered 2xx and 429, and the last rate-limit headers. ping never retries on its
-own: on a 429 it stops (exit 5) and says when the window frees up; with --wait
-it waits as the server says, counting down, and goes on.`,
+answered 2xx and 429, and the last rate-limit headers. The limit slides over
+the window (the previous window still counts in part), so X-RateLimit-Reset,
+the end of the current fixed window, is not when requests come back: a 429's
+Retry-After is.
+
+ping never retries on its own (--retries does not apply to it): on a 429 it
+stops (exit 5) and says when a request will be admitted again; with --wait it
+waits that long in real time, counting down, sends again, and waits again if
+the server still refuses.
+
+With -o json the document has the same fields for any --count:
+authenticated, key_id, environment, permissions (the scopes the key holds),
+missing_permissions (the --permission scopes it lacks; null when the answer
+did not say), status and latency_ms of the last answer, base_url, rate_limit
+{limit, remaining, reset_at, window} of the last answer, summary {requests, ok,
+rate_limited, latency_ms {min, median, p95, max}}, and requests [{status,
+latency_ms}].`,
 		Example: `  ZUPY_API_KEY=$KEY zupy ping
   zupy ping --key-id key_0123456789ab --permission loyalty:read,coupons:validate
   zupy ping --count 20 --interval 100ms
@@ -101,6 +116,10 @@ it waits as the server says, counting down, and goes on.`,
 	fl.IntVar(&opts.Count, "count", 1, "Send N requests and summarise them")
 	fl.DurationVar(&opts.Interval, "interval", 0, "Pause between requests with --count (e.g. 100ms, 1s)")
 	fl.BoolVar(&opts.Wait, "wait", false, "On a 429, wait as the server says (with a countdown) and go on")
+	// ping never retries (a 429 is what it reports): the global --retries
+	// is shadowed by a hidden flag of no effect, out of its help and docs.
+	fl.Int("retries", 0, "No effect: ping never retries")
+	_ = fl.MarkHidden("retries")
 	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
 	_ = cmd.RegisterFlagCompletionFunc("permission", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		return completeScopeList(toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
@@ -169,33 +188,111 @@ func pingRun(ctx context.Context, opts *PingOptions) error {
 		}
 		return a
 	}
-	if opts.Count > 1 {
-		return burst(ctx, opts, choice, send)
-	}
-	a := send()
-	for opts.Wait && a.status == http.StatusTooManyRequests {
-		if err := opts.IO.Countdown(ctx, "rate limited; the window frees up in", waitFor(a.resp), opts.Sleep); err != nil {
-			return err
-		}
-		a = send()
-	}
-	return single(opts, choice, a)
+	return finish(opts, choice, run(ctx, opts, choice, send))
 }
 
-// single reports one request.
-func single(opts *PingOptions, choice *keyauth.Choice, a attempt) error {
-	if a.resp == nil {
-		return a.err // no answer: a network error
+// outcome is what a ping sent and got.
+type outcome struct {
+	all      []attempt // every answered request, in order
+	ok, r429 int
+	lastOK   attempt
+	failure  error // what ended it early, nil when all opts.Count were answered 2xx
+}
+
+// last is the last answer.
+func (o outcome) last() attempt { return o.all[len(o.all)-1] }
+
+// identity is the answer that best tells who the key is: the last 2xx,
+// else the last answer.
+func (o outcome) identity() attempt {
+	if o.lastOK.verify != nil {
+		return o.lastOK
 	}
-	r := newReport(choice, a)
+	return o.last()
+}
+
+// run sends opts.Count requests, opts.Interval apart. A 429 stops it, or
+// with --wait is waited out (in real time, as the server's Retry-After
+// says) and the request sent again, waiting again if it is still refused.
+func run(ctx context.Context, opts *PingOptions, choice *keyauth.Choice, send func() attempt) outcome {
+	var out outcome
+	var bar *ui.Progress // a single request shows the client's spinner instead
+	newBar := func() {
+		if opts.Count > 1 {
+			bar = opts.IO.NewProgress("ping", opts.Count)
+			bar.Set(out.ok, "")
+		}
+	}
+	endBar := func() {
+		if bar != nil {
+			bar.Finish()
+		}
+	}
+	newBar()
+	defer endBar()
+	for out.ok < opts.Count {
+		if len(out.all) > 0 && opts.Interval > 0 {
+			if err := opts.Sleep(ctx, opts.Interval); err != nil {
+				out.failure = err
+				break
+			}
+		}
+		a := send()
+		if a.resp == nil {
+			out.failure = a.err
+			break
+		}
+		out.all = append(out.all, a)
+		switch {
+		case a.err == nil:
+			out.ok++
+			out.lastOK = a
+			if bar != nil {
+				bar.Set(out.ok, "")
+			}
+			continue
+		case a.status == http.StatusTooManyRequests:
+			out.r429++
+			if !opts.Wait {
+				out.failure = explain(opts, choice, a)
+			}
+		default:
+			out.failure = explain(opts, choice, a)
+		}
+		if out.failure != nil {
+			break
+		}
+		endBar()
+		label := "rate limited; a request will be admitted again in"
+		if opts.Count > 1 {
+			label = fmt.Sprintf("rate limited after %d of %d; a request will be admitted again in", out.ok, opts.Count)
+		}
+		if err := opts.IO.Countdown(ctx, label, waitFor(a.resp), opts.Sleep); err != nil {
+			out.failure = err
+			break
+		}
+		newBar()
+	}
+	return out
+}
+
+// finish prints what a ping got and returns its error.
+func finish(opts *PingOptions, choice *keyauth.Choice, out outcome) error {
+	if len(out.all) == 0 {
+		return out.failure // no answer: a network error, or interrupted
+	}
 	if opts.JSON {
-		if err := ui.WriteJSON(opts.IO.Out, r.json()); err != nil {
+		if err := ui.WriteJSON(opts.IO.Out, jsonOf(opts, choice, out)); err != nil {
 			return err
 		}
-	} else {
-		r.print(opts.IO)
+		return out.failure
 	}
-	return explain(opts, choice, a)
+	if opts.Count == 1 {
+		newReport(opts, choice, out.last()).print(opts.IO)
+	} else {
+		printBurst(opts, choice, out)
+	}
+	return out.failure
 }
 
 // explain turns a refused request into the command's error.
@@ -211,29 +308,60 @@ func explain(opts *PingOptions, choice *keyauth.Choice, a attempt) error {
 	case api.KindAuth:
 		return cmdutil.WithHint(a.err, "The key from "+choice.Describe()+" was refused: it is unknown, expired or revoked (`zupy keys list --status all` shows which)")
 	case api.KindPermission:
-		if apiErr.ServerCode() == wire.ErrIPNotAllowed {
-			return a.err
-		}
-		held := stringList(apiErr.Details[wire.DetailCurrentPermissions])
-		var missing []string
-		for _, p := range opts.Permissions {
-			if !slices.Contains(held, p) {
-				missing = append(missing, p)
-			}
-		}
+		missing := missingOf(opts.Permissions, a)
 		if len(missing) == 0 {
-			if p, ok := apiErr.Details[wire.DetailRequiredPermission].(string); ok {
-				missing = []string{p}
-			}
+			return a.err // IP not allowed, or a 403 that names no scope
 		}
 		id := keyID(choice, a)
 		return cmdutil.WithHint(&cmdutil.CodedError{Kind: api.KindPermission, Code: apiErr.Code,
 			Msg: fmt.Sprintf("%s does not hold %s", id, strings.Join(missing, ", "))},
 			fmt.Sprintf("Add it with `zupy keys update %s --add-scope %s`", idOrKey(id), strings.Join(missing, ",")))
 	case api.KindRateLimited:
-		return cmdutil.WithHint(a.err, "The window frees up "+freesUp(a.resp)+"; rerun with --wait to wait for it")
+		return cmdutil.WithHint(a.err, "A request will be admitted again "+freesUp(a.resp)+"; rerun with --wait to wait for it")
 	}
 	return a.err
+}
+
+// heldOf is the scopes the key holds as one answer says: the verify body's
+// permissions, or a scope refusal's details.current_permissions; ok is
+// false when the answer does not say (a 401, a 429, an IP refusal).
+func heldOf(a attempt) (held []string, ok bool) {
+	if a.verify != nil {
+		return a.verify.Permissions, true
+	}
+	var apiErr *api.Error
+	if a.status != http.StatusForbidden || !errors.As(a.err, &apiErr) || apiErr.ServerCode() == wire.ErrIPNotAllowed {
+		return nil, false
+	}
+	v, present := apiErr.Details[wire.DetailCurrentPermissions]
+	return stringList(v), present
+}
+
+// missingOf is which of the asked scopes the key lacks as one answer says:
+// empty (not nil) when it holds them all, nil when the answer does not say.
+func missingOf(asked []string, a attempt) []string {
+	if a.verify != nil {
+		return []string{}
+	}
+	held, ok := heldOf(a)
+	missing := []string{}
+	if ok {
+		for _, p := range asked {
+			if !slices.Contains(held, p) {
+				missing = append(missing, p)
+			}
+		}
+	}
+	var apiErr *api.Error
+	if len(missing) == 0 && a.status == http.StatusForbidden && errors.As(a.err, &apiErr) {
+		if p, found := apiErr.Details[wire.DetailRequiredPermission].(string); found && p != "" {
+			missing = append(missing, p)
+		}
+	}
+	if !ok && len(missing) == 0 {
+		return nil
+	}
+	return missing
 }
 
 func keyID(choice *keyauth.Choice, a attempt) string {

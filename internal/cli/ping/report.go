@@ -1,7 +1,6 @@
 package ping
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -18,13 +17,16 @@ import (
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
-// report is what one ping shows.
+// report is what one answer of a ping shows.
 type report struct {
 	choice *keyauth.Choice
+	asked  []string // --permission
 	a      attempt
 }
 
-func newReport(choice *keyauth.Choice, a attempt) report { return report{choice: choice, a: a} }
+func newReport(opts *PingOptions, choice *keyauth.Choice, a attempt) report {
+	return report{choice: choice, asked: opts.Permissions, a: a}
+}
 
 // rateLimitJSON is the rate_limit object of ping's JSON, named as in the
 // verify answer (SPEC §6), read from the headers (which every answer carries).
@@ -48,15 +50,62 @@ func rateLimitOf(resp *api.Response) *rateLimitJSON {
 	return out
 }
 
+// pingJSON is ping's JSON, one shape for any --count: who the key is and
+// what it holds (from the last 2xx, else the last answer), the status and
+// latency of the last answer, its rate-limit headers, a summary of every
+// request, and the requests themselves.
 type pingJSON struct {
-	Authenticated bool           `json:"authenticated"`
-	KeyID         string         `json:"key_id"`
-	Environment   string         `json:"environment"`
-	Permissions   []string       `json:"permissions"`
-	Status        int            `json:"status"`
-	LatencyMS     float64        `json:"latency_ms"`
-	BaseURL       string         `json:"base_url"`
-	RateLimit     *rateLimitJSON `json:"rate_limit"`
+	Authenticated bool     `json:"authenticated"`
+	KeyID         string   `json:"key_id"`
+	Environment   string   `json:"environment"`
+	Permissions   []string `json:"permissions"`
+	// MissingPermissions are the --permission scopes the key lacks: [] when
+	// it holds them all, null when the answer did not say (a 401, a 429).
+	MissingPermissions []string       `json:"missing_permissions"`
+	Status             int            `json:"status"`
+	LatencyMS          float64        `json:"latency_ms"`
+	BaseURL            string         `json:"base_url"`
+	RateLimit          *rateLimitJSON `json:"rate_limit"`
+	Summary            summaryJSON    `json:"summary"`
+	Requests           []requestJSON  `json:"requests"`
+}
+
+type summaryJSON struct {
+	Requests    int         `json:"requests"`
+	OK          int         `json:"ok"`
+	RateLimited int         `json:"rate_limited"`
+	LatencyMS   latencyJSON `json:"latency_ms"`
+}
+
+type requestJSON struct {
+	Status    int     `json:"status"`
+	LatencyMS float64 `json:"latency_ms"`
+}
+
+type latencyJSON struct {
+	Min    float64 `json:"min"`
+	Median float64 `json:"median"`
+	P95    float64 `json:"p95"`
+	Max    float64 `json:"max"`
+}
+
+func jsonOf(opts *PingOptions, choice *keyauth.Choice, out outcome) pingJSON {
+	last := out.last()
+	rep := newReport(opts, choice, out.identity())
+	id, env, perms, _ := rep.identity()
+	doc := pingJSON{
+		Authenticated: rep.authenticated(),
+		KeyID:         id, Environment: env, Permissions: perms,
+		MissingPermissions: missingOf(opts.Permissions, out.identity()),
+		Status:             last.status, LatencyMS: ms(last.latency),
+		BaseURL: choice.BaseURL, RateLimit: rateLimitOf(last.resp),
+		Summary:  summaryJSON{Requests: len(out.all), OK: out.ok, RateLimited: out.r429, LatencyMS: latencies(out.all)},
+		Requests: make([]requestJSON, 0, len(out.all)),
+	}
+	for _, a := range out.all {
+		doc.Requests = append(doc.Requests, requestJSON{Status: a.status, LatencyMS: ms(a.latency)})
+	}
+	return doc
 }
 
 // authenticated reports whether the key passed authentication: answered,
@@ -75,25 +124,23 @@ func (r report) authenticated() bool {
 	return false
 }
 
-func (r report) identity() (id, env string, perms []string) {
+// identity is the key's id, environment and the scopes it holds; known is
+// false when the answer did not say which scopes (perms is then empty).
+func (r report) identity() (id, env string, perms []string, known bool) {
 	id, env, perms = r.choice.KeyID, string(r.choice.Key.Environment), []string{}
-	if v := r.a.verify; v != nil {
-		id, perms = v.KeyID, v.Permissions
-		if v.Environment != "" {
-			env = v.Environment
+	if v := r.a.verify; v != nil && v.KeyID != "" {
+		id = v.KeyID
+	}
+	if v := r.a.verify; v != nil && v.Environment != "" {
+		env = v.Environment
+	}
+	if held, ok := heldOf(r.a); ok {
+		perms, known = held, true
+		if perms == nil {
+			perms = []string{}
 		}
 	}
-	return id, env, perms
-}
-
-func (r report) json() pingJSON {
-	id, env, perms := r.identity()
-	return pingJSON{
-		Authenticated: r.authenticated(),
-		KeyID:         id, Environment: env, Permissions: perms,
-		Status: r.a.status, LatencyMS: ms(r.a.latency),
-		BaseURL: r.choice.BaseURL, RateLimit: rateLimitOf(r.a.resp),
-	}
+	return id, env, perms, known
 }
 
 func ms(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Millisecond)*100) / 100 }
@@ -102,7 +149,7 @@ func ms(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Mil
 func (r report) print(io *ui.IOStreams) {
 	cs := io.ColorScheme()
 	w := io.Out
-	id, env, perms := r.identity()
+	id, env, perms, known := r.identity()
 	status := fmt.Sprintf("(%d %s)", r.a.status, http.StatusText(r.a.status))
 	switch {
 	case r.a.verify != nil && r.a.verify.Authenticated:
@@ -119,8 +166,11 @@ func (r report) print(io *ui.IOStreams) {
 		{"Environment", env},
 		{"Base URL", r.choice.BaseURL + " (" + r.choice.BaseURLFrom + ")"},
 	}
-	if r.a.verify != nil {
-		rows = append(rows, [2]string{"Permissions", strings.Join(perms, ", ")})
+	if known {
+		rows = append(rows, [2]string{"Permissions", orNone(strings.Join(perms, ", "))})
+	}
+	if missing := missingOf(r.asked, r.a); len(missing) > 0 {
+		rows = append(rows, [2]string{"Missing", cs.Failure(strings.Join(missing, ", "))})
 	}
 	rows = append(rows, [2]string{"Latency", formatLatency(r.a.latency)})
 	writeRows(w, cs, rows)
@@ -151,15 +201,22 @@ func printRateLimit(io *ui.IOStreams, resp *api.Response) {
 	if rl := resp.RateLimit; !rl.Reset.IsZero() && !resp.Date.IsZero() {
 		reset += " (in " + ui.FormatSeconds(max(rl.Reset.Sub(resp.Date), 0)) + ")"
 	}
+	// The limiter slides (SPEC §6): Reset is where the current fixed window
+	// ends, not when requests come back; a 429's Retry-After says that.
+	ra := h.Get("Retry-After")
+	resetMeaning := "end of the current fixed window (the limit slides)"
+	if ra != "" {
+		resetMeaning = "end of the current fixed window (the limit slides, see Retry-After)"
+	}
 	fmt.Fprintln(w, cs.Bold("Rate limit"))
 	rows := [][3]string{
 		{"X-RateLimit-Limit", h.Get("X-RateLimit-Limit"), "requests allowed per window"},
 		{"X-RateLimit-Remaining", h.Get("X-RateLimit-Remaining"), "requests left in this window"},
-		{"X-RateLimit-Reset", reset, "when this window ends, in Unix seconds"},
+		{"X-RateLimit-Reset", reset, resetMeaning},
 		{"X-RateLimit-Window", h.Get("X-RateLimit-Window"), "window length, in seconds"},
 	}
-	if ra := h.Get("Retry-After"); ra != "" {
-		rows = append(rows, [3]string{"Retry-After", ra, "seconds until a request is admitted again"})
+	if ra != "" {
+		rows = append(rows, [3]string{"Retry-After", ra, "seconds until the next request is admitted"})
 	}
 	vw := 0
 	for _, r := range rows {
@@ -169,6 +226,14 @@ func printRateLimit(io *ui.IOStreams, resp *api.Response) {
 		fmt.Fprintf(w, "  %-21s  %s%s  %s\n", r[0], r[1], strings.Repeat(" ", vw-len(r[1])), cs.Muted(r[2]))
 	}
 	fmt.Fprintf(w, "  %-21s  %s\n", "Usage", ui.UsageBar(cs, resp.RateLimit.Remaining, resp.RateLimit.Limit))
+}
+
+// orNone is s, or "none" when it is empty.
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func formatLatency(d time.Duration) string {
@@ -181,118 +246,18 @@ func formatLatency(d time.Duration) string {
 	return d.Round(time.Microsecond).String()
 }
 
-// Bursts (--count).
-
-type requestJSON struct {
-	Status    int     `json:"status"`
-	LatencyMS float64 `json:"latency_ms"`
-}
-
-type latencyJSON struct {
-	Min    float64 `json:"min"`
-	Median float64 `json:"median"`
-	P95    float64 `json:"p95"`
-	Max    float64 `json:"max"`
-}
-
-type burstJSON struct {
-	Authenticated bool           `json:"authenticated"`
-	KeyID         string         `json:"key_id"`
-	Environment   string         `json:"environment"`
-	Permissions   []string       `json:"permissions"`
-	BaseURL       string         `json:"base_url"`
-	Sent          int            `json:"sent"`
-	OK            int            `json:"ok"`
-	RateLimited   int            `json:"rate_limited"`
-	LatencyMS     latencyJSON    `json:"latency_ms"`
-	RateLimit     *rateLimitJSON `json:"rate_limit"`
-	Requests      []requestJSON  `json:"requests"`
-}
-
-// burst sends opts.Count requests, opts.Interval apart. A 429 stops it, or
-// with --wait is waited out and the request sent again.
-func burst(ctx context.Context, opts *PingOptions, choice *keyauth.Choice, send func() attempt) error {
-	var (
-		all      []attempt
-		last     attempt
-		lastOK   attempt
-		ok, r429 int
-		failure  error
-	)
-	bar := opts.IO.NewProgress("ping", opts.Count)
-	for ok < opts.Count {
-		if len(all) > 0 && opts.Interval > 0 {
-			if err := opts.Sleep(ctx, opts.Interval); err != nil {
-				failure = err
-				break
-			}
-		}
-		a := send()
-		if a.resp == nil {
-			failure = a.err
-			break
-		}
-		all, last = append(all, a), a
-		switch {
-		case a.err == nil:
-			ok++
-			lastOK = a
-			bar.Set(ok, "")
-			continue
-		case a.status == http.StatusTooManyRequests:
-			r429++
-			if !opts.Wait {
-				failure = explain(opts, choice, a)
-			}
-		default:
-			failure = explain(opts, choice, a)
-		}
-		if failure != nil {
-			break
-		}
-		bar.Finish()
-		wait := waitFor(a.resp)
-		if err := opts.IO.Countdown(ctx, fmt.Sprintf("rate limited after %d of %d; the window frees up in", ok, opts.Count), wait, opts.Sleep); err != nil {
-			failure = err
-			break
-		}
-		bar = opts.IO.NewProgress("ping", opts.Count)
-		bar.Set(ok, "")
-	}
-	bar.Finish()
-	if len(all) == 0 {
-		return failure
-	}
-	id := lastOK
-	if id.verify == nil {
-		id = last
-	}
-	rep := newReport(choice, id)
-	idKey, env, perms := rep.identity()
-	lat := latencies(all)
-	if opts.JSON {
-		doc := burstJSON{
-			Authenticated: rep.authenticated(),
-			KeyID:         idKey, Environment: env, Permissions: perms, BaseURL: choice.BaseURL,
-			Sent: len(all), OK: ok, RateLimited: r429, LatencyMS: lat, RateLimit: rateLimitOf(last.resp),
-		}
-		for _, a := range all {
-			doc.Requests = append(doc.Requests, requestJSON{Status: a.status, LatencyMS: ms(a.latency)})
-		}
-		if err := ui.WriteJSON(opts.IO.Out, doc); err != nil {
-			return err
-		}
-		return failure
-	}
+// printBurst reports a --count run as text.
+func printBurst(opts *PingOptions, choice *keyauth.Choice, out outcome) {
 	cs := opts.IO.ColorScheme()
 	w := opts.IO.Out
 	icon := cs.SuccessIcon()
-	if failure != nil {
+	if out.failure != nil {
 		icon = cs.FailureIcon()
 	}
-	fmt.Fprintf(w, "%s Sent %s with %s to %s\n", icon, plural(len(all), "request"), keyID(choice, id), choice.BaseURL+"/auth/verify")
-	others := len(all) - ok - r429
-	counts := fmt.Sprintf("%d × 2xx, %d × 429", ok, r429)
+	lat := latencies(out.all)
+	fmt.Fprintf(w, "%s Sent %s with %s to %s\n", icon, plural(len(out.all), "request"), keyID(choice, out.identity()), choice.BaseURL+"/auth/verify")
+	others := len(out.all) - out.ok - out.r429
+	counts := fmt.Sprintf("%d × 2xx, %d × 429", out.ok, out.r429)
 	if others > 0 {
 		counts += fmt.Sprintf(", %d other", others)
 	}
@@ -302,8 +267,7 @@ func burst(ctx context.Context, opts *PingOptions, choice *keyauth.Choice, send 
 		{"Latency", fmt.Sprintf("min %s  median %s  p95 %s  max %s",
 			fmtMS(lat.Min), fmtMS(lat.Median), fmtMS(lat.P95), fmtMS(lat.Max))},
 	})
-	printRateLimit(opts.IO, last.resp)
-	return failure
+	printRateLimit(opts.IO, out.last().resp)
 }
 
 func plural(n int, unit string) string {

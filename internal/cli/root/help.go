@@ -50,7 +50,8 @@ func helpTopics() []*cobra.Command {
 			Long: `zupy exits with one of these codes, so scripts can tell failures apart:
 
   0    success
-  1    error: network, server, keyring, anything not below
+  1    error: network, server, keyring, anything not below, and a request
+       the server refused as invalid (HTTP 400) or in conflict (HTTP 409)
   2    usage: bad flag, argument or input, found before any request is sent
   3    authentication failed: not logged in, session expired, key invalid,
        expired or revoked (HTTP 401)
