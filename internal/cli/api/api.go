@@ -241,7 +241,7 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 		if err != nil {
 			return cmdutil.UsageIf(err)
 		}
-		sess, err := cmdutil.SessionToken(ctx, r)
+		sess, err := cmdutil.SessionFor(ctx, r, b)
 		if err != nil {
 			return err
 		}

@@ -119,6 +119,9 @@ func setupScript(env *testscript.Env) error {
 	sentTo.Store(hs.URL, counts)
 	env.Setenv("EMULATOR", hs.URL)
 	env.Setenv("ZUPY_BASE_URL", hs.URL+"/v1")
+	// The same emulator under another base URL, for tests of what is sent
+	// where.
+	env.Setenv("EMULATOR_LOCALHOST", strings.Replace(hs.URL, "127.0.0.1", "localhost", 1))
 	env.Setenv("HOME", env.WorkDir)
 	env.Setenv("ZUPY_CONFIG_DIR", filepath.Join(env.WorkDir, ".config", "zupy"))
 	env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
