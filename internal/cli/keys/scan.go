@@ -76,7 +76,9 @@ secret and lets through the one that removes it.
 
 Each finding shows its file, line, column, kind and the secret masked
 (zup_live_sk_…9i0j); with --git, the first commit and path where the secret
-appears. No secret is ever printed whole, in any format. On a terminal the
+appears. A secret in a file or folder name is a finding of its own, at line 0
+(its column counted in the path). No secret is ever printed whole, in any
+format, and secrets in the paths printed are masked too. On a terminal the
 findings are a table; in a pipe, tab-separated lines without a header
 (PATH LINE COLUMN KIND SECRET [COMMIT] [STATUS KEY_ID ENVIRONMENT SCOPES]);
 -o json prints an array, -o sarif a SARIF 2.1.0 log for code-scanning
