@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // MaxRetryWait is the longest the client waits before one retry (SPEC §6).
@@ -253,6 +255,17 @@ func (c *Client) attempt(ctx context.Context, r Request, target string, body []b
 	for name, values := range r.Header {
 		if http.CanonicalHeaderKey(name) == "Authorization" {
 			continue
+		}
+		// A header that cannot be written is the caller's mistake, found
+		// here rather than by the transport, whose error would read (and
+		// be retried) as a network failure.
+		if !httpguts.ValidHeaderFieldName(name) {
+			return nil, fmt.Errorf("build %s request: invalid header name %q", r.Method, name)
+		}
+		for _, v := range values {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return nil, fmt.Errorf("build %s request: invalid value of header %s", r.Method, name)
+			}
 		}
 		req.Header.Del(name)
 		for _, v := range values {

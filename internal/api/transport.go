@@ -24,6 +24,10 @@ func classifyTransport(err error, host string) (cause string, permanent bool) {
 	var hostnameErr x509.HostnameError
 	var invalidCert x509.CertificateInvalidError
 	switch {
+	case strings.HasPrefix(err.Error(), "net/http: invalid"), strings.HasPrefix(err.Error(), "net/http: nil"):
+		// The request could not be written (a bad header, method or URL):
+		// sending it again cannot help.
+		return "the request could not be built: " + err.Error(), true
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused by " + host + ": nothing is listening there", true
 	case errors.As(err, &dnsErr) && !dnsErr.IsTimeout && !dnsErr.IsTemporary:

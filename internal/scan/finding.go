@@ -3,6 +3,8 @@ package scan
 import (
 	"cmp"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/zupy/zupy-cli/internal/apikey"
 )
@@ -29,9 +31,9 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Finding is one secret at one place.
 type Finding struct {
-	Path   string // slash-separated as shown; "-" for standard input
-	Line   int    // 1-based
-	Column int    // 1-based, in Unicode code points
+	Path   string // slash-separated as shown, secrets in it masked; "-" for standard input
+	Line   int    // 1-based; 0 for a secret in the path itself (a file or folder name)
+	Column int    // 1-based, in Unicode code points (of the path, when Line is 0)
 	Kind   Kind
 	Secret Secret
 	Commit string // with history scans: the first commit holding the secret
@@ -48,4 +50,67 @@ func Sort(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
+}
+
+// InPath reports whether the secret is in the file or folder name (Path)
+// rather than in the file.
+func (f Finding) InPath() bool { return f.Line == 0 }
+
+// MaskPath is p with every secret-shaped run masked, so that a secret used
+// as a file or folder name is never printed whole.
+func MaskPath(p string) string {
+	var b strings.Builder
+	last := 0
+	findSecrets([]byte(p), func(start, end int, _ Kind) {
+		b.WriteString(p[last:start])
+		b.WriteString(NewSecret(p[start:end]).String())
+		last = end
+	})
+	if last == 0 {
+		return p
+	}
+	b.WriteString(p[last:])
+	return b.String()
+}
+
+// pathFindings are the secrets in the slash-separated path p itself: one
+// finding at line 0 for each, whose Path is p up to the end of the file or
+// folder name holding it and whose Column is where it starts there.
+func pathFindings(p, commit string) []Finding {
+	var out []Finding
+	findSecrets([]byte(p), func(start, end int, kind Kind) {
+		name := p
+		if i := strings.IndexByte(p[end:], '/'); i >= 0 {
+			name = p[:end+i]
+		}
+		out = append(out, Finding{Path: name, Column: utf8.RuneCountInString(p[:start]) + 1,
+			Kind: kind, Secret: NewSecret(p[start:end]), Commit: commit})
+	})
+	return out
+}
+
+// withPathFindings adds to findings those of the secrets in paths (each
+// file or folder name reported once) and masks every path.
+func withPathFindings(findings []Finding, paths []string, commitOf func(path string) string) []Finding {
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if !strings.Contains(p, "zup_") {
+			continue
+		}
+		for _, f := range pathFindings(p, "") {
+			key := f.Path + "\x00" + f.Secret.value
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if commitOf != nil {
+				f.Commit = commitOf(p)
+			}
+			findings = append(findings, f)
+		}
+	}
+	for i := range findings {
+		findings[i].Path = MaskPath(findings[i].Path)
+	}
+	return findings
 }

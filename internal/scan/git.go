@@ -50,6 +50,24 @@ func ScanHistory(ctx context.Context, dir string, opts Options) ([]Finding, Stat
 	if err != nil {
 		return nil, st, err
 	}
+	// A secret in a file or folder name: reported with the commit that
+	// added the first blob seen under that path, when it was added there.
+	var named []string
+	firstBlob := map[string]blob{}
+	for _, b := range blobs {
+		if strings.Contains(b.path, "zup_") {
+			if _, ok := firstBlob[b.path]; !ok {
+				firstBlob[b.path] = b
+				named = append(named, b.path)
+			}
+		}
+	}
+	findings = withPathFindings(findings, named, func(path string) string {
+		if in, err := introducedBy(ctx, dir, firstBlob[path]); err == nil && in.path == path {
+			return in.commit
+		}
+		return ""
+	})
 	Sort(findings)
 	return findings, st, nil
 }

@@ -56,12 +56,13 @@ type (
 			ArtifactLocation struct {
 				URI string `json:"uri"`
 			} `json:"artifactLocation"`
-			Region struct {
-				StartLine   int `json:"startLine"`
-				StartColumn int `json:"startColumn"`
-				EndColumn   int `json:"endColumn"`
-			} `json:"region"`
+			Region *sarifRegion `json:"region,omitempty"`
 		} `json:"physicalLocation"`
+	}
+	sarifRegion struct {
+		StartLine   int `json:"startLine"`
+		StartColumn int `json:"startColumn"`
+		EndColumn   int `json:"endColumn"`
 	}
 )
 
@@ -94,14 +95,17 @@ func WriteSARIF(w io.Writer, version string, results []SARIFResult) error {
 	for _, res := range results {
 		f := res.Finding
 		msg := f.Kind.Description() + " " + f.Secret.String()
+		if f.InPath() {
+			msg += " in the file name"
+		}
 		if res.Note != "" {
 			msg += " (" + res.Note + ")"
 		}
 		var loc sarifLocation
 		loc.PhysicalLocation.ArtifactLocation.URI = artifactURI(f.Path)
-		loc.PhysicalLocation.Region.StartLine = f.Line
-		loc.PhysicalLocation.Region.StartColumn = f.Column
-		loc.PhysicalLocation.Region.EndColumn = f.EndColumn()
+		if !f.InPath() { // a secret in the file (or folder) name has no region
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line, StartColumn: f.Column, EndColumn: f.EndColumn()}
+		}
 		props := map[string]string{}
 		for k, v := range res.Properties {
 			props[k] = v

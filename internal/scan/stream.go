@@ -107,7 +107,7 @@ func ScanReader(r io.Reader, path string) ([]Finding, Stats, error) {
 	var err error
 	if isUnifiedDiff(start) {
 		err = scanDiff(br, func(p string, h hit) {
-			findings = append(findings, Finding{Path: p, Line: h.line, Column: h.column, Kind: h.kind, Secret: NewSecret(h.secret)})
+			findings = append(findings, Finding{Path: MaskPath(p), Line: h.line, Column: h.column, Kind: h.kind, Secret: NewSecret(h.secret)})
 		})
 		Sort(findings)
 	} else {

@@ -104,6 +104,7 @@ func ScanPaths(ctx context.Context, paths []string, opts Options) ([]Finding, St
 	ex := newExcluder(opts.Exclude)
 	files := make(chan file, 256)
 	var walkErr error
+	var named []string // paths that may hold a secret in a name
 	go func() {
 		defer close(files)
 		// A file reached through two arguments (src and src/a.go) is
@@ -127,6 +128,9 @@ func ScanPaths(ctx context.Context, paths []string, opts Options) ([]Finding, St
 			}
 			if !seen[abs] {
 				seen[abs] = true
+				if strings.Contains(f.path, "zup_") {
+					named = append(named, filepath.ToSlash(f.path))
+				}
 				files <- f
 			}
 		}
@@ -138,6 +142,7 @@ func ScanPaths(ctx context.Context, paths []string, opts Options) ([]Finding, St
 	if err := ctx.Err(); err != nil {
 		return nil, stats, err
 	}
+	findings = withPathFindings(findings, named, nil)
 	Sort(findings)
 	return findings, stats, nil
 }

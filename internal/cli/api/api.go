@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/net/http/httpguts"
 
 	zapi "github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
@@ -151,22 +152,32 @@ func (o *APIOptions) parse(headers []string) error {
 	if !strings.HasPrefix(o.Path, "/") {
 		o.Path = "/" + o.Path
 	}
+	if _, rawQuery, ok := strings.Cut(o.Path, "?"); ok {
+		if _, err := url.ParseQuery(rawQuery); err != nil {
+			return cmdutil.Usagef("invalid query in PATH %q: %v", o.Path, err)
+		}
+	}
 	o.Method = strings.ToUpper(strings.TrimSpace(o.Method))
-	if o.Method == "" || strings.ContainsAny(o.Method, " \t/:") {
+	// A method is an RFC 7230 token, the same characters as a header name.
+	if !httpguts.ValidHeaderFieldName(o.Method) {
 		return cmdutil.Usagef("invalid -X %q: an HTTP method such as GET, POST, PATCH or DELETE", o.Method)
 	}
 	o.Headers = http.Header{}
 	for _, h := range headers {
 		name, value, ok := strings.Cut(h, ":")
 		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, " \t") {
-			return cmdutil.Usagef("invalid -H %q: use 'Name: value'", h)
+		value = strings.TrimSpace(value)
+		if !ok || !httpguts.ValidHeaderFieldName(name) {
+			return cmdutil.Usagef("invalid -H %q: use 'Name: value', the name made of letters, digits and !#$%%&'*+-.^_`|~", h)
+		}
+		if !httpguts.ValidHeaderFieldValue(value) {
+			return cmdutil.Usagef("invalid -H %s: its value holds a line break or another control character", name)
 		}
 		if slices.Contains([]string{"Authorization", "Proxy-Authorization", "Host"}, http.CanonicalHeaderKey(name)) {
 			return cmdutil.WithHint(&cmdutil.UsageError{Err: fmt.Errorf("-H %s cannot be set", name)},
 				"zupy authenticates with the chosen key (or --session) itself; a secret on the command line would show in ps and shell history")
 		}
-		o.Headers.Add(name, strings.TrimSpace(value))
+		o.Headers.Add(name, value)
 	}
 	fields, err := o.fields()
 	if err != nil {
@@ -230,7 +241,7 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 		if err != nil {
 			return cmdutil.UsageIf(err)
 		}
-		sess, err := cmdutil.SessionToken(ctx, r)
+		sess, err := cmdutil.SessionFor(ctx, r, b)
 		if err != nil {
 			return err
 		}

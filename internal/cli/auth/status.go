@@ -96,6 +96,16 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		return err
 	default:
 		st.CredentialSource = src.String()
+		if src.Kind != credentials.SourceEnv {
+			// A stored session is only sent to the base URL that issued it.
+			var mismatch *cmdutil.IssuerMismatchError
+			if err := cmdutil.CheckSessionIssuer(ctx, r.Store, opts.Profile, base.Value); errors.As(err, &mismatch) {
+				st.Problem = "not logged in at this base URL (the session was issued by " + mismatch.Issuer + ")"
+				break
+			} else if err != nil {
+				return err
+			}
+		}
 		session, resp, err := opts.ClientFor(base.Value).SessionWithResponse(ctx, token)
 		var apiErr *api.Error
 		switch {

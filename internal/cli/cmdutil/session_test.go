@@ -112,3 +112,58 @@ func TestSessionErrorAddsLoginHintOnlyToRefusedSession(t *testing.T) {
 		}
 	}
 }
+
+// A stored session goes only to the base URL that issued it; one from
+// ZUPY_SESSION_TOKEN, or stored before the issuer was recorded, is sent.
+func TestSessionForChecksTheIssuer(t *testing.T) {
+	const issuer = "http://127.0.0.1:8790/v1"
+	for _, tc := range []struct {
+		name    string
+		env     testEnv
+		entries map[string]string
+		target  string
+		refused bool
+	}{
+		{"same issuer", nil, map[string]string{"default/session": "zup_sess_stored", "default/session-issuer": issuer}, issuer + "/", false},
+		{"other base URL", nil, map[string]string{"default/session": "zup_sess_stored", "default/session-issuer": issuer}, "https://api.zupy.com/v1", true},
+		{"no issuer recorded", nil, map[string]string{"default/session": "zup_sess_stored"}, "https://api.zupy.com/v1", false},
+		{"from the environment", testEnv{"ZUPY_SESSION_TOKEN": "zup_sess_fromenv"}, map[string]string{"default/session-issuer": issuer}, "https://api.zupy.com/v1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := testEnv{"ZUPY_CONFIG_DIR": t.TempDir()}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			f, _ := newFactory(env)
+			backend := &fakeBackend{entries: map[string]string{}}
+			for k, v := range tc.entries {
+				backend.entries[credentials.Service+"|"+k] = v
+			}
+			f.Keyring = backend
+			r, err := f.Resolver()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := SessionFor(context.Background(), r, tc.target)
+			if !tc.refused {
+				if err != nil || s.Token == "" {
+					t.Fatalf("SessionFor = %+v, %v; want the session", s, err)
+				}
+				return
+			}
+			if s.Token != "" {
+				t.Errorf("a refused session was returned: %q", s.Token)
+			}
+			if ExitCode(err) != ExitUsage {
+				t.Errorf("exit %d (%v), want 2", ExitCode(err), err)
+			}
+			_, msg, _, hint := Describe(err)
+			if !strings.Contains(msg, issuer) || !strings.Contains(msg, tc.target) {
+				t.Errorf("message %q names not both %s and %s", msg, issuer, tc.target)
+			}
+			if !strings.Contains(hint, "zupy login") || !strings.Contains(hint, "ZUPY_SESSION_TOKEN") {
+				t.Errorf("hint %q", hint)
+			}
+		})
+	}
+}

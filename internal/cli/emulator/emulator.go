@@ -151,7 +151,7 @@ func exposureWarning(addr net.Addr) string {
 	if !ok || tcp.IP.IsLoopback() {
 		return ""
 	}
-	return fmt.Sprintf("the emulator listens on %s, beyond this machine: its /_emulator routes hand out one-time codes and reset data without any credential; use it only on a network you trust (it answers only loopback Host names and those given with --allowed-host)", addr)
+	return fmt.Sprintf("the emulator listens on %s, beyond this machine: anyone who can reach the port can use its API, and its /_emulator routes hand out one-time codes and reset data without any credential; use it only on a network you trust (its Host check, loopback names and those given with --allowed-host, stops browsers tricked by DNS rebinding, not network clients, which choose their Host header)", addr)
 }
 
 func (o *StartOptions) config() (zemulator.Config, error) {

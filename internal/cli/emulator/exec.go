@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	zemulator "github.com/zupy/zupy-cli/internal/emulator"
 	"github.com/zupy/zupy-cli/internal/scope"
@@ -34,6 +36,8 @@ const ExitCommandNotFound = 127
 const (
 	EnvBaseURL         = "ZUPY_BASE_URL"
 	EnvEmulatorOrigin  = "ZUPY_EMULATOR_ORIGIN"
+	envConfigDir       = "ZUPY_CONFIG_DIR"
+	envProfile         = "ZUPY_PROFILE"
 	execKeyName        = "zupy emulator exec"
 	execReadyTimeout   = 10 * time.Second
 	execLogLinesOnFail = 20
@@ -75,8 +79,11 @@ way to run a partner's own integration tests in CI.
 --with-session logs the demo partner in and gives CMD ZUPY_SESSION_TOKEN;
 --with-key SCOPES creates a key with those scopes and gives CMD ZUPY_API_KEY.
 These secrets reach CMD only through its environment, never its arguments or
-zupy's output; an inherited ZUPY_SESSION_TOKEN or ZUPY_API_KEY is removed, so
-CMD never sends a real credential to the emulator.
+zupy's output. CMD never sends a real credential to the emulator: an inherited
+ZUPY_SESSION_TOKEN or ZUPY_API_KEY is removed, ZUPY_PROFILE is unset, and
+ZUPY_CONFIG_DIR points to a fresh temporary configuration (credentials kept in
+a file there, not the keyring), removed afterwards, so zupy commands run by CMD
+see only the emulator's credentials, never your profile's session or keys.
 
 The emulator keeps its data in memory (the default) or in --data-dir. Its log
 is kept quiet and shown (its last lines) only when it fails. Signals sent to
@@ -166,8 +173,16 @@ func execRun(ctx context.Context, o *ExecOptions) error {
 	}
 	defer emu.stop()
 
-	env := withoutVars(o.Environ(), EnvBaseURL, EnvEmulatorOrigin, credentials.EnvSessionToken, credentials.EnvAPIKey)
-	env = append(env, EnvBaseURL+"="+emu.base, EnvEmulatorOrigin+"="+emu.origin)
+	// zupy commands run by CMD get a configuration of their own, so that
+	// the profile's stored session and default key (config file, keyring)
+	// never reach the emulator: only the credentials it made are seen.
+	cfgDir, err := execConfigDir()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(cfgDir)
+	env := withoutVars(o.Environ(), EnvBaseURL, EnvEmulatorOrigin, credentials.EnvSessionToken, credentials.EnvAPIKey, envConfigDir, envProfile)
+	env = append(env, EnvBaseURL+"="+emu.base, EnvEmulatorOrigin+"="+emu.origin, envConfigDir+"="+cfgDir)
 	if o.WithSession || o.Scopes != nil {
 		secrets, err := emu.credentials(ctx, o)
 		if err != nil {
@@ -207,6 +222,28 @@ func execRun(ctx context.Context, o *ExecOptions) error {
 			return exitOf(c, err)
 		}
 	}
+}
+
+// execConfigDir makes CMD's configuration directory: a fresh temporary one
+// whose default profile keeps credentials in a file there (never the OS
+// keyring, which holds the user's real ones).
+func execConfigDir() (string, error) {
+	dir, err := os.MkdirTemp("", "zupy-exec-config-")
+	if err != nil {
+		return "", fmt.Errorf("make a configuration directory for CMD: %w", err)
+	}
+	cfg, err := config.Load(filepath.Join(dir, "config.yaml"))
+	if err == nil {
+		err = cfg.Set(config.DefaultProfile, config.CredentialStore, "file")
+	}
+	if err == nil {
+		err = cfg.Save()
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("make a configuration directory for CMD: %w", err)
+	}
+	return dir, nil
 }
 
 // commandNotFound reports a CMD that cannot be run: a line naming it, and

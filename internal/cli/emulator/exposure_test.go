@@ -25,5 +25,10 @@ func TestExposureWarningOnlyBeyondLoopback(t *testing.T) {
 		if c.warn && !strings.Contains(w, "without any credential") {
 			t.Errorf("%s: warning %q does not say why", c.ip, w)
 		}
+		// The Host check is no protection from the network: the warning
+		// must not suggest it is.
+		if c.warn && (!strings.Contains(w, "anyone who can reach the port can use its API") || !strings.Contains(w, "not network clients")) {
+			t.Errorf("%s: warning %q suggests the Host check protects from network clients", c.ip, w)
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -74,7 +76,9 @@ secret and lets through the one that removes it.
 
 Each finding shows its file, line, column, kind and the secret masked
 (zup_live_sk_…9i0j); with --git, the first commit and path where the secret
-appears. No secret is ever printed whole, in any format. On a terminal the
+appears. A secret in a file or folder name is a finding of its own, at line 0
+(its column counted in the path). No secret is ever printed whole, in any
+format, and secrets in the paths printed are masked too. On a terminal the
 findings are a table; in a pipe, tab-separated lines without a header
 (PATH LINE COLUMN KIND SECRET [COMMIT] [STATUS KEY_ID ENVIRONMENT SCOPES]);
 -o json prints an array, -o sarif a SARIF 2.1.0 log for code-scanning
@@ -90,9 +94,14 @@ and a note). It is opt-in because it SENDS EACH
 SECRET TO THE API, and each check counts as a use of the key: it bumps the
 key's usage_count and last_used_at and spends one request of its rate limit.
 A key goes only to the base URL of its own environment (production for
-zup_live_sk_, staging for zup_test_sk_, unless --base-url, ZUPY_BASE_URL or
-the profile's base_url names one server for all), named on stderr before
-anything is sent. Session tokens are reported, never sent.
+zup_live_sk_, staging for zup_test_sk_), named on stderr before anything is
+sent. A base URL given by --base-url or ZUPY_BASE_URL is used only for the keys
+of its environment, the profile's base_url only for those of the profile's
+environment, and one on loopback (the emulator) for all; any other key is
+reported not_verified, with the reason, and counts as possibly live. Session
+tokens are reported, never sent, and --verify never sends your login session:
+a key refused for its IP allow-list or rate limit is live with its key id
+unknown, unless --revoke looks it up.
 
 --revoke (implies --verify) revokes the live keys found, with your login
 session; on a terminal it lists them and asks first, elsewhere it needs --yes.
@@ -291,8 +300,8 @@ func checkPath(p string) error {
 	return nil
 }
 
-// scanSession is the login session --revoke (and the key-id lookup of
-// --verify) runs under, with the partner's active keys by environment.
+// scanSession is the login session --revoke (and its key-id lookup) runs
+// under, with the partner's active keys by environment.
 type scanSession struct {
 	*sessionClient
 	keys map[string][]api.Key
@@ -330,22 +339,75 @@ func (s *scanSession) keyIDByHint(ctx context.Context, secret string, env apikey
 	return ids[0], nil
 }
 
-// verifyTarget is the base URL a key is sent to: the one the user named
-// (--base-url, ZUPY_BASE_URL, the profile's base_url), else the API of the
-// key's own environment.
-func (o *ScanOptions) verifyTarget(env apikey.Environment) (string, error) {
+// verifyTarget is the base URL a key of env is sent to (SPEC §4: only the
+// API of its own environment), or "" and why it is not sent. A key goes to
+// its environment's URL, unless a base URL was named: --base-url or
+// ZUPY_BASE_URL is used only when it is that environment's URL, a profile's
+// base_url only when the profile's environment (or its URL's) is the key's;
+// a loopback URL (the emulator, which serves both) always. A profile's
+// environment alone names no URL: the key still goes to its own API.
+func (o *ScanOptions) verifyTarget(env apikey.Environment) (target, skip string, err error) {
 	r, err := o.Settings()
 	if err != nil {
-		return "", cmdutil.UsageIf(err)
+		return "", "", cmdutil.UsageIf(err)
 	}
 	v, err := r.Get(config.BaseURL)
 	if err != nil {
-		return "", cmdutil.UsageIf(err)
+		return "", "", cmdutil.UsageIf(err)
 	}
-	if v.Source == config.SourceDefault {
-		return env.BaseURL(), nil
+	if v.Source == config.SourceDefault || v.Via == config.Environment {
+		return env.BaseURL(), "", nil
 	}
-	return v.Value, nil
+	if isLoopbackURL(v.Value) {
+		return v.Value, "", nil
+	}
+	serves, ok := environmentOf(v.Value)
+	if v.Source == config.SourceFile {
+		e, err := r.Get(config.Environment)
+		if err != nil {
+			return "", "", cmdutil.UsageIf(err)
+		}
+		if e.Source != config.SourceDefault {
+			serves, ok = apikey.Environment(e.Value), true
+		}
+	}
+	if ok && serves == env {
+		return v.Value, "", nil
+	}
+	origin := v.Origin
+	if v.Source == config.SourceFile {
+		origin = "base_url of profile " + r.Profile
+	}
+	if !ok {
+		return "", fmt.Sprintf("%s (%s) is not known to be the %s API", v.Value, origin, env), nil
+	}
+	return "", fmt.Sprintf("%s (%s) is the %s API", v.Value, origin, serves), nil
+}
+
+// environmentOf is the environment whose API u is, when it is one of the
+// two documented URLs.
+func environmentOf(u string) (apikey.Environment, bool) {
+	for _, e := range []apikey.Environment{apikey.Production, apikey.Staging} {
+		if u == e.BaseURL() {
+			return e, true
+		}
+	}
+	return "", false
+}
+
+// isLoopbackURL reports whether u's host is this machine: localhost or a
+// loopback address, where the emulator runs.
+func isLoopbackURL(u string) bool {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	h := strings.TrimSuffix(strings.ToLower(parsed.Hostname()), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // verify checks each distinct API key found with GET /auth/verify, once,
@@ -358,6 +420,8 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 	}
 	byURL := map[string][]target{}
 	var urls []string
+	skipped := map[string][]apikey.Environment{}
+	var skips []string
 	for _, f := range findings {
 		secret := f.Secret.Reveal()
 		if _, seen := verdicts[secret]; seen {
@@ -373,9 +437,17 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 			continue
 		}
 		verdicts[secret] = &verdict{status: statusUnverified, environment: string(key.Environment)}
-		u, err := o.verifyTarget(key.Environment)
+		u, skip, err := o.verifyTarget(key.Environment)
 		if err != nil {
 			return nil, err
+		}
+		if skip != "" {
+			verdicts[secret].status = statusNotVerified
+			if _, ok := skipped[skip]; !ok {
+				skips = append(skips, skip)
+			}
+			skipped[skip] = append(skipped[skip], key.Environment)
+			continue
 		}
 		if _, ok := byURL[u]; !ok {
 			urls = append(urls, u)
@@ -384,7 +456,11 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 	}
 	errOut := o.IO.ErrOut
 	cs := o.IO.ErrColorScheme()
-	lookupSession := session
+	for _, why := range skips {
+		envs := skipped[why]
+		fmt.Fprintf(errOut, "%s not verifying %s: %s, and a key is only sent to the API of its own environment\n",
+			cs.WarningIcon(), plural(len(envs), string(envs[0])+" key"), why)
+	}
 	for _, u := range urls {
 		ts := byURL[u]
 		fmt.Fprintf(errOut, "Sending %s to %s (GET /auth/verify); each check counts as a use of the key\n", plural(len(ts), "key"), u)
@@ -429,15 +505,12 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 				if apiErr.Status == http.StatusTooManyRequests {
 					why, v.note = "it is rate limited", "rate limited; scopes not read"
 				}
-				if lookupSession == nil {
-					if s, err := o.openSession(ctx); err == nil {
-						lookupSession = s
-					}
-				}
-				if lookupSession != nil {
-					id, err := lookupSession.keyIDByHint(ctx, t.secret, t.key.Environment)
+				// Only --revoke opened a session: --verify alone never
+				// sends one, so the id stays unknown.
+				if session != nil {
+					id, err := session.keyIDByHint(ctx, t.secret, t.key.Environment)
 					if err != nil {
-						fmt.Fprintf(errOut, "%s could not list keys to find the id of %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), lookupSession.wrap(err))
+						fmt.Fprintf(errOut, "%s could not list keys to find the id of %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), session.wrap(err))
 					}
 					v.keyID = id
 				}
@@ -624,9 +697,16 @@ func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*ve
 		distinct := map[string]map[string]bool{statusLive: {}, statusUnverified: {}}
 		for _, f := range findings {
 			s := f.Secret.Reveal()
-			if v := verdicts[s]; v.status == statusLive || v.status == statusUnverified {
+			// A key not sent (another environment's URL is configured)
+			// may be live, as one whose check failed.
+			v := verdicts[s]
+			switch {
+			case v.status == statusLive:
 				count++
-				distinct[v.status][s] = true
+				distinct[statusLive][s] = true
+			case v.status == statusUnverified, v.status == statusNotVerified && f.Kind.IsKey():
+				count++
+				distinct[statusUnverified][s] = true
 			}
 		}
 		live = fmt.Sprintf(" (%s live", plural(len(distinct[statusLive]), "key"))

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
@@ -82,27 +84,76 @@ func TestNewCmdScanParsesFlags(t *testing.T) {
 }
 
 func TestScanSendsEachKeyToItsOwnEnvironment(t *testing.T) {
+	const (
+		prod    = "https://api.zupy.com/v1"
+		staging = "https://api-staging.zupy.com/v1"
+		proxy   = "https://zupy-proxy.example.com/v1"
+		skip    = "" // not sent
+	)
 	for _, tt := range []struct {
-		env  map[string]string
-		want map[apikey.Environment]string
+		name    string
+		env     map[string]string
+		args    []string
+		profile string // the default profile's settings in config.yaml
+		want    map[apikey.Environment]string
 	}{
-		{nil, map[apikey.Environment]string{apikey.Production: "https://api.zupy.com/v1", apikey.Staging: "https://api-staging.zupy.com/v1"}},
-		{map[string]string{"ZUPY_BASE_URL": "http://127.0.0.1:9/v1/"}, map[apikey.Environment]string{apikey.Production: "http://127.0.0.1:9/v1", apikey.Staging: "http://127.0.0.1:9/v1"}},
+		{"nothing configured", nil, nil, "", map[apikey.Environment]string{apikey.Production: prod, apikey.Staging: staging}},
+		{"ZUPY_BASE_URL on loopback", map[string]string{"ZUPY_BASE_URL": "http://127.0.0.1:9/v1/"}, nil, "",
+			map[apikey.Environment]string{apikey.Production: "http://127.0.0.1:9/v1", apikey.Staging: "http://127.0.0.1:9/v1"}},
+		{"--base-url localhost", nil, []string{"--base-url", "http://localhost:8790/v1"}, "",
+			map[apikey.Environment]string{apikey.Production: "http://localhost:8790/v1", apikey.Staging: "http://localhost:8790/v1"}},
+		{"ZUPY_BASE_URL of staging", map[string]string{"ZUPY_BASE_URL": staging}, nil, "",
+			map[apikey.Environment]string{apikey.Production: skip, apikey.Staging: staging}},
+		{"--base-url of production", nil, []string{"--base-url", prod}, "",
+			map[apikey.Environment]string{apikey.Production: prod, apikey.Staging: skip}},
+		{"ZUPY_BASE_URL elsewhere", map[string]string{"ZUPY_BASE_URL": proxy}, nil, "environment: production\n",
+			map[apikey.Environment]string{apikey.Production: skip, apikey.Staging: skip}},
+		{"profile environment staging", nil, nil, "environment: staging\n",
+			map[apikey.Environment]string{apikey.Production: prod, apikey.Staging: staging}},
+		{"profile base_url with its environment", nil, nil, "base_url: " + proxy + "\nenvironment: production\n",
+			map[apikey.Environment]string{apikey.Production: proxy, apikey.Staging: skip}},
+		{"profile base_url without environment", nil, nil, "base_url: " + proxy + "\n",
+			map[apikey.Environment]string{apikey.Production: skip, apikey.Staging: skip}},
+		{"profile base_url of staging", nil, nil, "base_url: " + staging + "\n",
+			map[apikey.Environment]string{apikey.Production: skip, apikey.Staging: staging}},
+		{"profile base_url on loopback", nil, nil, "base_url: http://[::1]:8790/v1\nenvironment: staging\n",
+			map[apikey.Environment]string{apikey.Production: "http://[::1]:8790/v1", apikey.Staging: "http://[::1]:8790/v1"}},
 	} {
-		f, _, _ := testFactory(tt.env)
-		f.Global.Output = "text"
-		t.Setenv("ZUPY_CONFIG_DIR", t.TempDir())
-		var opts *ScanOptions
-		cmd := NewCmdScan(f, func(o *ScanOptions) error { opts = o; return nil })
-		cmd.SetArgs([]string{"--verify"})
-		if err := cmd.Execute(); err != nil {
-			t.Fatal(err)
-		}
-		for env, want := range tt.want {
-			if got, err := opts.verifyTarget(env); err != nil || got != want {
-				t.Errorf("env %v: %s key goes to %q (%v), want %q", tt.env, env, got, err, want)
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			env := map[string]string{"ZUPY_CONFIG_DIR": dir}
+			for k, v := range tt.env {
+				env[k] = v
 			}
-		}
+			if tt.profile != "" {
+				cfg := "version: 1\nprofiles:\n  default:\n"
+				for _, line := range strings.SplitAfter(strings.TrimSuffix(tt.profile, "\n"), "\n") {
+					cfg += "    " + line
+				}
+				if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(cfg+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f, _, _ := testFactory(env)
+			f.Global.Output = "text"
+			root := &cobra.Command{Use: "zupy"}
+			cmdutil.BindGlobalFlags(root.PersistentFlags(), &f.Global)
+			var opts *ScanOptions
+			root.AddCommand(NewCmdScan(f, func(o *ScanOptions) error { opts = o; return nil }))
+			root.SetArgs(append([]string{"scan", "--verify"}, tt.args...))
+			if err := root.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			for keyEnv, want := range tt.want {
+				got, why, err := opts.verifyTarget(keyEnv)
+				if err != nil || got != want {
+					t.Errorf("%s key goes to %q (%v), want %q", keyEnv, got, err, want)
+				}
+				if (got == skip) != (why != "") {
+					t.Errorf("%s key: target %q with reason %q", keyEnv, got, why)
+				}
+			}
+		})
 	}
 }
 

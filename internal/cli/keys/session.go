@@ -20,7 +20,8 @@ type sessionClient struct {
 }
 
 // openSession finds the session (ZUPY_SESSION_TOKEN, else the profile's
-// stored login) and a client of the active base URL.
+// stored login, when it was issued by the active base URL) and a client of
+// that base URL.
 func openSession(ctx context.Context, newClient func() (*api.Client, error), resolver func() (credentials.Resolver, error)) (*sessionClient, error) {
 	client, err := newClient()
 	if err != nil {
@@ -30,7 +31,7 @@ func openSession(ctx context.Context, newClient func() (*api.Client, error), res
 	if err != nil {
 		return nil, cmdutil.UsageIf(err)
 	}
-	s, err := cmdutil.SessionToken(ctx, r)
+	s, err := cmdutil.SessionFor(ctx, r, client.BaseURL())
 	if err != nil {
 		return nil, cmdutil.UsageIf(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -69,6 +71,7 @@ func TestScripts(t *testing.T) {
 					"outboxes":  cmdOutboxCount,
 					"envfile":   cmdEnvFile,
 					"writefile": cmdWriteFile,
+					"requests":  cmdRequests,
 				},
 			})
 		})
@@ -106,13 +109,19 @@ func setupScript(env *testscript.Env) error {
 	if err != nil {
 		return err
 	}
-	hs := httptest.NewServer(srv.Handler())
+	counts := &requestCounts{}
+	hs := httptest.NewServer(counts.wrap(srv.Handler()))
 	env.Defer(func() {
 		hs.Close()
 		srv.Close()
+		sentTo.Delete(hs.URL)
 	})
+	sentTo.Store(hs.URL, counts)
 	env.Setenv("EMULATOR", hs.URL)
 	env.Setenv("ZUPY_BASE_URL", hs.URL+"/v1")
+	// The same emulator under another base URL, for tests of what is sent
+	// where.
+	env.Setenv("EMULATOR_LOCALHOST", strings.Replace(hs.URL, "127.0.0.1", "localhost", 1))
 	env.Setenv("HOME", env.WorkDir)
 	env.Setenv("ZUPY_CONFIG_DIR", filepath.Join(env.WorkDir, ".config", "zupy"))
 	env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
@@ -121,6 +130,55 @@ func setupScript(env *testscript.Env) error {
 		env.Setenv(k, "")
 	}
 	return nil
+}
+
+// sentTo maps each script's emulator URL to the requests it has received.
+var sentTo sync.Map
+
+// requestCounts counts the requests an emulator has received under /v1,
+// and those of them authenticated with a session token.
+type requestCounts struct {
+	all, session atomic.Int64
+}
+
+func (c *requestCounts) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/") {
+			c.all.Add(1)
+			if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer zup_sess_") {
+				c.session.Add(1)
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// requests reset | requests all|session N: zeroes the counts of requests the
+// emulator received under /v1, or checks how many it received (all of them,
+// or those sent with a session token) since the last reset.
+func cmdRequests(ts *testscript.TestScript, neg bool, args []string) {
+	v, ok := sentTo.Load(ts.Getenv("EMULATOR"))
+	if !ok {
+		ts.Fatalf("requests: no emulator for this script")
+	}
+	c := v.(*requestCounts)
+	if len(args) == 1 && args[0] == "reset" {
+		c.all.Store(0)
+		c.session.Store(0)
+		return
+	}
+	if len(args) != 2 || (args[0] != "all" && args[0] != "session") {
+		ts.Fatalf("usage: requests reset | requests all|session N")
+	}
+	want, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	got := c.all.Load()
+	if args[0] == "session" {
+		got = c.session.Load()
+	}
+	if (got == want) == neg {
+		ts.Fatalf("emulator received %d %s requests, want %d", got, args[0], want)
+	}
 }
 
 // clock SECONDS moves the emulator's clock forward.
