@@ -172,7 +172,15 @@ func decodeError(resp *Response) *Error {
 			}
 		}
 	}
+	// The raw body was redacted above, but a JSON escape ("zup\u005flive…")
+	// hides a credential from that pass and decodes into one: redact again
+	// what was decoded.
+	e.Message = redactString(e.Message)
+	e.Details = redactDetails(e.Details)
 	e.Code = normalizeCode(e.Code)
+	if secretPattern().MatchString(e.Code) {
+		e.Code = ""
+	}
 	if e.Code == "" {
 		e.Code = statusCode(resp.Status)
 	}
@@ -181,6 +189,33 @@ func decodeError(resp *Response) *Error {
 		e.Message = statusText(resp.Status)
 	}
 	return e
+}
+
+// redactDetails redacts credential patterns in every string of decoded
+// details, keys included.
+func redactDetails(d map[string]any) map[string]any {
+	if d == nil {
+		return nil
+	}
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case string:
+			return redactString(x)
+		case []any:
+			for i := range x {
+				x[i] = walk(x[i])
+			}
+		case map[string]any:
+			out := make(map[string]any, len(x))
+			for k, v := range x {
+				out[redactString(k)] = walk(v)
+			}
+			return out
+		}
+		return v
+	}
+	return walk(d).(map[string]any)
 }
 
 // normalizeCode turns "VALIDATION_ERROR" into "validation_error"; a code that
