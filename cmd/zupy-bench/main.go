@@ -484,23 +484,38 @@ func goTest(args []string) []byte {
 	return out
 }
 
-// goBench runs the micro-benchmarks -count times, as benchstat wants them.
-func goBench(r *report) {
-	args := []string{"test", "-run", "^$", "-bench", "^(BenchmarkLimiter|BenchmarkVerify|BenchmarkParse|BenchmarkParseAuthorization)$",
-		"-benchmem", "-count", strconv.Itoa(*count), "./internal/ratelimit/", "./internal/emulator/", "./internal/apikey/"}
-	out := goTest(args)
+// benchLines keeps the lines of go test -bench output that benchstat reads.
+func benchLines(out []byte) []string {
 	var lines []string
 	for line := range strings.Lines(string(out)) {
-		if strings.HasPrefix(line, "Benchmark") || strings.HasPrefix(line, "goos:") || strings.HasPrefix(line, "goarch:") ||
-			strings.HasPrefix(line, "pkg:") || strings.HasPrefix(line, "cpu:") {
-			lines = append(lines, line)
+		for _, p := range []string{"Benchmark", "goos:", "goarch:", "pkg:", "cpu:"} {
+			if strings.HasPrefix(line, p) {
+				lines = append(lines, line)
+				break
+			}
 		}
 	}
+	return lines
+}
+
+// goBench runs the micro-benchmarks -count times, as benchstat wants them.
+func goBench(r *report) {
+	const named = "^(BenchmarkLimiter|BenchmarkVerify|BenchmarkParse|BenchmarkParseAuthorization)$"
+	args := []string{"test", "-run", "^$", "-bench", named,
+		"-benchmem", "-count", strconv.Itoa(*count), "./internal/ratelimit/", "./internal/emulator/", "./internal/apikey/"}
+	lines := benchLines(goTest(args))
+	// The other benchmarks of the module (keys scan against grep, …), once.
+	otherArgs := []string{"test", "-run", "^$", "-bench", ".", "-skip", "^BenchmarkVerifyLoad$|" + named, "-benchmem", "./..."}
+	other := benchLines(goTest(otherArgs))
 	raw := strings.Join(lines, "")
 	fmt.Printf("Go benchmarks (go %s):\n%s", strings.Join(args, " "), raw)
+	fmt.Printf("other benchmarks (go %s):\n%s", strings.Join(otherArgs, " "), strings.Join(other, ""))
 	if *outTxt != "" {
-		must(os.WriteFile(*outTxt, []byte(raw), 0o644))
+		must(os.WriteFile(*outTxt, []byte(raw+strings.Join(other, "")), 0o644))
 	}
+	defer func() {
+		r.mdf("\nThe other benchmarks of the module, once (`go %s`):\n\n```\n%s```\n", strings.Join(otherArgs, " "), strings.Join(other, ""))
+	}()
 	r.mdf("\n## Go benchmarks\n\nThe limiter, the verify pipeline (whole handler, no network) and the key parser, `-count %d`\n", *count)
 	r.mdf("(`go %s`). The raw lines are in\n[benchmarks.txt](benchmarks.txt): compare two runs with `benchstat old.txt new.txt`.\n\n", strings.Join(args, " "))
 	r.mdf("| benchmark | ns/op (median) | B/op | allocs/op |\n|---|---:|---:|---:|\n")
