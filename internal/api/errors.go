@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -216,6 +218,39 @@ func redactDetails(d map[string]any) map[string]any {
 		return v
 	}
 	return walk(d).(map[string]any)
+}
+
+// CodeInvalidResponse is the code of a success status whose body is not the
+// JSON the route answers with: nothing, an HTML page (a proxy, a portal, a
+// wrong base URL), or a document cut short.
+const CodeInvalidResponse = "invalid_response"
+
+// invalidResponse describes a 2xx answer that could not be decoded, in one
+// line that names the request and what came instead; the body itself is
+// never quoted (it may hold a secret, or be a whole page).
+func invalidResponse(resp *Response, r Request) *Error {
+	status := fmt.Sprintf("%d %s", resp.Status, http.StatusText(resp.Status))
+	body := bytes.TrimSpace(resp.Body)
+	var what string
+	switch {
+	case len(body) == 0:
+		what = "an empty body"
+	case body[0] != '{' && body[0] != '[':
+		what = "a body that is not JSON"
+		if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil && len(mt) <= 64 && mt != "application/json" {
+			what = "a " + sanitizeMessage(mt) + " body, not JSON"
+		}
+	case json.Valid(body):
+		what = "JSON of another shape"
+	default:
+		what = "JSON cut short or malformed"
+	}
+	return &Error{
+		Status:   resp.Status,
+		Code:     CodeInvalidResponse,
+		Message:  fmt.Sprintf("%s %s answered %s with %s", r.Method, r.Path, status, what),
+		Response: resp,
+	}
 }
 
 // normalizeCode turns "VALIDATION_ERROR" into "validation_error"; a code that
