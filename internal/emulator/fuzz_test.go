@@ -195,3 +195,31 @@ func relogin(t *testing.T, send func(method, path, auth string, body []byte) *ht
 	}
 	return l.SessionToken
 }
+
+// FuzzAppendVerification checks the hand-written encoding of the verify
+// answer against encoding/json as writeJSON uses it: the same bytes, or a
+// refusal that sends the answer through writeJSON.
+func FuzzAppendVerification(f *testing.F) {
+	f.Add("key_abcdefghijkl", "production", "loyalty:read,keys:rotate", 2000, 1999, int64(1_790_000_000_123_456_789))
+	f.Add("key_\"x\\", "staging", "", 1, 0, int64(0))
+	f.Add("key_é", "prod\n", "a,<b>&", -1, -5, int64(-1))
+	f.Fuzz(func(t *testing.T, keyID, env, perms string, limit, remaining int, reset int64) {
+		v := wire.Verification{
+			Authenticated: true, KeyID: keyID, Environment: env, Permissions: []string{},
+			RateLimit: wire.RateLimitState{Limit: limit, Remaining: remaining, ResetAt: time.Unix(0, reset).UTC()},
+		}
+		if perms != "" {
+			v.Permissions = strings.Split(perms, ",")
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return
+		}
+		got, ok := appendVerification(nil, &v)
+		if ok && !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("appendVerification = %s, encoding/json = %s", got, want.Bytes())
+		}
+	})
+}
