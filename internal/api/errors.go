@@ -176,8 +176,8 @@ func decodeError(resp *Response) *Error {
 	}
 	// The raw body was redacted above, but a JSON escape ("zup\u005flive…")
 	// hides a credential from that pass and decodes into one: redact again
-	// what was decoded.
-	e.Message = redactString(e.Message)
+	// what was decoded (the message after sanitizing: dropping a control
+	// character or an invalid byte may join the halves of a key).
 	e.Details = redactDetails(e.Details)
 	e.Code = normalizeCode(e.Code)
 	if secretPattern().MatchString(e.Code) {
@@ -186,7 +186,7 @@ func decodeError(resp *Response) *Error {
 	if e.Code == "" {
 		e.Code = statusCode(resp.Status)
 	}
-	e.Message = sanitizeMessage(e.Message)
+	e.Message = redactString(sanitizeMessage(e.Message))
 	if e.Message == "" {
 		e.Message = statusText(resp.Status)
 	}
