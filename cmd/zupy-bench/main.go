@@ -504,8 +504,8 @@ func load(r *report) {
 	}
 	rps, bareRPS, p99, bareP99, p50 := metric("verify_rps"), metric("bare_rps"), metric("p99_ms"), metric("bare_p99_ms"), metric("p50_ms")
 	rpsRatio, p99Ratio := rps/bareRPS, p99/bareP99
-	v1 := r.goal("verify req/s", rpsRatio >= goalRPS, "req/s %.2f× bare (goal ≥ %.2f×)", rpsRatio, goalRPS)
-	v2 := r.goal("verify p99", p99Ratio <= goalP99, "p99 %.2f× bare (goal ≤ %.2f×)", p99Ratio, goalP99)
+	v1 := r.goal("verify req/s", rpsRatio >= goalRPS, "req/s %.3f× bare (goal ≥ %.2f×)", rpsRatio, goalRPS)
+	v2 := r.goal("verify p99", p99Ratio <= goalP99, "p99 %.3f× bare (goal ≤ %.2f×)", p99Ratio, goalP99)
 	r.printf("server, GET /v1/auth/verify against bare net/http, 32 clients (BenchmarkVerifyLoad):\n")
 	r.printf("  verify %.0f req/s, p50 %.2f ms, p99 %.2f ms; bare %.0f req/s, p99 %.2f ms\n", rps, p50, p99, bareRPS, bareP99)
 	r.printf("  %s\n  %s\n", v1, v2)
@@ -514,7 +514,7 @@ func load(r *report) {
 	r.mdf("request a 200 through the whole pipeline over many keys, against a bare `net/http` handler writing\n")
 	r.mdf("the same body and headers; same process, same load generator, 32 keep-alive clients, rounds\n")
 	r.mdf("interleaved (`go %s`).\n\n", strings.Join(args, " "))
-	r.mdf("| | req/s | p99 |\n|---|---:|---:|\n| bare net/http | %.0f | %.2f ms |\n| emulator verify | %.0f | %.2f ms |\n| ratio | %.2f× | %.2f× |\n\n",
+	r.mdf("| | req/s | p99 |\n|---|---:|---:|\n| bare net/http | %.0f | %.2f ms |\n| emulator verify | %.0f | %.2f ms |\n| ratio | %.3f× | %.3f× |\n\n",
 		bareRPS, bareP99, rps, p99, rpsRatio, p99Ratio)
 	r.mdf("Result: %s; %s.\n", v1, v2)
 	if rpsRatio < goalRPS || p99Ratio > goalP99 {
