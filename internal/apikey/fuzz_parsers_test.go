@@ -17,7 +17,7 @@ import (
 func FuzzParseAuthorization(f *testing.F) {
 	for _, seed := range []string{
 		"Bearer " + validLive,
-		"Bearer zup_test_sk_1a2b3c4d5e6f7g8h9i0j",
+		"Bearer " + Staging.Prefix() + "1a2b3c4d5e6f7g8h9i0j",
 		"bearer " + validLive,
 		"Bearer  " + validLive,
 		"Bearer " + validLive + " ",
