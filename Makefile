@@ -82,10 +82,13 @@ docs: ## Regenerate docs/cli and docs/man (and completions/)
 completions: docs ## Regenerate completions/ (with the docs: one generator)
 
 .PHONY: bench
-bench: build ## Run the benchmarks, the verify load comparison against bare net/http, and zupy ping against curl
-	$(GO) test -run '^$$' -bench . -skip '^BenchmarkVerifyLoad$$' -benchmem ./...
-	$(GO) test -run '^$$' -bench '^BenchmarkVerifyLoad$$' -benchtime 1x ./internal/emulator/
-	bash scripts/bench-ping.sh $(BIN)
+bench: ## Measure against same-run baselines (start-up, ping vs curl, verify load, Go benchmarks); write docs/benchmarks.md
+	$(GO) run ./cmd/zupy-bench
+
+FUZZTIME ?= 60s
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each (default 60s) and print the executions of each
+	bash scripts/fuzz.sh $(FUZZTIME)
 
 .PHONY: demo
 demo: build ## Start an emulator on a free port and walk through zupy

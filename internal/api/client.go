@@ -169,9 +169,9 @@ func (c *Client) do(ctx context.Context, base string, r Request, out any) (*Resp
 			return resp, err
 		}
 		if resp.Status >= 200 && resp.Status < 300 {
-			if out != nil && len(bytes.TrimSpace(resp.Body)) > 0 {
+			if out != nil && resp.Status != http.StatusNoContent {
 				if err := json.Unmarshal(resp.Body, out); err != nil {
-					return resp, fmt.Errorf("decode answer of %s %s: %w", r.Method, r.Path, err)
+					return resp, invalidResponse(resp, r)
 				}
 			}
 			return resp, nil

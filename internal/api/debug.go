@@ -57,7 +57,8 @@ func writeBody(b *strings.Builder, prefix string, body []byte, r *Redactor) {
 	text := string(r.Body(body)) // whole, so a cut cannot hide a secret member
 	extra := 0
 	if len(text) > maxTraceBody {
-		text, extra = strings.ToValidUTF8(text[:maxTraceBody], ""), len(text)-maxTraceBody
+		// Redact again: dropping the bytes of a cut rune may join a key.
+		text, extra = redactString(strings.ToValidUTF8(text[:maxTraceBody], "")), len(text)-maxTraceBody
 	}
 	b.WriteString(prefix + "\n")
 	for line := range strings.SplitSeq(strings.TrimRight(text, "\n"), "\n") {

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -172,15 +174,83 @@ func decodeError(resp *Response) *Error {
 			}
 		}
 	}
+	// The raw body was redacted above, but a JSON escape ("zup\u005flive…")
+	// hides a credential from that pass and decodes into one: redact again
+	// what was decoded (the message after sanitizing: dropping a control
+	// character or an invalid byte may join the halves of a key).
+	e.Details = redactDetails(e.Details)
 	e.Code = normalizeCode(e.Code)
+	if secretPattern().MatchString(e.Code) {
+		e.Code = ""
+	}
 	if e.Code == "" {
 		e.Code = statusCode(resp.Status)
 	}
-	e.Message = sanitizeMessage(e.Message)
+	e.Message = redactString(sanitizeMessage(e.Message))
 	if e.Message == "" {
 		e.Message = statusText(resp.Status)
 	}
 	return e
+}
+
+// redactDetails redacts credential patterns in every string of decoded
+// details, keys included.
+func redactDetails(d map[string]any) map[string]any {
+	if d == nil {
+		return nil
+	}
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case string:
+			return redactString(x)
+		case []any:
+			for i := range x {
+				x[i] = walk(x[i])
+			}
+		case map[string]any:
+			out := make(map[string]any, len(x))
+			for k, v := range x {
+				out[redactString(k)] = walk(v)
+			}
+			return out
+		}
+		return v
+	}
+	return walk(d).(map[string]any)
+}
+
+// CodeInvalidResponse is the code of a success status whose body is not the
+// JSON the route answers with: nothing, an HTML page (a proxy, a portal, a
+// wrong base URL), or a document cut short.
+const CodeInvalidResponse = "invalid_response"
+
+// invalidResponse describes a 2xx answer that could not be decoded, in one
+// line that names the request and what came instead; the body itself is
+// never quoted (it may hold a secret, or be a whole page).
+func invalidResponse(resp *Response, r Request) *Error {
+	status := fmt.Sprintf("%d %s", resp.Status, http.StatusText(resp.Status))
+	body := bytes.TrimSpace(resp.Body)
+	var what string
+	switch {
+	case len(body) == 0:
+		what = "an empty body"
+	case body[0] != '{' && body[0] != '[':
+		what = "a body that is not JSON"
+		if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil && len(mt) <= 64 && mt != "application/json" {
+			what = "a " + sanitizeMessage(mt) + " body, not JSON"
+		}
+	case json.Valid(body):
+		what = "JSON of another shape"
+	default:
+		what = "JSON cut short or malformed"
+	}
+	return &Error{
+		Status:   resp.Status,
+		Code:     CodeInvalidResponse,
+		Message:  fmt.Sprintf("%s %s answered %s with %s", r.Method, r.Path, status, what),
+		Response: resp,
+	}
 }
 
 // normalizeCode turns "VALIDATION_ERROR" into "validation_error"; a code that

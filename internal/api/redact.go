@@ -7,13 +7,17 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Redacted replaces every secret in the --debug trace.
 const Redacted = "[REDACTED]"
 
 // secretPattern matches API keys and session tokens wherever they appear.
-var secretPattern = regexp.MustCompile(`zup_(?:live|test)_sk_[A-Za-z0-9]+|zup_sess_[A-Za-z0-9]+`)
+// It is compiled on first use, not at start-up.
+var secretPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`zup_(?:live|test)_sk_[A-Za-z0-9]+|zup_sess_[A-Za-z0-9]+`)
+})
 
 // secretFields are JSON members whose string value is always a secret.
 var secretFields = map[string]bool{
@@ -79,9 +83,9 @@ func Redact(body []byte) []byte {
 	return r.Body(body)
 }
 
-func redactString(s string) string { return secretPattern.ReplaceAllString(s, Redacted) }
+func redactString(s string) string { return secretPattern().ReplaceAllString(s, Redacted) }
 
-func redactPatterns(b []byte) []byte { return secretPattern.ReplaceAll(b, []byte(Redacted)) }
+func redactPatterns(b []byte) []byte { return secretPattern().ReplaceAll(b, []byte(Redacted)) }
 
 // isSecretMember reports whether the value of member key is a secret. A
 // "code" is one unless it reads as an error code (letters and underscores,

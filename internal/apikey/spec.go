@@ -216,6 +216,9 @@ func ParseLifetime(s string) (time.Duration, error) {
 		if err != nil {
 			return 0, bad
 		}
+		if n <= 0 { // before multiplying: -110000d wrapped around to 283 years
+			return 0, fmt.Errorf("%q must be positive", s)
+		}
 		// Refuse what time.Duration cannot hold instead of wrapping around
 		// (600y used to come out as about 14 years).
 		if n > math.MaxInt64/int64(unit) {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -188,11 +189,12 @@ func parseFile(path string, data []byte) (map[string]string, error) {
 
 // quotedValue matches the `value` yaml quotes in type errors: it may be a
 // secret, so it never reaches an error message.
-var quotedValue = regexp.MustCompile("`[^`]*`")
+// It is compiled on first use, not at start-up.
+var quotedValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("`[^`]*`") })
 
 func sanitizeYAMLError(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	msg = quotedValue.ReplaceAllString(msg, "a value")
+	msg = quotedValue().ReplaceAllString(msg, "a value")
 	return strings.Join(strings.Fields(msg), " ")
 }
 

@@ -80,6 +80,8 @@ func checkKeys(body []byte, names []string) error {
 		key, _ := tok.(string)
 		i := slices.Index(names, key)
 		switch {
+		case i < 0 && !fieldLike(key):
+			return validation("body", "has a key that is not a field name")
 		case i < 0:
 			return validation(key, "is not a known field")
 		case seen&(1<<i) != 0:
@@ -94,6 +96,22 @@ func checkKeys(body []byte, names []string) error {
 		}
 	}
 	return nil
+}
+
+// fieldLike reports whether an unknown key can be named in a message as the
+// field: not empty (": is not a known field" names nothing), short, and of
+// letters, digits and "_" (no line break or control character in a message).
+func fieldLike(key string) bool {
+	if key == "" || len(key) > 64 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // fieldNames caches jsonFieldNames by type.

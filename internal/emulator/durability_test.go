@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -90,44 +91,74 @@ func call(client *http.Client, method, url, auth string, body any) (int, []byte,
 	return res.StatusCode, b.Bytes(), err
 }
 
+// crashRounds is how many times TestAcknowledgedKeysSurviveSIGKILL kills
+// the emulator; ZUPY_CRASH_ROUNDS asks for more.
+func crashRounds(t *testing.T) int {
+	if v := os.Getenv("ZUPY_CRASH_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("ZUPY_CRASH_ROUNDS=%q: want a positive number", v)
+		}
+		return n
+	}
+	return 12
+}
+
+// TestAcknowledgedKeysSurviveSIGKILL kills the emulator with SIGKILL while
+// four clients create keys, again and again on the same data directory
+// (ZUPY_CRASH_ROUNDS times, 12 by default): after each restart the keys
+// whose creation was acknowledged (a 201) before the kill verify, and after
+// the last one every key acknowledged in any round does.
 func TestAcknowledgedKeysSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
 	dir := t.TempDir()
-	cmd, base := startChild(t, dir)
 	client := &http.Client{Timeout: 10 * time.Second}
-	// Log in through the child.
-	_, body, err := call(client, "POST", base+"/v1/auth/otp", "", wire.OTPRequest{Channel: "email", Destination: demoEmail})
-	if err != nil {
-		t.Fatal(err)
+	var acked []string // every key acknowledged so far, over all rounds
+	var last []string  // those of the last round
+	session := ""
+	rounds := crashRounds(t)
+	for round := range rounds {
+		cmd, base := startChild(t, dir)
+		for _, k := range last { // all of them are checked at the end
+			status, body, err := call(client, "GET", base+"/v1/auth/verify", k, nil)
+			if err != nil || status != 200 {
+				t.Fatalf("round %d: an acknowledged key was lost after SIGKILL: %d %s %v", round, status, body, err)
+			}
+		}
+		if session == "" { // the session is stored: it outlives the kills
+			session = loginOver(t, client, base)
+		}
+		last = createUntilKilled(t, client, cmd, base, session, 10+round*7%40)
+		acked = append(acked, last...)
 	}
-	var ch wire.OTPChallenge
-	json.Unmarshal(body, &ch)
-	_, body, _ = call(client, "GET", base+"/_emulator/outbox", "", nil)
-	var box wire.Outbox
-	json.Unmarshal(body, &box)
-	if len(box.Messages) != 1 {
-		t.Fatalf("outbox %s", body)
+	_, base := startChild(t, dir)
+	for _, k := range acked {
+		status, body, err := call(client, "GET", base+"/v1/auth/verify", k, nil)
+		if err != nil || status != 200 {
+			t.Fatalf("after the last SIGKILL an acknowledged key was lost: %d %s %v", status, body, err)
+		}
 	}
-	status, body, _ := call(client, "POST", base+"/v1/auth/otp/verify", "", wire.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
-	if status != 200 {
-		t.Fatalf("login %d %s", status, body)
+	if len(acked) < rounds*10 {
+		t.Fatalf("only %d keys acknowledged in %d rounds: the kills came too early to test anything", len(acked), rounds)
 	}
-	var login wire.Login
-	json.Unmarshal(body, &login)
+	t.Logf("%d SIGKILLs under 4 parallel writers: all %d acknowledged keys verified", rounds, len(acked))
+}
 
-	// Create keys from several workers (the session budget is 120/min), and
-	// kill the child while they are at it.
+// createUntilKilled creates keys from four workers (the session budget is
+// 120/min, and each child starts with a fresh limiter) and kills the child
+// with SIGKILL once at least killAfter creations were acknowledged, while
+// the workers are still at it. It returns the acknowledged keys.
+func createUntilKilled(t *testing.T, client *http.Client, cmd *exec.Cmd, base, session string, killAfter int) []string {
+	t.Helper()
 	var mu sync.Mutex
 	var acked []string
 	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 25; i++ {
-				status, body, err := call(client, "POST", base+"/v1/api-keys", login.SessionToken,
+	for range 4 {
+		wg.Go(func() {
+			for i := range 25 {
+				status, body, err := call(client, "POST", base+"/v1/api-keys", session,
 					map[string]any{"name": fmt.Sprintf("load %d", i), "permissions": []string{"loyalty:read"}, "rate_limit": 2000})
 				if err != nil {
 					return // the child is gone
@@ -140,34 +171,33 @@ func TestAcknowledgedKeysSurviveSIGKILL(t *testing.T) {
 					mu.Unlock()
 				}
 			}
-		}()
+		})
 	}
-	for {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for waiting := true; waiting; {
 		mu.Lock()
 		n := len(acked)
 		mu.Unlock()
-		if n >= 40 {
-			break
+		select {
+		case <-done:
+			t.Fatalf("the workers finished before %d creations were acknowledged (%d were)", killAfter, n)
+		default:
 		}
-		time.Sleep(time.Millisecond)
+		if n >= killAfter {
+			waiting = false
+		} else {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	if err := cmd.Process.Kill(); err != nil { // SIGKILL on Unix
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	wg.Wait()
+	<-done
 	mu.Lock()
-	keys := append([]string(nil), acked...)
-	mu.Unlock()
-
-	_, base = startChild(t, dir)
-	for _, k := range keys {
-		status, body, err := call(client, "GET", base+"/v1/auth/verify", k, nil)
-		if err != nil || status != 200 {
-			t.Errorf("acknowledged key lost after SIGKILL: %d %s %v", status, body, err)
-		}
-	}
-	t.Logf("%d acknowledged keys verified after SIGKILL", len(keys))
+	defer mu.Unlock()
+	return append([]string(nil), acked...)
 }
 
 // hexRun matches runs of hex digits as long as a stored hash.

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 
+	"github.com/zupy/zupy-cli/internal/emulator/store"
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
@@ -104,7 +105,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
-		s.log.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+		msg := "internal error"
+		if store.IsDiskFailure(err) {
+			msg = "cannot write the data directory (disk full, read-only or failing): writes fail until it is fixed, reads go on"
+		}
+		s.log.ErrorContext(r.Context(), msg, slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("data_dir", s.cfg.DataDir), slog.Any("error", err))
 		ae = errInternal
 	}
 	for k, v := range ae.Header {

@@ -33,7 +33,7 @@ const (
 // BenchmarkVerifyLoad compares GET /v1/auth/verify on the real emulator
 // (SQLite in a temp dir, served on loopback, logging each request at Info
 // through a text handler like `zupy emulator start`, to io.Discard) with a
-// bare net/http handler that writes a small fixed JSON body, both under the
+// bare net/http handler that writes the same body and headers, both under the
 // same load of 32 keep-alive clients in the same process, measured in the
 // same run. It reports bare_rps, verify_rps, rps_ratio (verify/bare; the
 // target is ≥ 0.5) and the latency percentiles p50_ms and p99_ms of verify
@@ -52,10 +52,16 @@ const (
 // limiter admitting it), as production traffic within its budget; a non-200
 // fails the run rather than being measured as a cheap 429.
 func BenchmarkVerifyLoad(b *testing.B) {
+	// The bare handler answers with the body and headers of a real verify
+	// answer (captured below), so both write the same bytes.
+	var bareHeader http.Header
+	var bareBody []byte
 	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
+		for k, v := range bareHeader {
+			w.Header()[k] = v
+		}
 		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, `{"authenticated":true}`+"\n")
+		_, _ = w.Write(bareBody)
 	}))
 	defer bare.Close()
 
@@ -72,6 +78,14 @@ func BenchmarkVerifyLoad(b *testing.B) {
 			keys[i] = append(keys[i], h.createKey(sess, body).APIKey)
 		}
 	}
+
+	sample := h.request("GET", "/v1/auth/verify", keys[0][0], nil)
+	if sample.status != http.StatusOK {
+		b.Fatalf("verify: %d %s", sample.status, sample.body)
+	}
+	bareHeader, bareBody = sample.header.Clone(), sample.body
+	bareHeader.Del("Date") // net/http adds its own, as for the emulator
+	bareHeader.Del("Content-Length")
 
 	client := &http.Client{
 		Timeout: loadTimeout,

@@ -227,12 +227,65 @@ func rateLimited(d ratelimit.Decision) error {
 
 // handleVerify is GET /auth/verify: the key passed the pipeline.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, k *cachedKey, d ratelimit.Decision) error {
-	writeJSON(w, http.StatusOK, wire.Verification{
+	v := wire.Verification{
 		Authenticated: true,
 		KeyID:         k.ID,
 		Environment:   k.Environment,
 		Permissions:   nonNil(k.Permissions),
 		RateLimit:     wire.RateLimitState{Limit: d.Limit, Remaining: max(d.Remaining, 0), ResetAt: d.Reset.UTC()},
-	})
+	}
+	if b, ok := appendVerification(make([]byte, 0, 256), &v); ok {
+		w.Header()["Content-Type"] = jsonContentType
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(b)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// appendVerification appends v as writeJSON encodes it, without reflection:
+// the answer of every verification, where encoding/json took a sixth of the
+// handler's time. It reports false for a string that would need escaping or
+// a time outside years 0–9999, which writeJSON then encodes.
+func appendVerification(b []byte, v *wire.Verification) ([]byte, bool) {
+	if !v.Authenticated || v.RateLimit.ResetAt.Year() < 0 || v.RateLimit.ResetAt.Year() > 9999 {
+		return nil, false
+	}
+	str := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+				return false
+			}
+		}
+		b = append(b, '"')
+		b = append(b, s...)
+		b = append(b, '"')
+		return true
+	}
+	b = append(b, `{"authenticated":true,"key_id":`...)
+	if !str(v.KeyID) {
+		return nil, false
+	}
+	b = append(b, `,"environment":`...)
+	if !str(v.Environment) {
+		return nil, false
+	}
+	b = append(b, `,"permissions":[`...)
+	for i, p := range v.Permissions {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if !str(p) {
+			return nil, false
+		}
+	}
+	b = append(b, `],"rate_limit":{"limit":`...)
+	b = strconv.AppendInt(b, int64(v.RateLimit.Limit), 10)
+	b = append(b, `,"remaining":`...)
+	b = strconv.AppendInt(b, int64(v.RateLimit.Remaining), 10)
+	b = append(b, `,"reset_at":"`...)
+	b = v.RateLimit.ResetAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, "\"}}\n"...)
+	return b, true
 }

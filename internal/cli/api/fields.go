@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 )
@@ -42,6 +43,14 @@ func (o *APIOptions) fields() ([]field, error) {
 		if _, err := parseKey(f.key); err != nil {
 			return nil, err
 		}
+		// JSON would replace invalid bytes with U+FFFD: send nothing rather
+		// than something else than was typed.
+		if !utf8.ValidString(f.key) {
+			return nil, cmdutil.Usagef("invalid field name %q: not UTF-8 text", f.key)
+		}
+		if s, ok := f.value.(string); ok && !utf8.ValidString(s) {
+			return nil, cmdutil.Usagef("field %q: the value is not UTF-8 text", f.key)
+		}
 	}
 	return out, nil
 }
@@ -71,11 +80,16 @@ func (o *APIOptions) typed(key, v string) (any, error) {
 		}
 		return string(data), nil
 	}
-	if _, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return json.Number(v), nil
+	if v != "" && (v[0] == '-' || v[0] >= '0' && v[0] <= '9') && strings.TrimSpace(v) == v && json.Valid([]byte(v)) {
+		return json.Number(v), nil // a JSON number as written
 	}
-	if _, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(v, "xXpPnNiI_") {
-		return json.Number(v), nil // not Inf, NaN or hex: what JSON spells
+	// Numbers JSON spells otherwise (+1, 01, .5, 5.) are sent as JSON
+	// spells them: json.Number("5.") would fail to encode.
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return json.Number(strconv.FormatInt(n, 10)), nil
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(v, "xXpPnNiI_") {
+		return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil // not Inf, NaN or hex
 	}
 	return v, nil
 }

@@ -202,6 +202,8 @@ func defaultAPIHint(e *api.Error) string {
 		return "Wait for the limit to reset, or allow more retries with --retries"
 	case api.CodeInternal:
 		return "The server failed; try again later"
+	case api.CodeInvalidResponse:
+		return "Check the base URL with `zupy config get base_url`: it must lead to the Zupy API"
 	}
 	return ""
 }

@@ -106,6 +106,9 @@ func parseExpiry(expires, expiresIn string, now time.Time) (*time.Time, error) {
 		if !t.After(now) { // overflow guard: a huge lifetime wraps around
 			return nil, cmdutil.Usagef("invalid --expires-in: %q is too long", expiresIn)
 		}
+		if err := apikey.ValidateExpiry(t, now); err != nil { // 200y passes 2200: refuse it here, not at the server
+			return nil, flagError("expires-in", err)
+		}
 		return &t, nil
 	}
 	return nil, nil

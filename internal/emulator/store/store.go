@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
+	"modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
 )
 
 // FileName is the name of the database file inside the data directory.
@@ -270,4 +270,18 @@ func (s *Store) SaveClock(ctx context.Context, c Clock) error {
 		}
 		return nil
 	})
+}
+
+// IsDiskFailure reports whether err is SQLite failing on its files: a full
+// disk, a read-only file or directory, an I/O error, a file it cannot open.
+func IsDiskFailure(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff { // the primary result code
+	case 8, 10, 13, 14: // SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN
+		return true
+	}
+	return false
 }
