@@ -130,7 +130,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	// environment the keyring has not been opened, and is not opened now: on a
 	// headless box that would wait for its timeout. The file store is read.
 	if src.Kind != credentials.SourceEnv || r.Store.Location() != "keyring" {
-		if keys, kerr := credentials.SavedKeys(ctx, r.Store, opts.Profile); kerr == nil {
+		if keys, kerr := credentials.SavedKeys(ctx, r.Store, opts.Profile); kerr == nil && keys != nil {
 			st.SavedKeys = keys
 		}
 	} else {
