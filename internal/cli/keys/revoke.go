@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -72,24 +73,36 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	}
 	io := opts.IO
 	cs := io.ErrColorScheme()
-	if !opts.Yes {
-		cur, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
-		if err != nil {
-			return s.wrap(err)
-		}
-		if cur.Status == api.StatusRevoked {
-			fmt.Fprintf(io.ErrOut, "%s %s is already revoked\n", cs.WarningIcon(), cur.KeyID)
-			if opts.JSON {
-				return ui.WriteJSON(io.Out, cur)
+	// The key is read first, with or without --yes: a key revoked already is
+	// said to be so (exit 0), not reported as revoked again.
+	cur, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if cur.Status == api.StatusRevoked {
+		notes := forgetKey(ctx, opts.Store, profileConfig{opts.Config, opts.Profile}, cur.KeyID)
+		if opts.JSON {
+			if err := ui.WriteJSON(io.Out, cur); err != nil {
+				return err
 			}
-			return nil
 		}
+		when := ""
+		if cur.RevokedAt != nil {
+			when = " on " + cur.RevokedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(io.ErrOut, "%s %s %q was already revoked%s; nothing to do\n", cs.WarningIcon(), cur.KeyID, ui.SingleLine(cur.Name), when)
+		for _, n := range notes {
+			fmt.Fprintln(io.ErrOut, n)
+		}
+		return nil
+	}
+	if !opts.Yes {
 		ok, err := opts.Prompter().Confirm(fmt.Sprintf("Revoke %s %q? This cannot be undone", cur.KeyID, ui.SingleLine(cur.Name)), false)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			fmt.Fprintf(io.ErrOut, "Not revoked: %s is still active\n", cur.KeyID)
+			fmt.Fprintf(io.ErrOut, "Not revoked: %s is still %s\n", cur.KeyID, cur.Status)
 			return &cmdutil.SilentError{Kind: api.KindUsage}
 		}
 	}
