@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -183,8 +184,10 @@ func (o *StartOptions) config() (zemulator.Config, error) {
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, prefix)
 	}
-	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+	if _, port, err := net.SplitHostPort(o.Addr); err != nil {
 		return cfg, cmdutil.Usagef("invalid --addr %q: expected HOST:PORT, like 127.0.0.1:8790", o.Addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return cfg, cmdutil.Usagef("invalid --addr %q: the port must be a number from 0 to 65535 (0 picks a free one)", o.Addr)
 	}
 	if !o.InMemory {
 		cfg.DataDir = o.DataDir

@@ -102,9 +102,13 @@ func parseExpiry(expires, expiresIn string, now time.Time) (*time.Time, error) {
 		if err != nil {
 			return nil, flagError("expires-in", err)
 		}
-		t := now.Add(d).UTC().Truncate(time.Second)
-		if !t.After(now) { // overflow guard: a huge lifetime wraps around
+		end := now.Add(d)
+		if end.Before(now) { // overflow guard: a huge lifetime wraps around
 			return nil, cmdutil.Usagef("invalid --expires-in: %q is too long", expiresIn)
+		}
+		t := end.UTC().Truncate(time.Second)
+		if !t.After(now) {
+			return nil, cmdutil.Usagef("invalid --expires-in: %q is too short: a key must live at least a second", expiresIn)
 		}
 		if err := apikey.ValidateExpiry(t, now); err != nil { // 200y passes 2200: refuse it here, not at the server
 			return nil, flagError("expires-in", err)
@@ -156,6 +160,9 @@ func parseGrace(s string) (time.Duration, error) {
 
 // checkKeyID refuses a malformed key id before any request.
 func checkKeyID(id string) error {
+	if cmdutil.LooksSecret(id) {
+		return cmdutil.SecretArgument(id)
+	}
 	if !apikey.ValidID(id) {
 		return cmdutil.Usagef("invalid key id %q: a key id is key_ followed by 12 lowercase letters or digits", id)
 	}
