@@ -86,12 +86,12 @@ request a code with --request-only, then complete the login with
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Email, "email", "", "E-mail address of your partner account")
-	fl.StringVar(&o.WhatsApp, "whatsapp", "", "WhatsApp number of your partner account (E.164, like +5511999990000)")
-	fl.StringVar(&o.Channel, "channel", "", "Send the code by whatsapp or email (default: from the destination)")
+	fl.StringVar(&o.Email, "email", "", "E-mail `ADDRESS` of your partner account")
+	fl.StringVar(&o.WhatsApp, "whatsapp", "", "WhatsApp `NUMBER` of your partner account (E.164, like +5511999990000)")
+	fl.StringVar(&o.Channel, "channel", "", "Send the code by this `CHANNEL`: whatsapp or email (default: from the destination)")
 	fl.BoolVar(&o.InsecureStorage, "insecure-storage", false, "Keep the session in a 0600 file instead of the OS keyring")
 	fl.BoolVar(&o.RequestOnly, "request-only", false, "Only request a code and print the challenge (step 1 without a terminal)")
-	fl.StringVar(&o.VerificationID, "verification-id", "", "Complete the login started with --request-only (step 2)")
+	fl.StringVar(&o.VerificationID, "verification-id", "", "Complete the login started with --request-only (step 2): its `ID`")
 	fl.BoolVar(&o.CodeStdin, "code-stdin", false, "Read the one-time code from standard input")
 	cmd.MarkFlagsMutuallyExclusive("email", "whatsapp")
 	cmd.MarkFlagsMutuallyExclusive("request-only", "verification-id")

@@ -90,14 +90,14 @@ events, the clock) is served at /_emulator/ui/; its URL is printed on stderr.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8790", "Address to listen on")
-	fl.StringVar(&o.DataDir, "data-dir", "", "Directory of the SQLite database")
+	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8790", "`HOST:PORT` to listen on (port 0 picks a free one)")
+	fl.StringVar(&o.DataDir, "data-dir", "", "`DIR` of the SQLite database")
 	fl.BoolVar(&o.InMemory, "in-memory", false, "Keep everything in memory, nothing on disk")
-	fl.StringVar(&o.PartnerEmail, "partner-email", zemulator.DefaultPartnerEmail, "E-mail of the seeded demo partner")
-	fl.StringVar(&o.PartnerWhatsApp, "partner-whatsapp", zemulator.DefaultPartnerWhatsApp, "WhatsApp number of the seeded demo partner")
-	fl.StringVar(&o.PartnerName, "partner-name", zemulator.DefaultPartnerName, "Name of the seeded demo partner")
-	fl.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "Peer (IP or CIDR) whose X-Forwarded-For is believed; repeatable")
-	fl.StringArrayVar(&o.AllowedHosts, "allowed-host", nil, "Host name the emulator is reached by besides loopback ones (a container's, a proxy's); repeatable")
+	fl.StringVar(&o.PartnerEmail, "partner-email", zemulator.DefaultPartnerEmail, "E-mail `ADDRESS` of the seeded demo partner")
+	fl.StringVar(&o.PartnerWhatsApp, "partner-whatsapp", zemulator.DefaultPartnerWhatsApp, "WhatsApp `NUMBER` of the seeded demo partner")
+	fl.StringVar(&o.PartnerName, "partner-name", zemulator.DefaultPartnerName, "`NAME` of the seeded demo partner")
+	fl.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "Peer (`IP` or CIDR) whose X-Forwarded-For is believed; repeatable")
+	fl.StringArrayVar(&o.AllowedHosts, "allowed-host", nil, "`HOST` name the emulator is reached by besides loopback ones (a container's, a proxy's); repeatable")
 	fl.BoolVar(&o.NoUI, "no-ui", false, "Do not serve the live dashboard at /_emulator/ui/")
 	// Not MarkFlagsMutuallyExclusive: cobra reports a flag-group violation
 	// as a plain error (exit 1) before RunE, and this is a usage error (exit 2).
@@ -264,7 +264,7 @@ this: the real Zupy API has no such route.`,
 			return otpRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&destination, "destination", "", "E-mail address or WhatsApp number the code was sent to")
+	cmd.Flags().StringVar(&destination, "destination", "", "`DESTINATION` the code was sent to: an e-mail address or WhatsApp number")
 	return cmd
 }
 

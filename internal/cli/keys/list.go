@@ -70,8 +70,8 @@ Secrets are never listed.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Environment, "environment", "", "Only keys of this environment: production or staging")
-	fl.StringVar(&opts.Status, "status", api.StatusActive, "Only keys with this status: active, expired, revoked or all")
+	fl.StringVar(&opts.Environment, "environment", "", "Only keys of this `ENV`: production or staging")
+	fl.StringVar(&opts.Status, "status", api.StatusActive, "Only keys with this `STATUS`: active, expired, revoked or all")
 	registerEnvironmentCompletion(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(listStatuses, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

@@ -99,9 +99,9 @@ extends a lineage. A warning says when the new key expires within 30 days;
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Self, "self", false, "Rotate a key with itself (needs keys:rotate; no login): --key-id, ZUPY_API_KEY or the default key")
-	fl.StringVar(&opts.SelfKeyID, "key-id", "", "With --self: the saved key to rotate")
+	fl.StringVar(&opts.SelfKeyID, "key-id", "", "With --self: the saved key to rotate, its `KEY_ID`")
 	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
-	fl.StringVar(&opts.GraceRaw, "grace", "24h", "How long the old key keeps working: 0 to 168h (also 2d)")
+	fl.StringVar(&opts.GraceRaw, "grace", "24h", "How long the old key keeps working, a `DURATION` from 0 to 168h (also 2d)")
 	fl.BoolVar(&opts.Save, "save", false, "Save the new secret, replacing the old key's saved secret")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "Do not check the new key with GET /auth/verify")
 	return cmd

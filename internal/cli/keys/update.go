@@ -87,16 +87,16 @@ key). A rotated key's expiry cannot be moved later.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Name, "name", "", "New name (1-100 characters)")
-	fl.StringVar(&opts.Description, "description", "", "New description (at most 500 characters; \"\" clears it)")
-	fl.StringArrayVar(&opts.Scopes, "scopes", nil, "Replace the scopes, comma-separated")
-	fl.StringArrayVar(&opts.AddScopes, "add-scope", nil, "Add a scope; repeatable or comma-separated")
-	fl.StringArrayVar(&opts.RemoveScopes, "remove-scope", nil, "Remove a scope; repeatable or comma-separated")
-	fl.IntVar(&opts.RateLimit, "rate-limit", 0, "Requests per minute, 1-2000")
-	fl.StringArrayVar(&opts.AllowIPs, "allow-ip", nil, "Replace the IP allow-list; repeatable or comma-separated")
+	fl.StringVar(&opts.Name, "name", "", "New `NAME` (1-100 characters)")
+	fl.StringVar(&opts.Description, "description", "", "New description `TEXT` (at most 500 characters; \"\" clears it)")
+	fl.StringArrayVar(&opts.Scopes, "scopes", nil, "Replace the scopes with `SCOPES`, comma-separated")
+	fl.StringArrayVar(&opts.AddScopes, "add-scope", nil, "Add a `SCOPE`; repeatable or comma-separated")
+	fl.StringArrayVar(&opts.RemoveScopes, "remove-scope", nil, "Remove a `SCOPE`; repeatable or comma-separated")
+	fl.IntVar(&opts.RateLimit, "rate-limit", 0, "Requests per minute, `N` from 1 to 2000")
+	fl.StringArrayVar(&opts.AllowIPs, "allow-ip", nil, "Replace the allow-list with this `IP` address or CIDR block; repeatable or comma-separated")
 	fl.BoolVar(&opts.ClearIPs, "clear-ips", false, "Empty the IP allow-list")
-	fl.StringVar(&opts.Expires, "expires", "", "New expiry: a date (2027-06-30) or an RFC 3339 time")
-	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "New lifetime from now: 90d, 12h, 1y")
+	fl.StringVar(&opts.Expires, "expires", "", "New expiry `DATE`: a date (2027-06-30) or an RFC 3339 time")
+	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "New lifetime from now, a `DURATION`: 90d, 12h, 1y")
 	registerScopeCompletion(cmd, "scopes", "add-scope", "remove-scope")
 	return cmd
 }
