@@ -89,7 +89,7 @@ request a code with --request-only, then complete the login with
 	fl.StringVar(&o.Email, "email", "", "E-mail `ADDRESS` of your partner account")
 	fl.StringVar(&o.WhatsApp, "whatsapp", "", "WhatsApp `NUMBER` of your partner account (E.164, like +5511999990000)")
 	fl.StringVar(&o.Channel, "channel", "", "Send the code by this `CHANNEL`: whatsapp or email (default: from the destination)")
-	fl.BoolVar(&o.InsecureStorage, "insecure-storage", false, "Keep the session in a 0600 file instead of the OS keyring")
+	cmdutil.AddInsecureStorageFlag(fl, &o.InsecureStorage, "the session")
 	fl.BoolVar(&o.RequestOnly, "request-only", false, "Only request a code and print the challenge (step 1 without a terminal)")
 	fl.StringVar(&o.VerificationID, "verification-id", "", "Complete the login started with --request-only (step 2): its `ID`")
 	fl.BoolVar(&o.CodeStdin, "code-stdin", false, "Read the one-time code from standard input")
@@ -170,23 +170,26 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 	if o.InsecureStorage {
 		// Recorded at once, in either step of a two-step login, so that the
 		// step that stores the session (and every later command) finds it.
-		warnInsecure(o)
-		if err := recordFileStore(o); err != nil {
+		path, _ := o.CredentialsFile()
+		if err := cmdutil.UseFileStore(o.IO, o.Config, o.Profile, path, "the session"); err != nil {
 			return err
 		}
 	}
-	store, err := sessionStore(ctx, o)
-	if err != nil {
-		return err
-	}
-	switch {
-	case o.RequestOnly:
+	if o.RequestOnly {
+		// Stores nothing, so the store is not opened (SPEC §3): on a
+		// headless box the keyring would only fail or wait.
 		ch, dest := o.destination()
 		challenge, err := client.RequestOTP(ctx, api.OTPRequest{Channel: string(ch), Destination: dest})
 		if err != nil {
 			return otpHint(err)
 		}
 		return printChallenge(o, challenge)
+	}
+	store, err := sessionStore(ctx, o)
+	if err != nil {
+		return err
+	}
+	switch {
 	case o.VerificationID != "":
 		code, err := readCode(o)
 		if err != nil {
@@ -340,32 +343,9 @@ func finishLogin(ctx context.Context, o *LoginOptions, client *api.Client, store
 	return nil
 }
 
-// recordFileStore makes the credentials file the profile's store
-// (credential_store: file), as --insecure-storage promises.
-func recordFileStore(o *LoginOptions) error {
-	cfg, err := o.Config()
-	if err != nil {
-		return err
-	}
-	if v, _ := cfg.Get(o.Profile, config.CredentialStore); v == "file" {
-		return nil
-	}
-	if err := cfg.Set(o.Profile, config.CredentialStore, "file"); err != nil {
-		return err
-	}
-	return cfg.Save()
-}
-
 func channelName(ch string) string {
 	if ch == string(contact.Email) {
 		return "e-mail"
 	}
 	return "WhatsApp"
-}
-
-// warnInsecure names the file before anything is written to it.
-func warnInsecure(o *LoginOptions) {
-	path, _ := o.CredentialsFile()
-	cs := o.IO.ErrColorScheme()
-	fmt.Fprintf(o.IO.ErrOut, "%s Storing the session in plain text in %s (mode 0600); anyone who can read that file can act as you.\n", cs.WarningIcon(), path)
 }

@@ -23,18 +23,22 @@ type CreateOptions struct {
 	Client   func() (*api.Client, error)
 	Resolver func() (credentials.Resolver, error)
 	Store    func() (credentials.Store, error)
+	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.
+	FileStore       func() (credentials.Store, error)
+	CredentialsFile func() (string, error)
 
-	Name         string
-	Description  string
-	Scopes       []string
-	RateLimit    int
-	RateLimitSet bool
-	Environment  string
-	AllowIPs     []string
-	Expires      string
-	ExpiresIn    string
-	Save         bool
-	Default      bool
+	InsecureStorage bool
+	Name            string
+	Description     string
+	Scopes          []string
+	RateLimit       int
+	RateLimitSet    bool
+	Environment     string
+	AllowIPs        []string
+	Expires         string
+	ExpiresIn       string
+	Save            bool
+	Default         bool
 
 	// Request is the validated body, built from the flags by NewCmdCreate.
 	Request api.CreateKeyRequest
@@ -42,7 +46,8 @@ type CreateOptions struct {
 
 // NewCmdCreate returns `keys create`; runF replaces the run in tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Resolver: f.Resolver, Store: f.Store}
+	opts := &CreateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Resolver: f.Resolver, Store: f.Store,
+		FileStore: f.FileStore, CredentialsFile: f.CredentialsFilePath}
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --scopes S1,S2",
 		Short: "Create an API key and print its secret once",
@@ -58,6 +63,8 @@ prints the whole key object including api_key.
 --save keeps the secret in the profile's credential store (the OS keyring, or
 the credentials file when credential_store is "file") under its key id;
 --default also makes it the profile's default key (and implies --save).
+Where no keyring is available, --insecure-storage keeps it in a 0600 file
+in the config directory instead (and makes that the profile's store).
 
 --expires takes a date (2027-06-30, meaning 23:59:59Z that day) or an RFC 3339
 time; --expires-in a lifetime such as 90d, 12h or 1y. Without either the key
@@ -77,6 +84,9 @@ lives 365 days.`,
 			if opts.Default {
 				opts.Save = true
 			}
+			if opts.InsecureStorage && !opts.Save {
+				return usageHint("Add --save to keep the secret (in the credentials file, with --insecure-storage)", "--insecure-storage needs --save or --default: without them nothing is stored")
+			}
 			opts.JSON, opts.Profile = f.JSON(), f.Profile()
 			if runF != nil {
 				return runF(opts)
@@ -95,6 +105,7 @@ lives 365 days.`,
 	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "Lifetime from now, a `DURATION`: 90d, 12h, 1y")
 	fl.BoolVar(&opts.Save, "save", false, "Save the secret in the profile's credential store")
 	fl.BoolVar(&opts.Default, "default", false, "Make it the profile's default key (implies --save)")
+	cmdutil.AddInsecureStorageFlag(fl, &opts.InsecureStorage, "the saved secret")
 	registerScopeCompletion(cmd, "scopes")
 	registerEnvironmentCompletion(cmd)
 	return cmd
@@ -152,7 +163,15 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if opts.Save {
 		// Probe the store first: an unusable keyring fails the command
 		// before the key exists.
-		if store, err = openKeyStore(opts.Store, profileConfig{opts.Config, opts.Profile}); err != nil {
+		open := opts.Store
+		if opts.InsecureStorage {
+			path, _ := opts.CredentialsFile()
+			if err := cmdutil.UseFileStore(opts.IO, opts.Config, opts.Profile, path, "the secret"); err != nil {
+				return err
+			}
+			open = opts.FileStore
+		}
+		if store, err = openKeyStore(open, profileConfig{opts.Config, opts.Profile}); err != nil {
 			return err
 		}
 		if _, err := store.saved(ctx, ""); err != nil {

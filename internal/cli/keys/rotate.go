@@ -31,13 +31,17 @@ type RotateOptions struct {
 	Store     func() (credentials.Store, error)
 	// ChooseKey finds the key --self rotates, as for ping (keyauth.Choose).
 	ChooseKey func(ctx context.Context, keyID string) (*keyauth.Choice, error)
+	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.
+	FileStore       func() (credentials.Store, error)
+	CredentialsFile func() (string, error)
 
-	KeyID    string
-	Self     bool
-	GraceRaw string
-	Grace    time.Duration
-	Save     bool
-	NoVerify bool
+	KeyID           string
+	Self            bool
+	GraceRaw        string
+	Grace           time.Duration
+	Save            bool
+	NoVerify        bool
+	InsecureStorage bool
 	// SelfKeyID is --key-id: the saved key --self rotates.
 	SelfKeyID string
 }
@@ -45,7 +49,7 @@ type RotateOptions struct {
 // NewCmdRotate returns `keys rotate`; runF replaces the run in tests.
 func NewCmdRotate(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Command {
 	opts := &RotateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Settings: f.Settings, Client: f.Client,
-		ClientFor: f.ClientFor, Resolver: f.Resolver, Store: f.Store,
+		ClientFor: f.ClientFor, Resolver: f.Resolver, Store: f.Store, FileStore: f.FileStore, CredentialsFile: f.CredentialsFilePath,
 		ChooseKey: func(ctx context.Context, keyID string) (*keyauth.Choice, error) {
 			return keyauth.Choose(ctx, keyauth.FromFactory(f), keyID)
 		}}
@@ -104,6 +108,7 @@ extends a lineage. A warning says when the new key expires within 30 days;
 	fl.StringVar(&opts.GraceRaw, "grace", "24h", "How long the old key keeps working, a `DURATION` from 0 to 168h (also 2d)")
 	fl.BoolVar(&opts.Save, "save", false, "Save the new secret, replacing the old key's saved secret")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "Do not check the new key with GET /auth/verify")
+	cmdutil.AddInsecureStorageFlag(fl, &opts.InsecureStorage, "the saved secret")
 	return cmd
 }
 
@@ -116,6 +121,9 @@ func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 		return usageHint(usage, "missing KEY_ID (or --self to rotate the key in ZUPY_API_KEY)")
 	case len(args) > 1:
 		return usageHint(usage, "unexpected argument %q", args[1])
+	}
+	if o.InsecureStorage && !o.Save {
+		return usageHint("Add --save to keep the new secret (in the credentials file, with --insecure-storage)", "--insecure-storage needs --save: without it nothing is stored")
 	}
 	grace, err := parseGrace(o.GraceRaw)
 	if err != nil {
@@ -160,7 +168,15 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		}
 		client = s.client
 		if opts.Save {
-			if store, err = openKeyStore(opts.Store, profileConfig{opts.Config, opts.Profile}); err != nil {
+			open := opts.Store
+			if opts.InsecureStorage {
+				path, _ := opts.CredentialsFile()
+				if err := cmdutil.UseFileStore(opts.IO, opts.Config, opts.Profile, path, "the secret"); err != nil {
+					return err
+				}
+				open = opts.FileStore
+			}
+			if store, err = openKeyStore(open, profileConfig{opts.Config, opts.Profile}); err != nil {
 				return err
 			}
 			if oldWasSaved, err = store.saved(ctx, opts.KeyID); err != nil {

@@ -45,7 +45,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	var filter *outputFilter
 	cmd := newRoot(f, &filter)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	ran, err := cmd.ExecuteContextC(ctx)
 	if filter != nil {
 		if ferr := filter.flush(); ferr != nil && err == nil {
 			err = ferr
@@ -65,8 +65,11 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		err = cmdutil.WithHint(&cmdutil.UsageError{Err: err}, "Run `zupy "+strings.Join(commandPath(cmd, args), " ")+" --help` for usage")
 	}
 	var unavailable *credentials.UnavailableError
-	if errors.As(err, &unavailable) && unavailable.FilePath == "" {
-		unavailable.FilePath, _ = f.CredentialsFilePath()
+	if errors.As(err, &unavailable) {
+		if unavailable.FilePath == "" {
+			unavailable.FilePath, _ = f.CredentialsFilePath()
+		}
+		unavailable.OfferFlag = ran != nil && ran.Flags().Lookup(cmdutil.InsecureStorageFlag) != nil
 	}
 	if !errors.As(err, &silent) {
 		cmdutil.PrintError(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, f.JSON())
