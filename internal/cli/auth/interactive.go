@@ -105,9 +105,9 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 			if action != ui.CodeEntered {
 				break
 			}
-			login, verr := client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: c.VerificationID, Code: code})
+			login, resp, verr := client.VerifyOTPWithResponse(ctx, api.OTPVerifyRequest{VerificationID: c.VerificationID, Code: code})
 			if verr == nil {
-				return finishLogin(ctx, o, client, store, login)
+				return finishLogin(ctx, o, client, store, login, resp.ServerNow(o.Now()))
 			}
 			var apiErr *api.Error
 			if !errors.As(verr, &apiErr) || apiErr.Kind() != api.KindVerification {

@@ -195,11 +195,11 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 		if err != nil {
 			return err
 		}
-		login, err := client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: o.VerificationID, Code: code})
+		login, resp, err := client.VerifyOTPWithResponse(ctx, api.OTPVerifyRequest{VerificationID: o.VerificationID, Code: code})
 		if err != nil {
 			return otpHint(err)
 		}
-		return finishLogin(ctx, o, client, store, login)
+		return finishLogin(ctx, o, client, store, login, resp.ServerNow(o.Now()))
 	}
 	return interactiveLogin(ctx, o, client, store)
 }
@@ -313,7 +313,8 @@ func attemptsLeft(e *api.Error) (int, bool) {
 // finishLogin stores the session, records --insecure-storage in the profile,
 // and says who is logged in. When the session cannot be stored it is revoked
 // on the server, so no live session is left behind that nobody holds.
-func finishLogin(ctx context.Context, o *LoginOptions, client *api.Client, store credentials.Store, login *api.Login) error {
+// now is the server's time, which "until …" is counted from.
+func finishLogin(ctx context.Context, o *LoginOptions, client *api.Client, store credentials.Store, login *api.Login, now time.Time) error {
 	if err := store.Set(ctx, credentials.SessionAccount(o.Profile), login.SessionToken); err != nil {
 		_ = client.DeleteSession(context.WithoutCancel(ctx), login.SessionToken)
 		return err
@@ -337,7 +338,6 @@ func finishLogin(ctx context.Context, o *LoginOptions, client *api.Client, store
 		}{o.Profile, login.Partner, login.ExpiresAt, credentials.SourceOf(store).String()})
 	}
 	cs := o.IO.ErrColorScheme()
-	now := o.Now()
 	fmt.Fprintf(o.IO.ErrOut, "%s Logged in as %s (%s) until %s (%s)\n", cs.SuccessIcon(), cs.Bold(ui.SingleLine(login.Partner.Name)),
 		ui.SingleLine(login.Partner.Email), login.ExpiresAt.UTC().Format(time.RFC3339), ui.RelativeTime(login.ExpiresAt, now))
 	return nil

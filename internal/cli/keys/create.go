@@ -178,7 +178,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 			return err
 		}
 	}
-	key, err := s.client.CreateKey(ctx, s.token(), opts.Request)
+	key, resp, err := s.client.CreateKeyWithResponse(ctx, s.token(), opts.Request)
 	if err != nil {
 		return s.wrap(err)
 	}
@@ -191,7 +191,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		}
 	}
 	// The secret is printed whatever happened to --save: it is never lost.
-	if err := out.print(opts.IO, opts.JSON, opts.Now()); err != nil {
+	if err := out.print(opts.IO, opts.JSON, resp.ServerNow(opts.Now())); err != nil {
 		return err
 	}
 	if saveErr != nil {

@@ -82,7 +82,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	keys, err := s.client.ListKeys(ctx, s.token(), opts.Environment, opts.Status)
+	keys, resp, err := s.client.ListKeysWithResponse(ctx, s.token(), opts.Environment, opts.Status)
 	if err != nil {
 		return s.wrap(err)
 	}
@@ -95,7 +95,8 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		}
 		return nil
 	}
-	return renderKeyTable(opts.IO, keys, opts.Now(), defaultKeyID(opts.Settings))
+	// Times are relative to the server's clock (its Date), not this one's.
+	return renderKeyTable(opts.IO, keys, resp.ServerNow(opts.Now()), defaultKeyID(opts.Settings))
 }
 
 // renderKeyTable prints keys as the list table.

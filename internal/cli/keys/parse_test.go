@@ -93,7 +93,7 @@ func TestNewCmdKeysRefusesBadInputBeforeTheRun(t *testing.T) {
 		{"rotate key-id without self", []string{"rotate", "key_0123456789ab", "--key-id", "key_0123456789ab"}, "--key-id needs --self"},
 		{"create host bits", []string{"create", "--name", "x", "--scopes", "loyalty:read", "--allow-ip", "10.0.0.5/8"}, "--allow-ip 10.0.0.5/8: host bits set; did you mean 10.0.0.0/8?"},
 		{"create empty allow-ip", []string{"create", "--name", "x", "--scopes", "loyalty:read", "--allow-ip", ""}, "invalid --allow-ip: no address given"},
-		{"import argument", []string{"import", "zup_live_sk_x"}, `the argument zup_live_sk_… looks like a secret`},
+		{"import argument", []string{"import", "zup_live_sk_x"}, `the argument zup_live_sk_… looks like a secret, not an id: it is not shown and nothing was sent`},
 		{"import plain argument", []string{"import", "extra"}, `unexpected argument "extra"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

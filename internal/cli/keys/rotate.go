@@ -148,6 +148,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	var (
 		client                     *api.Client
 		key                        *api.Key
+		resp                       *api.Response
 		store                      *keyStore
 		oldWasSaved, oldWasDefault bool
 		self                       *keyauth.Choice
@@ -158,7 +159,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 			return err
 		}
 		client = opts.ClientFor(self.BaseURL)
-		if key, err = client.RotateSelf(ctx, self.Key.Secret, req); err != nil {
+		if key, resp, err = client.RotateSelfWithResponse(ctx, self.Key.Secret, req); err != nil {
 			return cmdutil.WithHint(err, selfHint(err, self.Describe()))
 		}
 	} else {
@@ -184,7 +185,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 			}
 			oldWasDefault = store.storedDefault() == opts.KeyID
 		}
-		if key, err = client.RotateKey(ctx, s.token(), opts.KeyID, req); err != nil {
+		if key, resp, err = client.RotateKeyWithResponse(ctx, s.token(), opts.KeyID, req); err != nil {
 			return s.wrap(err)
 		}
 	}
@@ -236,7 +237,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	}
 
 	// The secret is printed whatever happened next: it is never lost.
-	if err := out.print(opts.IO, opts.JSON, opts.Now()); err != nil {
+	if err := out.print(opts.IO, opts.JSON, resp.ServerNow(opts.Now())); err != nil {
 		return err
 	}
 	if verifyErr != nil {

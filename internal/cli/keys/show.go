@@ -63,24 +63,24 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	key, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
+	key, resp, err := s.client.GetKeyWithResponse(ctx, s.token(), opts.KeyID)
 	if err != nil {
 		return s.wrap(err)
 	}
-	return printKey(opts.IO, opts.JSON, key, func() bool { return key.KeyID == defaultKeyID(opts.Settings) }, opts.Now)
+	return printKey(opts.IO, opts.JSON, key, func() bool { return key.KeyID == defaultKeyID(opts.Settings) }, resp.ServerNow(opts.Now()))
 }
 
 // printKey prints a key without secret: JSON, labelled fields on a terminal,
-// or "field\tvalue" lines. isDefault and now are asked only for the
-// terminal.
-func printKey(io *ui.IOStreams, asJSON bool, key *api.Key, isDefault func() bool, now func() time.Time) error {
+// or "field\tvalue" lines. isDefault is asked only for the terminal; now is
+// the server's time, which relative times count from.
+func printKey(io *ui.IOStreams, asJSON bool, key *api.Key, isDefault func() bool, now time.Time) error {
 	key.APIKey = "" // never printed by show or update
 	if asJSON {
 		return ui.WriteJSON(io.Out, key)
 	}
 	if io.IsStdoutTTY() {
 		cs := io.ColorScheme()
-		_, err := fmt.Fprintln(io.Out, ui.RenderFields(cs, keyFields(cs, key, now(), isDefault())))
+		_, err := fmt.Fprintln(io.Out, ui.RenderFields(cs, keyFields(cs, key, now, isDefault())))
 		return err
 	}
 	_, err := fmt.Fprint(io.Out, plainKey(key))

@@ -191,7 +191,7 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 	if err != nil {
 		return err
 	}
-	key, err := s.client.UpdateKey(ctx, s.token(), opts.KeyID, opts.Request)
+	key, resp, err := s.client.UpdateKeyWithResponse(ctx, s.token(), opts.KeyID, opts.Request)
 	var apiErr *api.Error
 	if errors.As(err, &apiErr) && apiErr.Details[wire.DetailField] == "remove_permissions" {
 		return cmdutil.WithHint(err, fmt.Sprintf("A key needs at least one scope: add another in the same command (--add-scope), or revoke the key with `zupy keys revoke %s`", opts.KeyID))
@@ -202,5 +202,5 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 	if !opts.JSON && opts.IO.IsStderrTTY() {
 		fmt.Fprintf(opts.IO.ErrOut, "%s Updated %s\n", opts.IO.ErrColorScheme().SuccessIcon(), key.KeyID)
 	}
-	return printKey(opts.IO, opts.JSON, key, func() bool { return key.KeyID == defaultKeyID(opts.Settings) }, opts.Now)
+	return printKey(opts.IO, opts.JSON, key, func() bool { return key.KeyID == defaultKeyID(opts.Settings) }, resp.ServerNow(opts.Now()))
 }
