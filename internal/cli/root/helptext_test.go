@@ -46,6 +46,7 @@ func TestEveryFlagNamesItsValue(t *testing.T) {
 func TestHelpMentionsOnlyCommandsThatExist(t *testing.T) {
 	f, _, _ := clitest.Factory(nil, "")
 	tree := root.New(f)
+	tree.InitDefaultHelpCmd()
 	// Commands are named in backquotes or double quotes in prose, and on
 	// the lines of examples (comments left out).
 	quoted := regexp.MustCompile("[`\"]zupy((?: [a-z][a-z-]*)+)")
