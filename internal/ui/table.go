@@ -3,10 +3,13 @@ package ui
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/lipgloss/table"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Table prints rows. On a terminal it aligns columns, styles the header and
@@ -15,11 +18,20 @@ import (
 type Table struct {
 	out    io.Writer
 	tty    bool
+	width  int // of the terminal; 0 when unknown
 	cs     *ColorScheme
 	header []string
 	rows   [][]cell
 	cur    []cell
+	// optional are the columns (by header) that a terminal too narrow for
+	// the whole table leaves out, first the first.
+	optional []string
 }
+
+// Optional names the columns that may be left out, in this order, when the
+// table is wider than the terminal; a note under the table says which were.
+// The columns left are then fitted to the width by lipgloss.
+func (t *Table) Optional(headers ...string) { t.optional = headers }
 
 type cell struct {
 	text  string
@@ -31,6 +43,7 @@ func NewTable(io *IOStreams, header ...string) *Table {
 	t := &Table{out: io.Out, tty: io.IsStdoutTTY(), header: header}
 	if t.tty {
 		t.cs = io.ColorScheme()
+		t.width = io.KnownTerminalWidth()
 	}
 	return t
 }
@@ -86,44 +99,101 @@ func (t *Table) Render() error {
 		}
 		return nil
 	}
-	widths := make([]int, len(t.header))
-	for i, h := range t.header {
-		widths[i] = lipgloss.Width(h)
-	}
+	return t.renderTTY()
+}
+
+// renderTTY lays the table out with lipgloss's table: columns two spaces
+// apart, no borders. A table wider than the terminal is given its width, and
+// lipgloss shrinks the widest columns and wraps their cells, so a row never
+// spills past the edge.
+func (t *Table) renderTTY() error {
+	cols := len(t.header)
 	for _, r := range t.rows {
-		for i, c := range r {
-			if i >= len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], lipgloss.Width(c.text))
-		}
+		cols = max(cols, len(r))
 	}
-	var b strings.Builder
-	if len(t.header) > 0 {
-		for i, h := range t.header {
-			writePadded(&b, t.cs.Bold(h), lipgloss.Width(h), widths[i], i == len(t.header)-1)
-		}
-		b.WriteByte('\n')
-	}
-	for _, r := range t.rows {
-		for i, c := range r {
+	header := make([]string, cols)
+	copy(header, t.header)
+	rows := make([][]string, len(t.rows))
+	for i, r := range t.rows {
+		rows[i] = make([]string, cols)
+		for j, c := range r {
 			text := c.text
 			if c.style != nil {
 				text = c.style(text)
 			}
-			writePadded(&b, text, lipgloss.Width(c.text), widths[i], i == len(r)-1)
+			rows[i][j] = text
 		}
+	}
+	keep := make([]bool, cols)
+	for i := range keep {
+		keep[i] = true
+	}
+	out := t.layout(header, rows, keep, 0)
+	var hidden []string
+	for _, name := range t.optional {
+		if t.width <= 0 || lipgloss.Width(out) <= t.width {
+			break
+		}
+		i := slices.Index(header, name)
+		if i < 0 || !keep[i] {
+			continue
+		}
+		keep[i] = false
+		hidden = append(hidden, name)
+		out = t.layout(header, rows, keep, 0)
+	}
+	if t.width > 0 && lipgloss.Width(out) > t.width {
+		out = t.layout(header, rows, keep, t.width)
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(out, "\n") {
+		b.WriteString(strings.TrimRight(line, " "))
 		b.WriteByte('\n')
+	}
+	if len(hidden) > 0 {
+		note := fmt.Sprintf("Not shown for want of width: %s (-o json has every field)", strings.Join(hidden, ", "))
+		for _, line := range strings.Split(ansi.Wordwrap(note, t.width, " "), "\n") {
+			b.WriteString(t.cs.Muted(strings.TrimRight(line, " ")) + "\n")
+		}
 	}
 	_, err := io.WriteString(t.out, b.String())
 	return err
 }
 
-func writePadded(b *strings.Builder, styled string, width, colWidth int, last bool) {
-	b.WriteString(styled)
-	if !last {
-		b.WriteString(strings.Repeat(" ", colWidth-width+2))
+// layout draws the kept columns with lipgloss's table: two spaces apart, no
+// borders, the header bold. A width > 0 makes lipgloss shrink the widest
+// columns to it and wrap their cells.
+func (t *Table) layout(header []string, rows [][]string, keep []bool, width int) string {
+	pick := func(r []string) []string {
+		var out []string
+		for i, c := range r {
+			if keep[i] {
+				out = append(out, c)
+			}
+		}
+		return out
 	}
+	h := pick(header)
+	for i := range h {
+		h[i] = t.cs.Bold(h[i])
+	}
+	tb := table.New().Headers(h...).
+		Border(lipgloss.HiddenBorder()).
+		BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false).
+		BorderHeader(false).BorderColumn(false).
+		StyleFunc(func(row, col int) lipgloss.Style {
+			if col < len(h)-1 {
+				return lipgloss.NewStyle().PaddingRight(2)
+			}
+			return lipgloss.NewStyle()
+		})
+	for _, r := range rows {
+		tb.Row(pick(r)...)
+	}
+	if width > 0 {
+		tb.Width(width).Wrap(true)
+	}
+	return tb.String()
 }
 
 // SingleLine keeps text from the API on one line and inert on a terminal:

@@ -136,6 +136,8 @@ func savedKeyIDs(ctx context.Context, resolver func() (credentials.Resolver, err
 func renderKeyTable(io *ui.IOStreams, keys []api.Key, now time.Time, defaultID string, saved []string) error {
 	cs := io.ColorScheme()
 	t := ui.NewTable(io, "ID", "NAME", "ENV", "SCOPES", "RATE", "IPS", "EXPIRES", "LAST USED", "STATUS")
+	// A narrow terminal leaves these out first, then wraps what is left.
+	t.Optional("IPS", "RATE", "LAST USED", "ENV", "SCOPES", "EXPIRES")
 	for _, k := range keys {
 		id := k.KeyID
 		if t.IsTTY() {

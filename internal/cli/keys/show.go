@@ -80,7 +80,7 @@ func printKey(io *ui.IOStreams, asJSON bool, key *api.Key, isDefault func() bool
 	}
 	if io.IsStdoutTTY() {
 		cs := io.ColorScheme()
-		_, err := fmt.Fprintln(io.Out, ui.RenderFields(cs, keyFields(cs, key, now, isDefault())))
+		_, err := fmt.Fprintln(io.Out, ui.RenderFieldsWidth(cs, keyFields(cs, key, now, isDefault()), io.KnownTerminalWidth()))
 		return err
 	}
 	_, err := fmt.Fprint(io.Out, plainKey(key))
