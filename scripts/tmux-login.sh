@@ -9,7 +9,8 @@
 # the cooldown; arrow, Home and Delete keys typing nothing; the success line;
 # `zupy auth status` afterwards; the switch from WhatsApp to e-mail (refused
 # during that address's cooldown, then done once the emulator's clock has
-# moved on); Ctrl-C exiting 130.
+# moved on); Ctrl-C exiting 130; a code killed by five misses offering a new
+# code with the countdown of the cooldown, refusing digits and an early r.
 #
 # The one-time codes and the session token are never printed: the screen
 # shows typed digits as dots, and the emulator's log (which quotes the codes)
@@ -69,8 +70,8 @@ wait_for "Wrong code. 4 attempts left."
 ok "wrong code re-prompted with the attempts left"
 
 keys r
-wait_for "wait for the cooldown"
-ok "r during the cooldown is refused"
+wait_for_re "a new code can be sent in [0-9]+s"
+ok "r during the cooldown is refused, saying how long is left"
 
 # Delete, Home and arrow keys send escape sequences: no digit may come of them.
 keys 1 2 Left DC Home End
@@ -145,5 +146,31 @@ ok "the countdown redraws in place on a 50-column terminal"
 keys C-c
 wait_for "[zupy exited 130]"
 ok "Ctrl-C at the code prompt exits 130"
+
+# ---- 4. a dead code: one state, a new code offered with its countdown -------
+width=120
+advance_clock 61
+start login4 login --insecure-storage --email dev@example.com
+wait_for "Sent a code by e-mail"
+for i in 1 2 3 4; do
+	type_text "000000"
+	keys Enter
+done
+wait_for "Wrong code. 1 attempt left."
+grep -qF "1 attempts" <<<"$pane" && fail "\"1 attempts\" on the screen"
+type_text "000000"
+keys Enter
+wait_for "Wrong code, and no attempts are left on it: a new code is needed."
+wait_for_re 'Code \(no attempts left · new code in [0-9]+s\)'
+ok "after the fifth miss the prompt says no attempts are left, with the countdown to a new code"
+keys r
+wait_for_re "a new code can be sent in [0-9]+s"
+type_text "1"
+wait_for_re "this code can no longer be used: a new one in [0-9]+s"
+line=$(code_line)
+[[ $line == *"••"* ]] && fail "a dead code took digits: $line"
+ok "a dead code takes no digits, and r waits for the cooldown"
+keys C-c
+wait_for "[zupy exited 130]"
 
 echo "PASS: tmux login"

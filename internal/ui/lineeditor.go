@@ -24,12 +24,17 @@ const (
 )
 
 // CodePrompt is what the code prompt shows: its deadlines on the local
-// clock, how many digits a code has, and whether e (switch to e-mail) is
-// offered.
+// clock, how many digits a code has, whether e (switch to e-mail) is
+// offered, and whether the code is dead (no attempts left on it).
+//
+// The prompt is one state machine: a live code is typed until it expires;
+// a dead or expired code takes no more digits, and offers a new code with r
+// once ResendAt has passed, with a countdown until then.
 type CodePrompt struct {
 	Expires, ResendAt time.Time
 	Digits            int
 	OfferEmail        bool
+	Dead              bool
 }
 
 // NewLineEditor returns a line editor reading keys from s.In and drawing on
@@ -160,17 +165,26 @@ func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAc
 	for {
 		now := time.Now()
 		left := p.Expires.Sub(now)
+		wait := p.ResendAt.Sub(now)
+		usable := left > 0 && !p.Dead
 		var status string
 		switch {
+		case p.Dead:
+			status = e.cs.Failure("no attempts left")
 		case left <= 0:
-			status = e.cs.Failure("code expired") + " · press r for a new one"
+			status = e.cs.Failure("code expired")
 		default:
 			status = "expires in " + e.cs.Bold(FormatDuration(left))
 		}
-		if wait := p.ResendAt.Sub(now); wait > 0 {
-			status += e.cs.Muted(fmt.Sprintf(" · resend in %ds", int(wait.Round(time.Second)/time.Second)))
-		} else if left > 0 {
+		switch {
+		case wait > 0 && usable:
+			status += e.cs.Muted(fmt.Sprintf(" · resend in %ds", seconds(wait)))
+		case wait > 0:
+			status += e.cs.Muted(fmt.Sprintf(" · new code in %ds", seconds(wait)))
+		case usable:
 			status += e.cs.Muted(" · r: resend")
+		default:
+			status += " · " + e.cs.Bold("r: new code")
 		}
 		line := fmt.Sprintf("%s %s %s %s", e.cs.Accent("?"), e.cs.Bold("Code"), "("+status+"):", strings.Repeat("•", len(typed)))
 		if note != "" {
@@ -187,15 +201,20 @@ func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAc
 		}
 		note = ""
 		switch {
-		case b >= '0' && b <= '9' && len(typed) < p.Digits:
+		case b >= '0' && b <= '9' && len(typed) < p.Digits && usable:
 			typed = append(typed, b)
 		case b == 127 || b == 8:
 			if len(typed) > 0 {
 				typed = typed[:len(typed)-1]
 			}
-		case b == '\r' || b == '\n':
-			if left <= 0 {
-				note = "the code has expired: press r"
+		case b == '\r' || b == '\n' || (b >= '0' && b <= '9' && !usable):
+			if !usable {
+				note = "this code can no longer be used"
+				if wait > 0 {
+					note += fmt.Sprintf(": a new one in %ds", seconds(wait))
+				} else {
+					note += ": press r for a new one"
+				}
 				continue
 			}
 			if len(typed) != p.Digits {
@@ -205,8 +224,8 @@ func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAc
 			fmt.Fprint(e.out, "\r\n")
 			return string(typed), CodeEntered, nil
 		case b == 'r' || b == 'R':
-			if p.ResendAt.After(time.Now()) {
-				note = "wait for the cooldown"
+			if wait := p.ResendAt.Sub(time.Now()); wait > 0 {
+				note = fmt.Sprintf("a new code can be sent in %ds", seconds(wait))
 				continue
 			}
 			fmt.Fprint(e.out, "\r\n")
@@ -217,6 +236,10 @@ func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAc
 		}
 	}
 }
+
+// seconds is d in whole seconds, rounded up: "in 0s" is never shown while
+// there is still time to wait.
+func seconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
 
 // next returns the next key, 0 on a tick or an ignored key, or an error:
 // Ctrl-C and Ctrl-D (raw mode turns off the terminal's signals) cancel like

@@ -18,6 +18,9 @@ import (
 type challenge struct {
 	api.OTPChallenge
 	expires, resendAt time.Time
+	// dead: no attempts are left on this code (or it expired or was used):
+	// only a new code helps.
+	dead bool
 }
 
 // requestCode asks for a code. With noRetry a refusal (the cooldown) is
@@ -36,7 +39,7 @@ func requestCode(ctx context.Context, o *LoginOptions, client *api.Client, ch co
 
 // prompt is the code prompt of c.
 func (c *challenge) prompt(offerEmail bool) ui.CodePrompt {
-	return ui.CodePrompt{Expires: c.expires, ResendAt: c.resendAt, Digits: contact.CodeLength, OfferEmail: offerEmail}
+	return ui.CodePrompt{Expires: c.expires, ResendAt: c.resendAt, Digits: contact.CodeLength, OfferEmail: offerEmail, Dead: c.dead}
 }
 
 // interactiveLogin is the terminal flow of SPEC §4: ask what is missing,
@@ -114,11 +117,17 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 				return otpHint(verr)
 			}
 			if n, ok := attemptsLeft(apiErr); ok && n > 0 {
-				fmt.Fprintf(errOut, "%s Wrong code. %d attempts left.\n", cs.FailureIcon(), n)
+				fmt.Fprintf(errOut, "%s Wrong code. %s left.\n", cs.FailureIcon(), plural(n, "attempt"))
 				continue
 			}
-			fmt.Fprintf(errOut, "%s %s. Press r to send a new code.\n", cs.FailureIcon(), apiErr.Message)
-			c.expires = time.Now() // this code can no longer be used
+			// This code is dead: the prompt now offers a new one, with the
+			// countdown of the cooldown until it can be sent.
+			c.dead = true
+			msg := apiErr.Message
+			if _, ok := attemptsLeft(apiErr); ok {
+				msg = "Wrong code, and no attempts are left on it"
+			}
+			fmt.Fprintf(errOut, "%s %s: a new code is needed.\n", cs.FailureIcon(), msg)
 		}
 		nextCh, nextDest := ch, dest
 		if action == ui.CodeSwitchEmail {

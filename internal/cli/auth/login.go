@@ -270,15 +270,26 @@ func otpHint(err error) error {
 	}
 	switch {
 	case apiErr.Kind() == api.KindVerification && apiErr.ServerCode() == wire.ErrInvalidOTP:
-		if n, ok := attemptsLeft(apiErr); ok {
-			return cmdutil.WithHint(err, fmt.Sprintf("%d attempts left: run the command again with the right code", n))
+		if n, ok := attemptsLeft(apiErr); ok && n > 0 {
+			return cmdutil.WithHint(err, fmt.Sprintf("%s left on this code: run the same command again with the right code", plural(n, "attempt")))
 		}
+		return cmdutil.WithHint(err, "No attempts are left on this code: "+newCodeHint)
 	case apiErr.Kind() == api.KindVerification:
-		return cmdutil.WithHint(err, "Request a new code with `zupy login --email ADDR --request-only` (or --whatsapp NUMBER)")
+		return cmdutil.WithHint(err, "This code can no longer be used: "+newCodeHint)
 	case apiErr.Kind() == api.KindRateLimited:
 		return cmdutil.WithHint(err, otpRefusal(apiErr))
 	}
 	return err
+}
+
+// newCodeHint says how to get a new code without a terminal.
+const newCodeHint = "request a new one with `zupy login --email ADDR --request-only` (or --whatsapp NUMBER), a minute after the last one was sent"
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 // otpRefusal says in words why the server refused a code request or a
