@@ -10,7 +10,9 @@
 # `zupy auth status` afterwards; the switch from WhatsApp to e-mail (refused
 # during that address's cooldown, then done once the emulator's clock has
 # moved on); Ctrl-C exiting 130; a code killed by five misses offering a new
-# code with the countdown of the cooldown, refusing digits and an early r.
+# code with the countdown of the cooldown, refusing digits and an early r;
+# login run again within the cooldown offering the code already sent, or
+# (another profile) a visible countdown to the next one.
 #
 # The one-time codes and the session token are never printed: the screen
 # shows typed digits as dots, and the emulator's log (which quotes the codes)
@@ -170,6 +172,37 @@ wait_for_re "this code can no longer be used: a new one in [0-9]+s"
 line=$(code_line)
 [[ $line == *"••"* ]] && fail "a dead code took digits: $line"
 ok "a dead code takes no digits, and r waits for the cooldown"
+keys C-c
+wait_for "[zupy exited 130]"
+
+# ---- 5. login again within the cooldown ---------------------------------------
+# The first login is left at its code prompt (Ctrl-C); run again, it offers
+# the code already sent instead of waiting to send one.
+advance_clock 61
+start login5 login --insecure-storage --email dev@example.com
+wait_for "Sent a code by e-mail"
+keys C-c
+wait_for "[zupy exited 130]"
+start login6 login --insecure-storage
+wait_for_re "A code was sent by e-mail to d\*\*@example.com [0-9]+s ago and is still valid: enter it"
+grep -qF "rate limited; retrying" <<<"$pane" && fail "the second login waited out the cooldown"
+wait_for "? Code ("
+code=$(otp dev@example.com)
+paste_secret "$code"
+keys Enter
+wait_for "Logged in as Demo Partner"
+wait_for "[zupy exited 0]"
+ok "login run again within the cooldown offered the code already sent"
+[[ -e $HOME/.local/state/zupy/default.login.json ]] && fail "the used code's state file was left behind"
+ok "the pending-code file is gone once the code is used"
+ZUPY_BASE_URL=$base "$zupy" logout >/dev/null 2>&1 || fail "zupy logout failed"
+
+# Another profile has no pending code: the server's cooldown is waited out
+# with a visible countdown, not a silent "retrying in 51s".
+start login7 --profile other login --insecure-storage --email dev@example.com
+wait_for_re "a new one can be sent in [0-9]+s"
+grep -qF "rate limited; retrying" <<<"$pane" && fail "the cooldown was waited out without a countdown"
+ok "a refused resend is waited out with a visible countdown"
 keys C-c
 wait_for "[zupy exited 130]"
 

@@ -241,6 +241,43 @@ func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAc
 // there is still time to wait.
 func seconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
 
+// Wait shows label with a live countdown to until ("label 42s"), redrawn
+// every second, and returns when it is reached; Ctrl-C cancels.
+func (e *LineEditor) Wait(ctx context.Context, label string, until time.Time) error {
+	restore := e.raw()
+	defer restore()
+	errs := e.keys.errs
+	for {
+		left := time.Until(until)
+		if left <= 0 {
+			e.draw("")
+			fmt.Fprint(e.out, "\r")
+			return nil
+		}
+		e.draw(fmt.Sprintf("%s %s %s %s", e.cs.Accent("…"), label, e.cs.Bold(fmt.Sprintf("%ds", seconds(left))), e.cs.Muted("(Ctrl-C: cancel)")))
+		wait := time.NewTimer(min(left, time.Second))
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			fmt.Fprint(e.out, "\r\n")
+			return ctx.Err()
+		case err := <-errs:
+			// Input ended: nothing to read while waiting. The error is put
+			// back for the prompt that comes next.
+			e.keys.errs <- err
+			errs = nil
+			<-wait.C
+		case b := <-e.keys.bytes:
+			wait.Stop()
+			if b == 3 || b == 4 {
+				fmt.Fprint(e.out, "\r\n")
+				return context.Canceled
+			}
+		case <-wait.C:
+		}
+	}
+}
+
 // next returns the next key, 0 on a tick or an ignored key, or an error:
 // Ctrl-C and Ctrl-D (raw mode turns off the terminal's signals) cancel like
 // an interrupt.

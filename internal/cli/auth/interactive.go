@@ -10,6 +10,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/contact"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // challenge is a requested code with its deadlines on the local clock: the
@@ -21,6 +22,8 @@ type challenge struct {
 	// dead: no attempts are left on this code (or it expired or was used):
 	// only a new code helps.
 	dead bool
+	// announced: where it went was said already (a pending code).
+	announced bool
 }
 
 // requestCode asks for a code. With noRetry a refusal (the cooldown) is
@@ -30,11 +33,33 @@ func requestCode(ctx context.Context, o *LoginOptions, client *api.Client, ch co
 	if err != nil {
 		return nil, err
 	}
+	now := o.Now()
 	offset := time.Duration(0)
 	if !resp.Date.IsZero() {
-		offset = resp.Date.Sub(o.Now())
+		offset = resp.Date.Sub(now)
 	}
-	return &challenge{OTPChallenge: *c, expires: c.ExpiresAt.Add(-offset), resendAt: c.ResendAfter.Add(-offset)}, nil
+	out := &challenge{OTPChallenge: *c, expires: c.ExpiresAt.Add(-offset), resendAt: c.ResendAfter.Add(-offset)}
+	if dir, err := o.StateDir(); err == nil {
+		savePending(dir, o.Profile, pending{VerificationID: c.VerificationID, Channel: c.Channel, Destination: dest,
+			DestinationHint: c.DestinationHint, SentAt: now, Expires: out.expires, ResendAt: out.resendAt})
+	}
+	return out, nil
+}
+
+// pendingCode is the code requested earlier for this profile (and this
+// destination, when one is given) that can still be typed, if any.
+func pendingCode(o *LoginOptions, dest string) (*challenge, *pending, bool) {
+	dir, err := o.StateDir()
+	if err != nil {
+		return nil, nil, false
+	}
+	p, ok := loadPending(dir, o.Profile, time.Now())
+	if !ok || (dest != "" && p.Destination != dest) {
+		return nil, nil, false
+	}
+	c := &challenge{OTPChallenge: api.OTPChallenge{VerificationID: p.VerificationID, Channel: p.Channel, DestinationHint: p.DestinationHint},
+		expires: p.Expires, resendAt: p.ResendAt, announced: true}
+	return c, p, true
 }
 
 // prompt is the code prompt of c.
@@ -52,6 +77,14 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 	ed := ui.NewLineEditor(o.IO)
 
 	ch, dest := o.destination()
+	// A code sent moments ago (by an earlier `zupy login` that was left) is
+	// offered first: a new one would be refused for the cooldown anyway.
+	var c *challenge
+	if prev, p, ok := pendingCode(o, dest); ok && (o.Channel == "" || o.Channel == prev.Channel) {
+		c, dest, ch = prev, p.Destination, contact.Channel(prev.Channel)
+		fmt.Fprintf(errOut, "%s A code was sent by %s to %s %s ago and is still valid: enter it (r: a new one, once the cooldown allows)\n",
+			cs.SuccessIcon(), channelName(c.Channel), cs.Bold(ui.SingleLine(c.DestinationHint)), ui.FormatDuration(time.Since(p.SentAt)))
+	}
 	if dest == "" {
 		for {
 			answer, err := ed.ReadLine(ctx, "E-mail or WhatsApp number:")
@@ -71,7 +104,10 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 		}
 	}
 
-	c, err := requestCode(ctx, o, client, ch, dest, false)
+	var err error
+	if c == nil {
+		c, err = requestWaiting(ctx, o, client, ed, ch, dest)
+	}
 	for err != nil {
 		var apiErr *api.Error
 		if ch != contact.WhatsApp || (errors.As(err, &apiErr) && apiErr.Kind() == api.KindRateLimited) {
@@ -85,7 +121,7 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 		c, err = requestCode(ctx, o, client, ch, dest, false)
 	}
 
-	announce := true
+	announce := !c.announced
 	for {
 		if announce {
 			fmt.Fprintf(errOut, "%s Sent a code by %s to %s %s\n", cs.SuccessIcon(), channelName(c.Channel), cs.Bold(ui.SingleLine(c.DestinationHint)),
@@ -123,6 +159,7 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 			// This code is dead: the prompt now offers a new one, with the
 			// countdown of the cooldown until it can be sent.
 			c.dead = true
+			o.forgetPending()
 			msg := apiErr.Message
 			if _, ok := attemptsLeft(apiErr); ok {
 				msg = "Wrong code, and no attempts are left on it"
@@ -151,6 +188,26 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 		}
 		ch, dest, c = nextCh, nextDest, next
 	}
+}
+
+// requestWaiting requests a code; when the server refuses for the resend
+// cooldown (a code went to that destination moments ago, from elsewhere),
+// it waits the time the server names with a visible countdown, then asks
+// once more. Other refusals are returned as they are.
+func requestWaiting(ctx context.Context, o *LoginOptions, client *api.Client, ed *ui.LineEditor, ch contact.Channel, dest string) (*challenge, error) {
+	c, err := requestCode(ctx, o, client, ch, dest, true)
+	var apiErr *api.Error
+	if err == nil || !errors.As(err, &apiErr) || apiErr.ServerCode() != wire.ErrOTPResendCooldown {
+		return c, err
+	}
+	wait, ok := apiErr.Details[wire.DetailRetryAfter].(float64)
+	if !ok || wait <= 0 || wait > 60 {
+		return nil, err
+	}
+	if err := ed.Wait(ctx, "A code was sent there less than a minute ago; a new one can be sent in", time.Now().Add(time.Duration(wait)*time.Second)); err != nil {
+		return nil, err
+	}
+	return requestCode(ctx, o, client, ch, dest, false)
 }
 
 func askEmail(ctx context.Context, o *LoginOptions, ed *ui.LineEditor) (contact.Channel, string, error) {

@@ -34,6 +34,8 @@ type LoginOptions struct {
 	// CredentialsFile is the path of the 0600 file --insecure-storage uses.
 	CredentialsFile func() (string, error)
 	Prompter        func() *ui.Prompter
+	// StateDir holds the pending code of each profile (pending.go).
+	StateDir func() (string, error)
 
 	Email           string
 	WhatsApp        string
@@ -47,7 +49,8 @@ type LoginOptions struct {
 // NewCmdLogin returns `zupy login`; runF replaces the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
 	o := &LoginOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Store: f.Store, FileStore: f.FileStore,
-		CredentialsFile: f.CredentialsFilePath, Prompter: f.Prompter}
+		CredentialsFile: f.CredentialsFilePath, Prompter: f.Prompter,
+		StateDir: func() (string, error) { return StateDir(f.Getenv) }}
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Verify your partner account with a one-time code and start a session",
@@ -179,11 +182,11 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 		// Stores nothing, so the store is not opened (SPEC §3): on a
 		// headless box the keyring would only fail or wait.
 		ch, dest := o.destination()
-		challenge, err := client.RequestOTP(ctx, api.OTPRequest{Channel: string(ch), Destination: dest})
+		challenge, err := requestCode(ctx, o, client, ch, dest, false)
 		if err != nil {
 			return otpHint(err)
 		}
-		return printChallenge(o, challenge)
+		return printChallenge(o, &challenge.OTPChallenge)
 	}
 	store, err := sessionStore(ctx, o)
 	if err != nil {
@@ -197,6 +200,9 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 		}
 		login, resp, err := client.VerifyOTPWithResponse(ctx, api.OTPVerifyRequest{VerificationID: o.VerificationID, Code: code})
 		if err != nil {
+			if codeIsDead(err) {
+				o.forgetPending()
+			}
 			return otpHint(err)
 		}
 		return finishLogin(ctx, o, client, store, login, resp.ServerNow(o.Now()))
@@ -282,6 +288,24 @@ func otpHint(err error) error {
 	return err
 }
 
+// forgetPending removes the profile's pending code (used, or dead).
+func (o *LoginOptions) forgetPending() {
+	if dir, err := o.StateDir(); err == nil {
+		dropPending(dir, o.Profile)
+	}
+}
+
+// codeIsDead says whether a refused verification leaves the code unusable:
+// expired, used, or wrong with no attempts left.
+func codeIsDead(err error) bool {
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) || apiErr.Kind() != api.KindVerification {
+		return false
+	}
+	n, ok := attemptsLeft(apiErr)
+	return !ok || n <= 0
+}
+
 // newCodeHint says how to get a new code without a terminal.
 const newCodeHint = "request a new one with `zupy login --email ADDR --request-only` (or --whatsapp NUMBER), a minute after the last one was sent"
 
@@ -330,6 +354,7 @@ func finishLogin(ctx context.Context, o *LoginOptions, client *api.Client, store
 		_ = client.DeleteSession(context.WithoutCancel(ctx), login.SessionToken)
 		return err
 	}
+	o.forgetPending() // the code is used
 	// Where the session came from, so logout revokes it there. Best effort:
 	// without it logout falls back to the profile's base URL.
 	_ = store.Set(ctx, credentials.SessionIssuerAccount(o.Profile), client.BaseURL())
