@@ -99,7 +99,7 @@ lives 365 days.`,
 	fl.StringVar(&opts.Description, "description", "", "Description `TEXT` (at most 500 characters)")
 	fl.StringArrayVar(&opts.Scopes, "scopes", nil, "Permission `SCOPES`, comma-separated (zupy scopes lists them)")
 	fl.IntVar(&opts.RateLimit, "rate-limit", 100, "Requests per minute, `N` from 1 to 2000")
-	fl.StringVar(&opts.Environment, "environment", "production", "`ENV`: production or staging")
+	fl.StringVar(&opts.Environment, "environment", "production", "`ENV`: production or staging (live and test are accepted too)")
 	fl.StringArrayVar(&opts.AllowIPs, "allow-ip", nil, "Allow only this `IP` address or CIDR block; repeatable or comma-separated")
 	fl.StringVar(&opts.Expires, "expires", "", "Expiry `DATE`: a date (2027-06-30) or an RFC 3339 time")
 	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "Lifetime from now, a `DURATION`: 90d, 12h, 1y")
@@ -130,9 +130,11 @@ func (o *CreateOptions) request(now time.Time) (api.CreateKeyRequest, error) {
 	if err := validateDescription(o.Description); err != nil {
 		return req, err
 	}
-	if err := checkEnvironment(o.Environment); err != nil {
+	env, err := normalizeEnvironment(o.Environment)
+	if err != nil {
 		return req, err
 	}
+	o.Environment = env
 	req = api.CreateKeyRequest{Name: o.Name, Description: o.Description, Permissions: perms, Environment: o.Environment}
 	if o.RateLimitSet {
 		if err := parseRateLimit(o.RateLimit); err != nil {

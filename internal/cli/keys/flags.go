@@ -169,12 +169,21 @@ func checkKeyID(id string) error {
 	return nil
 }
 
-// checkEnvironment validates --environment.
-func checkEnvironment(env string) error {
-	if _, err := apikey.ParseEnvironment(env); err != nil {
-		return cmdutil.OneOf("environment", env, "production", "staging")
+// environmentAliases are the names of the key prefixes (zup_live_sk_,
+// zup_test_sk_), accepted for the environments they stand for.
+var environmentAliases = map[string]apikey.Environment{"live": apikey.Production, "test": apikey.Staging}
+
+// normalizeEnvironment validates --environment and returns its canonical
+// name: production or staging, or live and test, the key prefixes' names.
+func normalizeEnvironment(env string) (string, error) {
+	v := strings.ToLower(strings.TrimSpace(env))
+	if alias, ok := environmentAliases[v]; ok {
+		return string(alias), nil
 	}
-	return nil
+	if e, err := apikey.ParseEnvironment(v); err == nil {
+		return string(e), nil
+	}
+	return "", cmdutil.Usagef("invalid --environment %q: must be production or staging (or live or test, the key prefixes)", env)
 }
 
 // parseSecret checks the format of an API key read from source ("stdin",

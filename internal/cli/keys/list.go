@@ -60,9 +60,11 @@ Secrets are never listed.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Environment != "" {
-				if err := checkEnvironment(opts.Environment); err != nil {
+				env, err := normalizeEnvironment(opts.Environment)
+				if err != nil {
 					return err
 				}
+				opts.Environment = env
 			}
 			if err := cmdutil.OneOf("status", opts.Status, listStatuses...); err != nil {
 				return err

@@ -52,6 +52,13 @@ func TestNewCmdKeysParsesIntoOptions(t *testing.T) {
 			l := o.(*ListOptions)
 			return l.Status == "all" && l.Environment == "staging" && l.JSON
 		}},
+		{"list environment alias", []string{"ls", "--environment", "test"}, false, func(o any) bool {
+			return o.(*ListOptions).Environment == "staging"
+		}},
+		{"create environment alias", []string{"create", "--name", "x", "--scopes", "loyalty:read", "--environment", "live"}, false, func(o any) bool {
+			c := o.(*CreateOptions)
+			return c.Environment == "production" && c.Request.Environment == "production"
+		}},
 		{"show", []string{"show", id}, false, func(o any) bool { return o.(*ShowOptions).KeyID == id }},
 		{"rotate with grace in days", []string{"rotate", id, "--grace", "2d", "--save", "--no-verify"}, false, func(o any) bool {
 			r := o.(*RotateOptions)
@@ -81,7 +88,7 @@ func TestNewCmdKeysRefusesBadInputBeforeTheRun(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"list environment", []string{"list", "--environment", "dev"}, `invalid --environment "dev": must be production, staging`},
+		{"list environment", []string{"list", "--environment", "dev"}, `invalid --environment "dev": must be production or staging (or live or test, the key prefixes)`},
 		{"list status", []string{"list", "--status", "gone"}, `invalid --status "gone": must be active, expired, revoked, all`},
 		{"show bad id", []string{"show", "key_x"}, `invalid key id "key_x": a key id is key_ followed by 12 lowercase letters or digits`},
 		{"show no id", []string{"show"}, "missing KEY_ID"},
