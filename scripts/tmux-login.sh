@@ -12,7 +12,9 @@
 # moved on); Ctrl-C exiting 130; a code killed by five misses offering a new
 # code with the countdown of the cooldown, refusing digits and an early r;
 # login run again within the cooldown offering the code already sent, or
-# (another profile) a visible countdown to the next one.
+# (another profile) a visible countdown to the next one; a Brazilian
+# national number offered as +55 and sent only once confirmed; "already
+# logged in as … log in again?".
 #
 # The one-time codes and the session token are never printed: the screen
 # shows typed digits as dots, and the emulator's log (which quotes the codes)
@@ -205,5 +207,36 @@ grep -qF "rate limited; retrying" <<<"$pane" && fail "the cooldown was waited ou
 ok "a refused resend is waited out with a visible countdown"
 keys C-c
 wait_for "[zupy exited 130]"
+
+# ---- 6. a Brazilian national number, and "already logged in" ------------------
+advance_clock 61
+before=$(curl -fsS "$origin/_emulator/outbox" | grep -o '"code"' | wc -l)
+start login8 login --insecure-storage --whatsapp "(11) 99999-0000"
+wait_for "Send the code by WhatsApp to +55 11 99999-0000 (Brazil)? [y/n]"
+type_text "n"
+keys Enter
+wait_for "not sent: the number was not confirmed"
+wait_for "[zupy exited 2]"
+after=$(curl -fsS "$origin/_emulator/outbox" | grep -o '"code"' | wc -l)
+[[ $before == "$after" ]] || fail "a code was sent to a number nobody confirmed"
+ok "a national number is offered as +55 and nothing is sent when it is refused"
+start login9 login --insecure-storage --whatsapp "(11) 99999-0000"
+wait_for "(Brazil)? [y/n]"
+type_text "y"
+keys Enter
+wait_for "Sent a code by WhatsApp"
+code=$(otp +5511999990000)
+paste_secret "$code"
+keys Enter
+wait_for "Logged in as Demo Partner"
+wait_for "[zupy exited 0]"
+ok "confirmed, the code went to +5511999990000 and the login completed"
+start login10 login --insecure-storage
+wait_for_re "Already logged in as Demo Partner <dev@example.com> until [0-9T:Z-]+ \\(2[34]h [0-9]+m left\\)\\. Log in again\\? \\[y/n\\]"
+type_text "n"
+keys Enter
+wait_for "Kept the current session (profile default)."
+wait_for "[zupy exited 0]"
+ok "login while logged in asks first, and n keeps the session"
 
 echo "PASS: tmux login"

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/contact"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -76,7 +78,34 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 	errOut := o.IO.ErrOut
 	ed := ui.NewLineEditor(o.IO)
 
+	// Already logged in: say as whom and until when, and ask before a
+	// code is sent that would replace that session.
+	if token, err := store.Get(ctx, credentials.SessionAccount(o.Profile)); err == nil {
+		if s, resp, err := client.SessionWithResponse(ctx, token); err == nil {
+			left := s.ExpiresAt.Sub(resp.ServerNow(o.Now()))
+			again, err := askYesNo(ctx, ed, fmt.Sprintf("Already logged in as %s <%s> until %s (%s left). Log in again?",
+				ui.SingleLine(s.Partner.Name), ui.SingleLine(s.Partner.Email), s.ExpiresAt.UTC().Format(time.RFC3339), ui.FormatDuration(left)))
+			if err != nil {
+				return err
+			}
+			if !again {
+				fmt.Fprintf(errOut, "Kept the current session (profile %s).\n", o.Profile)
+				return nil
+			}
+		}
+	}
+
 	ch, dest := o.destination()
+	if o.GuessedWhatsApp != "" {
+		ok, err := confirmGuess(ctx, ed, o.GuessedDisplay)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cmdutil.WithHint(cmdutil.Usagef("not sent: the number was not confirmed"), "Give it in the international form: --whatsapp +55…")
+		}
+		ch, dest = contact.WhatsApp, o.GuessedWhatsApp
+	}
 	// A code sent moments ago (by an earlier `zupy login` that was left) is
 	// offered first: a new one would be refused for the cooldown anyway.
 	var c *challenge
@@ -99,6 +128,17 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 			if err == nil {
 				dest = norm
 				break
+			}
+			if e164, display, ok := contact.BrazilianNational(answer); ok && ch == contact.WhatsApp {
+				yes, cerr := confirmGuess(ctx, ed, display)
+				if cerr != nil {
+					return cerr
+				}
+				if yes {
+					dest = e164
+					break
+				}
+				continue
 			}
 			fmt.Fprintf(errOut, "%s %v\n", cs.FailureIcon(), err)
 		}
@@ -187,6 +227,28 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 			return err
 		}
 		ch, dest, c = nextCh, nextDest, next
+	}
+}
+
+// confirmGuess asks whether a national number read as Brazilian is the
+// right one, before anything is sent to it.
+func confirmGuess(ctx context.Context, ed *ui.LineEditor, display string) (bool, error) {
+	return askYesNo(ctx, ed, fmt.Sprintf("Send the code by WhatsApp to %s (Brazil)?", display))
+}
+
+// askYesNo asks question until the answer is yes or no.
+func askYesNo(ctx context.Context, ed *ui.LineEditor, question string) (bool, error) {
+	for {
+		answer, err := ed.ReadLine(ctx, question+" [y/n]")
+		if err != nil {
+			return false, err
+		}
+		switch strings.ToLower(answer) {
+		case "y", "yes", "s", "sim":
+			return true, nil
+		case "n", "no", "nao", "não":
+			return false, nil
+		}
 	}
 }
 

@@ -44,6 +44,10 @@ type LoginOptions struct {
 	RequestOnly     bool
 	VerificationID  string
 	CodeStdin       bool
+
+	// GuessedWhatsApp is --whatsapp read as a Brazilian national number, in
+	// E.164, to be confirmed on the terminal before a code is sent there.
+	GuessedWhatsApp, GuessedDisplay string
 }
 
 // NewCmdLogin returns `zupy login`; runF replaces the run function in tests.
@@ -116,9 +120,23 @@ func (o *LoginOptions) validate(canPrompt bool) error {
 	if o.WhatsApp != "" {
 		n, err := contact.NormalizeWhatsApp(o.WhatsApp)
 		if err != nil {
-			return cmdutil.Usagef("invalid --whatsapp: %v", err)
+			e164, display, ok := contact.BrazilianNational(o.WhatsApp)
+			switch {
+			case ok && canPrompt && !o.RequestOnly:
+				// Offered on the terminal, sent only once confirmed: a code
+				// sent to a guessed number reaches a stranger.
+				o.GuessedWhatsApp, o.GuessedDisplay, o.WhatsApp = e164, display, ""
+				err = nil
+			case ok:
+				return cmdutil.WithHint(cmdutil.Usagef("invalid --whatsapp: %v", err),
+					fmt.Sprintf("If it is a Brazilian number, that is --whatsapp %s (+55, the area code, the number)", e164))
+			default:
+				return cmdutil.Usagef("invalid --whatsapp: %v", err)
+			}
 		}
-		o.WhatsApp = n
+		if err == nil && o.GuessedWhatsApp == "" {
+			o.WhatsApp = n
+		}
 	}
 	if o.Channel != "" {
 		if _, err := contact.ParseChannel(o.Channel); err != nil {
@@ -145,7 +163,7 @@ func (o *LoginOptions) validate(canPrompt bool) error {
 		}
 	case o.CodeStdin:
 		return cmdutil.Usagef("--code-stdin needs --verification-id")
-	case !canPrompt:
+	case !canPrompt && o.GuessedWhatsApp == "":
 		return cmdutil.WithHint(cmdutil.Usagef("login needs a terminal to prompt on"),
 			"Without one, run `zupy login --email ADDR --request-only`, then `zupy login --verification-id ID --code-stdin`")
 	}
