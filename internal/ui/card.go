@@ -60,7 +60,7 @@ func RenderFieldsWidth(cs *ColorScheme, fs []Field, width int) string {
 			}
 			continue
 		}
-		lines := strings.Split(ansi.Wrap(v, room, " ,"), "\n")
+		lines := wrapLines(v, room, " ,")
 		for j, l := range lines {
 			if j > 0 {
 				b.WriteString("\n" + strings.Repeat(" ", labelW))
@@ -69,6 +69,22 @@ func RenderFieldsWidth(cs *ColorScheme, fs []Field, width int) string {
 		}
 	}
 	return b.String()
+}
+
+// wrapLines wraps s at breakpoints into lines no wider than width, cutting
+// a word that is longer than a line (ansi.Wrap may leave a breakpoint
+// character past the limit: those lines are cut again).
+func wrapLines(s string, width int, breakpoints string) []string {
+	var out []string
+	for _, l := range strings.Split(ansi.Wrap(s, width, breakpoints), "\n") {
+		l = strings.TrimRight(l, " ")
+		if ansi.StringWidth(l) > width {
+			out = append(out, strings.Split(ansi.Hardwrap(l, width, false), "\n")...)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // Card is a bordered box: a success mark and a bold title, the fields, a
@@ -101,7 +117,7 @@ func (c Card) Render(cs *ColorScheme) string {
 		if inner == 0 {
 			return paint(s)
 		}
-		lines := strings.Split(ansi.Wrap(s, inner, " "), "\n")
+		lines := wrapLines(s, inner, " ")
 		for i, l := range lines {
 			lines[i] = paint(strings.TrimRight(l, " "))
 		}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/lipgloss/table"
-	"github.com/charmbracelet/x/ansi"
 )
 
 // Table prints rows. On a terminal it aligns columns, styles the header and
@@ -26,6 +25,17 @@ type Table struct {
 	// optional are the columns (by header) that a terminal too narrow for
 	// the whole table leaves out, first the first.
 	optional []string
+	// shrink is how narrow a column may be wrapped, by header.
+	shrink map[string]int
+}
+
+// Shrinkable lets the column header be wrapped down to min columns when the
+// table is too wide, before optional columns are left out.
+func (t *Table) Shrinkable(header string, min int) {
+	if t.shrink == nil {
+		t.shrink = map[string]int{}
+	}
+	t.shrink[header] = min
 }
 
 // Optional names the columns that may be left out, in this order, when the
@@ -128,10 +138,29 @@ func (t *Table) renderTTY() error {
 	for i := range keep {
 		keep[i] = true
 	}
-	out := t.layout(header, rows, keep, 0)
+	// The narrowest the kept columns can be: their widest cell, or for a
+	// shrinkable one its minimum, two spaces apart.
+	narrowest := func() int {
+		total, n := 0, 0
+		for i := range header {
+			if !keep[i] {
+				continue
+			}
+			w := lipgloss.Width(header[i])
+			for _, r := range rows {
+				w = max(w, lipgloss.Width(r[i]))
+			}
+			if m, ok := t.shrink[header[i]]; ok {
+				w = min(w, m)
+			}
+			total += w
+			n++
+		}
+		return total + 2*max(n-1, 0)
+	}
 	var hidden []string
 	for _, name := range t.optional {
-		if t.width <= 0 || lipgloss.Width(out) <= t.width {
+		if t.width <= 0 || narrowest() <= t.width {
 			break
 		}
 		i := slices.Index(header, name)
@@ -140,8 +169,8 @@ func (t *Table) renderTTY() error {
 		}
 		keep[i] = false
 		hidden = append(hidden, name)
-		out = t.layout(header, rows, keep, 0)
 	}
+	out := t.layout(header, rows, keep, 0)
 	if t.width > 0 && lipgloss.Width(out) > t.width {
 		out = t.layout(header, rows, keep, t.width)
 	}
@@ -152,7 +181,7 @@ func (t *Table) renderTTY() error {
 	}
 	if len(hidden) > 0 {
 		note := fmt.Sprintf("Not shown for want of width: %s (-o json has every field)", strings.Join(hidden, ", "))
-		for _, line := range strings.Split(ansi.Wordwrap(note, t.width, " "), "\n") {
+		for _, line := range wrapLines(note, t.width, " ") {
 			b.WriteString(t.cs.Muted(strings.TrimRight(line, " ")) + "\n")
 		}
 	}

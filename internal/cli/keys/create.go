@@ -2,6 +2,7 @@ package keys
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,7 +41,12 @@ type CreateOptions struct {
 	Save            bool
 	Default         bool
 
-	// Request is the validated body, built from the flags by NewCmdCreate.
+	// Prompt asks on the terminal for the name and scopes that are missing,
+	// and AskAll for everything, when no flag was given at all.
+	Prompt, AskAll bool
+
+	// Request is the validated body, built from the flags by NewCmdCreate
+	// (or by the run, from the answers, with Prompt).
 	Request api.CreateKeyRequest
 }
 
@@ -66,6 +72,10 @@ the credentials file when credential_store is "file") under its key id;
 Where no keyring is available, --insecure-storage keeps it in a 0600 file
 in the config directory instead (and makes that the profile's store).
 
+On a terminal, without --name or --scopes, zupy asks for them (and, with no
+flag at all, for the environment, rate limit, expiry and IP allow-list too),
+then shows the equivalent command line. Without a terminal nothing is asked.
+
 --expires takes a date (2027-06-30, meaning 23:59:59Z that day) or an RFC 3339
 time; --expires-in a lifetime such as 90d, 12h or 1y. Without either the key
 lives 365 days.`,
@@ -76,11 +86,17 @@ lives 365 days.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.RateLimitSet = cmd.Flags().Changed("rate-limit")
-			req, err := opts.request(f.Now())
-			if err != nil {
-				return err
+			// On a terminal what is missing is asked for (in the run);
+			// without one a missing flag is a usage error, as ever.
+			opts.Prompt = (opts.Name == "" || opts.Scopes == nil) && f.IOStreams.CanPrompt()
+			opts.AskAll = opts.Prompt && cmd.Flags().NFlag() == 0
+			if !opts.Prompt {
+				req, err := opts.request(f.Now())
+				if err != nil {
+					return err
+				}
+				opts.Request = req
 			}
-			opts.Request = req
 			if opts.Default {
 				opts.Save = true
 			}
@@ -160,6 +176,16 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	s, err := openSession(ctx, opts.Client, opts.Resolver)
 	if err != nil {
 		return err
+	}
+	if opts.Prompt {
+		if err := askCreate(ctx, opts, opts.Now()); err != nil {
+			return err
+		}
+		if opts.Request, err = opts.request(opts.Now()); err != nil {
+			return err
+		}
+		cs := opts.IO.ErrColorScheme()
+		fmt.Fprintf(opts.IO.ErrOut, "%s %s\n", cs.Muted("Equivalent command:"), opts.commandLine())
 	}
 	var store *keyStore
 	if opts.Save {

@@ -140,6 +140,9 @@ func renderKeyTable(io *ui.IOStreams, keys []api.Key, now time.Time, defaultID s
 	t := ui.NewTable(io, "ID", "NAME", "ENV", "SCOPES", "RATE", "IPS", "EXPIRES", "LAST USED", "STATUS")
 	// A narrow terminal leaves these out first, then wraps what is left.
 	t.Optional("IPS", "RATE", "LAST USED", "ENV", "SCOPES", "EXPIRES")
+	t.Shrinkable("NAME", 12)
+	t.Shrinkable("SCOPES", 16)
+	t.Shrinkable("STATUS", 10)
 	for _, k := range keys {
 		id := k.KeyID
 		if t.IsTTY() {
@@ -153,7 +156,12 @@ func renderKeyTable(io *ui.IOStreams, keys []api.Key, now time.Time, defaultID s
 		t.AddField(id, cs.Bold)
 		t.AddField(k.Name)
 		t.AddField(k.Environment)
-		t.AddField(strings.Join(k.Permissions, ","))
+		if t.IsTTY() {
+			// Spaced, so that a narrow terminal wraps between scopes.
+			t.AddField(strings.Join(k.Permissions, ", "))
+		} else {
+			t.AddField(strings.Join(k.Permissions, ","))
+		}
 		t.AddField(fmt.Sprint(k.RateLimit))
 		ips := strings.Join(k.IPRestrictions, ",")
 		if t.IsTTY() {

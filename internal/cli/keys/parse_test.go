@@ -44,6 +44,22 @@ func TestNewCmdKeysParsesIntoOptions(t *testing.T) {
 		tty   bool
 		check func(any) bool
 	}{
+		// On a terminal, what is missing is asked for in the run.
+		{"create with no flag on a terminal asks everything", []string{"create"}, true, func(o any) bool {
+			c := o.(*CreateOptions)
+			return c.Prompt && c.AskAll
+		}},
+		{"create with a name on a terminal asks the scopes only", []string{"create", "--name", "x"}, true, func(o any) bool {
+			c := o.(*CreateOptions)
+			return c.Prompt && !c.AskAll && c.Name == "x"
+		}},
+		{"create with every flag asks nothing", []string{"create", "--name", "x", "--scopes", "loyalty:read"}, true, func(o any) bool {
+			return !o.(*CreateOptions).Prompt
+		}},
+		{"show without id on a terminal picks", []string{"show"}, true, func(o any) bool { return o.(*ShowOptions).KeyID == "" }},
+		{"revoke without id on a terminal picks", []string{"revoke"}, true, func(o any) bool { return o.(*RevokeOptions).KeyID == "" }},
+		{"rotate without id on a terminal picks", []string{"rotate"}, true, func(o any) bool { return o.(*RotateOptions).KeyID == "" }},
+		{"update without id on a terminal picks", []string{"update", "--name", "y"}, true, func(o any) bool { return o.(*UpdateOptions).KeyID == "" }},
 		{"list defaults", []string{"list"}, false, func(o any) bool {
 			l := o.(*ListOptions)
 			return l.Status == api.StatusActive && l.Environment == "" && !l.JSON
@@ -102,6 +118,12 @@ func TestNewCmdKeysRefusesBadInputBeforeTheRun(t *testing.T) {
 		{"create empty allow-ip", []string{"create", "--name", "x", "--scopes", "loyalty:read", "--allow-ip", ""}, "invalid --allow-ip: no address given"},
 		{"import argument", []string{"import", "zup_live_sk_x"}, `the argument zup_live_sk_… looks like a secret, not an id: it is not shown and nothing was sent`},
 		{"import plain argument", []string{"import", "extra"}, `unexpected argument "extra"`},
+		// Without a terminal nothing is asked: a missing flag or id is exit 2.
+		{"create without a terminal", []string{"create"}, "--name is required"},
+		{"show without a terminal", []string{"show"}, "missing KEY_ID"},
+		{"revoke without a terminal", []string{"revoke", "--yes"}, "missing KEY_ID"},
+		{"update without a terminal", []string{"update", "--name", "y"}, "missing KEY_ID"},
+		{"rotate without a terminal", []string{"rotate"}, "missing KEY_ID (or --self to rotate the key in ZUPY_API_KEY)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := parse(t, nil, false, c.args...)

@@ -38,17 +38,18 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Co
 		Short: "Revoke an API key at once",
 		Long: `Revoke an API key: it stops working on the very next request. This cannot be
 undone. On a terminal you are asked to confirm; without one (CI, pipes) --yes
-is required, so a script never revokes by accident.
+is required, so a script never revokes by accident. On a terminal, without
+KEY_ID, a list of the active keys is offered to pick from.
 
 The key's saved secret, if any, is removed from the profile's credential store,
 and it stops being the default key.`,
 		Example: `  zupy keys revoke key_0123456789ab
   zupy keys revoke key_0123456789ab --yes`,
-		Args:              cmdutil.ExactArgs("KEY_ID"),
+		Args:              keyIDArg(f.IOStreams),
 		ValidArgsFunction: completeKeyIDs(f, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.KeyID = args[0]
-			if err := checkKeyID(opts.KeyID); err != nil {
+			var err error
+			if opts.KeyID, err = keyIDFrom(args); err != nil {
 				return err
 			}
 			if !opts.Yes && !f.IOStreams.CanPrompt() {
@@ -73,6 +74,11 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	}
 	io := opts.IO
 	cs := io.ErrColorScheme()
+	if opts.KeyID == "" {
+		if opts.KeyID, err = pickKey(ctx, opts.IO, s, "revoke", ""); err != nil {
+			return err
+		}
+	}
 	// The key is read first, with or without --yes: a key revoked already is
 	// said to be so (exit 0), not reported as revoked again.
 	cur, err := s.client.GetKey(ctx, s.token(), opts.KeyID)

@@ -61,6 +61,7 @@ environment, IP allow-list, description and lifetime, and print its secret once
 (as "keys create" does). The old key then expires at the earlier of its own
 expiry and now + --grace (default 24h; 0 revokes it at once; at most 168h), so
 deployments can switch over without downtime. A key can be rotated once.
+On a terminal, without KEY_ID, a list of the active keys is offered.
 
 Unless --no-verify, the new key is checked with GET /auth/verify before
 success is reported; if that fails the secret is still printed, so it is never
@@ -117,7 +118,7 @@ func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 	switch {
 	case o.Self && len(args) > 0:
 		return usageHint("--self rotates the key in ZUPY_API_KEY; rotate another key by id without --self", "--self takes no KEY_ID (got %q)", args[0])
-	case !o.Self && len(args) == 0:
+	case !o.Self && len(args) == 0 && !o.IO.CanPrompt():
 		return usageHint(usage, "missing KEY_ID (or --self to rotate the key in ZUPY_API_KEY)")
 	case len(args) > 1:
 		return usageHint(usage, "unexpected argument %q", args[1])
@@ -134,8 +135,9 @@ func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 		if o.SelfKeyID != "" {
 			return usageHint("Rotate a key by id as KEY_ID, or a saved key with itself with --self --key-id", "--key-id needs --self")
 		}
-		o.KeyID = args[0]
-		return checkKeyID(o.KeyID)
+		var err error
+		o.KeyID, err = keyIDFrom(args) // "" is picked on the terminal
+		return err
 	}
 	if o.SelfKeyID != "" {
 		return checkKeyID(o.SelfKeyID)
@@ -168,6 +170,11 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 			return err
 		}
 		client = s.client
+		if opts.KeyID == "" {
+			if opts.KeyID, err = pickKey(ctx, opts.IO, s, "rotate", ""); err != nil {
+				return err
+			}
+		}
 		if opts.Save {
 			open := opts.Store
 			if opts.InsecureStorage {

@@ -34,18 +34,19 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 		Use:   "show KEY_ID",
 		Short: "Show one API key",
 		Long: `Show every field of one API key. The secret is never shown: only its masked
-hint (zup_live_sk_…9i0j).
+hint (zup_live_sk_…9i0j). On a terminal, without KEY_ID, a list of the keys
+is offered to pick from.
 
 On a terminal the fields are labelled for people; in a pipe each line is
 "<field>\t<value>" with the API's field names and RFC 3339 times. -o json
 prints the key object.`,
 		Example: `  zupy keys show key_0123456789ab
   zupy keys show key_0123456789ab -o json | jq .permissions`,
-		Args:              cmdutil.ExactArgs("KEY_ID"),
+		Args:              keyIDArg(f.IOStreams),
 		ValidArgsFunction: completeKeyIDs(f, "all"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.KeyID = args[0]
-			if err := checkKeyID(opts.KeyID); err != nil {
+			var err error
+			if opts.KeyID, err = keyIDFrom(args); err != nil {
 				return err
 			}
 			opts.JSON = f.JSON()
@@ -62,6 +63,11 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	s, err := openSession(ctx, opts.Client, opts.Resolver)
 	if err != nil {
 		return err
+	}
+	if opts.KeyID == "" {
+		if opts.KeyID, err = pickKey(ctx, opts.IO, s, "show", "all"); err != nil {
+			return err
+		}
 	}
 	key, resp, err := s.client.GetKeyWithResponse(ctx, s.token(), opts.KeyID)
 	if err != nil {

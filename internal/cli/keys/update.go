@@ -62,18 +62,19 @@ and the environment stay the same.
 the server, in one step, so concurrent changes of one key never lose a scope
 (removing its last scope is refused). --allow-ip
 replaces the IP allow-list and --clear-ips empties it (any address may use the
-key). A rotated key's expiry cannot be moved later.`,
+key). A rotated key's expiry cannot be moved later. On a terminal, without KEY_ID, a list of
+the keys is offered to pick from.`,
 		Example: `  zupy keys update key_0123456789ab --name "PDV loja 2"
   zupy keys update key_0123456789ab --add-scope customer:write --remove-scope coupons:redeem
   zupy keys update key_0123456789ab --allow-ip 203.0.113.0/24,198.51.100.7 --rate-limit 300
   zupy keys update key_0123456789ab --clear-ips --expires 2027-12-31`,
-		Args:              cmdutil.ExactArgs("KEY_ID"),
+		Args:              keyIDArg(f.IOStreams),
 		ValidArgsFunction: completeKeyIDs(f, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.KeyID = args[0]
 			fl := cmd.Flags()
 			opts.NameSet, opts.DescSet, opts.RateLimitSet = fl.Changed("name"), fl.Changed("description"), fl.Changed("rate-limit")
-			if err := checkKeyID(opts.KeyID); err != nil {
+			var err error
+			if opts.KeyID, err = keyIDFrom(args); err != nil {
 				return err
 			}
 			if err := opts.validate(f.Now()); err != nil {
@@ -190,6 +191,11 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 	s, err := openSession(ctx, opts.Client, opts.Resolver)
 	if err != nil {
 		return err
+	}
+	if opts.KeyID == "" {
+		if opts.KeyID, err = pickKey(ctx, opts.IO, s, "update", ""); err != nil {
+			return err
+		}
 	}
 	key, resp, err := s.client.UpdateKeyWithResponse(ctx, s.token(), opts.KeyID, opts.Request)
 	var apiErr *api.Error
