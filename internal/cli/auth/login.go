@@ -69,13 +69,14 @@ code, resend it after 60 seconds, or switch to e-mail.
 Without a terminal (CI, pipes) it never prompts and works in two steps:
 request a code with --request-only, then complete the login with
 --verification-id and the code on standard input (--code-stdin).`,
-		Example: `  # interactively
-  zupy login
-  zupy login --whatsapp "+55 11 99999-0000"
+		Example: `  zupy login                                  # on a terminal
+  zupy login --whatsapp "+55 11 99999-0000"   # on a terminal
 
-  # in a script
+  # in a script: request a code, then give it on stdin (here the
+  # emulator's, read with zupy emulator otp)
   zupy login --email dev@example.com --request-only -o json > challenge.json
-  read-code-somehow | zupy login --verification-id "$(jq -r .verification_id challenge.json)" --code-stdin`,
+  zupy emulator otp --destination dev@example.com |
+      zupy login --verification-id "$(jq -r .verification_id challenge.json)" --code-stdin`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if v := f.Getenv(credentials.EnvSessionToken); strings.TrimSpace(v) != "" {

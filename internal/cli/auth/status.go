@@ -73,7 +73,7 @@ ZUPY_SESSION_TOKEN) speak for it alone.
 Exits 3 when the active profile is not logged in or its session has expired.`,
 		Example: `  zupy auth status
   zupy auth status --all
-  zupy --profile staging auth status -o json`,
+  zupy auth status -o json | jq -r .expires_at`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.Profile = f.JSON(), f.Profile()

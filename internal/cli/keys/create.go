@@ -79,7 +79,8 @@ then shows the equivalent command line. Without a terminal nothing is asked.
 --expires takes a date (2027-06-30, meaning 23:59:59Z that day) or an RFC 3339
 time; --expires-in a lifetime such as 90d, 12h or 1y. Without either the key
 lives 365 days.`,
-		Example: `  zupy keys create --name "PDV loja 1" --scopes loyalty:read,coupons:validate
+		Example: `  zupy keys create                          # on a terminal: asks for every field
+  zupy keys create --name "PDV loja 1" --scopes loyalty:read,coupons:validate
   zupy keys create --name Checkout --scopes loyalty:read,loyalty:write --rate-limit 500 \
       --allow-ip 203.0.113.10 --allow-ip 198.51.100.0/24 --expires-in 90d --save --default
   export ZUPY_API_KEY=$(zupy keys create --name CI --scopes loyalty:read,keys:rotate --environment staging)`,

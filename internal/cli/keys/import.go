@@ -53,7 +53,7 @@ The secret is read from a prompt with hidden input on a terminal, or from
 standard input otherwise (or with --key-stdin); it is never taken as a flag.
 It is checked with GET /auth/verify, which tells its key id, before it is
 saved. No login is needed. --default also makes it the profile's default key.`,
-		Example: `  zupy keys import --default
+		Example: `  zupy keys import --default                # on a terminal: the secret is asked, hidden
   printf '%s\n' "$ZUPY_API_KEY" | zupy keys import
   zupy keys import --key-stdin < key.txt`,
 		Args: cmdutil.NoArgs,

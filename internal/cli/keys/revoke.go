@@ -43,7 +43,8 @@ KEY_ID, a list of the active keys is offered to pick from.
 
 The key's saved secret, if any, is removed from the profile's credential store,
 and it stops being the default key.`,
-		Example: `  zupy keys revoke key_0123456789ab
+		Example: `  zupy keys revoke key_0123456789ab         # on a terminal: asks first
+  zupy keys revoke                          # on a terminal: pick the key, then confirm
   zupy keys revoke key_0123456789ab --yes`,
 		Args:              keyIDArg(f.IOStreams),
 		ValidArgsFunction: completeKeyIDs(f, ""),

@@ -87,7 +87,7 @@ extends a lineage. A warning says when the new key expires within 30 days;
 		Example: `  zupy keys rotate key_0123456789ab
   zupy keys rotate key_0123456789ab --grace 2h --save
   zupy keys rotate key_0123456789ab --grace 0
-  ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h | gh secret set ZUPY_API_KEY
+  NEW=$(ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h)
   zupy keys rotate --self --key-id key_0123456789ab`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: completeKeyIDs(f, ""),
