@@ -134,7 +134,7 @@ wait_for "$asked"
 # The newest key comes first? Move to it whatever its place.
 for ((i = 0; i < 6; i++)); do
 	capture
-	grep -qE "^[>┃ ]*> *$asked|> $asked" <<<"$pane" && break
+	grep -qF "❯ $asked" <<<"$pane" && break
 	keys Down
 	sleep 0.1
 done
@@ -175,7 +175,8 @@ for w in 50 120; do
 	ok "at $w columns the card and the list fit, framed, the secret and ids whole"
 done
 grep -qE '^ID +NAME +ENV +SCOPES' <<<"$pane" || fail "at 120 columns the list lacks its main columns"
-grep -qF '(default)' <<<"$pane" || fail "the list does not mark the default key"
+grep -qE '^key_[0-9a-z]{12}\* ' <<<"$pane" || fail "the list does not mark the default key"
+grep -qF "* the profile's default key" <<<"$pane" || fail "the list does not say what * means"
 width=120
 
 [[ -n ${TMUX_KEYS_SHOW:-} ]] && { session=create; capture; printf "%s\n" "$pane"; }

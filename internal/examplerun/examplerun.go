@@ -6,15 +6,18 @@
 // tests import it.
 //
 // Conventions of an example, so that it reads well and still runs:
-//   - a line whose trailing comment starts with "# on a terminal" or
-//     "# until Ctrl-C" is shown to people but not run (it prompts, or serves
-//     until stopped);
+//   - a line whose trailing comment starts with "# on a terminal",
+//     "# until Ctrl-C" or "# your tests" is shown to people but not run (it
+//     prompts, serves until stopped, or runs the reader's own tests);
+//   - the profile has a default key, saved (scopes loyalty:read,
+//     coupons:validate, keys:rotate; 2000 requests a minute);
 //   - key_0123456789ab stands for a key of the partner: each line naming it
-//     gets a fresh active key (scopes loyalty:read, coupons:redeem and
-//     keys:rotate), saved in the profile;
-//   - $OLD holds the secret of a fresh key with keys:rotate, $ID the
-//     verification id of a code just sent to dev@example.com, $ZUPY_API_KEY
-//     the secret of a fresh key, and key.txt (when named) a secret too;
+//     gets a fresh active key with those scopes and coupons:redeem, saved
+//     in the profile;
+//   - $OLD and $KEY hold the secret of a fresh key with those scopes, $ID
+//     the verification id of a code just sent to dev@example.com,
+//     $ZUPY_API_KEY the secret of a fresh key, and key.txt and patch.json
+//     (when named) a secret and a PATCH body;
 //   - a line that runs a tool that is not installed (jq, git) is skipped,
 //     and reported;
 //   - the block runs in an empty git repository with folders src and config.
@@ -51,7 +54,7 @@ type Block struct {
 }
 
 // notRun are the trailing comments that mark a line as shown, not run.
-var notRun = []string{"# on a terminal", "# until Ctrl-C"}
+var notRun = []string{"# on a terminal", "# until Ctrl-C", "# your tests"}
 
 // Parse reads shell text (a help page's Example, a guide's block) into a
 // Block named source.
@@ -142,6 +145,16 @@ func New(t testing.TB, zupy string) *Sandbox {
 	if err := s.store.Set(ctx, credentials.SessionAccount(config.DefaultProfile), token); err != nil {
 		t.Fatal(err)
 	}
+	def := s.newKey(ctx, "Default", "loyalty:read", "coupons:validate", "keys:rotate")
+	if err := credentials.SaveKey(ctx, s.store, config.DefaultProfile, def.KeyID, def.APIKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Set(config.DefaultProfile, config.DefaultKeyID, def.KeyID); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Save(); err != nil {
+		t.Fatal(err)
+	}
 	s.env = []string{
 		"PATH=" + filepath.Dir(zupy) + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"HOME=" + s.dir,
@@ -181,10 +194,14 @@ func (s *Sandbox) lastCode(ctx context.Context) string {
 	return box.Messages[len(box.Messages)-1].Code
 }
 
+// exampleScopes are the scopes of the keys examples get.
+var exampleScopes = []string{"loyalty:read", "coupons:validate", "coupons:redeem", "keys:rotate"}
+
 // newKey creates a key of the demo partner with scopes and returns it with
 // its secret.
 func (s *Sandbox) newKey(ctx context.Context, name string, scopes ...string) *api.Key {
-	k, err := s.client.CreateKey(ctx, s.session, api.CreateKeyRequest{Name: name, Permissions: scopes, Environment: "production"})
+	limit := 2000
+	k, err := s.client.CreateKey(ctx, s.session, api.CreateKeyRequest{Name: name, Permissions: scopes, Environment: "production", RateLimit: &limit})
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -203,8 +220,10 @@ func (s *Sandbox) Run(ctx context.Context, b Block) error {
 	var script strings.Builder
 	script.WriteString("trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT\n")
 	text := strings.Join(b.Lines, "\n")
-	if strings.Contains(text, "$OLD") {
-		env = append(env, "OLD="+s.newKey(ctx, "Old", "loyalty:read", "keys:rotate").APIKey)
+	for _, v := range []string{"OLD", "KEY"} {
+		if strings.Contains(text, "$"+v) {
+			env = append(env, v+"="+s.newKey(ctx, v, exampleScopes...).APIKey)
+		}
 	}
 	if strings.Contains(text, "$ZUPY_API_KEY") {
 		env = append(env, "ZUPY_API_KEY="+s.newKey(ctx, "Env", "loyalty:read").APIKey)
@@ -227,6 +246,11 @@ func (s *Sandbox) Run(ctx context.Context, b Block) error {
 			return err
 		}
 	}
+	if strings.Contains(text, "patch.json") {
+		if err := os.WriteFile(filepath.Join(work, "patch.json"), []byte(`{"name": "Patched"}`+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
 	if strings.Contains(text, "key.txt") {
 		secret := s.newKey(ctx, "File", "loyalty:read").APIKey
 		if err := os.WriteFile(filepath.Join(work, "key.txt"), []byte(secret+"\n"), 0o600); err != nil {
@@ -246,7 +270,7 @@ func (s *Sandbox) Run(ctx context.Context, b Block) error {
 	}
 	for i, line := range b.Lines {
 		if strings.Contains(line, KeyPlaceholder) {
-			k := s.newKey(ctx, "Example", "loyalty:read", "coupons:redeem", "keys:rotate")
+			k := s.newKey(ctx, "Example", exampleScopes...)
 			if err := credentials.SaveKey(ctx, s.store, config.DefaultProfile, k.KeyID, k.APIKey); err != nil {
 				return err
 			}

@@ -37,6 +37,16 @@ type IOStreams struct {
 
 	// live is what is being drawn on stderr (spinner, progress bar).
 	live liveLine
+
+	editorOnce sync.Once
+	editor     *LineEditor
+}
+
+// Editor is the line editor of these streams, made on first use: the one
+// reader of standard input's keys for every prompt of the command.
+func (s *IOStreams) Editor() *LineEditor {
+	s.editorOnce.Do(func() { s.editor = newLineEditor(s) })
+	return s.editor
 }
 
 // System returns the process's streams with their terminal state.

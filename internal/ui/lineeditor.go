@@ -40,7 +40,12 @@ type CodePrompt struct {
 // NewLineEditor returns a line editor reading keys from s.In and drawing on
 // s.ErrOut with s's stderr colour scheme. One editor serves every prompt of
 // a command: its reader keeps reading stdin between prompts.
-func NewLineEditor(s *IOStreams) *LineEditor {
+//
+// It is the streams' one editor (IOStreams.Editor): two readers of one
+// standard input would race for its keys.
+func NewLineEditor(s *IOStreams) *LineEditor { return s.Editor() }
+
+func newLineEditor(s *IOStreams) *LineEditor {
 	return &LineEditor{keys: newKeyReader(s.In), in: s.In, out: s.ErrOut, cs: s.ErrColorScheme()}
 }
 
@@ -80,6 +85,11 @@ type LineEditor struct {
 	// pushed is a key read while skipping an escape sequence that was not
 	// part of it; next returns it first.
 	pushed []byte
+	// atEOF: standard input has ended (next then returns context.Canceled).
+	atEOF bool
+	// lastCR: the last key was "\r", so a "\n" right after it is the
+	// same Enter.
+	lastCR bool
 }
 
 // width is the terminal's width in columns, 0 when unknown.
@@ -114,12 +124,22 @@ func (e *LineEditor) raw() (restore func()) {
 // ReadLine asks "? label" and reads visible text until Enter; a blank
 // answer asks again.
 func (e *LineEditor) ReadLine(ctx context.Context, label string) (string, error) {
+	return e.readLine(ctx, label, "", false)
+}
+
+// ReadText asks "? label" with initial already typed (it can be erased),
+// and returns the line, which may be blank.
+func (e *LineEditor) ReadText(ctx context.Context, label, initial string) (string, error) {
+	return e.readLine(ctx, label, initial, true)
+}
+
+func (e *LineEditor) readLine(ctx context.Context, label, initial string, allowBlank bool) (string, error) {
 	render := func(typed string) string {
 		return fmt.Sprintf("%s %s %s", e.cs.Accent("?"), e.cs.Bold(label), typed)
 	}
 	restore := e.raw()
 	defer restore()
-	var typed []byte
+	typed := []byte(initial)
 	for {
 		line := render(string(typed))
 		// Too long for one row: show the end of what is typed, where the
@@ -134,12 +154,15 @@ func (e *LineEditor) ReadLine(ctx context.Context, label string) (string, error)
 		b, err := e.next(ctx, nil)
 		if err != nil {
 			fmt.Fprint(e.out, "\r\n")
+			if e.atEOF && allowBlank && len(typed) > 0 {
+				return strings.TrimSpace(string(typed)), nil // the last line, unterminated
+			}
 			return "", err
 		}
 		switch {
 		case b == '\r' || b == '\n':
 			fmt.Fprint(e.out, "\r\n")
-			if s := strings.TrimSpace(string(typed)); s != "" {
+			if s := strings.TrimSpace(string(typed)); s != "" || allowBlank {
 				return s, nil
 			}
 		case b == 127 || b == 8:
@@ -147,6 +170,33 @@ func (e *LineEditor) ReadLine(ctx context.Context, label string) (string, error)
 				typed = typed[:len(typed)-1]
 			}
 		case b >= 0x20 && b < 0x7f && len(typed) < 254:
+			typed = append(typed, b)
+		}
+	}
+}
+
+// ReadHidden reads a line without drawing anything of it: a secret. Input
+// that ends after some text returns that text.
+func (e *LineEditor) ReadHidden(ctx context.Context) (string, error) {
+	restore := e.raw()
+	defer restore()
+	var typed []byte
+	for {
+		b, err := e.next(ctx, nil)
+		if err != nil {
+			if e.atEOF && len(typed) > 0 {
+				return string(typed), nil
+			}
+			return "", err
+		}
+		switch {
+		case b == '\r' || b == '\n':
+			return string(typed), nil
+		case b == 127 || b == 8:
+			if len(typed) > 0 {
+				typed = typed[:len(typed)-1]
+			}
+		case b >= 0x20 && b < 0x7f && len(typed) < 4096:
 			typed = append(typed, b)
 		}
 	}
@@ -298,7 +348,9 @@ func (e *LineEditor) next(ctx context.Context, tick <-chan time.Time) (byte, err
 			case b = <-e.keys.bytes:
 				e.keys.errs <- err
 			default:
+				e.keys.errs <- err // for every read after this one too
 				if errors.Is(err, io.EOF) {
+					e.atEOF = true
 					return 0, context.Canceled
 				}
 				return 0, err
@@ -306,11 +358,24 @@ func (e *LineEditor) next(ctx context.Context, tick <-chan time.Time) (byte, err
 		case b = <-e.keys.bytes:
 		}
 	}
+	// "\r\n" (a pipe, a pasted line) is one Enter, not two.
+	cr := e.lastCR
+	e.lastCR = b == '\r'
+	if b == '\n' && cr {
+		return e.next(ctx, tick)
+	}
 	switch b {
 	case 3, 4:
 		return 0, context.Canceled
 	case 0x1b:
-		e.skipEscape(ctx)
+		// The arrow keys up and down are keys of their own (for lists);
+		// every other sequence is dropped.
+		switch e.skipEscape(ctx) {
+		case 'A':
+			return KeyUp, nil
+		case 'B':
+			return KeyDown, nil
+		}
 		return 0, nil
 	}
 	return b, nil
@@ -324,7 +389,9 @@ const escTimeout = 100 * time.Millisecond
 // keys, Home, End, Delete and function keys send ESC [ … or ESC O …, and
 // their bytes are no input ("[D" in an address, the 3 of Delete's ESC [ 3 ~
 // in a code). Alt+key (ESC and the key) is dropped too.
-func (e *LineEditor) skipEscape(ctx context.Context) {
+// It returns the final byte of a cursor key's sequence (A up, B down, C
+// right, D left), 0 for anything else.
+func (e *LineEditor) skipEscape(ctx context.Context) byte {
 	timeout := time.NewTimer(escTimeout)
 	defer timeout.Stop()
 	read := func() (byte, bool) {
@@ -344,12 +411,30 @@ func (e *LineEditor) skipEscape(ctx context.Context) {
 	switch {
 	case !ok:
 	case b == '[': // CSI: parameter and intermediate bytes, then one final byte
+		plain := true
 		for {
-			if b, ok = read(); !ok || b >= 0x40 && b <= 0x7e {
-				return
+			if b, ok = read(); !ok {
+				return 0
 			}
+			if b >= 0x40 && b <= 0x7e {
+				if plain && b >= 'A' && b <= 'D' {
+					return b
+				}
+				return 0
+			}
+			plain = false
 		}
 	case b == 'O': // SS3: one final byte
-		read()
+		if b, ok = read(); ok && b >= 'A' && b <= 'D' {
+			return b
+		}
 	}
+	return 0
 }
+
+// Keys that next returns for the cursor keys up and down; no byte typed
+// as text has these values.
+const (
+	KeyUp   byte = 0xf1
+	KeyDown byte = 0xf2
+)

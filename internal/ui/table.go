@@ -138,42 +138,55 @@ func (t *Table) renderTTY() error {
 	for i := range keep {
 		keep[i] = true
 	}
-	// The narrowest the kept columns can be: their widest cell, or for a
-	// shrinkable one its minimum, two spaces apart.
-	narrowest := func() int {
-		total, n := 0, 0
-		for i := range header {
-			if !keep[i] {
-				continue
-			}
-			w := lipgloss.Width(header[i])
-			for _, r := range rows {
-				w = max(w, lipgloss.Width(r[i]))
-			}
-			if m, ok := t.shrink[header[i]]; ok {
-				w = min(w, m)
-			}
-			total += w
-			n++
+	// Each column's natural width (its widest cell) and the narrowest it
+	// may be wrapped to: a shrinkable column's minimum, never below its
+	// header; any other column's natural width.
+	natural, least := make([]int, cols), make([]int, cols)
+	for i := range header {
+		natural[i] = lipgloss.Width(header[i])
+		for _, r := range rows {
+			natural[i] = max(natural[i], lipgloss.Width(r[i]))
 		}
-		return total + 2*max(n-1, 0)
+		least[i] = natural[i]
+		if m, ok := t.shrink[header[i]]; ok {
+			least[i] = min(natural[i], max(m, lipgloss.Width(header[i])))
+		}
+	}
+	total := func(w []int) int {
+		sum, n := 0, 0
+		for i := range w {
+			if keep[i] {
+				sum, n = sum+w[i], n+1
+			}
+		}
+		return sum + 2*max(n-1, 0)
 	}
 	var hidden []string
 	for _, name := range t.optional {
-		if t.width <= 0 || narrowest() <= t.width {
+		if t.width <= 0 || total(least) <= t.width {
 			break
 		}
-		i := slices.Index(header, name)
-		if i < 0 || !keep[i] {
-			continue
+		if i := slices.Index(header, name); i >= 0 && keep[i] {
+			keep[i] = false
+			hidden = append(hidden, name)
 		}
-		keep[i] = false
-		hidden = append(hidden, name)
 	}
-	out := t.layout(header, rows, keep, 0)
-	if t.width > 0 && lipgloss.Width(out) > t.width {
-		out = t.layout(header, rows, keep, t.width)
+	// Too wide still: narrow the shrinkable column with the most room to
+	// give, one column of text at a time; lipgloss then wraps its cells.
+	widths := slices.Clone(natural)
+	for t.width > 0 && total(widths) > t.width {
+		best := -1
+		for i := range widths {
+			if keep[i] && widths[i] > least[i] && (best < 0 || widths[i]-least[i] > widths[best]-least[best]) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		widths[best]--
 	}
+	out := t.layout(header, rows, keep, widths)
 	var b strings.Builder
 	for _, line := range strings.Split(out, "\n") {
 		b.WriteString(strings.TrimRight(line, " "))
@@ -190,19 +203,23 @@ func (t *Table) renderTTY() error {
 }
 
 // layout draws the kept columns with lipgloss's table: two spaces apart, no
-// borders, the header bold. A width > 0 makes lipgloss shrink the widest
-// columns to it and wrap their cells.
-func (t *Table) layout(header []string, rows [][]string, keep []bool, width int) string {
-	pick := func(r []string) []string {
+// borders, the header bold, each cell wrapped by lipgloss to its column's
+// width.
+func (t *Table) layout(header []string, rows [][]string, keep []bool, widths []int) string {
+	pick := func(r []string, wrap bool) []string {
 		var out []string
 		for i, c := range r {
-			if keep[i] {
-				out = append(out, c)
+			if !keep[i] {
+				continue
 			}
+			if wrap && lipgloss.Width(c) > widths[i] {
+				c = lipgloss.NewStyle().Width(widths[i]).Render(c)
+			}
+			out = append(out, c)
 		}
 		return out
 	}
-	h := pick(header)
+	h := pick(header, false)
 	for i := range h {
 		h[i] = t.cs.Bold(h[i])
 	}
@@ -217,10 +234,7 @@ func (t *Table) layout(header []string, rows [][]string, keep []bool, width int)
 			return lipgloss.NewStyle()
 		})
 	for _, r := range rows {
-		tb.Row(pick(r)...)
-	}
-	if width > 0 {
-		tb.Width(width).Wrap(true)
+		tb.Row(pick(r, true)...)
 	}
 	return tb.String()
 }

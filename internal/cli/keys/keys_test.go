@@ -312,7 +312,7 @@ func TestKeyTableOnATerminalMarksDefaultAndSoonExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := out.String()
-	for _, want := range []string{"ID", "LAST USED", "key_0123456789ab (default)", "in 3 days", "never"} {
+	for _, want := range []string{"ID", "LAST USED", "key_0123456789ab*", "in 3 days", "never"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("table lacks %q:\n%s", want, s)
 		}
@@ -371,12 +371,12 @@ func TestKeyTableMarksSavedKeysAndARotatedKeyInItsGrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := out.String()
-	for _, want := range []string{"key_bbbbbbbbbbbb (saved)", "active (rotated, until May 2 12:00Z)"} {
+	for _, want := range []string{"key_bbbbbbbbbbbb+", "active (rotated, until May 2 12:00Z)", "+ its secret is saved on this machine"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("table lacks %q:\n%s", want, s)
 		}
 	}
-	if strings.Contains(s, "key_0123456789ab (saved)") {
+	if strings.Contains(s, "key_0123456789ab+") {
 		t.Errorf("a key not saved is marked saved:\n%s", s)
 	}
 }

@@ -44,8 +44,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 
 On a terminal expiry and last use are relative ("in 89 days"), an expiry under
 7 days is shown in red, the keys whose secret is saved on this machine are
-marked "(saved)" and the profile's default key "(default)", and a key still
-working after its rotation shows "active (rotated, until …)". The saved keys
+marked + and the profile's default key * (a line under the table says so),
+and a key still working after its rotation shows "active (rotated, until …)".
+The saved keys
 are not read from the keyring while the session comes from
 ZUPY_SESSION_TOKEN (a headless keyring would only make list wait). In a
 pipe each key is one tab-separated line with RFC 3339 times, without a header:
@@ -143,14 +144,15 @@ func renderKeyTable(io *ui.IOStreams, keys []api.Key, now time.Time, defaultID s
 	t.Shrinkable("NAME", 12)
 	t.Shrinkable("SCOPES", 16)
 	t.Shrinkable("STATUS", 10)
+	marked := false
 	for _, k := range keys {
 		id := k.KeyID
 		if t.IsTTY() {
 			switch {
 			case id == defaultID:
-				id += " (default)"
+				id, marked = id+"*", true
 			case slices.Contains(saved, id):
-				id += " (saved)"
+				id, marked = id+"+", true
 			}
 		}
 		t.AddField(id, cs.Bold)
@@ -192,5 +194,12 @@ func renderKeyTable(io *ui.IOStreams, keys []api.Key, now time.Time, defaultID s
 		t.AddField(status, statusStyle(cs, k.Status))
 		t.EndRow()
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	if marked {
+		_, err := fmt.Fprintln(io.Out, cs.Muted("* the profile's default key   + its secret is saved on this machine"))
+		return err
+	}
+	return nil
 }

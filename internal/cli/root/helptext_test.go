@@ -25,7 +25,7 @@ func walk(c *cobra.Command, fn func(*cobra.Command)) {
 // words a backquote in the usage happened to pick (--scopes zupy scopes).
 func TestEveryFlagNamesItsValue(t *testing.T) {
 	f, _, _ := clitest.Factory(nil, "")
-	valueName := regexp.MustCompile(`^[A-Z][A-Z0-9_:]*$`)
+	valueName := regexp.MustCompile(`^[A-Z][A-Z0-9_:=]*$`)
 	walk(root.New(f), func(c *cobra.Command) {
 		check := func(fl *pflag.Flag) {
 			name, _ := pflag.UnquoteUsage(fl)
