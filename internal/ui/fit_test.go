@@ -35,6 +35,7 @@ func TestTableFitsTheTerminal(t *testing.T) {
 		tb.Shrinkable("SCOPES", 16)
 		tb.Shrinkable("STATUS", 10)
 		keyRows(tb)
+		tb.Note("* the profile's default key   + its secret is saved on this machine")
 		if err := tb.Render(); err != nil {
 			t.Fatal(err)
 		}

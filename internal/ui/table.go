@@ -27,6 +27,8 @@ type Table struct {
 	optional []string
 	// shrink is how narrow a column may be wrapped, by header.
 	shrink map[string]int
+	// notes are printed under the table on a terminal.
+	notes []string
 }
 
 // Shrinkable lets the column header be wrapped down to min columns when the
@@ -37,6 +39,10 @@ func (t *Table) Shrinkable(header string, min int) {
 	}
 	t.shrink[header] = min
 }
+
+// Note adds a muted line under the table on a terminal (a legend), kept
+// within the terminal's width; nothing in a pipe.
+func (t *Table) Note(text string) { t.notes = append(t.notes, text) }
 
 // Optional names the columns that may be left out, in this order, when the
 // table is wider than the terminal; a note under the table says which were.
@@ -192,9 +198,16 @@ func (t *Table) renderTTY() error {
 		b.WriteString(strings.TrimRight(line, " "))
 		b.WriteByte('\n')
 	}
+	notes := t.notes
 	if len(hidden) > 0 {
-		note := fmt.Sprintf("Not shown for want of width: %s (-o json has every field)", strings.Join(hidden, ", "))
-		for _, line := range wrapLines(note, t.width, " ") {
+		notes = append([]string{fmt.Sprintf("Not shown for want of width: %s (-o json has every field)", strings.Join(hidden, ", "))}, notes...)
+	}
+	for _, note := range notes {
+		lines := []string{note}
+		if t.width > 0 {
+			lines = wrapLines(note, t.width, " ")
+		}
+		for _, line := range lines {
 			b.WriteString(t.cs.Muted(strings.TrimRight(line, " ")) + "\n")
 		}
 	}

@@ -194,12 +194,8 @@ func renderKeyTable(io *ui.IOStreams, keys []api.Key, now time.Time, defaultID s
 		t.AddField(status, statusStyle(cs, k.Status))
 		t.EndRow()
 	}
-	if err := t.Render(); err != nil {
-		return err
-	}
 	if marked {
-		_, err := fmt.Fprintln(io.Out, cs.Muted("* the profile's default key   + its secret is saved on this machine"))
-		return err
+		t.Note("* the profile's default key   + its secret is saved on this machine")
 	}
-	return nil
+	return t.Render()
 }
