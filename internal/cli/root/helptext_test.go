@@ -29,7 +29,7 @@ func TestEveryFlagNamesItsValue(t *testing.T) {
 	walk(root.New(f), func(c *cobra.Command) {
 		check := func(fl *pflag.Flag) {
 			name, _ := pflag.UnquoteUsage(fl)
-			if fl.Value.Type() == "bool" {
+			if fl.Value.Type() == "bool" || fl.Hidden {
 				return
 			}
 			if !valueName.MatchString(name) {
