@@ -9,7 +9,10 @@
 # `keys list` shows the key with a relative expiry; `zupy keys revoke` asks
 # `Revoke key_… "Demo"? This cannot be undone [y/N]`, and "n" leaves the key
 # active while "y" revokes it; `zupy keys import` reads the secret from a
-# prompt that does not echo it.
+# prompt that does not echo it; `keys create` without flags asks for every
+# field (huh) and shows the equivalent command line; `keys show` and `keys
+# revoke` without an id offer the keys to pick from; at 50 and 120 columns
+# the card stays framed and the list within the width.
 #
 # The login is non-interactive (two steps, code through `zupy emulator otp`)
 # and the credentials go to a 0600 file in a temporary config directory,
@@ -96,6 +99,85 @@ wait_for_re 'Imported key_[0-9a-z]{12} \(production, loyalty:read, coupons:valid
 wait_for "[zupy exited 0]"
 grep -qF -- "${imported:12}" <<<"$pane" && fail "the pasted secret was echoed on the screen"
 ok "import read the secret without echo and saved it as the default key"
+
+# ---- 6. keys create with no flag asks for everything (huh) ------------------
+start ask keys create
+wait_for "Name"
+type_text "Asked"
+keys Enter
+wait_for "Scopes"
+wait_for "Read customer profiles and data"
+keys Space Down Down Space Enter
+wait_for "Environment"
+keys Down Enter
+wait_for "Rate limit"
+keys BSpace BSpace BSpace
+type_text "300"
+keys Enter
+wait_for "Expiry"
+type_text "90d"
+keys Enter
+wait_for "IP allow-list"
+type_text "10.0.0.0/8"
+keys Enter
+wait_for "[zupy exited 0]"
+wait_for "Equivalent command: zupy keys create --name Asked --scopes customer:read,loyalty:read --environment staging --rate-limit 300 --expires-in 90d --allow-ip 10.0.0.0/8"
+wait_for_re '│ *Secret +zup_test_sk_[A-Za-z0-9]{20} *│'
+asked=$(grep -oE 'key_[0-9a-z]{12}' <<<"$pane" | head -n 1)
+[[ $(z keys show "$asked" | sed -n 's/^rate_limit\t//p') == 300 ]] || fail "the asked rate limit was not sent"
+ok "keys create asked name, scopes, environment, rate limit, expiry and IPs, and showed the command line"
+
+# ---- 7. show and revoke without an id offer a list --------------------------
+start pick-show keys show
+wait_for "Which key to show?"
+wait_for "$asked"
+# The newest key comes first? Move to it whatever its place.
+for ((i = 0; i < 6; i++)); do
+	capture
+	grep -qF "❯ $asked" <<<"$pane" && break
+	keys Down
+	sleep 0.1
+done
+keys Enter
+wait_for "[zupy exited 0]"
+wait_for "Asked"
+ok "keys show without an id offered the keys and showed the one picked"
+start pick-revoke keys revoke
+wait_for "Which key to revoke?"
+keys Enter
+wait_for "This cannot be undone [y/N]"
+keys n Enter
+wait_for "[zupy exited 2]"
+ok "keys revoke without an id offered the keys, then asked to confirm"
+
+# ---- 8. the list and the card fit 50 and 120 columns ---------------------------
+for w in 50 120; do
+	width=$w
+	start "card$w" keys create --name "A name long enough to wrap at fifty columns" --scopes customer:read,loyalty:read,loyalty:write,coupons:validate,coupons:redeem --allow-ip 203.0.113.10,198.51.100.0/24 --default
+	wait_for "[zupy exited 0]"
+	wait_for_re '╰─+╯'
+	# The whole card, scrolled-off rows included (-S -200); -J joins a row
+	# the terminal wrapped, so a line too wide shows as one.
+	body=$(tmux -L "$sock" capture-pane -p -J -S -200 -t "$session:0.0" | sed -n '/╭/,/╯/p')
+	[[ -n $body ]] || fail "at $w columns no card was drawn"
+	while IFS= read -r line; do
+		((${#line} <= w)) || fail "at $w columns a card line is ${#line} wide: $line"
+		[[ $line =~ ^[╭│╰].*[╮│╯]$ ]] || fail "at $w columns a card line is not framed: $line"
+	done <<<"$body"
+	grep -qE 'zup_live_sk_[A-Za-z0-9]{20}' <<<"$body" || fail "at $w columns the secret is not whole on one line"
+	start "list$w" keys list
+	wait_for "[zupy exited 0]"
+	wait_for "ID"
+	while IFS= read -r line; do
+		((${#line} <= w)) || fail "at $w columns a list line is ${#line} wide: $line"
+	done <<<"$pane"
+	grep -qE '^key_[0-9a-z]{12} \(default\)|^key_[0-9a-z]{12} +' <<<"$pane" || fail "at $w columns no key id is whole"
+	ok "at $w columns the card and the list fit, framed, the secret and ids whole"
+done
+grep -qE '^ID +NAME +ENV +SCOPES' <<<"$pane" || fail "at 120 columns the list lacks its main columns"
+grep -qE '^key_[0-9a-z]{12}\* ' <<<"$pane" || fail "the list does not mark the default key"
+grep -qF "* the profile's default key" <<<"$pane" || fail "the list does not say what * means"
+width=120
 
 [[ -n ${TMUX_KEYS_SHOW:-} ]] && { session=create; capture; printf "%s\n" "$pane"; }
 echo "PASS: tmux-keys.sh"

@@ -9,7 +9,12 @@
 # the cooldown; arrow, Home and Delete keys typing nothing; the success line;
 # `zupy auth status` afterwards; the switch from WhatsApp to e-mail (refused
 # during that address's cooldown, then done once the emulator's clock has
-# moved on); Ctrl-C exiting 130.
+# moved on); Ctrl-C exiting 130; a code killed by five misses offering a new
+# code with the countdown of the cooldown, refusing digits and an early r;
+# login run again within the cooldown offering the code already sent, or
+# (another profile) a visible countdown to the next one; a Brazilian
+# national number offered as +55 and sent only once confirmed; "already
+# logged in as … log in again?".
 #
 # The one-time codes and the session token are never printed: the screen
 # shows typed digits as dots, and the emulator's log (which quotes the codes)
@@ -69,8 +74,8 @@ wait_for "Wrong code. 4 attempts left."
 ok "wrong code re-prompted with the attempts left"
 
 keys r
-wait_for "wait for the cooldown"
-ok "r during the cooldown is refused"
+wait_for_re "a new code can be sent in [0-9]+s"
+ok "r during the cooldown is refused, saying how long is left"
 
 # Delete, Home and arrow keys send escape sequences: no digit may come of them.
 keys 1 2 Left DC Home End
@@ -145,5 +150,93 @@ ok "the countdown redraws in place on a 50-column terminal"
 keys C-c
 wait_for "[zupy exited 130]"
 ok "Ctrl-C at the code prompt exits 130"
+
+# ---- 4. a dead code: one state, a new code offered with its countdown -------
+width=120
+advance_clock 61
+start login4 login --insecure-storage --email dev@example.com
+wait_for "Sent a code by e-mail"
+for i in 1 2 3 4; do
+	type_text "000000"
+	keys Enter
+done
+wait_for "Wrong code. 1 attempt left."
+grep -qF "1 attempts" <<<"$pane" && fail "\"1 attempts\" on the screen"
+type_text "000000"
+keys Enter
+wait_for "Wrong code, and no attempts are left on it: a new code is needed."
+wait_for_re 'Code \(no attempts left · new code in [0-9]+s\)'
+ok "after the fifth miss the prompt says no attempts are left, with the countdown to a new code"
+keys r
+wait_for_re "a new code can be sent in [0-9]+s"
+type_text "1"
+wait_for_re "this code can no longer be used: a new one in [0-9]+s"
+line=$(code_line)
+[[ $line == *"••"* ]] && fail "a dead code took digits: $line"
+ok "a dead code takes no digits, and r waits for the cooldown"
+keys C-c
+wait_for "[zupy exited 130]"
+
+# ---- 5. login again within the cooldown ---------------------------------------
+# The first login is left at its code prompt (Ctrl-C); run again, it offers
+# the code already sent instead of waiting to send one.
+advance_clock 61
+start login5 login --insecure-storage --email dev@example.com
+wait_for "Sent a code by e-mail"
+keys C-c
+wait_for "[zupy exited 130]"
+start login6 login --insecure-storage
+wait_for_re "A code was sent by e-mail to d\*\*@example.com [0-9]+s ago and is still valid: enter it"
+grep -qF "rate limited; retrying" <<<"$pane" && fail "the second login waited out the cooldown"
+wait_for "? Code ("
+code=$(otp dev@example.com)
+paste_secret "$code"
+keys Enter
+wait_for "Logged in as Demo Partner"
+wait_for "[zupy exited 0]"
+ok "login run again within the cooldown offered the code already sent"
+[[ -e $HOME/.local/state/zupy/default.login.json ]] && fail "the used code's state file was left behind"
+ok "the pending-code file is gone once the code is used"
+ZUPY_BASE_URL=$base "$zupy" logout >/dev/null 2>&1 || fail "zupy logout failed"
+
+# Another profile has no pending code: the server's cooldown is waited out
+# with a visible countdown, not a silent "retrying in 51s".
+start login7 --profile other login --insecure-storage --email dev@example.com
+wait_for_re "a new one can be sent in [0-9]+s"
+grep -qF "rate limited; retrying" <<<"$pane" && fail "the cooldown was waited out without a countdown"
+ok "a refused resend is waited out with a visible countdown"
+keys C-c
+wait_for "[zupy exited 130]"
+
+# ---- 6. a Brazilian national number, and "already logged in" ------------------
+advance_clock 61
+before=$(curl -fsS "$origin/_emulator/outbox" | grep -o '"code"' | wc -l)
+start login8 login --insecure-storage --whatsapp "(11) 99999-0000"
+wait_for "Send the code by WhatsApp to +55 11 99999-0000 (Brazil)? [y/n]"
+type_text "n"
+keys Enter
+wait_for "not sent: the number was not confirmed"
+wait_for "[zupy exited 2]"
+after=$(curl -fsS "$origin/_emulator/outbox" | grep -o '"code"' | wc -l)
+[[ $before == "$after" ]] || fail "a code was sent to a number nobody confirmed"
+ok "a national number is offered as +55 and nothing is sent when it is refused"
+start login9 login --insecure-storage --whatsapp "(11) 99999-0000"
+wait_for "(Brazil)? [y/n]"
+type_text "y"
+keys Enter
+wait_for "Sent a code by WhatsApp"
+code=$(otp +5511999990000)
+paste_secret "$code"
+keys Enter
+wait_for "Logged in as Demo Partner"
+wait_for "[zupy exited 0]"
+ok "confirmed, the code went to +5511999990000 and the login completed"
+start login10 login --insecure-storage
+wait_for_re "Already logged in as Demo Partner <dev@example.com> until [0-9T:Z-]+ \\(2[34]h [0-9]+m left\\)\\. Log in again\\? \\[y/n\\]"
+type_text "n"
+keys Enter
+wait_for "Kept the current session (profile default)."
+wait_for "[zupy exited 0]"
+ok "login while logged in asks first, and n keeps the session"
 
 echo "PASS: tmux login"

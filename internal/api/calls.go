@@ -28,11 +28,19 @@ func (c *Client) RequestOTPWithResponse(ctx context.Context, req OTPRequest, noR
 
 // VerifyOTP exchanges a code for a session (POST /auth/otp/verify).
 func (c *Client) VerifyOTP(ctx context.Context, req OTPVerifyRequest) (*Login, error) {
+	out, _, err := c.VerifyOTPWithResponse(ctx, req)
+	return out, err
+}
+
+// VerifyOTPWithResponse is VerifyOTP with the answer's metadata (the
+// server's Date, to say how long the session lasts on the server's clock).
+func (c *Client) VerifyOTPWithResponse(ctx context.Context, req OTPVerifyRequest) (*Login, *Response, error) {
 	var out Login
-	if _, err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/auth/otp/verify", Body: req}, &out); err != nil {
-		return nil, err
+	resp, err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/auth/otp/verify", Body: req}, &out)
+	if err != nil {
+		return nil, resp, err
 	}
-	return &out, nil
+	return &out, resp, nil
 }
 
 // Session describes the session of token (GET /auth/session).
@@ -61,12 +69,24 @@ func (c *Client) DeleteSession(ctx context.Context, token string) error {
 // CreateKey creates an API key (POST /api-keys); the answer carries the
 // secret in APIKey.
 func (c *Client) CreateKey(ctx context.Context, token string, req CreateKeyRequest) (*Key, error) {
+	return dropResponse(c.CreateKeyWithResponse(ctx, token, req))
+}
+
+// CreateKeyWithResponse is CreateKey with the answer's metadata.
+func (c *Client) CreateKeyWithResponse(ctx context.Context, token string, req CreateKeyRequest) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodPost, Path: "/api-keys", Token: token, Body: req})
 }
 
 // ListKeys lists the partner's keys (GET /api-keys); an empty environment or
 // status is left to the server's default.
 func (c *Client) ListKeys(ctx context.Context, token, environment, status string) ([]Key, error) {
+	keys, _, err := c.ListKeysWithResponse(ctx, token, environment, status)
+	return keys, err
+}
+
+// ListKeysWithResponse is ListKeys with the answer's metadata (the server's
+// Date, to show times relative to the server's clock).
+func (c *Client) ListKeysWithResponse(ctx context.Context, token, environment, status string) ([]Key, *Response, error) {
 	q := url.Values{}
 	if environment != "" {
 		q.Set("environment", environment)
@@ -75,38 +95,59 @@ func (c *Client) ListKeys(ctx context.Context, token, environment, status string
 		q.Set("status", status)
 	}
 	var out KeyList
-	if _, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/api-keys", Query: q, Token: token}, &out); err != nil {
-		return nil, err
+	resp, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/api-keys", Query: q, Token: token}, &out)
+	if err != nil {
+		return nil, resp, err
 	}
 	if out.Data == nil {
 		out.Data = []Key{}
 	}
-	return out.Data, nil
+	return out.Data, resp, nil
 }
 
 // GetKey fetches one key (GET /api-keys/{key_id}).
 func (c *Client) GetKey(ctx context.Context, token, keyID string) (*Key, error) {
+	return dropResponse(c.GetKeyWithResponse(ctx, token, keyID))
+}
+
+// GetKeyWithResponse is GetKey with the answer's metadata.
+func (c *Client) GetKeyWithResponse(ctx context.Context, token, keyID string) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodGet, Path: keyPath(keyID), Token: token})
 }
 
 // UpdateKey changes the fields set in req (PATCH /api-keys/{key_id}).
 func (c *Client) UpdateKey(ctx context.Context, token, keyID string, req UpdateKeyRequest) (*Key, error) {
+	return dropResponse(c.UpdateKeyWithResponse(ctx, token, keyID, req))
+}
+
+// UpdateKeyWithResponse is UpdateKey with the answer's metadata.
+func (c *Client) UpdateKeyWithResponse(ctx context.Context, token, keyID string, req UpdateKeyRequest) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodPatch, Path: keyPath(keyID), Token: token, Body: req})
 }
 
 // RevokeKey revokes a key (DELETE /api-keys/{key_id}) and returns it.
 func (c *Client) RevokeKey(ctx context.Context, token, keyID string) (*Key, error) {
-	return c.key(ctx, Request{Method: http.MethodDelete, Path: keyPath(keyID), Token: token})
+	return dropResponse(c.key(ctx, Request{Method: http.MethodDelete, Path: keyPath(keyID), Token: token}))
 }
 
 // RotateKey creates the successor of a key (POST /api-keys/{key_id}/rotate).
 func (c *Client) RotateKey(ctx context.Context, token, keyID string, req RotateRequest) (*Key, error) {
+	return dropResponse(c.RotateKeyWithResponse(ctx, token, keyID, req))
+}
+
+// RotateKeyWithResponse is RotateKey with the answer's metadata.
+func (c *Client) RotateKeyWithResponse(ctx context.Context, token, keyID string, req RotateRequest) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodPost, Path: keyPath(keyID) + "/rotate", Token: token, Body: req})
 }
 
 // RotateSelf rotates apiKey using apiKey itself, which must hold keys:rotate
 // (POST /api-keys/self/rotate).
 func (c *Client) RotateSelf(ctx context.Context, apiKey string, req RotateRequest) (*Key, error) {
+	return dropResponse(c.RotateSelfWithResponse(ctx, apiKey, req))
+}
+
+// RotateSelfWithResponse is RotateSelf with the answer's metadata.
+func (c *Client) RotateSelfWithResponse(ctx context.Context, apiKey string, req RotateRequest) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodPost, Path: "/api-keys/self/rotate", Token: apiKey, Body: req})
 }
 
@@ -164,12 +205,15 @@ func (c *Client) ResetEmulator(ctx context.Context) error {
 	return err
 }
 
-func (c *Client) key(ctx context.Context, r Request) (*Key, error) {
+func (c *Client) key(ctx context.Context, r Request) (*Key, *Response, error) {
 	var out Key
-	if _, err := c.Do(ctx, r, &out); err != nil {
-		return nil, err
+	resp, err := c.Do(ctx, r, &out)
+	if err != nil {
+		return nil, resp, err
 	}
-	return &out, nil
+	return &out, resp, nil
 }
+
+func dropResponse(k *Key, _ *Response, err error) (*Key, error) { return k, err }
 
 func keyPath(keyID string) string { return "/api-keys/" + url.PathEscape(keyID) }

@@ -128,6 +128,17 @@ type Response struct {
 	RateLimit RateLimitHeaders
 }
 
+// ServerNow is the time on the server's clock when it answered: its Date
+// header, else local (no answer, or no Date). Relative times ("in 3 days")
+// are counted from it, so a server whose clock differs from this machine's
+// (the emulator's can be moved) is described on its own terms.
+func (r *Response) ServerNow(local time.Time) time.Time {
+	if r == nil || r.Date.IsZero() {
+		return local
+	}
+	return r.Date
+}
+
 // Do sends r, retrying as SPEC §6 says, and decodes a 2xx JSON body into out
 // when out is not nil. A non-2xx answer is an *Error, a transport failure a
 // *NetworkError. The Response of the last attempt is returned whenever the

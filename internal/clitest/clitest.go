@@ -122,6 +122,20 @@ func RepoRoot(t testing.TB) string {
 	return root
 }
 
+// BuildZupy builds cmd/zupy into a temporary directory and returns the
+// binary's path.
+func BuildZupy(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "zupy")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/zupy")
+	build.Dir = RepoRoot(t)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // TerminalScript builds zupy and runs scripts/<name> with it: a session
 // on a real terminal (detached tmux), typed and read back the way a person
 // would. It skips without tmux, with -short, or when the script reports a
@@ -139,13 +153,7 @@ func TerminalScript(t *testing.T, name string) {
 		t.Skip("bash is not on PATH")
 	}
 	root := RepoRoot(t)
-	bin := filepath.Join(t.TempDir(), "zupy")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/zupy")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := BuildZupy(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -67,6 +67,40 @@ func NormalizeWhatsApp(s string) (string, error) {
 	return "+" + digits, nil
 }
 
+// BrazilianNational reads s as a Brazilian national number, like
+// "(11) 99999-0000" or "011 99999-0000": a two-digit area code (DDD, 11 to
+// 99) and an 8- or 9-digit number, without the country code. It returns the
+// E.164 form (+5511999990000) and a readable one (+55 11 99999-0000). It is
+// a guess, for a person to confirm before anything is sent; everywhere else
+// a number must be E.164 (SPEC §5).
+func BrazilianNational(s string) (e164, display string, ok bool) {
+	digits := strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '(', ')', '.', '\t':
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
+	if strings.HasPrefix(digits, "+") {
+		return "", "", false
+	}
+	digits = strings.TrimPrefix(digits, "0") // the trunk prefix of long-distance calls
+	if len(digits) != 10 && len(digits) != 11 {
+		return "", "", false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return "", "", false
+		}
+	}
+	if digits[0] == '0' || digits[1] == '0' {
+		return "", "", false
+	}
+	area, number := digits[:2], digits[2:]
+	split := len(number) - 4
+	return "+55" + digits, "+55 " + area + " " + number[:split] + "-" + number[split:], true
+}
+
 // NormalizeEmail checks an e-mail address (one "@", a dot in the domain, at
 // most 254 characters, no spaces or control characters) and lowercases it:
 // addresses are matched without regard to case, as mail providers treat them.

@@ -221,3 +221,24 @@ func TestMaskNeverRevealsTheFullDestination(t *testing.T) {
 		}
 	}
 }
+
+func TestBrazilianNationalIsOfferedAsE164(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"(11) 99999-0000": {"+5511999990000", "+55 11 99999-0000"},
+		"011 99999-0000":  {"+5511999990000", "+55 11 99999-0000"},
+		"21 3333-4444":    {"+552133334444", "+55 21 3333-4444"},
+	} {
+		e, d, ok := BrazilianNational(in)
+		if !ok || e != want[0] || d != want[1] {
+			t.Errorf("BrazilianNational(%q) = %q, %q, %v; want %q, %q", in, e, d, ok, want[0], want[1])
+		}
+		if _, err := NormalizeWhatsApp(in); err == nil {
+			t.Errorf("NormalizeWhatsApp(%q) accepted a national number: E.164 stays the rule", in)
+		}
+	}
+	for _, in := range []string{"+5511999990000", "99999-0000", "(00) 99999-0000", "1199999000000", "dev@example.com"} {
+		if _, _, ok := BrazilianNational(in); ok {
+			t.Errorf("BrazilianNational(%q) guessed a number", in)
+		}
+	}
+}

@@ -25,6 +25,10 @@ type UnavailableError struct {
 	// <config dir>/credentials.yaml. When empty the hint names the file
 	// without its directory.
 	FilePath string
+	// OfferFlag says that the command at hand takes --insecure-storage, so
+	// the hint may offer it; the CLI sets it. A hint names only flags the
+	// command has.
+	OfferFlag bool
 }
 
 func (e *UnavailableError) Error() string {
@@ -79,8 +83,13 @@ func (e *UnavailableError) Hint() string {
 	} else {
 		b.WriteString("Set ")
 	}
-	fmt.Fprintf(&b, "%s / %s, or re-run with --insecure-storage (or `zupy config set credential_store file`) to keep credentials in %s",
-		EnvSessionToken, EnvAPIKey, file)
+	if e.OfferFlag {
+		fmt.Fprintf(&b, "%s / %s, or re-run with --insecure-storage (or `zupy config set credential_store file`) to keep credentials in %s",
+			EnvSessionToken, EnvAPIKey, file)
+	} else {
+		fmt.Fprintf(&b, "%s / %s, or run `zupy config set credential_store file` to keep credentials in %s",
+			EnvSessionToken, EnvAPIKey, file)
+	}
 	return b.String()
 }
 

@@ -83,6 +83,10 @@ func TestKeyringBackendFailuresAreUnavailableWithHint(t *testing.T) {
 				if !strings.Contains(err.Error(), backendErr.Error()) || !strings.Contains(err.Error(), "work/session") {
 					t.Fatalf("Error() = %q, want it to say why and for which account", err)
 				}
+				if strings.Contains(ue.Hint(), "--insecure-storage") {
+					t.Errorf("Hint() = %q offers --insecure-storage without OfferFlag", ue.Hint())
+				}
+				ue.OfferFlag = true
 				hint := ue.Hint()
 				for _, want := range []string{"ZUPY_SESSION_TOKEN", "ZUPY_API_KEY", "--insecure-storage", "zupy config set credential_store file", "credentials.yaml"} {
 					if !strings.Contains(hint, want) {

@@ -148,11 +148,20 @@ func checkUnreachableKeyring(t *testing.T) {
 			t.Errorf("%s: Op = %q", op, ue.Op)
 		}
 		t.Logf("%s: %v\nhint: %s", op, err, ue.Hint())
-		for _, want := range []string{"ZUPY_SESSION_TOKEN", "--insecure-storage", "credential_store file"} {
+		for _, want := range []string{"ZUPY_SESSION_TOKEN", "credential_store file"} {
 			if !strings.Contains(ue.Hint(), want) {
 				t.Errorf("%s: hint %q lacks %q", op, ue.Hint(), want)
 			}
 		}
+		// The flag is offered only where the command has it.
+		if strings.Contains(ue.Hint(), "--insecure-storage") {
+			t.Errorf("%s: hint %q offers --insecure-storage to a command that may not have it", op, ue.Hint())
+		}
+		ue.OfferFlag = true
+		if !strings.Contains(ue.Hint(), "--insecure-storage") {
+			t.Errorf("%s: hint %q lacks --insecure-storage with OfferFlag", op, ue.Hint())
+		}
+		ue.OfferFlag = false
 		if strings.Contains(err.Error()+ue.Hint(), token) {
 			t.Errorf("%s: the error shows the secret", op)
 		}

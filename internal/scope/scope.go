@@ -64,6 +64,9 @@ func Normalize(names []string) ([]string, error) {
 			continue
 		}
 		if !Valid(n) {
+			if near := Closest(n); near != "" {
+				return nil, &Error{fmt.Sprintf("unknown scope %q: did you mean %s? (run `zupy scopes` for the list)", n, near)}
+			}
 			return nil, &Error{fmt.Sprintf("unknown scope %q (run `zupy scopes` for the list)", n)}
 		}
 		if !seen[n] {
@@ -75,6 +78,43 @@ func Normalize(names []string) ([]string, error) {
 		return nil, &Error{"at least one scope is required"}
 	}
 	return out, nil
+}
+
+// Closest is the catalog scope nearest to name (at most two edits away, or
+// differing only in case), "" when none is that close.
+func Closest(name string) string {
+	best, bestD := "", 3
+	for _, s := range Catalog {
+		if strings.EqualFold(s.Name, name) {
+			return s.Name
+		}
+		if d := editDistance(strings.ToLower(name), s.Name); d < bestD {
+			best, bestD = s.Name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes (scope
+// names are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // Split parses a comma-separated scope list ("a,b, c").

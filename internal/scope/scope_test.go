@@ -161,3 +161,15 @@ func TestHas(t *testing.T) {
 		t.Error("Has(nil) = true")
 	}
 }
+
+func TestUnknownScopeSuggestsTheClosest(t *testing.T) {
+	for in, want := range map[string]string{"loyalty:reed": "loyalty:read", "Loyalty:Read": "loyalty:read", "coupon:redeem": "coupons:redeem", "keys:rotat": "keys:rotate", "payments:write": ""} {
+		if got := Closest(in); got != want {
+			t.Errorf("Closest(%q) = %q, want %q", in, got, want)
+		}
+	}
+	_, err := Normalize([]string{"loyalty:reed"})
+	if err == nil || !strings.Contains(err.Error(), `unknown scope "loyalty:reed": did you mean loyalty:read?`) {
+		t.Errorf("Normalize error = %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 )
 
@@ -18,10 +19,23 @@ type Field struct {
 // RenderFields lays fields out as aligned "label  value" lines, labels
 // muted; a Field with neither label nor value is an empty line. Values are
 // kept to one line (SingleLine), so server text cannot draw.
-func RenderFields(cs *ColorScheme, fs []Field) string {
-	width := 0
+func RenderFields(cs *ColorScheme, fs []Field) string { return RenderFieldsWidth(cs, fs, 0) }
+
+// RenderFieldsWidth is RenderFields kept within width columns (0: no
+// limit). A value too long for the room beside its label is wrapped at
+// spaces and commas, its lines aligned under its first; a value that
+// cannot be broken there (a secret, an id) goes whole on the line below its
+// label, so that it can still be copied in one piece.
+func RenderFieldsWidth(cs *ColorScheme, fs []Field, width int) string {
+	labelW := 0
 	for _, f := range fs {
-		width = max(width, len(f.Label))
+		labelW = max(labelW, len(f.Label))
+	}
+	style := func(f Field, v string) string {
+		if f.Style != nil {
+			return f.Style(v)
+		}
+		return v
 	}
 	var b strings.Builder
 	for i, f := range fs {
@@ -32,14 +46,45 @@ func RenderFields(cs *ColorScheme, fs []Field) string {
 			continue
 		}
 		v := SingleLine(f.Value)
-		if f.Style != nil {
-			v = f.Style(v)
+		b.WriteString(cs.Muted(f.Label + strings.Repeat(" ", labelW-len(f.Label))))
+		room := width - labelW - 2
+		if width <= 0 || ansi.StringWidth(v) <= room {
+			b.WriteString("  " + style(f, v))
+			continue
 		}
-		b.WriteString(cs.Muted(f.Label + strings.Repeat(" ", width-len(f.Label))))
-		b.WriteString("  ")
-		b.WriteString(v)
+		if !strings.ContainsAny(v, " ,") || room < 12 {
+			// On its own line, whole when it fits the width.
+			lines := strings.Split(ansi.Hardwrap(v, max(width-2, 1), false), "\n")
+			for _, l := range lines {
+				b.WriteString("\n  " + style(f, l))
+			}
+			continue
+		}
+		lines := wrapLines(v, room, " ,")
+		for j, l := range lines {
+			if j > 0 {
+				b.WriteString("\n" + strings.Repeat(" ", labelW))
+			}
+			b.WriteString("  " + style(f, strings.TrimRight(l, " ")))
+		}
 	}
 	return b.String()
+}
+
+// wrapLines wraps s at breakpoints into lines no wider than width, cutting
+// a word that is longer than a line (ansi.Wrap may leave a breakpoint
+// character past the limit: those lines are cut again).
+func wrapLines(s string, width int, breakpoints string) []string {
+	var out []string
+	for _, l := range strings.Split(ansi.Wrap(s, width, breakpoints), "\n") {
+		l = strings.TrimRight(l, " ")
+		if ansi.StringWidth(l) > width {
+			out = append(out, strings.Split(ansi.Hardwrap(l, width, false), "\n")...)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // Card is a bordered box: a success mark and a bold title, the fields, a
@@ -50,6 +95,9 @@ type Card struct {
 	Fields  []Field
 	Warning string
 	Notes   []string
+	// Width is the terminal's width; the card, border included, stays
+	// within it. 0: as wide as its content.
+	Width int
 }
 
 // Render draws the card with cs; with colour off it is the same card without
@@ -60,14 +108,29 @@ func (c Card) Render(cs *ColorScheme) string {
 		r = lipgloss.NewRenderer(io.Discard)
 		r.SetColorProfile(termenv.Ascii)
 	}
+	// Inside the border and its padding: 4 columns fewer.
+	inner := 0
+	if c.Width > 0 {
+		inner = max(c.Width-4, 20)
+	}
+	wrap := func(s string, paint func(string) string) string {
+		if inner == 0 {
+			return paint(s)
+		}
+		lines := wrapLines(s, inner, " ")
+		for i, l := range lines {
+			lines[i] = paint(strings.TrimRight(l, " "))
+		}
+		return strings.Join(lines, "\n")
+	}
 	var b strings.Builder
-	b.WriteString(cs.Success("✓") + " " + cs.Bold(c.Title) + "\n\n")
-	b.WriteString(RenderFields(cs, c.Fields))
+	b.WriteString(cs.Success("✓") + " " + wrap(c.Title, cs.Bold) + "\n\n")
+	b.WriteString(RenderFieldsWidth(cs, c.Fields, inner))
 	if c.Warning != "" {
-		b.WriteString("\n\n" + cs.Warning("! "+c.Warning))
+		b.WriteString("\n\n" + wrap("! "+c.Warning, cs.Warning))
 	}
 	for _, n := range c.Notes {
-		b.WriteString("\n" + cs.Muted(n))
+		b.WriteString("\n" + wrap(n, cs.Muted))
 	}
 	style := r.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1)
 	if cs.Enabled() {

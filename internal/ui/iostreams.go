@@ -26,6 +26,8 @@ type IOStreams struct {
 	Env func(string) (string, bool)
 
 	noColor bool
+	// width overrides the terminal's width (tests); 0 asks the terminal.
+	width int
 
 	csOnce sync.Once
 	cs     *ColorScheme
@@ -35,6 +37,16 @@ type IOStreams struct {
 
 	// live is what is being drawn on stderr (spinner, progress bar).
 	live liveLine
+
+	editorOnce sync.Once
+	editor     *LineEditor
+}
+
+// Editor is the line editor of these streams, made on first use: the one
+// reader of standard input's keys for every prompt of the command.
+func (s *IOStreams) Editor() *LineEditor {
+	s.editorOnce.Do(func() { s.editor = newLineEditor(s) })
+	return s.editor
 }
 
 // System returns the process's streams with their terminal state.
@@ -128,12 +140,28 @@ var ErrNoTerminal = errors.New("no terminal to prompt on")
 
 // TerminalWidth returns the width of stdout when it is a terminal, else 80.
 func (s *IOStreams) TerminalWidth() int {
+	if w := s.KnownTerminalWidth(); w > 0 {
+		return w
+	}
+	return 80
+}
+
+// KnownTerminalWidth returns the width of stdout when it is a terminal
+// whose size can be read (or was set with SetTerminalWidth), else 0: what
+// is drawn is then not cut to any width.
+func (s *IOStreams) KnownTerminalWidth() int {
+	if s.width > 0 {
+		return s.width
+	}
 	if f, ok := s.Out.(*os.File); ok && s.stdoutTTY {
 		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
 			return w
 		}
 	}
-	return 80
+	return 0
 }
+
+// SetTerminalWidth sets the width of the terminal (tests).
+func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
 
 func trimLine(s string) string { return strings.TrimRight(s, "\r\n") }

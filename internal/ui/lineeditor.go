@@ -24,18 +24,28 @@ const (
 )
 
 // CodePrompt is what the code prompt shows: its deadlines on the local
-// clock, how many digits a code has, and whether e (switch to e-mail) is
-// offered.
+// clock, how many digits a code has, whether e (switch to e-mail) is
+// offered, and whether the code is dead (no attempts left on it).
+//
+// The prompt is one state machine: a live code is typed until it expires;
+// a dead or expired code takes no more digits, and offers a new code with r
+// once ResendAt has passed, with a countdown until then.
 type CodePrompt struct {
 	Expires, ResendAt time.Time
 	Digits            int
 	OfferEmail        bool
+	Dead              bool
 }
 
 // NewLineEditor returns a line editor reading keys from s.In and drawing on
 // s.ErrOut with s's stderr colour scheme. One editor serves every prompt of
 // a command: its reader keeps reading stdin between prompts.
-func NewLineEditor(s *IOStreams) *LineEditor {
+//
+// It is the streams' one editor (IOStreams.Editor): two readers of one
+// standard input would race for its keys.
+func NewLineEditor(s *IOStreams) *LineEditor { return s.Editor() }
+
+func newLineEditor(s *IOStreams) *LineEditor {
 	return &LineEditor{keys: newKeyReader(s.In), in: s.In, out: s.ErrOut, cs: s.ErrColorScheme()}
 }
 
@@ -75,6 +85,11 @@ type LineEditor struct {
 	// pushed is a key read while skipping an escape sequence that was not
 	// part of it; next returns it first.
 	pushed []byte
+	// atEOF: standard input has ended (next then returns context.Canceled).
+	atEOF bool
+	// lastCR: the last key was "\r", so a "\n" right after it is the
+	// same Enter.
+	lastCR bool
 }
 
 // width is the terminal's width in columns, 0 when unknown.
@@ -109,12 +124,22 @@ func (e *LineEditor) raw() (restore func()) {
 // ReadLine asks "? label" and reads visible text until Enter; a blank
 // answer asks again.
 func (e *LineEditor) ReadLine(ctx context.Context, label string) (string, error) {
+	return e.readLine(ctx, label, "", false)
+}
+
+// ReadText asks "? label" with initial already typed (it can be erased),
+// and returns the line, which may be blank.
+func (e *LineEditor) ReadText(ctx context.Context, label, initial string) (string, error) {
+	return e.readLine(ctx, label, initial, true)
+}
+
+func (e *LineEditor) readLine(ctx context.Context, label, initial string, allowBlank bool) (string, error) {
 	render := func(typed string) string {
 		return fmt.Sprintf("%s %s %s", e.cs.Accent("?"), e.cs.Bold(label), typed)
 	}
 	restore := e.raw()
 	defer restore()
-	var typed []byte
+	typed := []byte(initial)
 	for {
 		line := render(string(typed))
 		// Too long for one row: show the end of what is typed, where the
@@ -129,12 +154,15 @@ func (e *LineEditor) ReadLine(ctx context.Context, label string) (string, error)
 		b, err := e.next(ctx, nil)
 		if err != nil {
 			fmt.Fprint(e.out, "\r\n")
+			if e.atEOF && allowBlank && len(typed) > 0 {
+				return strings.TrimSpace(string(typed)), nil // the last line, unterminated
+			}
 			return "", err
 		}
 		switch {
 		case b == '\r' || b == '\n':
 			fmt.Fprint(e.out, "\r\n")
-			if s := strings.TrimSpace(string(typed)); s != "" {
+			if s := strings.TrimSpace(string(typed)); s != "" || allowBlank {
 				return s, nil
 			}
 		case b == 127 || b == 8:
@@ -142,6 +170,33 @@ func (e *LineEditor) ReadLine(ctx context.Context, label string) (string, error)
 				typed = typed[:len(typed)-1]
 			}
 		case b >= 0x20 && b < 0x7f && len(typed) < 254:
+			typed = append(typed, b)
+		}
+	}
+}
+
+// ReadHidden reads a line without drawing anything of it: a secret. Input
+// that ends after some text returns that text.
+func (e *LineEditor) ReadHidden(ctx context.Context) (string, error) {
+	restore := e.raw()
+	defer restore()
+	var typed []byte
+	for {
+		b, err := e.next(ctx, nil)
+		if err != nil {
+			if e.atEOF && len(typed) > 0 {
+				return string(typed), nil
+			}
+			return "", err
+		}
+		switch {
+		case b == '\r' || b == '\n':
+			return string(typed), nil
+		case b == 127 || b == 8:
+			if len(typed) > 0 {
+				typed = typed[:len(typed)-1]
+			}
+		case b >= 0x20 && b < 0x7f && len(typed) < 4096:
 			typed = append(typed, b)
 		}
 	}
@@ -160,17 +215,26 @@ func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAc
 	for {
 		now := time.Now()
 		left := p.Expires.Sub(now)
+		wait := p.ResendAt.Sub(now)
+		usable := left > 0 && !p.Dead
 		var status string
 		switch {
+		case p.Dead:
+			status = e.cs.Failure("no attempts left")
 		case left <= 0:
-			status = e.cs.Failure("code expired") + " · press r for a new one"
+			status = e.cs.Failure("code expired")
 		default:
 			status = "expires in " + e.cs.Bold(FormatDuration(left))
 		}
-		if wait := p.ResendAt.Sub(now); wait > 0 {
-			status += e.cs.Muted(fmt.Sprintf(" · resend in %ds", int(wait.Round(time.Second)/time.Second)))
-		} else if left > 0 {
+		switch {
+		case wait > 0 && usable:
+			status += e.cs.Muted(fmt.Sprintf(" · resend in %ds", seconds(wait)))
+		case wait > 0:
+			status += e.cs.Muted(fmt.Sprintf(" · new code in %ds", seconds(wait)))
+		case usable:
 			status += e.cs.Muted(" · r: resend")
+		default:
+			status += " · " + e.cs.Bold("r: new code")
 		}
 		line := fmt.Sprintf("%s %s %s %s", e.cs.Accent("?"), e.cs.Bold("Code"), "("+status+"):", strings.Repeat("•", len(typed)))
 		if note != "" {
@@ -187,15 +251,20 @@ func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAc
 		}
 		note = ""
 		switch {
-		case b >= '0' && b <= '9' && len(typed) < p.Digits:
+		case b >= '0' && b <= '9' && len(typed) < p.Digits && usable:
 			typed = append(typed, b)
 		case b == 127 || b == 8:
 			if len(typed) > 0 {
 				typed = typed[:len(typed)-1]
 			}
-		case b == '\r' || b == '\n':
-			if left <= 0 {
-				note = "the code has expired: press r"
+		case b == '\r' || b == '\n' || (b >= '0' && b <= '9' && !usable):
+			if !usable {
+				note = "this code can no longer be used"
+				if wait > 0 {
+					note += fmt.Sprintf(": a new one in %ds", seconds(wait))
+				} else {
+					note += ": press r for a new one"
+				}
 				continue
 			}
 			if len(typed) != p.Digits {
@@ -205,8 +274,8 @@ func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAc
 			fmt.Fprint(e.out, "\r\n")
 			return string(typed), CodeEntered, nil
 		case b == 'r' || b == 'R':
-			if p.ResendAt.After(time.Now()) {
-				note = "wait for the cooldown"
+			if wait := p.ResendAt.Sub(time.Now()); wait > 0 {
+				note = fmt.Sprintf("a new code can be sent in %ds", seconds(wait))
 				continue
 			}
 			fmt.Fprint(e.out, "\r\n")
@@ -214,6 +283,47 @@ func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAc
 		case (b == 'e' || b == 'E') && p.OfferEmail:
 			fmt.Fprint(e.out, "\r\n")
 			return "", CodeSwitchEmail, nil
+		}
+	}
+}
+
+// seconds is d in whole seconds, rounded up: "in 0s" is never shown while
+// there is still time to wait.
+func seconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
+
+// Wait shows label with a live countdown to until ("label 42s"), redrawn
+// every second, and returns when it is reached; Ctrl-C cancels.
+func (e *LineEditor) Wait(ctx context.Context, label string, until time.Time) error {
+	restore := e.raw()
+	defer restore()
+	errs := e.keys.errs
+	for {
+		left := time.Until(until)
+		if left <= 0 {
+			e.draw("")
+			fmt.Fprint(e.out, "\r")
+			return nil
+		}
+		e.draw(fmt.Sprintf("%s %s %s %s", e.cs.Accent("…"), label, e.cs.Bold(fmt.Sprintf("%ds", seconds(left))), e.cs.Muted("(Ctrl-C: cancel)")))
+		wait := time.NewTimer(min(left, time.Second))
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			fmt.Fprint(e.out, "\r\n")
+			return ctx.Err()
+		case err := <-errs:
+			// Input ended: nothing to read while waiting. The error is put
+			// back for the prompt that comes next.
+			e.keys.errs <- err
+			errs = nil
+			<-wait.C
+		case b := <-e.keys.bytes:
+			wait.Stop()
+			if b == 3 || b == 4 {
+				fmt.Fprint(e.out, "\r\n")
+				return context.Canceled
+			}
+		case <-wait.C:
 		}
 	}
 }
@@ -238,7 +348,9 @@ func (e *LineEditor) next(ctx context.Context, tick <-chan time.Time) (byte, err
 			case b = <-e.keys.bytes:
 				e.keys.errs <- err
 			default:
+				e.keys.errs <- err // for every read after this one too
 				if errors.Is(err, io.EOF) {
+					e.atEOF = true
 					return 0, context.Canceled
 				}
 				return 0, err
@@ -246,11 +358,24 @@ func (e *LineEditor) next(ctx context.Context, tick <-chan time.Time) (byte, err
 		case b = <-e.keys.bytes:
 		}
 	}
+	// "\r\n" (a pipe, a pasted line) is one Enter, not two.
+	cr := e.lastCR
+	e.lastCR = b == '\r'
+	if b == '\n' && cr {
+		return e.next(ctx, tick)
+	}
 	switch b {
 	case 3, 4:
 		return 0, context.Canceled
 	case 0x1b:
-		e.skipEscape(ctx)
+		// The arrow keys up and down are keys of their own (for lists);
+		// every other sequence is dropped.
+		switch e.skipEscape(ctx) {
+		case 'A':
+			return KeyUp, nil
+		case 'B':
+			return KeyDown, nil
+		}
 		return 0, nil
 	}
 	return b, nil
@@ -264,7 +389,9 @@ const escTimeout = 100 * time.Millisecond
 // keys, Home, End, Delete and function keys send ESC [ … or ESC O …, and
 // their bytes are no input ("[D" in an address, the 3 of Delete's ESC [ 3 ~
 // in a code). Alt+key (ESC and the key) is dropped too.
-func (e *LineEditor) skipEscape(ctx context.Context) {
+// It returns the final byte of a cursor key's sequence (A up, B down, C
+// right, D left), 0 for anything else.
+func (e *LineEditor) skipEscape(ctx context.Context) byte {
 	timeout := time.NewTimer(escTimeout)
 	defer timeout.Stop()
 	read := func() (byte, bool) {
@@ -284,12 +411,30 @@ func (e *LineEditor) skipEscape(ctx context.Context) {
 	switch {
 	case !ok:
 	case b == '[': // CSI: parameter and intermediate bytes, then one final byte
+		plain := true
 		for {
-			if b, ok = read(); !ok || b >= 0x40 && b <= 0x7e {
-				return
+			if b, ok = read(); !ok {
+				return 0
 			}
+			if b >= 0x40 && b <= 0x7e {
+				if plain && b >= 'A' && b <= 'D' {
+					return b
+				}
+				return 0
+			}
+			plain = false
 		}
 	case b == 'O': // SS3: one final byte
-		read()
+		if b, ok = read(); ok && b >= 'A' && b <= 'D' {
+			return b
+		}
 	}
+	return 0
 }
+
+// Keys that next returns for the cursor keys up and down; no byte typed
+// as text has these values.
+const (
+	KeyUp   byte = 0xf1
+	KeyDown byte = 0xf2
+)

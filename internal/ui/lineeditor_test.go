@@ -51,12 +51,41 @@ func TestReadCodeOffersResendOnlyAfterTheCooldown(t *testing.T) {
 	ed, out := editor("re")
 	p := CodePrompt{Expires: time.Now().Add(time.Hour), ResendAt: time.Now().Add(time.Hour), Digits: 6, OfferEmail: true}
 	_, action, err := ed.ReadCode(context.Background(), p)
-	if err != nil || action != CodeSwitchEmail || !strings.Contains(out.String(), "wait for the cooldown") {
+	if err != nil || action != CodeSwitchEmail || !strings.Contains(out.String(), "a new code can be sent in 3600s") {
 		t.Fatalf("action %v, err %v, screen %q", action, err, out.String())
 	}
 	ed, _ = editor("r")
 	p.ResendAt = time.Now().Add(-time.Second)
 	if _, action, err := ed.ReadCode(context.Background(), p); err != nil || action != CodeResend {
 		t.Fatalf("after the cooldown: action %v, err %v", action, err)
+	}
+}
+
+func TestReadCodeOnADeadCodeOffersANewOneWithItsCountdown(t *testing.T) {
+	// No attempts left: digits are refused, r waits for the cooldown, and
+	// the status says so with the time left.
+	ed, out := editor("1r\x03")
+	p := CodePrompt{Expires: time.Now().Add(time.Hour), ResendAt: time.Now().Add(30 * time.Second), Digits: 6, Dead: true}
+	_, _, err := ed.ReadCode(context.Background(), p)
+	if err == nil {
+		t.Fatal("Ctrl-C did not cancel")
+	}
+	s := out.String()
+	for _, want := range []string{"no attempts left · new code in 30s", "this code can no longer be used: a new one in 30s", "a new code can be sent in 30s"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("screen lacks %q: %q", want, s)
+		}
+	}
+	if strings.Contains(s, "•") {
+		t.Errorf("a dead code took a digit: %q", s)
+	}
+	// After the cooldown r asks for the new code.
+	ed, out = editor("r")
+	p.ResendAt = time.Now().Add(-time.Second)
+	if _, action, err := ed.ReadCode(context.Background(), p); err != nil || action != CodeResend {
+		t.Fatalf("after the cooldown: action %v, err %v", action, err)
+	}
+	if !strings.Contains(out.String(), "r: new code") {
+		t.Errorf("the new code is not offered: %q", out.String())
 	}
 }

@@ -2,11 +2,9 @@ package ui
 
 import (
 	"bufio"
+	"context"
 	"fmt"
-	"os"
 	"strings"
-
-	"golang.org/x/term"
 )
 
 // Prompter asks a person questions on standard error and reads the answers
@@ -26,22 +24,20 @@ func NewPrompter(s *IOStreams) *Prompter {
 	return p
 }
 
-// Input asks for a line of text; an empty answer returns def.
+// Input asks for a line of text; an empty answer returns def. It reads
+// through the streams' line editor, the one reader of the terminal's keys,
+// so that it can follow a list or another prompt of the same command.
 func (p *Prompter) Input(label, def string) (string, error) {
 	if !p.io.CanPrompt() {
 		return "", ErrNoTerminal
 	}
-	cs := p.io.ErrColorScheme()
 	if def != "" {
-		fmt.Fprintf(p.io.ErrOut, "%s %s %s ", cs.Accent("?"), cs.Bold(label), cs.Muted("("+def+")"))
-	} else {
-		fmt.Fprintf(p.io.ErrOut, "%s %s ", cs.Accent("?"), cs.Bold(label))
+		label += " " + p.io.ErrColorScheme().Muted("("+def+")")
 	}
-	line, err := p.reader.ReadString('\n')
-	if err != nil && line == "" {
+	line, err := p.io.Editor().ReadText(context.Background(), label, "")
+	if err != nil {
 		return "", err
 	}
-	line = strings.TrimSpace(line)
 	if line == "" {
 		return def, nil
 	}
@@ -79,14 +75,8 @@ func (p *Prompter) Confirm(label string, def bool) (bool, error) {
 	return false, nil
 }
 
+// readHidden reads a line without showing it, through the streams' line
+// editor (raw mode on a terminal: nothing is echoed).
 func (p *Prompter) readHidden() (string, error) {
-	if f, ok := p.io.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		b, err := term.ReadPassword(int(f.Fd()))
-		return string(b), err
-	}
-	line, err := p.reader.ReadString('\n')
-	if err != nil && line == "" {
-		return "", err
-	}
-	return trimLine(line), nil
+	return p.io.Editor().ReadHidden(context.Background())
 }

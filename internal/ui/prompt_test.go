@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"strings"
@@ -65,8 +66,8 @@ func TestInputReturnsAnswerOrDefaultOnEmptyLine(t *testing.T) {
 	if got, err = p.Input("Name", ""); err != nil || got != "last" {
 		t.Errorf("unterminated last line: %q, %v; want it", got, err)
 	}
-	if _, err = p.Input("Name", "d"); !errors.Is(err, io.EOF) {
-		t.Errorf("at end of input: err = %v, want io.EOF (not the default)", err)
+	if _, err = p.Input("Name", "d"); !errors.Is(err, context.Canceled) {
+		t.Errorf("at end of input: err = %v, want context.Canceled (not the default)", err)
 	}
 }
 

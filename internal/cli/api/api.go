@@ -127,15 +127,15 @@ drops a leading /api/v3). The management routes (/api-keys…, except
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Method, "method", "X", "GET", "HTTP method")
-	fl.StringArrayVarP(&opts.RawFields, "raw-field", "f", nil, "Add a string field `key=value`")
-	fl.StringArrayVarP(&opts.TypedFields, "field", "F", nil, "Add a typed field `key=value` (numbers, true, false, null, @file)")
-	fl.StringArrayVarP(&headers, "header", "H", nil, "Add a request header `'Name: value'`")
+	fl.StringVarP(&opts.Method, "method", "X", "GET", "HTTP `METHOD`")
+	fl.StringArrayVarP(&opts.RawFields, "raw-field", "f", nil, "Add a string field `KEY=VALUE`")
+	fl.StringArrayVarP(&opts.TypedFields, "field", "F", nil, "Add a typed field `KEY=VALUE` (numbers, true, false, null, @file)")
+	fl.StringArrayVarP(&headers, "header", "H", nil, "Add a request `HEADER` ('Name: value')")
 	fl.StringVar(&opts.Input, "input", "", "Send the body from `FILE` (- for standard input)")
 	fl.BoolVarP(&opts.Include, "include", "i", false, "Print the status line and the response headers first")
 	fl.BoolVar(&opts.Silent, "silent", false, "Print no response body")
 	fl.BoolVar(&opts.UseSession, "session", false, "Authenticate with the login session instead of an API key")
-	fl.StringVar(&opts.KeyID, "key-id", "", "Saved key to use (default: ZUPY_API_KEY, then the profile's default key)")
+	fl.StringVar(&opts.KeyID, "key-id", "", "Saved key to use, its `KEY_ID` (default: ZUPY_API_KEY, then the profile's default key)")
 	cmd.MarkFlagsMutuallyExclusive("session", "key-id")
 	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
 	_ = cmd.RegisterFlagCompletionFunc("method", cobra.FixedCompletions(

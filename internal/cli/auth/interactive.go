@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/contact"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // challenge is a requested code with its deadlines on the local clock: the
@@ -18,6 +21,11 @@ import (
 type challenge struct {
 	api.OTPChallenge
 	expires, resendAt time.Time
+	// dead: no attempts are left on this code (or it expired or was used):
+	// only a new code helps.
+	dead bool
+	// announced: where it went was said already (a pending code).
+	announced bool
 }
 
 // requestCode asks for a code. With noRetry a refusal (the cooldown) is
@@ -27,16 +35,38 @@ func requestCode(ctx context.Context, o *LoginOptions, client *api.Client, ch co
 	if err != nil {
 		return nil, err
 	}
+	now := o.Now()
 	offset := time.Duration(0)
 	if !resp.Date.IsZero() {
-		offset = resp.Date.Sub(o.Now())
+		offset = resp.Date.Sub(now)
 	}
-	return &challenge{OTPChallenge: *c, expires: c.ExpiresAt.Add(-offset), resendAt: c.ResendAfter.Add(-offset)}, nil
+	out := &challenge{OTPChallenge: *c, expires: c.ExpiresAt.Add(-offset), resendAt: c.ResendAfter.Add(-offset)}
+	if dir, err := o.StateDir(); err == nil {
+		savePending(dir, o.Profile, pending{VerificationID: c.VerificationID, Channel: c.Channel, Destination: dest,
+			DestinationHint: c.DestinationHint, SentAt: now, Expires: out.expires, ResendAt: out.resendAt})
+	}
+	return out, nil
+}
+
+// pendingCode is the code requested earlier for this profile (and this
+// destination, when one is given) that can still be typed, if any.
+func pendingCode(o *LoginOptions, dest string) (*challenge, *pending, bool) {
+	dir, err := o.StateDir()
+	if err != nil {
+		return nil, nil, false
+	}
+	p, ok := loadPending(dir, o.Profile, time.Now())
+	if !ok || (dest != "" && p.Destination != dest) {
+		return nil, nil, false
+	}
+	c := &challenge{OTPChallenge: api.OTPChallenge{VerificationID: p.VerificationID, Channel: p.Channel, DestinationHint: p.DestinationHint},
+		expires: p.Expires, resendAt: p.ResendAt, announced: true}
+	return c, p, true
 }
 
 // prompt is the code prompt of c.
 func (c *challenge) prompt(offerEmail bool) ui.CodePrompt {
-	return ui.CodePrompt{Expires: c.expires, ResendAt: c.resendAt, Digits: contact.CodeLength, OfferEmail: offerEmail}
+	return ui.CodePrompt{Expires: c.expires, ResendAt: c.resendAt, Digits: contact.CodeLength, OfferEmail: offerEmail, Dead: c.dead}
 }
 
 // interactiveLogin is the terminal flow of SPEC §4: ask what is missing,
@@ -48,7 +78,42 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 	errOut := o.IO.ErrOut
 	ed := ui.NewLineEditor(o.IO)
 
+	// Already logged in: say as whom and until when, and ask before a
+	// code is sent that would replace that session.
+	if token, err := store.Get(ctx, credentials.SessionAccount(o.Profile)); err == nil {
+		if s, resp, err := client.SessionWithResponse(ctx, token); err == nil {
+			left := s.ExpiresAt.Sub(resp.ServerNow(o.Now()))
+			again, err := askYesNo(ctx, ed, fmt.Sprintf("Already logged in as %s <%s> until %s (%s left). Log in again?",
+				ui.SingleLine(s.Partner.Name), ui.SingleLine(s.Partner.Email), s.ExpiresAt.UTC().Format(time.RFC3339), ui.FormatDuration(left)))
+			if err != nil {
+				return err
+			}
+			if !again {
+				fmt.Fprintf(errOut, "Kept the current session (profile %s).\n", o.Profile)
+				return nil
+			}
+		}
+	}
+
 	ch, dest := o.destination()
+	if o.GuessedWhatsApp != "" {
+		ok, err := confirmGuess(ctx, ed, o.GuessedDisplay)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cmdutil.WithHint(cmdutil.Usagef("not sent: the number was not confirmed"), "Give it in the international form: --whatsapp +55…")
+		}
+		ch, dest = contact.WhatsApp, o.GuessedWhatsApp
+	}
+	// A code sent moments ago (by an earlier `zupy login` that was left) is
+	// offered first: a new one would be refused for the cooldown anyway.
+	var c *challenge
+	if prev, p, ok := pendingCode(o, dest); ok && (o.Channel == "" || o.Channel == prev.Channel) {
+		c, dest, ch = prev, p.Destination, contact.Channel(prev.Channel)
+		fmt.Fprintf(errOut, "%s A code was sent by %s to %s %s ago and is still valid: enter it (r: a new one, once the cooldown allows)\n",
+			cs.SuccessIcon(), channelName(c.Channel), cs.Bold(ui.SingleLine(c.DestinationHint)), ui.FormatDuration(time.Since(p.SentAt)))
+	}
 	if dest == "" {
 		for {
 			answer, err := ed.ReadLine(ctx, "E-mail or WhatsApp number:")
@@ -64,11 +129,25 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 				dest = norm
 				break
 			}
+			if e164, display, ok := contact.BrazilianNational(answer); ok && ch == contact.WhatsApp {
+				yes, cerr := confirmGuess(ctx, ed, display)
+				if cerr != nil {
+					return cerr
+				}
+				if yes {
+					dest = e164
+					break
+				}
+				continue
+			}
 			fmt.Fprintf(errOut, "%s %v\n", cs.FailureIcon(), err)
 		}
 	}
 
-	c, err := requestCode(ctx, o, client, ch, dest, false)
+	var err error
+	if c == nil {
+		c, err = requestWaiting(ctx, o, client, ed, ch, dest)
+	}
 	for err != nil {
 		var apiErr *api.Error
 		if ch != contact.WhatsApp || (errors.As(err, &apiErr) && apiErr.Kind() == api.KindRateLimited) {
@@ -82,7 +161,7 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 		c, err = requestCode(ctx, o, client, ch, dest, false)
 	}
 
-	announce := true
+	announce := !c.announced
 	for {
 		if announce {
 			fmt.Fprintf(errOut, "%s Sent a code by %s to %s %s\n", cs.SuccessIcon(), channelName(c.Channel), cs.Bold(ui.SingleLine(c.DestinationHint)),
@@ -105,20 +184,27 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 			if action != ui.CodeEntered {
 				break
 			}
-			login, verr := client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: c.VerificationID, Code: code})
+			login, resp, verr := client.VerifyOTPWithResponse(ctx, api.OTPVerifyRequest{VerificationID: c.VerificationID, Code: code})
 			if verr == nil {
-				return finishLogin(ctx, o, client, store, login)
+				return finishLogin(ctx, o, client, store, login, resp.ServerNow(o.Now()))
 			}
 			var apiErr *api.Error
 			if !errors.As(verr, &apiErr) || apiErr.Kind() != api.KindVerification {
 				return otpHint(verr)
 			}
 			if n, ok := attemptsLeft(apiErr); ok && n > 0 {
-				fmt.Fprintf(errOut, "%s Wrong code. %d attempts left.\n", cs.FailureIcon(), n)
+				fmt.Fprintf(errOut, "%s Wrong code. %s left.\n", cs.FailureIcon(), plural(n, "attempt"))
 				continue
 			}
-			fmt.Fprintf(errOut, "%s %s. Press r to send a new code.\n", cs.FailureIcon(), apiErr.Message)
-			c.expires = time.Now() // this code can no longer be used
+			// This code is dead: the prompt now offers a new one, with the
+			// countdown of the cooldown until it can be sent.
+			c.dead = true
+			o.forgetPending()
+			msg := apiErr.Message
+			if _, ok := attemptsLeft(apiErr); ok {
+				msg = "Wrong code, and no attempts are left on it"
+			}
+			fmt.Fprintf(errOut, "%s %s: a new code is needed.\n", cs.FailureIcon(), msg)
 		}
 		nextCh, nextDest := ch, dest
 		if action == ui.CodeSwitchEmail {
@@ -142,6 +228,48 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 		}
 		ch, dest, c = nextCh, nextDest, next
 	}
+}
+
+// confirmGuess asks whether a national number read as Brazilian is the
+// right one, before anything is sent to it.
+func confirmGuess(ctx context.Context, ed *ui.LineEditor, display string) (bool, error) {
+	return askYesNo(ctx, ed, fmt.Sprintf("Send the code by WhatsApp to %s (Brazil)?", display))
+}
+
+// askYesNo asks question until the answer is yes or no.
+func askYesNo(ctx context.Context, ed *ui.LineEditor, question string) (bool, error) {
+	for {
+		answer, err := ed.ReadLine(ctx, question+" [y/n]")
+		if err != nil {
+			return false, err
+		}
+		switch strings.ToLower(answer) {
+		case "y", "yes", "s", "sim":
+			return true, nil
+		case "n", "no", "nao", "não":
+			return false, nil
+		}
+	}
+}
+
+// requestWaiting requests a code; when the server refuses for the resend
+// cooldown (a code went to that destination moments ago, from elsewhere),
+// it waits the time the server names with a visible countdown, then asks
+// once more. Other refusals are returned as they are.
+func requestWaiting(ctx context.Context, o *LoginOptions, client *api.Client, ed *ui.LineEditor, ch contact.Channel, dest string) (*challenge, error) {
+	c, err := requestCode(ctx, o, client, ch, dest, true)
+	var apiErr *api.Error
+	if err == nil || !errors.As(err, &apiErr) || apiErr.ServerCode() != wire.ErrOTPResendCooldown {
+		return c, err
+	}
+	wait, ok := apiErr.Details[wire.DetailRetryAfter].(float64)
+	if !ok || wait <= 0 || wait > 60 {
+		return nil, err
+	}
+	if err := ed.Wait(ctx, "A code was sent there less than a minute ago; a new one can be sent in", time.Now().Add(time.Duration(wait)*time.Second)); err != nil {
+		return nil, err
+	}
+	return requestCode(ctx, o, client, ch, dest, false)
 }
 
 func askEmail(ctx context.Context, o *LoginOptions, ed *ui.LineEditor) (contact.Channel, string, error) {

@@ -34,6 +34,8 @@ type LoginOptions struct {
 	// CredentialsFile is the path of the 0600 file --insecure-storage uses.
 	CredentialsFile func() (string, error)
 	Prompter        func() *ui.Prompter
+	// StateDir holds the pending code of each profile (pending.go).
+	StateDir func() (string, error)
 
 	Email           string
 	WhatsApp        string
@@ -42,12 +44,17 @@ type LoginOptions struct {
 	RequestOnly     bool
 	VerificationID  string
 	CodeStdin       bool
+
+	// GuessedWhatsApp is --whatsapp read as a Brazilian national number, in
+	// E.164, to be confirmed on the terminal before a code is sent there.
+	GuessedWhatsApp, GuessedDisplay string
 }
 
 // NewCmdLogin returns `zupy login`; runF replaces the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
 	o := &LoginOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Store: f.Store, FileStore: f.FileStore,
-		CredentialsFile: f.CredentialsFilePath, Prompter: f.Prompter}
+		CredentialsFile: f.CredentialsFilePath, Prompter: f.Prompter,
+		StateDir: func() (string, error) { return StateDir(f.Getenv) }}
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Verify your partner account with a one-time code and start a session",
@@ -62,13 +69,14 @@ code, resend it after 60 seconds, or switch to e-mail.
 Without a terminal (CI, pipes) it never prompts and works in two steps:
 request a code with --request-only, then complete the login with
 --verification-id and the code on standard input (--code-stdin).`,
-		Example: `  # interactively
-  zupy login
-  zupy login --whatsapp "+55 11 99999-0000"
+		Example: `  zupy login                                  # on a terminal
+  zupy login --whatsapp "+55 11 99999-0000"   # on a terminal
 
-  # in a script
+  # in a script: request a code, then give it on stdin (here the
+  # emulator's, read with zupy emulator otp)
   zupy login --email dev@example.com --request-only -o json > challenge.json
-  read-code-somehow | zupy login --verification-id "$(jq -r .verification_id challenge.json)" --code-stdin`,
+  zupy emulator otp --destination dev@example.com |
+      zupy login --verification-id "$(jq -r .verification_id challenge.json)" --code-stdin`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if v := f.Getenv(credentials.EnvSessionToken); strings.TrimSpace(v) != "" {
@@ -86,12 +94,12 @@ request a code with --request-only, then complete the login with
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Email, "email", "", "E-mail address of your partner account")
-	fl.StringVar(&o.WhatsApp, "whatsapp", "", "WhatsApp number of your partner account (E.164, like +5511999990000)")
-	fl.StringVar(&o.Channel, "channel", "", "Send the code by whatsapp or email (default: from the destination)")
-	fl.BoolVar(&o.InsecureStorage, "insecure-storage", false, "Keep the session in a 0600 file instead of the OS keyring")
+	fl.StringVar(&o.Email, "email", "", "E-mail `ADDRESS` of your partner account")
+	fl.StringVar(&o.WhatsApp, "whatsapp", "", "WhatsApp `NUMBER` of your partner account (E.164, like +5511999990000)")
+	fl.StringVar(&o.Channel, "channel", "", "Send the code by this `CHANNEL`: whatsapp or email (default: from the destination)")
+	cmdutil.AddInsecureStorageFlag(fl, &o.InsecureStorage, "the session")
 	fl.BoolVar(&o.RequestOnly, "request-only", false, "Only request a code and print the challenge (step 1 without a terminal)")
-	fl.StringVar(&o.VerificationID, "verification-id", "", "Complete the login started with --request-only (step 2)")
+	fl.StringVar(&o.VerificationID, "verification-id", "", "Complete the login started with --request-only (step 2): its `ID`")
 	fl.BoolVar(&o.CodeStdin, "code-stdin", false, "Read the one-time code from standard input")
 	cmd.MarkFlagsMutuallyExclusive("email", "whatsapp")
 	cmd.MarkFlagsMutuallyExclusive("request-only", "verification-id")
@@ -113,9 +121,23 @@ func (o *LoginOptions) validate(canPrompt bool) error {
 	if o.WhatsApp != "" {
 		n, err := contact.NormalizeWhatsApp(o.WhatsApp)
 		if err != nil {
-			return cmdutil.Usagef("invalid --whatsapp: %v", err)
+			e164, display, ok := contact.BrazilianNational(o.WhatsApp)
+			switch {
+			case ok && canPrompt && !o.RequestOnly:
+				// Offered on the terminal, sent only once confirmed: a code
+				// sent to a guessed number reaches a stranger.
+				o.GuessedWhatsApp, o.GuessedDisplay, o.WhatsApp = e164, display, ""
+				err = nil
+			case ok:
+				return cmdutil.WithHint(cmdutil.Usagef("invalid --whatsapp: %v", err),
+					fmt.Sprintf("If it is a Brazilian number, that is --whatsapp %s (+55, the area code, the number)", e164))
+			default:
+				return cmdutil.Usagef("invalid --whatsapp: %v", err)
+			}
 		}
-		o.WhatsApp = n
+		if err == nil && o.GuessedWhatsApp == "" {
+			o.WhatsApp = n
+		}
 	}
 	if o.Channel != "" {
 		if _, err := contact.ParseChannel(o.Channel); err != nil {
@@ -142,7 +164,7 @@ func (o *LoginOptions) validate(canPrompt bool) error {
 		}
 	case o.CodeStdin:
 		return cmdutil.Usagef("--code-stdin needs --verification-id")
-	case !canPrompt:
+	case !canPrompt && o.GuessedWhatsApp == "":
 		return cmdutil.WithHint(cmdutil.Usagef("login needs a terminal to prompt on"),
 			"Without one, run `zupy login --email ADDR --request-only`, then `zupy login --verification-id ID --code-stdin`")
 	}
@@ -170,33 +192,39 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 	if o.InsecureStorage {
 		// Recorded at once, in either step of a two-step login, so that the
 		// step that stores the session (and every later command) finds it.
-		warnInsecure(o)
-		if err := recordFileStore(o); err != nil {
+		path, _ := o.CredentialsFile()
+		if err := cmdutil.UseFileStore(o.IO, o.Config, o.Profile, path, "the session"); err != nil {
 			return err
 		}
+	}
+	if o.RequestOnly {
+		// Stores nothing, so the store is not opened (SPEC §3): on a
+		// headless box the keyring would only fail or wait.
+		ch, dest := o.destination()
+		challenge, err := requestCode(ctx, o, client, ch, dest, false)
+		if err != nil {
+			return otpHint(err)
+		}
+		return printChallenge(o, &challenge.OTPChallenge)
 	}
 	store, err := sessionStore(ctx, o)
 	if err != nil {
 		return err
 	}
 	switch {
-	case o.RequestOnly:
-		ch, dest := o.destination()
-		challenge, err := client.RequestOTP(ctx, api.OTPRequest{Channel: string(ch), Destination: dest})
-		if err != nil {
-			return otpHint(err)
-		}
-		return printChallenge(o, challenge)
 	case o.VerificationID != "":
 		code, err := readCode(o)
 		if err != nil {
 			return err
 		}
-		login, err := client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: o.VerificationID, Code: code})
+		login, resp, err := client.VerifyOTPWithResponse(ctx, api.OTPVerifyRequest{VerificationID: o.VerificationID, Code: code})
 		if err != nil {
+			if codeIsDead(err) {
+				o.forgetPending()
+			}
 			return otpHint(err)
 		}
-		return finishLogin(ctx, o, client, store, login)
+		return finishLogin(ctx, o, client, store, login, resp.ServerNow(o.Now()))
 	}
 	return interactiveLogin(ctx, o, client, store)
 }
@@ -267,15 +295,44 @@ func otpHint(err error) error {
 	}
 	switch {
 	case apiErr.Kind() == api.KindVerification && apiErr.ServerCode() == wire.ErrInvalidOTP:
-		if n, ok := attemptsLeft(apiErr); ok {
-			return cmdutil.WithHint(err, fmt.Sprintf("%d attempts left: run the command again with the right code", n))
+		if n, ok := attemptsLeft(apiErr); ok && n > 0 {
+			return cmdutil.WithHint(err, fmt.Sprintf("%s left on this code: run the same command again with the right code", plural(n, "attempt")))
 		}
+		return cmdutil.WithHint(err, "No attempts are left on this code: "+newCodeHint)
 	case apiErr.Kind() == api.KindVerification:
-		return cmdutil.WithHint(err, "Request a new code with `zupy login --email ADDR --request-only` (or --whatsapp NUMBER)")
+		return cmdutil.WithHint(err, "This code can no longer be used: "+newCodeHint)
 	case apiErr.Kind() == api.KindRateLimited:
 		return cmdutil.WithHint(err, otpRefusal(apiErr))
 	}
 	return err
+}
+
+// forgetPending removes the profile's pending code (used, or dead).
+func (o *LoginOptions) forgetPending() {
+	if dir, err := o.StateDir(); err == nil {
+		dropPending(dir, o.Profile)
+	}
+}
+
+// codeIsDead says whether a refused verification leaves the code unusable:
+// expired, used, or wrong with no attempts left.
+func codeIsDead(err error) bool {
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) || apiErr.Kind() != api.KindVerification {
+		return false
+	}
+	n, ok := attemptsLeft(apiErr)
+	return !ok || n <= 0
+}
+
+// newCodeHint says how to get a new code without a terminal.
+const newCodeHint = "request a new one with `zupy login --email ADDR --request-only` (or --whatsapp NUMBER), a minute after the last one was sent"
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 // otpRefusal says in words why the server refused a code request or a
@@ -310,11 +367,13 @@ func attemptsLeft(e *api.Error) (int, bool) {
 // finishLogin stores the session, records --insecure-storage in the profile,
 // and says who is logged in. When the session cannot be stored it is revoked
 // on the server, so no live session is left behind that nobody holds.
-func finishLogin(ctx context.Context, o *LoginOptions, client *api.Client, store credentials.Store, login *api.Login) error {
+// now is the server's time, which "until …" is counted from.
+func finishLogin(ctx context.Context, o *LoginOptions, client *api.Client, store credentials.Store, login *api.Login, now time.Time) error {
 	if err := store.Set(ctx, credentials.SessionAccount(o.Profile), login.SessionToken); err != nil {
 		_ = client.DeleteSession(context.WithoutCancel(ctx), login.SessionToken)
 		return err
 	}
+	o.forgetPending() // the code is used
 	// Where the session came from, so logout revokes it there. Best effort:
 	// without it logout falls back to the profile's base URL.
 	_ = store.Set(ctx, credentials.SessionIssuerAccount(o.Profile), client.BaseURL())
@@ -334,26 +393,9 @@ func finishLogin(ctx context.Context, o *LoginOptions, client *api.Client, store
 		}{o.Profile, login.Partner, login.ExpiresAt, credentials.SourceOf(store).String()})
 	}
 	cs := o.IO.ErrColorScheme()
-	now := o.Now()
 	fmt.Fprintf(o.IO.ErrOut, "%s Logged in as %s (%s) until %s (%s)\n", cs.SuccessIcon(), cs.Bold(ui.SingleLine(login.Partner.Name)),
 		ui.SingleLine(login.Partner.Email), login.ExpiresAt.UTC().Format(time.RFC3339), ui.RelativeTime(login.ExpiresAt, now))
 	return nil
-}
-
-// recordFileStore makes the credentials file the profile's store
-// (credential_store: file), as --insecure-storage promises.
-func recordFileStore(o *LoginOptions) error {
-	cfg, err := o.Config()
-	if err != nil {
-		return err
-	}
-	if v, _ := cfg.Get(o.Profile, config.CredentialStore); v == "file" {
-		return nil
-	}
-	if err := cfg.Set(o.Profile, config.CredentialStore, "file"); err != nil {
-		return err
-	}
-	return cfg.Save()
 }
 
 func channelName(ch string) string {
@@ -361,11 +403,4 @@ func channelName(ch string) string {
 		return "e-mail"
 	}
 	return "WhatsApp"
-}
-
-// warnInsecure names the file before anything is written to it.
-func warnInsecure(o *LoginOptions) {
-	path, _ := o.CredentialsFile()
-	cs := o.IO.ErrColorScheme()
-	fmt.Fprintf(o.IO.ErrOut, "%s Storing the session in plain text in %s (mode 0600); anyone who can read that file can act as you.\n", cs.WarningIcon(), path)
 }

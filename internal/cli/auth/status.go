@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,9 @@ import (
 // Status is what `zupy auth status` reports; -o json prints it as is.
 type Status struct {
 	Profile          string                 `json:"profile"`
+	Active           bool                   `json:"active"`
 	BaseURL          string                 `json:"base_url"`
+	Environment      string                 `json:"environment,omitempty"`
 	LoggedIn         bool                   `json:"logged_in"`
 	Partner          *api.Partner           `json:"partner"`
 	ExpiresAt        *time.Time             `json:"expires_at"`
@@ -44,19 +47,33 @@ type StatusOptions struct {
 	Resolver func() (credentials.Resolver, error)
 	// ClientFor is a client of the base URL the status reports.
 	ClientFor func(baseURL string) *api.Client
+	// Config and ForProfile find and open every profile, for --all.
+	Config     func() (*config.File, error)
+	ForProfile func(name string) *cmdutil.Factory
+
+	All bool
 }
 
 // NewCmdStatus returns `zupy auth status`; runF replaces the run in tests.
 func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Resolver: f.Resolver, ClientFor: f.ClientFor}
-	return &cobra.Command{
+	opts := &StatusOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Resolver: f.Resolver, ClientFor: f.ClientFor,
+		Config: f.Config, ForProfile: f.ForProfile}
+	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show who is logged in, until when, and where the credentials come from",
 		Long: `Show the active profile, its base URL, the partner logged in, the session's
 expiry and time left, where the session comes from (keyring, file or
 ZUPY_SESSION_TOKEN), the saved API keys (masked) and the default key.
 
-Exits 3 when not logged in or when the session has expired.`,
+With --all, every profile in the config file (and "default"): its base URL,
+the partner logged in, the session's validity and the default key. The
+active profile is marked; flags and variables (--base-url, ZUPY_BASE_URL,
+ZUPY_SESSION_TOKEN) speak for it alone.
+
+Exits 3 when the active profile is not logged in or its session has expired.`,
+		Example: `  zupy auth status
+  zupy auth status --all
+  zupy auth status -o json | jq -r .expires_at`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.Profile = f.JSON(), f.Profile()
@@ -66,24 +83,104 @@ Exits 3 when not logged in or when the session has expired.`,
 			return statusRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.All, "all", false, "Show every profile")
+	return cmd
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
-	settings, err := opts.Settings()
+	if opts.All {
+		return statusAllRun(ctx, opts)
+	}
+	st, err := profileStatus(ctx, opts.Profile, opts.Settings, opts.Resolver, opts.ClientFor, opts.Now)
 	if err != nil {
 		return err
+	}
+	st.Active = true
+	if opts.JSON {
+		if err := ui.WriteJSON(opts.IO.Out, st); err != nil {
+			return err
+		}
+	} else {
+		printStatus(opts.IO, &st, false)
+		if !st.LoggedIn {
+			printLoginHint(opts.IO, &st)
+		}
+	}
+	if !st.LoggedIn {
+		return &cmdutil.SilentError{Kind: api.KindAuth}
+	}
+	return nil
+}
+
+// statusAllRun is --all: every profile's status, the active one first.
+// A profile whose credentials cannot be read (a keyring that is not
+// there) is reported as such, and the others still are.
+func statusAllRun(ctx context.Context, opts *StatusOptions) error {
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	names := []string{opts.Profile}
+	for _, n := range append([]string{config.DefaultProfile}, cfg.ProfileNames()...) {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	all := make([]Status, 0, len(names))
+	for _, name := range names {
+		p := opts.ForProfile(name)
+		st, err := profileStatus(ctx, name, p.Settings, p.Resolver, p.ClientFor, opts.Now)
+		if err != nil {
+			var unavailable *credentials.UnavailableError
+			if !errors.As(err, &unavailable) {
+				return err
+			}
+			st.Problem = "credentials not readable: " + unavailable.Error()
+		}
+		st.Active = name == opts.Profile
+		all = append(all, st)
+	}
+	if opts.JSON {
+		if err := ui.WriteJSON(opts.IO.Out, all); err != nil {
+			return err
+		}
+	} else {
+		for i, st := range all {
+			if i > 0 {
+				fmt.Fprintln(opts.IO.Out)
+			}
+			printStatus(opts.IO, &st, true)
+		}
+	}
+	if !all[0].LoggedIn {
+		return &cmdutil.SilentError{Kind: api.KindAuth}
+	}
+	return nil
+}
+
+// profileStatus is the status of one profile, read with its own settings,
+// credentials and base URL.
+func profileStatus(ctx context.Context, profile string, settingsOf func() (*config.Resolver, error), resolver func() (credentials.Resolver, error),
+	clientFor func(string) *api.Client, localNow func() time.Time) (Status, error) {
+	st := Status{Profile: profile, SavedKeys: []credentials.SavedKey{}}
+	settings, err := settingsOf()
+	if err != nil {
+		return st, err
 	}
 	base, err := settings.Get(config.BaseURL)
 	if err != nil {
-		return err
+		return st, err
 	}
-	st := Status{Profile: opts.Profile, BaseURL: base.Value, SavedKeys: []credentials.SavedKey{}}
+	st.BaseURL = base.Value
+	if v, err := settings.Get(config.Environment); err == nil {
+		st.Environment = v.Value
+	}
 	if v, err := settings.Get(config.DefaultKeyID); err == nil {
 		st.DefaultKeyID = v.Value
 	}
-	r, err := opts.Resolver()
+	r, err := resolver()
 	if err != nil {
-		return err
+		return st, err
 	}
 	if secret, src, err := r.APIKey(ctx, ""); err == nil {
 		st.APIKeySource, st.APIKeyHint = src.String(), apikey.Mask(secret)
@@ -93,36 +190,33 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	case errors.Is(err, credentials.ErrNotFound):
 		st.Problem = "not logged in"
 	case err != nil:
-		return err
+		return st, err
 	default:
 		st.CredentialSource = src.String()
 		if src.Kind != credentials.SourceEnv {
 			// A stored session is only sent to the base URL that issued it.
 			var mismatch *cmdutil.IssuerMismatchError
-			if err := cmdutil.CheckSessionIssuer(ctx, r.Store, opts.Profile, base.Value); errors.As(err, &mismatch) {
+			if err := cmdutil.CheckSessionIssuer(ctx, r.Store, profile, base.Value); errors.As(err, &mismatch) {
 				st.Problem = "not logged in at this base URL (the session was issued by " + mismatch.Issuer + ")"
 				break
 			} else if err != nil {
-				return err
+				return st, err
 			}
 		}
-		session, resp, err := opts.ClientFor(base.Value).SessionWithResponse(ctx, token)
+		session, resp, err := clientFor(base.Value).SessionWithResponse(ctx, token)
 		var apiErr *api.Error
 		switch {
 		case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
 			st.Problem = lowerFirst(apiErr.Message)
 		case err != nil:
-			return err
+			return st, err
 		default:
 			st.LoggedIn = true
 			st.Partner = &session.Partner
 			st.ExpiresAt = &session.ExpiresAt
 			// Time left is counted on the server's clock (its Date header):
 			// the session ends when the server says, whatever this clock says.
-			now := opts.Now()
-			if !resp.Date.IsZero() {
-				now = resp.Date
-			}
+			now := resp.ServerNow(localNow())
 			st.SecondsLeft = max(int64(session.ExpiresAt.Sub(now).Seconds()), 0)
 		}
 	}
@@ -130,31 +224,30 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	// environment the keyring has not been opened, and is not opened now: on a
 	// headless box that would wait for its timeout. The file store is read.
 	if src.Kind != credentials.SourceEnv || r.Store.Location() != "keyring" {
-		if keys, kerr := credentials.SavedKeys(ctx, r.Store, opts.Profile); kerr == nil {
+		if keys, kerr := credentials.SavedKeys(ctx, r.Store, profile); kerr == nil && keys != nil {
 			st.SavedKeys = keys
 		}
 	} else {
 		st.SavedKeys = nil
 	}
-	if opts.JSON {
-		if err := ui.WriteJSON(opts.IO.Out, st); err != nil {
-			return err
-		}
-	} else {
-		printStatus(opts.IO, &st)
-	}
-	if !st.LoggedIn {
-		return &cmdutil.SilentError{Kind: api.KindAuth}
-	}
-	return nil
+	return st, nil
 }
 
-func printStatus(io *ui.IOStreams, st *Status) {
+// printStatus writes st; markActive marks the active profile (--all).
+func printStatus(io *ui.IOStreams, st *Status, markActive bool) {
 	cs := io.ColorScheme()
 	out := io.Out
 	row := func(label, value string) { fmt.Fprintf(out, "%-13s %s\n", label+":", value) }
-	row("Profile", st.Profile)
-	row("Base URL", st.BaseURL)
+	profile := st.Profile
+	if markActive && st.Active {
+		profile += " " + cs.Muted("(active)")
+	}
+	row("Profile", profile)
+	if st.Environment != "" {
+		row("Base URL", st.BaseURL+" "+cs.Muted("(environment "+st.Environment+")"))
+	} else {
+		row("Base URL", st.BaseURL)
+	}
 	if st.LoggedIn {
 		row("Partner", fmt.Sprintf("%s <%s>", cs.Bold(ui.SingleLine(st.Partner.Name)), ui.SingleLine(st.Partner.Email)))
 		row("Session", fmt.Sprintf("%s until %s (%s left)", cs.Success("valid"), st.ExpiresAt.UTC().Format(time.RFC3339),
@@ -192,15 +285,17 @@ func printStatus(io *ui.IOStreams, st *Status) {
 	if st.DefaultKeyID != "" {
 		row("Default key", st.DefaultKeyID)
 	}
-	if !st.LoggedIn {
-		hint := cmdutil.LoginHint(st.Profile)
-		if st.CredentialSource == credentials.EnvSessionToken {
-			// login refuses to act while the variable is set: say so
-			// instead of sending the user there.
-			hint = "Unset " + credentials.EnvSessionToken + " or give it a valid session token (`zupy login` does not replace it)"
-		}
-		fmt.Fprintln(io.ErrOut, io.ErrColorScheme().Muted(hint))
+}
+
+// printLoginHint says on stderr how to log in to the profile of st.
+func printLoginHint(io *ui.IOStreams, st *Status) {
+	hint := cmdutil.LoginHint(st.Profile)
+	if st.CredentialSource == credentials.EnvSessionToken {
+		// login refuses to act while the variable is set: say so
+		// instead of sending the user there.
+		hint = "Unset " + credentials.EnvSessionToken + " or give it a valid session token (`zupy login` does not replace it)"
 	}
+	fmt.Fprintln(io.ErrOut, io.ErrColorScheme().Muted(hint))
 }
 
 // lowerFirst lowercases the first letter of a server message for use

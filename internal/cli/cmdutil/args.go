@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/apikey"
 )
 
 // ExactArgs requires exactly the named positional arguments; a wrong count
@@ -16,10 +18,33 @@ func ExactArgs(names ...string) cobra.PositionalArgs {
 		case len(args) < len(names):
 			return WithHint(Usagef("missing %s", strings.Join(names[len(args):], " ")), "Usage: "+cmd.UseLine())
 		case len(args) > len(names):
+			if LooksSecret(args[len(names)]) {
+				return SecretArgument(args[len(names)])
+			}
 			return WithHint(Usagef("unexpected argument %q", args[len(names)]), "Usage: "+cmd.UseLine())
 		}
 		return nil
 	}
+}
+
+// LooksSecret reports whether an argument has the shape of a Zupy secret
+// (an API key or a session token), which must never be echoed back.
+func LooksSecret(arg string) bool {
+	a := strings.TrimSpace(arg)
+	for _, p := range []string{"zup_live_sk_", "zup_test_sk_", apikey.SessionPrefix} {
+		if strings.HasPrefix(a, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// SecretArgument is the usage error of a secret given as a command-line
+// argument: it shows the secret masked, says what it looks like, and that
+// it is now in the shell's history.
+func SecretArgument(arg string) error {
+	return WithHint(Usagef("the argument %s looks like a secret, not an id: it is not shown and nothing was sent", apikey.Mask(strings.TrimSpace(arg))),
+		"Key ids look like key_0123456789ab (see `zupy keys list`); a secret typed on a command line stays in the shell history, so rotate it if others can read that")
 }
 
 // NoArgs refuses positional arguments.

@@ -146,13 +146,13 @@ func (f *Factory) KeyringTimeout() time.Duration {
 // BindGlobalFlags defines the global flags (SPEC §2) on fs, filling g.
 func BindGlobalFlags(fs *pflag.FlagSet, g *Global) {
 	g.Flags = fs
-	fs.StringVar(&g.Profile, "profile", "default", "Configuration profile to use (env ZUPY_PROFILE)")
-	fs.StringVar(&g.BaseURL, "base-url", "", "Base URL of the Zupy API (env ZUPY_BASE_URL)")
-	fs.StringVarP(&g.Output, "output", "o", "text", "Output format: text or json")
+	fs.StringVar(&g.Profile, "profile", "default", "Configuration profile `NAME` to use (env ZUPY_PROFILE)")
+	fs.StringVar(&g.BaseURL, "base-url", "", "`URL` of the Zupy API (env ZUPY_BASE_URL)")
+	fs.StringVarP(&g.Output, "output", "o", "text", "Output `FORMAT`: text or json")
 	fs.BoolVar(&g.NoColor, "no-color", false, "Disable colour (also NO_COLOR)")
 	fs.BoolVar(&g.Debug, "debug", false, "Trace HTTP requests on stderr, secrets redacted (env ZUPY_DEBUG)")
-	fs.IntVar(&g.Retries, "retries", 3, "Retries of a 429, and for GET of a connection reset, a timeout or a 502/503/504 (never of a refused connection, an unknown host or a TLS failure)")
-	fs.DurationVar(&g.Timeout, "timeout", 30*time.Second, "Timeout of each HTTP request")
+	fs.IntVar(&g.Retries, "retries", 3, "Retries (`N`) of a 429, and for GET of a connection reset, a timeout or a 502/503/504 (never of a refused connection, an unknown host or a TLS failure)")
+	fs.DurationVar(&g.Timeout, "timeout", 30*time.Second, "Timeout of each HTTP request, a `DURATION` like 30s or 2m")
 	fs.StringVarP(&g.JQ, "jq", "q", "", "Filter the JSON output with a jq `EXPRESSION` (implies -o json)")
 	fs.StringVarP(&g.Template, "template", "t", "", "Format the JSON output with a Go `TEMPLATE` (implies -o json)")
 }

@@ -34,7 +34,7 @@ Keys:
 ` + keys.String() + `
 Effective values follow flag > environment > config file > default.`,
 		Example: `  zupy config set base_url http://127.0.0.1:8790/v1
-  zupy --profile staging config set base_url https://api-staging.zupy.com/v1
+  zupy --profile staging config set environment staging
   zupy config get base_url
   zupy config list`,
 		Args: cobra.ArbitraryArgs,

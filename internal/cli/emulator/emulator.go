@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -52,6 +54,8 @@ type StartOptions struct {
 	TrustedProxies  []string
 	AllowedHosts    []string
 	NoUI            bool
+	// URLFile receives the base URL once the emulator listens.
+	URLFile string
 }
 
 // NewCmdStart returns `emulator start`; runF replaces the run in tests.
@@ -62,7 +66,10 @@ func NewCmdStart(f *cmdutil.Factory, runF func(*StartOptions) error) *cobra.Comm
 		Short: "Serve the Zupy authentication API locally",
 		Long: `Serve the Zupy authentication API under /v1. The base URL is printed alone on
 the first line of stdout (with --addr 127.0.0.1:0, the port chosen), the log
-and every one-time code message "sent" go to stderr.
+and every one-time code message "sent" go to stderr. The first line cannot be
+read with $(zupy emulator start | head -1): the emulator keeps running, so
+that never returns; a script starts it in the background with --url-file and
+waits for the file (see the examples).
 
 Data lives in --data-dir (default $XDG_DATA_HOME/zupy/emulator, else
 ~/.local/share/zupy/emulator) unless --in-memory. On first start it seeds a
@@ -78,8 +85,13 @@ a container), name the hosts it is reached by with --allowed-host.
 A live dashboard (the codes sent, keys and their usage, rate limits, audit
 events, the clock) is served at /_emulator/ui/; its URL is printed on stderr.
 --no-ui turns it off.`,
-		Example: `  zupy emulator start --in-memory
-  ZUPY_BASE_URL=$(zupy emulator start --addr 127.0.0.1:0 | head -1)`,
+		Example: `  zupy emulator start --in-memory      # until Ctrl-C
+
+  # in a script: on a free port, in the background, its URL in a file
+  zupy emulator start --in-memory --addr 127.0.0.1:0 --url-file emulator.url &
+  until [ -s emulator.url ]; do sleep 0.1; done
+  export ZUPY_BASE_URL=$(cat emulator.url)
+  zupy login --email dev@example.com --request-only`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -89,14 +101,15 @@ events, the clock) is served at /_emulator/ui/; its URL is printed on stderr.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8790", "Address to listen on")
-	fl.StringVar(&o.DataDir, "data-dir", "", "Directory of the SQLite database")
+	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8790", "`HOST:PORT` to listen on (port 0 picks a free one)")
+	fl.StringVar(&o.DataDir, "data-dir", "", "`DIR` of the SQLite database")
 	fl.BoolVar(&o.InMemory, "in-memory", false, "Keep everything in memory, nothing on disk")
-	fl.StringVar(&o.PartnerEmail, "partner-email", zemulator.DefaultPartnerEmail, "E-mail of the seeded demo partner")
-	fl.StringVar(&o.PartnerWhatsApp, "partner-whatsapp", zemulator.DefaultPartnerWhatsApp, "WhatsApp number of the seeded demo partner")
-	fl.StringVar(&o.PartnerName, "partner-name", zemulator.DefaultPartnerName, "Name of the seeded demo partner")
-	fl.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "Peer (IP or CIDR) whose X-Forwarded-For is believed; repeatable")
-	fl.StringArrayVar(&o.AllowedHosts, "allowed-host", nil, "Host name the emulator is reached by besides loopback ones (a container's, a proxy's); repeatable")
+	fl.StringVar(&o.PartnerEmail, "partner-email", zemulator.DefaultPartnerEmail, "E-mail `ADDRESS` of the seeded demo partner")
+	fl.StringVar(&o.PartnerWhatsApp, "partner-whatsapp", zemulator.DefaultPartnerWhatsApp, "WhatsApp `NUMBER` of the seeded demo partner")
+	fl.StringVar(&o.PartnerName, "partner-name", zemulator.DefaultPartnerName, "`NAME` of the seeded demo partner")
+	fl.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "Peer (`IP` or CIDR) whose X-Forwarded-For is believed; repeatable")
+	fl.StringVar(&o.URLFile, "url-file", "", "Also write the base URL to `FILE` once listening (removed on exit): for scripts that start it in the background")
+	fl.StringArrayVar(&o.AllowedHosts, "allowed-host", nil, "`HOST` name the emulator is reached by besides loopback ones (a container's, a proxy's); repeatable")
 	fl.BoolVar(&o.NoUI, "no-ui", false, "Do not serve the live dashboard at /_emulator/ui/")
 	// Not MarkFlagsMutuallyExclusive: cobra reports a flag-group violation
 	// as a plain error (exit 1) before RunE, and this is a usage error (exit 2).
@@ -127,6 +140,14 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	}
 	base := "http://" + ln.Addr().String() + "/v1"
 	fmt.Fprintln(o.IO.Out, base)
+	if o.URLFile != "" {
+		// Written whole (a rename), so a script polling for it never
+		// reads half a URL.
+		if err := writeURLFile(o.URLFile, base); err != nil {
+			return err
+		}
+		defer os.Remove(o.URLFile)
+	}
 	where := "in memory"
 	if !cfg.InMemory {
 		where = cfg.DataDir
@@ -143,6 +164,19 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	}
 	logger.Info("stopped")
 	return srv.Close()
+}
+
+// writeURLFile writes base and a newline to path, atomically.
+func writeURLFile(path, base string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(base+"\n"), 0o600); err != nil {
+		return fmt.Errorf("--url-file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("--url-file: %w", err)
+	}
+	return nil
 }
 
 // exposureWarning says why listening beyond loopback is risky, or "".
@@ -183,8 +217,10 @@ func (o *StartOptions) config() (zemulator.Config, error) {
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, prefix)
 	}
-	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+	if _, port, err := net.SplitHostPort(o.Addr); err != nil {
 		return cfg, cmdutil.Usagef("invalid --addr %q: expected HOST:PORT, like 127.0.0.1:8790", o.Addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return cfg, cmdutil.Usagef("invalid --addr %q: the port must be a number from 0 to 65535 (0 picks a free one)", o.Addr)
 	}
 	if !o.InMemory {
 		cfg.DataDir = o.DataDir
@@ -261,7 +297,7 @@ this: the real Zupy API has no such route.`,
 			return otpRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&destination, "destination", "", "E-mail address or WhatsApp number the code was sent to")
+	cmd.Flags().StringVar(&destination, "destination", "", "`DESTINATION` the code was sent to: an e-mail address or WhatsApp number")
 	return cmd
 }
 

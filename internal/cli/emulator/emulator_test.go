@@ -57,6 +57,8 @@ func TestStartRefusesBadFlagsAsUsageErrors(t *testing.T) {
 		{"addr without port", []string{"--addr", "127.0.0.1"}, "--addr"},
 		{"allowed host with port", []string{"--allowed-host", "emulator:8790"}, "--allowed-host"},
 		{"allowed host URL", []string{"--allowed-host", "http://emulator"}, "--allowed-host"},
+		{"addr port out of range", []string{"--addr", "127.0.0.1:99999"}, "from 0 to 65535"},
+		{"addr port not a number", []string{"--addr", "127.0.0.1:http"}, "from 0 to 65535"},
 		{"data dir with in-memory", []string{"--in-memory", "--data-dir", "/tmp/x"}, "--data-dir"},
 		{"positional argument", []string{"now"}, "unexpected argument"},
 	} {

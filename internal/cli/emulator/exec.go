@@ -89,8 +89,8 @@ The emulator keeps its data in memory (the default) or in --data-dir. Its log
 is kept quiet and shown (its last lines) only when it fails. Signals sent to
 zupy (SIGINT, SIGTERM, SIGHUP, SIGQUIT) are passed on to CMD. A CMD that cannot
 be found exits 127.`,
-		Example: `  zupy emulator exec -- go test ./integration/...
-  zupy emulator exec --with-key loyalty:read,customer:read -- npm test
+		Example: `  zupy emulator exec -- go test ./integration/...                          # your tests
+  zupy emulator exec --with-key loyalty:read,customer:read -- npm test     # your tests
   zupy emulator exec --with-session -- sh -c 'zupy keys list'`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -104,11 +104,11 @@ be found exits 127.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.DataDir, "data-dir", "", "Directory of the SQLite database (default: in memory)")
+	fl.StringVar(&o.DataDir, "data-dir", "", "`DIR` of the SQLite database (default: in memory)")
 	fl.BoolVar(&o.InMemory, "in-memory", false, "Keep everything in memory (the default)")
 	fl.BoolVar(&o.WithSession, "with-session", false, "Log the demo partner in and export ZUPY_SESSION_TOKEN")
-	fl.StringVar(&o.WithKey, "with-key", "", "Create a key with these comma-separated scopes and export ZUPY_API_KEY")
-	fl.IntVar(&o.KeyRateLimit, "key-rate-limit", apikey.DefaultRateLimit, "Rate limit of the --with-key key, requests per minute (1-2000)")
+	fl.StringVar(&o.WithKey, "with-key", "", "Create a key with these comma-separated `SCOPES` and export ZUPY_API_KEY")
+	fl.IntVar(&o.KeyRateLimit, "key-rate-limit", apikey.DefaultRateLimit, "Rate limit of the --with-key key, `N` requests per minute (1-2000)")
 	fl.BoolVar(&o.NoUI, "no-ui", false, "Do not serve the dashboard")
 	_ = cmd.RegisterFlagCompletionFunc("with-key", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		done := toComplete[:strings.LastIndex(toComplete, ",")+1]

@@ -98,6 +98,7 @@ type secretCard struct {
 	Default  bool
 	Previous *api.PreviousKey
 	Notes    []string
+	Width    int // of the terminal, 0 when unknown
 }
 
 // render says what the card shows; ui draws it (with colour off, without
@@ -110,7 +111,7 @@ func (c secretCard) render(cs *ui.ColorScheme) string {
 		fs = append(fs, ui.Field{Label: "Previous key", Value: previousSummary(c.Previous, c.Now), Style: cs.Warning})
 	}
 	fs = append(fs, ui.Field{}, ui.Field{Label: "Secret", Value: c.Key.APIKey, Style: cs.Secret})
-	return ui.Card{Title: c.Title, Fields: fs, Warning: SecretWarning, Notes: c.Notes}.Render(cs)
+	return ui.Card{Title: c.Title, Fields: fs, Warning: SecretWarning, Notes: c.Notes, Width: c.Width}.Render(cs)
 }
 
 // previousSummary says when the rotated key stops working.

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,26 +24,36 @@ type CreateOptions struct {
 	Client   func() (*api.Client, error)
 	Resolver func() (credentials.Resolver, error)
 	Store    func() (credentials.Store, error)
+	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.
+	FileStore       func() (credentials.Store, error)
+	CredentialsFile func() (string, error)
 
-	Name         string
-	Description  string
-	Scopes       []string
-	RateLimit    int
-	RateLimitSet bool
-	Environment  string
-	AllowIPs     []string
-	Expires      string
-	ExpiresIn    string
-	Save         bool
-	Default      bool
+	InsecureStorage bool
+	Name            string
+	Description     string
+	Scopes          []string
+	RateLimit       int
+	RateLimitSet    bool
+	Environment     string
+	AllowIPs        []string
+	Expires         string
+	ExpiresIn       string
+	Save            bool
+	Default         bool
 
-	// Request is the validated body, built from the flags by NewCmdCreate.
+	// Prompt asks on the terminal for the name and scopes that are missing,
+	// and AskAll for everything, when no flag was given at all.
+	Prompt, AskAll bool
+
+	// Request is the validated body, built from the flags by NewCmdCreate
+	// (or by the run, from the answers, with Prompt).
 	Request api.CreateKeyRequest
 }
 
 // NewCmdCreate returns `keys create`; runF replaces the run in tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Resolver: f.Resolver, Store: f.Store}
+	opts := &CreateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Resolver: f.Resolver, Store: f.Store,
+		FileStore: f.FileStore, CredentialsFile: f.CredentialsFilePath}
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --scopes S1,S2",
 		Short: "Create an API key and print its secret once",
@@ -58,24 +69,40 @@ prints the whole key object including api_key.
 --save keeps the secret in the profile's credential store (the OS keyring, or
 the credentials file when credential_store is "file") under its key id;
 --default also makes it the profile's default key (and implies --save).
+Where no keyring is available, --insecure-storage keeps it in a 0600 file
+in the config directory instead (and makes that the profile's store).
+
+On a terminal, without --name or --scopes, zupy asks for them (and, with no
+flag at all, for the environment, rate limit, expiry and IP allow-list too),
+then shows the equivalent command line. Without a terminal nothing is asked.
 
 --expires takes a date (2027-06-30, meaning 23:59:59Z that day) or an RFC 3339
 time; --expires-in a lifetime such as 90d, 12h or 1y. Without either the key
 lives 365 days.`,
-		Example: `  zupy keys create --name "PDV loja 1" --scopes loyalty:read,coupons:validate
+		Example: `  zupy keys create                          # on a terminal: asks for every field
+  zupy keys create --name "PDV loja 1" --scopes loyalty:read,coupons:validate
   zupy keys create --name Checkout --scopes loyalty:read,loyalty:write --rate-limit 500 \
       --allow-ip 203.0.113.10 --allow-ip 198.51.100.0/24 --expires-in 90d --save --default
   export ZUPY_API_KEY=$(zupy keys create --name CI --scopes loyalty:read,keys:rotate --environment staging)`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.RateLimitSet = cmd.Flags().Changed("rate-limit")
-			req, err := opts.request(f.Now())
-			if err != nil {
-				return err
+			// On a terminal what is missing is asked for (in the run);
+			// without one a missing flag is a usage error, as ever.
+			opts.Prompt = (opts.Name == "" || opts.Scopes == nil) && f.IOStreams.CanPrompt()
+			opts.AskAll = opts.Prompt && cmd.Flags().NFlag() == 0
+			if !opts.Prompt {
+				req, err := opts.request(f.Now())
+				if err != nil {
+					return err
+				}
+				opts.Request = req
 			}
-			opts.Request = req
 			if opts.Default {
 				opts.Save = true
+			}
+			if opts.InsecureStorage && !opts.Save {
+				return usageHint("Add --save to keep the secret (in the credentials file, with --insecure-storage)", "--insecure-storage needs --save or --default: without them nothing is stored")
 			}
 			opts.JSON, opts.Profile = f.JSON(), f.Profile()
 			if runF != nil {
@@ -85,16 +112,17 @@ lives 365 days.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Name, "name", "", "Name of the key (1-100 characters)")
-	fl.StringVar(&opts.Description, "description", "", "Description (at most 500 characters)")
-	fl.StringArrayVar(&opts.Scopes, "scopes", nil, "Permission scopes, comma-separated (see `zupy scopes`)")
-	fl.IntVar(&opts.RateLimit, "rate-limit", 100, "Requests per minute, 1-2000")
-	fl.StringVar(&opts.Environment, "environment", "production", "Environment: production or staging")
-	fl.StringArrayVar(&opts.AllowIPs, "allow-ip", nil, "Allow only this IP address or CIDR block; repeatable or comma-separated")
-	fl.StringVar(&opts.Expires, "expires", "", "Expiry: a date (2027-06-30) or an RFC 3339 time")
-	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "Lifetime from now: 90d, 12h, 1y")
+	fl.StringVar(&opts.Name, "name", "", "`NAME` of the key (1-100 characters)")
+	fl.StringVar(&opts.Description, "description", "", "Description `TEXT` (at most 500 characters)")
+	fl.StringArrayVar(&opts.Scopes, "scopes", nil, "Permission `SCOPES`, comma-separated (zupy scopes lists them)")
+	fl.IntVar(&opts.RateLimit, "rate-limit", 100, "Requests per minute, `N` from 1 to 2000")
+	fl.StringVar(&opts.Environment, "environment", "production", "`ENV`: production or staging (live and test are accepted too)")
+	fl.StringArrayVar(&opts.AllowIPs, "allow-ip", nil, "Allow only this `IP` address or CIDR block; repeatable or comma-separated")
+	fl.StringVar(&opts.Expires, "expires", "", "Expiry `DATE`: a date (2027-06-30) or an RFC 3339 time")
+	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "Lifetime from now, a `DURATION`: 90d, 12h, 1y")
 	fl.BoolVar(&opts.Save, "save", false, "Save the secret in the profile's credential store")
 	fl.BoolVar(&opts.Default, "default", false, "Make it the profile's default key (implies --save)")
+	cmdutil.AddInsecureStorageFlag(fl, &opts.InsecureStorage, "the saved secret")
 	registerScopeCompletion(cmd, "scopes")
 	registerEnvironmentCompletion(cmd)
 	return cmd
@@ -119,9 +147,11 @@ func (o *CreateOptions) request(now time.Time) (api.CreateKeyRequest, error) {
 	if err := validateDescription(o.Description); err != nil {
 		return req, err
 	}
-	if err := checkEnvironment(o.Environment); err != nil {
+	env, err := normalizeEnvironment(o.Environment)
+	if err != nil {
 		return req, err
 	}
+	o.Environment = env
 	req = api.CreateKeyRequest{Name: o.Name, Description: o.Description, Permissions: perms, Environment: o.Environment}
 	if o.RateLimitSet {
 		if err := parseRateLimit(o.RateLimit); err != nil {
@@ -148,18 +178,36 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Prompt {
+		if err := askCreate(ctx, opts, opts.Now()); err != nil {
+			return err
+		}
+		if opts.Request, err = opts.request(opts.Now()); err != nil {
+			return err
+		}
+		cs := opts.IO.ErrColorScheme()
+		fmt.Fprintf(opts.IO.ErrOut, "%s %s\n", cs.Muted("Equivalent command:"), opts.commandLine())
+	}
 	var store *keyStore
 	if opts.Save {
 		// Probe the store first: an unusable keyring fails the command
 		// before the key exists.
-		if store, err = openKeyStore(opts.Store, profileConfig{opts.Config, opts.Profile}); err != nil {
+		open := opts.Store
+		if opts.InsecureStorage {
+			path, _ := opts.CredentialsFile()
+			if err := cmdutil.UseFileStore(opts.IO, opts.Config, opts.Profile, path, "the secret"); err != nil {
+				return err
+			}
+			open = opts.FileStore
+		}
+		if store, err = openKeyStore(open, profileConfig{opts.Config, opts.Profile}); err != nil {
 			return err
 		}
 		if _, err := store.saved(ctx, ""); err != nil {
 			return err
 		}
 	}
-	key, err := s.client.CreateKey(ctx, s.token(), opts.Request)
+	key, resp, err := s.client.CreateKeyWithResponse(ctx, s.token(), opts.Request)
 	if err != nil {
 		return s.wrap(err)
 	}
@@ -172,7 +220,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		}
 	}
 	// The secret is printed whatever happened to --save: it is never lost.
-	if err := out.print(opts.IO, opts.JSON, opts.Now()); err != nil {
+	if err := out.print(opts.IO, opts.JSON, resp.ServerNow(opts.Now())); err != nil {
 		return err
 	}
 	if saveErr != nil {

@@ -102,9 +102,13 @@ func parseExpiry(expires, expiresIn string, now time.Time) (*time.Time, error) {
 		if err != nil {
 			return nil, flagError("expires-in", err)
 		}
-		t := now.Add(d).UTC().Truncate(time.Second)
-		if !t.After(now) { // overflow guard: a huge lifetime wraps around
+		end := now.Add(d)
+		if end.Before(now) { // overflow guard: a huge lifetime wraps around
 			return nil, cmdutil.Usagef("invalid --expires-in: %q is too long", expiresIn)
+		}
+		t := end.UTC().Truncate(time.Second)
+		if !t.After(now) {
+			return nil, cmdutil.Usagef("invalid --expires-in: %q is too short: a key must live at least a second", expiresIn)
 		}
 		if err := apikey.ValidateExpiry(t, now); err != nil { // 200y passes 2200: refuse it here, not at the server
 			return nil, flagError("expires-in", err)
@@ -156,18 +160,30 @@ func parseGrace(s string) (time.Duration, error) {
 
 // checkKeyID refuses a malformed key id before any request.
 func checkKeyID(id string) error {
+	if cmdutil.LooksSecret(id) {
+		return cmdutil.SecretArgument(id)
+	}
 	if !apikey.ValidID(id) {
 		return cmdutil.Usagef("invalid key id %q: a key id is key_ followed by 12 lowercase letters or digits", id)
 	}
 	return nil
 }
 
-// checkEnvironment validates --environment.
-func checkEnvironment(env string) error {
-	if _, err := apikey.ParseEnvironment(env); err != nil {
-		return cmdutil.OneOf("environment", env, "production", "staging")
+// environmentAliases are the names of the key prefixes (zup_live_sk_,
+// zup_test_sk_), accepted for the environments they stand for.
+var environmentAliases = map[string]apikey.Environment{"live": apikey.Production, "test": apikey.Staging}
+
+// normalizeEnvironment validates --environment and returns its canonical
+// name: production or staging, or live and test, the key prefixes' names.
+func normalizeEnvironment(env string) (string, error) {
+	v := strings.ToLower(strings.TrimSpace(env))
+	if alias, ok := environmentAliases[v]; ok {
+		return string(alias), nil
 	}
-	return nil
+	if e, err := apikey.ParseEnvironment(v); err == nil {
+		return string(e), nil
+	}
+	return "", cmdutil.Usagef("invalid --environment %q: must be production or staging (or live or test, the key prefixes)", env)
 }
 
 // parseSecret checks the format of an API key read from source ("stdin",

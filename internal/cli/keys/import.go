@@ -30,14 +30,19 @@ type ImportOptions struct {
 	ClientFor func(baseURL string) *api.Client
 	Store     func() (credentials.Store, error)
 	Prompter  func() *ui.Prompter
+	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.
+	FileStore       func() (credentials.Store, error)
+	CredentialsFile func() (string, error)
 
-	Default  bool
-	KeyStdin bool
+	InsecureStorage bool
+	Default         bool
+	KeyStdin        bool
 }
 
 // NewCmdImport returns `keys import`; runF replaces the run in tests.
 func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Command {
-	opts := &ImportOptions{IO: f.IOStreams, Config: f.Config, Settings: f.Settings, ClientFor: f.ClientFor, Store: f.Store, Prompter: f.Prompter}
+	opts := &ImportOptions{IO: f.IOStreams, Config: f.Config, Settings: f.Settings, ClientFor: f.ClientFor, Store: f.Store, Prompter: f.Prompter,
+		FileStore: f.FileStore, CredentialsFile: f.CredentialsFilePath}
 	cmd := &cobra.Command{
 		Use:   "import",
 		Short: "Save an existing API key secret in the credential store",
@@ -48,7 +53,7 @@ The secret is read from a prompt with hidden input on a terminal, or from
 standard input otherwise (or with --key-stdin); it is never taken as a flag.
 It is checked with GET /auth/verify, which tells its key id, before it is
 saved. No login is needed. --default also makes it the profile's default key.`,
-		Example: `  zupy keys import --default
+		Example: `  zupy keys import --default                # on a terminal: the secret is asked, hidden
   printf '%s\n' "$ZUPY_API_KEY" | zupy keys import
   zupy keys import --key-stdin < key.txt`,
 		Args: cmdutil.NoArgs,
@@ -62,6 +67,7 @@ saved. No login is needed. --default also makes it the profile's default key.`,
 	}
 	cmd.Flags().BoolVar(&opts.Default, "default", false, "Also make it the profile's default key")
 	cmd.Flags().BoolVar(&opts.KeyStdin, "key-stdin", false, "Read the secret from standard input even on a terminal")
+	cmdutil.AddInsecureStorageFlag(cmd.Flags(), &opts.InsecureStorage, "the secret")
 	return cmd
 }
 
@@ -96,7 +102,15 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	store, err := openKeyStore(opts.Store, profileConfig{opts.Config, opts.Profile})
+	open := opts.Store
+	if opts.InsecureStorage {
+		path, _ := opts.CredentialsFile()
+		if err := cmdutil.UseFileStore(opts.IO, opts.Config, opts.Profile, path, "the secret"); err != nil {
+			return err
+		}
+		open = opts.FileStore
+	}
+	store, err := openKeyStore(open, profileConfig{opts.Config, opts.Profile})
 	if err != nil {
 		return err
 	}

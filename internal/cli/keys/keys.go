@@ -29,7 +29,7 @@ is also stored in the profile's credential store (never in config.yaml).`,
 		Example: `  zupy keys create --name "PDV loja 1" --scopes loyalty:read,coupons:validate --save --default
   zupy keys list
   zupy keys rotate key_0123456789ab --grace 48h --save
-  zupy keys revoke key_0123456789ab`,
+  zupy keys revoke key_0123456789ab --yes`,
 		Args: cobra.ArbitraryArgs,
 		RunE: cmdutil.GroupRun,
 	}

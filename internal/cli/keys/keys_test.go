@@ -292,7 +292,7 @@ func TestKeyTableInAPipeIsTabSeparated(t *testing.T) {
 	io := ui.Test(strings.NewReader(""), &out, &bytes.Buffer{})
 	k := testKey()
 	k.LastUsedAt = nil
-	if err := renderKeyTable(io, []api.Key{*k}, testNow, k.KeyID); err != nil {
+	if err := renderKeyTable(io, []api.Key{*k}, testNow, k.KeyID, nil); err != nil {
 		t.Fatal(err)
 	}
 	want := "key_0123456789ab\tPDV loja 1\tproduction\tloyalty:read,coupons:validate\t100\t10.0.0.0/8\t2027-05-01T12:00:00Z\t\tactive\n"
@@ -308,7 +308,7 @@ func TestKeyTableOnATerminalMarksDefaultAndSoonExpiry(t *testing.T) {
 	k := testKey()
 	k.ExpiresAt = testNow.Add(3 * 24 * time.Hour)
 	k.LastUsedAt = nil
-	if err := renderKeyTable(io, []api.Key{*k}, testNow, k.KeyID); err != nil {
+	if err := renderKeyTable(io, []api.Key{*k}, testNow, k.KeyID, nil); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
@@ -354,5 +354,29 @@ func TestLastRotationSaysWhoRotated(t *testing.T) {
 	}
 	if got := rotationSummary(bySession); got != "by a session" {
 		t.Errorf("summary, by session: %q", got)
+	}
+}
+
+func TestKeyTableMarksSavedKeysAndARotatedKeyInItsGrace(t *testing.T) {
+	var out bytes.Buffer
+	io := ui.Test(strings.NewReader(""), &out, &bytes.Buffer{})
+	io.SetTTY(false, true, false)
+	old := testKey()
+	successor := "key_bbbbbbbbbbbb"
+	old.RotatedTo = &successor
+	old.ExpiresAt = time.Date(2026, 5, 2, 12, 0, 0, 0, time.UTC)
+	next := testKey()
+	next.KeyID = successor
+	if err := renderKeyTable(io, []api.Key{*old, *next}, testNow, "", []string{successor}); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{"key_bbbbbbbbbbbb+", "active (rotated, until May 2 12:00Z)", "+ its secret is saved on this machine"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("table lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "key_0123456789ab+") {
+		t.Errorf("a key not saved is marked saved:\n%s", s)
 	}
 }

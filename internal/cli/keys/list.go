@@ -3,6 +3,7 @@ package keys
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,7 +43,12 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 (requests per minute), IP allow-list, expiry, last use and status.
 
 On a terminal expiry and last use are relative ("in 89 days"), an expiry under
-7 days is shown in red, and the profile's default key is marked with *. In a
+7 days is shown in red, the keys whose secret is saved on this machine are
+marked + and the profile's default key * (a line under the table says so),
+and a key still working after its rotation shows "active (rotated, until …)".
+The saved keys
+are not read from the keyring while the session comes from
+ZUPY_SESSION_TOKEN (a headless keyring would only make list wait). In a
 pipe each key is one tab-separated line with RFC 3339 times, without a header:
 ID NAME ENV SCOPES RATE IPS EXPIRES LAST_USED STATUS, lists comma-separated and
 empty fields for none. -o json prints an array of key objects.
@@ -55,9 +61,11 @@ Secrets are never listed.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Environment != "" {
-				if err := checkEnvironment(opts.Environment); err != nil {
+				env, err := normalizeEnvironment(opts.Environment)
+				if err != nil {
 					return err
 				}
+				opts.Environment = env
 			}
 			if err := cmdutil.OneOf("status", opts.Status, listStatuses...); err != nil {
 				return err
@@ -70,8 +78,8 @@ Secrets are never listed.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Environment, "environment", "", "Only keys of this environment: production or staging")
-	fl.StringVar(&opts.Status, "status", api.StatusActive, "Only keys with this status: active, expired, revoked or all")
+	fl.StringVar(&opts.Environment, "environment", "", "Only keys of this `ENV`: production or staging")
+	fl.StringVar(&opts.Status, "status", api.StatusActive, "Only keys with this `STATUS`: active, expired, revoked or all")
 	registerEnvironmentCompletion(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(listStatuses, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -82,7 +90,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	keys, err := s.client.ListKeys(ctx, s.token(), opts.Environment, opts.Status)
+	keys, resp, err := s.client.ListKeysWithResponse(ctx, s.token(), opts.Environment, opts.Status)
 	if err != nil {
 		return s.wrap(err)
 	}
@@ -95,22 +103,67 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		}
 		return nil
 	}
-	return renderKeyTable(opts.IO, keys, opts.Now(), defaultKeyID(opts.Settings))
+	var saved []string
+	if opts.IO.IsStdoutTTY() {
+		saved = savedKeyIDs(ctx, opts.Resolver, s.session.Source)
+	}
+	// Times are relative to the server's clock (its Date), not this one's.
+	return renderKeyTable(opts.IO, keys, resp.ServerNow(opts.Now()), defaultKeyID(opts.Settings), saved)
 }
 
-// renderKeyTable prints keys as the list table.
-func renderKeyTable(io *ui.IOStreams, keys []api.Key, now time.Time, defaultID string) error {
+// savedKeyIDs are the ids of the keys saved in the profile's store, to mark
+// them in the list; nil when they cannot be read. The keyring is not opened
+// when the session came from the environment: nothing else needed it, and on
+// a headless box it would fail or wait for its timeout. A file store is read.
+func savedKeyIDs(ctx context.Context, resolver func() (credentials.Resolver, error), session credentials.Source) []string {
+	r, err := resolver()
+	if err != nil || r.Store == nil {
+		return nil
+	}
+	if session.Kind == credentials.SourceEnv && r.Store.Location() == "keyring" {
+		return nil
+	}
+	keys, err := credentials.SavedKeys(ctx, r.Store, r.Profile)
+	if err != nil {
+		return nil
+	}
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.KeyID
+	}
+	return ids
+}
+
+// renderKeyTable prints keys as the list table; on a terminal the default
+// key and the saved ones are marked.
+func renderKeyTable(io *ui.IOStreams, keys []api.Key, now time.Time, defaultID string, saved []string) error {
 	cs := io.ColorScheme()
 	t := ui.NewTable(io, "ID", "NAME", "ENV", "SCOPES", "RATE", "IPS", "EXPIRES", "LAST USED", "STATUS")
+	// A narrow terminal leaves these out first, then wraps what is left.
+	t.Optional("IPS", "RATE", "LAST USED", "ENV", "SCOPES", "EXPIRES")
+	t.Shrinkable("NAME", 12)
+	t.Shrinkable("SCOPES", 16)
+	t.Shrinkable("STATUS", 10)
+	marked := false
 	for _, k := range keys {
 		id := k.KeyID
-		if t.IsTTY() && id == defaultID {
-			id += "*"
+		if t.IsTTY() {
+			switch {
+			case id == defaultID:
+				id, marked = id+"*", true
+			case slices.Contains(saved, id):
+				id, marked = id+"+", true
+			}
 		}
 		t.AddField(id, cs.Bold)
 		t.AddField(k.Name)
 		t.AddField(k.Environment)
-		t.AddField(strings.Join(k.Permissions, ","))
+		if t.IsTTY() {
+			// Spaced, so that a narrow terminal wraps between scopes.
+			t.AddField(strings.Join(k.Permissions, ", "))
+		} else {
+			t.AddField(strings.Join(k.Permissions, ","))
+		}
 		t.AddField(fmt.Sprint(k.RateLimit))
 		ips := strings.Join(k.IPRestrictions, ",")
 		if t.IsTTY() {
@@ -132,8 +185,17 @@ func renderKeyTable(io *ui.IOStreams, keys []api.Key, now time.Time, defaultID s
 			last = *k.LastUsedAt
 		}
 		t.AddTime(last, now, cs.Muted)
-		t.AddField(k.Status, statusStyle(cs, k.Status))
+		status := k.Status
+		if t.IsTTY() && k.Status == api.StatusActive && k.RotatedTo != nil {
+			// The predecessor in its grace period: told apart from its
+			// successor, which has the same name.
+			status = "active (rotated, until " + k.ExpiresAt.UTC().Format("Jan 2 15:04Z") + ")"
+		}
+		t.AddField(status, statusStyle(cs, k.Status))
 		t.EndRow()
+	}
+	if marked {
+		t.Note("* the profile's default key   + its secret is saved on this machine")
 	}
 	return t.Render()
 }

@@ -31,7 +31,8 @@ func (o newKeyOutput) print(io *ui.IOStreams, asJSON bool, now time.Time) error 
 		return nil
 	}
 	if io.IsStdoutTTY() {
-		card := secretCard{Title: o.Title, Key: o.Key, Now: now, Default: o.Default, Previous: o.Key.PreviousKey, Notes: o.Notes}
+		card := secretCard{Title: o.Title, Key: o.Key, Now: now, Default: o.Default, Previous: o.Key.PreviousKey, Notes: o.Notes,
+			Width: io.KnownTerminalWidth()}
 		_, err := fmt.Fprint(io.Out, card.render(io.ColorScheme()))
 		return err
 	}

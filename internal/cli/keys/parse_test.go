@@ -44,6 +44,22 @@ func TestNewCmdKeysParsesIntoOptions(t *testing.T) {
 		tty   bool
 		check func(any) bool
 	}{
+		// On a terminal, what is missing is asked for in the run.
+		{"create with no flag on a terminal asks everything", []string{"create"}, true, func(o any) bool {
+			c := o.(*CreateOptions)
+			return c.Prompt && c.AskAll
+		}},
+		{"create with a name on a terminal asks the scopes only", []string{"create", "--name", "x"}, true, func(o any) bool {
+			c := o.(*CreateOptions)
+			return c.Prompt && !c.AskAll && c.Name == "x"
+		}},
+		{"create with every flag asks nothing", []string{"create", "--name", "x", "--scopes", "loyalty:read"}, true, func(o any) bool {
+			return !o.(*CreateOptions).Prompt
+		}},
+		{"show without id on a terminal picks", []string{"show"}, true, func(o any) bool { return o.(*ShowOptions).KeyID == "" }},
+		{"revoke without id on a terminal picks", []string{"revoke"}, true, func(o any) bool { return o.(*RevokeOptions).KeyID == "" }},
+		{"rotate without id on a terminal picks", []string{"rotate"}, true, func(o any) bool { return o.(*RotateOptions).KeyID == "" }},
+		{"update without id on a terminal picks", []string{"update", "--name", "y"}, true, func(o any) bool { return o.(*UpdateOptions).KeyID == "" }},
 		{"list defaults", []string{"list"}, false, func(o any) bool {
 			l := o.(*ListOptions)
 			return l.Status == api.StatusActive && l.Environment == "" && !l.JSON
@@ -51,6 +67,13 @@ func TestNewCmdKeysParsesIntoOptions(t *testing.T) {
 		{"list filters", []string{"ls", "--environment", "staging", "--status", "all", "-o", "json"}, false, func(o any) bool {
 			l := o.(*ListOptions)
 			return l.Status == "all" && l.Environment == "staging" && l.JSON
+		}},
+		{"list environment alias", []string{"ls", "--environment", "test"}, false, func(o any) bool {
+			return o.(*ListOptions).Environment == "staging"
+		}},
+		{"create environment alias", []string{"create", "--name", "x", "--scopes", "loyalty:read", "--environment", "live"}, false, func(o any) bool {
+			c := o.(*CreateOptions)
+			return c.Environment == "production" && c.Request.Environment == "production"
 		}},
 		{"show", []string{"show", id}, false, func(o any) bool { return o.(*ShowOptions).KeyID == id }},
 		{"rotate with grace in days", []string{"rotate", id, "--grace", "2d", "--save", "--no-verify"}, false, func(o any) bool {
@@ -81,7 +104,7 @@ func TestNewCmdKeysRefusesBadInputBeforeTheRun(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"list environment", []string{"list", "--environment", "dev"}, `invalid --environment "dev": must be production, staging`},
+		{"list environment", []string{"list", "--environment", "dev"}, `invalid --environment "dev": must be production or staging (or live or test, the key prefixes)`},
 		{"list status", []string{"list", "--status", "gone"}, `invalid --status "gone": must be active, expired, revoked, all`},
 		{"show bad id", []string{"show", "key_x"}, `invalid key id "key_x": a key id is key_ followed by 12 lowercase letters or digits`},
 		{"show no id", []string{"show"}, "missing KEY_ID"},
@@ -93,7 +116,14 @@ func TestNewCmdKeysRefusesBadInputBeforeTheRun(t *testing.T) {
 		{"rotate key-id without self", []string{"rotate", "key_0123456789ab", "--key-id", "key_0123456789ab"}, "--key-id needs --self"},
 		{"create host bits", []string{"create", "--name", "x", "--scopes", "loyalty:read", "--allow-ip", "10.0.0.5/8"}, "--allow-ip 10.0.0.5/8: host bits set; did you mean 10.0.0.0/8?"},
 		{"create empty allow-ip", []string{"create", "--name", "x", "--scopes", "loyalty:read", "--allow-ip", ""}, "invalid --allow-ip: no address given"},
-		{"import argument", []string{"import", "zup_live_sk_x"}, `unexpected argument "zup_live_sk_x"`},
+		{"import argument", []string{"import", "zup_live_sk_x"}, `the argument zup_live_sk_… looks like a secret, not an id: it is not shown and nothing was sent`},
+		{"import plain argument", []string{"import", "extra"}, `unexpected argument "extra"`},
+		// Without a terminal nothing is asked: a missing flag or id is exit 2.
+		{"create without a terminal", []string{"create"}, "--name is required"},
+		{"show without a terminal", []string{"show"}, "missing KEY_ID"},
+		{"revoke without a terminal", []string{"revoke", "--yes"}, "missing KEY_ID"},
+		{"update without a terminal", []string{"update", "--name", "y"}, "missing KEY_ID"},
+		{"rotate without a terminal", []string{"rotate"}, "missing KEY_ID (or --self to rotate the key in ZUPY_API_KEY)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := parse(t, nil, false, c.args...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,17 +38,19 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Co
 		Short: "Revoke an API key at once",
 		Long: `Revoke an API key: it stops working on the very next request. This cannot be
 undone. On a terminal you are asked to confirm; without one (CI, pipes) --yes
-is required, so a script never revokes by accident.
+is required, so a script never revokes by accident. On a terminal, without
+KEY_ID, a list of the active keys is offered to pick from.
 
 The key's saved secret, if any, is removed from the profile's credential store,
 and it stops being the default key.`,
-		Example: `  zupy keys revoke key_0123456789ab
+		Example: `  zupy keys revoke key_0123456789ab         # on a terminal: asks first
+  zupy keys revoke                          # on a terminal: pick the key, then confirm
   zupy keys revoke key_0123456789ab --yes`,
-		Args:              cmdutil.ExactArgs("KEY_ID"),
+		Args:              keyIDArg(f.IOStreams),
 		ValidArgsFunction: completeKeyIDs(f, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.KeyID = args[0]
-			if err := checkKeyID(opts.KeyID); err != nil {
+			var err error
+			if opts.KeyID, err = keyIDFrom(args); err != nil {
 				return err
 			}
 			if !opts.Yes && !f.IOStreams.CanPrompt() {
@@ -72,24 +75,41 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	}
 	io := opts.IO
 	cs := io.ErrColorScheme()
-	if !opts.Yes {
-		cur, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
-		if err != nil {
-			return s.wrap(err)
+	if opts.KeyID == "" {
+		if opts.KeyID, err = pickKey(ctx, opts.IO, s, "revoke", ""); err != nil {
+			return err
 		}
-		if cur.Status == api.StatusRevoked {
-			fmt.Fprintf(io.ErrOut, "%s %s is already revoked\n", cs.WarningIcon(), cur.KeyID)
-			if opts.JSON {
-				return ui.WriteJSON(io.Out, cur)
+	}
+	// The key is read first, with or without --yes: a key revoked already is
+	// said to be so (exit 0), not reported as revoked again.
+	cur, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if cur.Status == api.StatusRevoked {
+		notes := forgetKey(ctx, opts.Store, profileConfig{opts.Config, opts.Profile}, cur.KeyID)
+		if opts.JSON {
+			if err := ui.WriteJSON(io.Out, cur); err != nil {
+				return err
 			}
-			return nil
 		}
+		when := ""
+		if cur.RevokedAt != nil {
+			when = " on " + cur.RevokedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(io.ErrOut, "%s %s %q was already revoked%s; nothing to do\n", cs.WarningIcon(), cur.KeyID, ui.SingleLine(cur.Name), when)
+		for _, n := range notes {
+			fmt.Fprintln(io.ErrOut, n)
+		}
+		return nil
+	}
+	if !opts.Yes {
 		ok, err := opts.Prompter().Confirm(fmt.Sprintf("Revoke %s %q? This cannot be undone", cur.KeyID, ui.SingleLine(cur.Name)), false)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			fmt.Fprintf(io.ErrOut, "Not revoked: %s is still active\n", cur.KeyID)
+			fmt.Fprintf(io.ErrOut, "Not revoked: %s is still %s\n", cur.KeyID, cur.Status)
 			return &cmdutil.SilentError{Kind: api.KindUsage}
 		}
 	}

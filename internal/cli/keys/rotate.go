@@ -31,13 +31,17 @@ type RotateOptions struct {
 	Store     func() (credentials.Store, error)
 	// ChooseKey finds the key --self rotates, as for ping (keyauth.Choose).
 	ChooseKey func(ctx context.Context, keyID string) (*keyauth.Choice, error)
+	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.
+	FileStore       func() (credentials.Store, error)
+	CredentialsFile func() (string, error)
 
-	KeyID    string
-	Self     bool
-	GraceRaw string
-	Grace    time.Duration
-	Save     bool
-	NoVerify bool
+	KeyID           string
+	Self            bool
+	GraceRaw        string
+	Grace           time.Duration
+	Save            bool
+	NoVerify        bool
+	InsecureStorage bool
 	// SelfKeyID is --key-id: the saved key --self rotates.
 	SelfKeyID string
 }
@@ -45,7 +49,7 @@ type RotateOptions struct {
 // NewCmdRotate returns `keys rotate`; runF replaces the run in tests.
 func NewCmdRotate(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Command {
 	opts := &RotateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Settings: f.Settings, Client: f.Client,
-		ClientFor: f.ClientFor, Resolver: f.Resolver, Store: f.Store,
+		ClientFor: f.ClientFor, Resolver: f.Resolver, Store: f.Store, FileStore: f.FileStore, CredentialsFile: f.CredentialsFilePath,
 		ChooseKey: func(ctx context.Context, keyID string) (*keyauth.Choice, error) {
 			return keyauth.Choose(ctx, keyauth.FromFactory(f), keyID)
 		}}
@@ -57,6 +61,7 @@ environment, IP allow-list, description and lifetime, and print its secret once
 (as "keys create" does). The old key then expires at the earlier of its own
 expiry and now + --grace (default 24h; 0 revokes it at once; at most 168h), so
 deployments can switch over without downtime. A key can be rotated once.
+On a terminal, without KEY_ID, a list of the active keys is offered.
 
 Unless --no-verify, the new key is checked with GET /auth/verify before
 success is reported; if that fails the secret is still printed, so it is never
@@ -82,7 +87,7 @@ extends a lineage. A warning says when the new key expires within 30 days;
 		Example: `  zupy keys rotate key_0123456789ab
   zupy keys rotate key_0123456789ab --grace 2h --save
   zupy keys rotate key_0123456789ab --grace 0
-  ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h | gh secret set ZUPY_API_KEY
+  NEW=$(ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h)
   zupy keys rotate --self --key-id key_0123456789ab`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: completeKeyIDs(f, ""),
@@ -99,11 +104,12 @@ extends a lineage. A warning says when the new key expires within 30 days;
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Self, "self", false, "Rotate a key with itself (needs keys:rotate; no login): --key-id, ZUPY_API_KEY or the default key")
-	fl.StringVar(&opts.SelfKeyID, "key-id", "", "With --self: the saved key to rotate")
+	fl.StringVar(&opts.SelfKeyID, "key-id", "", "With --self: the saved key to rotate, its `KEY_ID`")
 	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
-	fl.StringVar(&opts.GraceRaw, "grace", "24h", "How long the old key keeps working: 0 to 168h (also 2d)")
+	fl.StringVar(&opts.GraceRaw, "grace", "24h", "How long the old key keeps working, a `DURATION` from 0 to 168h (also 2d)")
 	fl.BoolVar(&opts.Save, "save", false, "Save the new secret, replacing the old key's saved secret")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "Do not check the new key with GET /auth/verify")
+	cmdutil.AddInsecureStorageFlag(fl, &opts.InsecureStorage, "the saved secret")
 	return cmd
 }
 
@@ -112,10 +118,13 @@ func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 	switch {
 	case o.Self && len(args) > 0:
 		return usageHint("--self rotates the key in ZUPY_API_KEY; rotate another key by id without --self", "--self takes no KEY_ID (got %q)", args[0])
-	case !o.Self && len(args) == 0:
+	case !o.Self && len(args) == 0 && !o.IO.CanPrompt():
 		return usageHint(usage, "missing KEY_ID (or --self to rotate the key in ZUPY_API_KEY)")
 	case len(args) > 1:
 		return usageHint(usage, "unexpected argument %q", args[1])
+	}
+	if o.InsecureStorage && !o.Save {
+		return usageHint("Add --save to keep the new secret (in the credentials file, with --insecure-storage)", "--insecure-storage needs --save: without it nothing is stored")
 	}
 	grace, err := parseGrace(o.GraceRaw)
 	if err != nil {
@@ -126,8 +135,9 @@ func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 		if o.SelfKeyID != "" {
 			return usageHint("Rotate a key by id as KEY_ID, or a saved key with itself with --self --key-id", "--key-id needs --self")
 		}
-		o.KeyID = args[0]
-		return checkKeyID(o.KeyID)
+		var err error
+		o.KeyID, err = keyIDFrom(args) // "" is picked on the terminal
+		return err
 	}
 	if o.SelfKeyID != "" {
 		return checkKeyID(o.SelfKeyID)
@@ -140,6 +150,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	var (
 		client                     *api.Client
 		key                        *api.Key
+		resp                       *api.Response
 		store                      *keyStore
 		oldWasSaved, oldWasDefault bool
 		self                       *keyauth.Choice
@@ -150,7 +161,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 			return err
 		}
 		client = opts.ClientFor(self.BaseURL)
-		if key, err = client.RotateSelf(ctx, self.Key.Secret, req); err != nil {
+		if key, resp, err = client.RotateSelfWithResponse(ctx, self.Key.Secret, req); err != nil {
 			return cmdutil.WithHint(err, selfHint(err, self.Describe()))
 		}
 	} else {
@@ -159,8 +170,21 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 			return err
 		}
 		client = s.client
+		if opts.KeyID == "" {
+			if opts.KeyID, err = pickKey(ctx, opts.IO, s, "rotate", ""); err != nil {
+				return err
+			}
+		}
 		if opts.Save {
-			if store, err = openKeyStore(opts.Store, profileConfig{opts.Config, opts.Profile}); err != nil {
+			open := opts.Store
+			if opts.InsecureStorage {
+				path, _ := opts.CredentialsFile()
+				if err := cmdutil.UseFileStore(opts.IO, opts.Config, opts.Profile, path, "the secret"); err != nil {
+					return err
+				}
+				open = opts.FileStore
+			}
+			if store, err = openKeyStore(open, profileConfig{opts.Config, opts.Profile}); err != nil {
 				return err
 			}
 			if oldWasSaved, err = store.saved(ctx, opts.KeyID); err != nil {
@@ -168,7 +192,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 			}
 			oldWasDefault = store.storedDefault() == opts.KeyID
 		}
-		if key, err = client.RotateKey(ctx, s.token(), opts.KeyID, req); err != nil {
+		if key, resp, err = client.RotateKeyWithResponse(ctx, s.token(), opts.KeyID, req); err != nil {
 			return s.wrap(err)
 		}
 	}
@@ -220,7 +244,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	}
 
 	// The secret is printed whatever happened next: it is never lost.
-	if err := out.print(opts.IO, opts.JSON, opts.Now()); err != nil {
+	if err := out.print(opts.IO, opts.JSON, resp.ServerNow(opts.Now())); err != nil {
 		return err
 	}
 	if verifyErr != nil {

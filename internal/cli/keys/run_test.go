@@ -111,3 +111,37 @@ func TestRotatePrintsTheSecretWhenVerificationFails(t *testing.T) {
 		t.Errorf("rotate --no-verify: %v, stdout %q", err, out.String())
 	}
 }
+
+// recordingKeyring holds nothing and counts the calls made to it.
+type recordingKeyring struct{ calls int }
+
+func (k *recordingKeyring) Get(service, user string) (string, error) {
+	k.calls++
+	return "", credentials.ErrNotFound
+}
+func (k *recordingKeyring) Set(service, user, password string) error { k.calls++; return nil }
+func (k *recordingKeyring) Delete(service, user string) error        { k.calls++; return nil }
+
+// TestListLeavesTheKeyringAloneWithAnEnvironmentSession: keys list marks
+// the saved keys on a terminal, but with the session from
+// ZUPY_SESSION_TOKEN it must not open the keyring to find them.
+func TestListLeavesTheKeyringAloneWithAnEnvironmentSession(t *testing.T) {
+	base, session := clitest.Emulator(t, nil)
+	f, out, _ := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
+	f.IOStreams.SetTTY(false, true, false)
+	kr := &recordingKeyring{}
+	f.Keyring = kr
+	if err := clitest.Run(context.Background(), f, NewCmdKeys(f), "keys", "create", "--name", "x", "--scopes", "loyalty:read"); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := clitest.Run(context.Background(), f, NewCmdKeys(f), "keys", "list"); err != nil {
+		t.Fatal(err)
+	}
+	if kr.calls != 0 {
+		t.Errorf("keys list made %d keyring calls with the session in the environment", kr.calls)
+	}
+	if !strings.Contains(out.String(), "x") {
+		t.Errorf("list output:\n%s", out.String())
+	}
+}

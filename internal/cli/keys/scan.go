@@ -145,7 +145,7 @@ use the codes of "zupy help exit-codes".`,
 	fl.BoolVar(&opts.Revoke, "revoke", false, "Revoke the live keys found (needs a login session; implies --verify)")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Revoke without asking for confirmation")
 	fl.StringArrayVar(&opts.Exclude, "exclude", nil, "Skip paths matching this .gitignore-style `GLOB` (repeatable)")
-	fl.IntVar(&opts.ExitCode, "exit-code", 1, "Exit status when secrets are found (live keys, with --verify)")
+	fl.IntVar(&opts.ExitCode, "exit-code", 1, "Exit status `N` when secrets are found (live keys, with --verify)")
 	return cmd
 }
 

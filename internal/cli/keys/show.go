@@ -34,18 +34,19 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 		Use:   "show KEY_ID",
 		Short: "Show one API key",
 		Long: `Show every field of one API key. The secret is never shown: only its masked
-hint (zup_live_sk_…9i0j).
+hint (zup_live_sk_…9i0j). On a terminal, without KEY_ID, a list of the keys
+is offered to pick from.
 
 On a terminal the fields are labelled for people; in a pipe each line is
 "<field>\t<value>" with the API's field names and RFC 3339 times. -o json
 prints the key object.`,
 		Example: `  zupy keys show key_0123456789ab
   zupy keys show key_0123456789ab -o json | jq .permissions`,
-		Args:              cmdutil.ExactArgs("KEY_ID"),
+		Args:              keyIDArg(f.IOStreams),
 		ValidArgsFunction: completeKeyIDs(f, "all"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.KeyID = args[0]
-			if err := checkKeyID(opts.KeyID); err != nil {
+			var err error
+			if opts.KeyID, err = keyIDFrom(args); err != nil {
 				return err
 			}
 			opts.JSON = f.JSON()
@@ -63,24 +64,29 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	key, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
+	if opts.KeyID == "" {
+		if opts.KeyID, err = pickKey(ctx, opts.IO, s, "show", "all"); err != nil {
+			return err
+		}
+	}
+	key, resp, err := s.client.GetKeyWithResponse(ctx, s.token(), opts.KeyID)
 	if err != nil {
 		return s.wrap(err)
 	}
-	return printKey(opts.IO, opts.JSON, key, func() bool { return key.KeyID == defaultKeyID(opts.Settings) }, opts.Now)
+	return printKey(opts.IO, opts.JSON, key, func() bool { return key.KeyID == defaultKeyID(opts.Settings) }, resp.ServerNow(opts.Now()))
 }
 
 // printKey prints a key without secret: JSON, labelled fields on a terminal,
-// or "field\tvalue" lines. isDefault and now are asked only for the
-// terminal.
-func printKey(io *ui.IOStreams, asJSON bool, key *api.Key, isDefault func() bool, now func() time.Time) error {
+// or "field\tvalue" lines. isDefault is asked only for the terminal; now is
+// the server's time, which relative times count from.
+func printKey(io *ui.IOStreams, asJSON bool, key *api.Key, isDefault func() bool, now time.Time) error {
 	key.APIKey = "" // never printed by show or update
 	if asJSON {
 		return ui.WriteJSON(io.Out, key)
 	}
 	if io.IsStdoutTTY() {
 		cs := io.ColorScheme()
-		_, err := fmt.Fprintln(io.Out, ui.RenderFields(cs, keyFields(cs, key, now(), isDefault())))
+		_, err := fmt.Fprintln(io.Out, ui.RenderFieldsWidth(cs, keyFields(cs, key, now, isDefault()), io.KnownTerminalWidth()))
 		return err
 	}
 	_, err := fmt.Fprint(io.Out, plainKey(key))

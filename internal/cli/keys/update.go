@@ -62,18 +62,19 @@ and the environment stay the same.
 the server, in one step, so concurrent changes of one key never lose a scope
 (removing its last scope is refused). --allow-ip
 replaces the IP allow-list and --clear-ips empties it (any address may use the
-key). A rotated key's expiry cannot be moved later.`,
+key). A rotated key's expiry cannot be moved later. On a terminal, without KEY_ID, a list of
+the keys is offered to pick from.`,
 		Example: `  zupy keys update key_0123456789ab --name "PDV loja 2"
   zupy keys update key_0123456789ab --add-scope customer:write --remove-scope coupons:redeem
   zupy keys update key_0123456789ab --allow-ip 203.0.113.0/24,198.51.100.7 --rate-limit 300
   zupy keys update key_0123456789ab --clear-ips --expires 2027-12-31`,
-		Args:              cmdutil.ExactArgs("KEY_ID"),
+		Args:              keyIDArg(f.IOStreams),
 		ValidArgsFunction: completeKeyIDs(f, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.KeyID = args[0]
 			fl := cmd.Flags()
 			opts.NameSet, opts.DescSet, opts.RateLimitSet = fl.Changed("name"), fl.Changed("description"), fl.Changed("rate-limit")
-			if err := checkKeyID(opts.KeyID); err != nil {
+			var err error
+			if opts.KeyID, err = keyIDFrom(args); err != nil {
 				return err
 			}
 			if err := opts.validate(f.Now()); err != nil {
@@ -87,16 +88,16 @@ key). A rotated key's expiry cannot be moved later.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Name, "name", "", "New name (1-100 characters)")
-	fl.StringVar(&opts.Description, "description", "", "New description (at most 500 characters; \"\" clears it)")
-	fl.StringArrayVar(&opts.Scopes, "scopes", nil, "Replace the scopes, comma-separated")
-	fl.StringArrayVar(&opts.AddScopes, "add-scope", nil, "Add a scope; repeatable or comma-separated")
-	fl.StringArrayVar(&opts.RemoveScopes, "remove-scope", nil, "Remove a scope; repeatable or comma-separated")
-	fl.IntVar(&opts.RateLimit, "rate-limit", 0, "Requests per minute, 1-2000")
-	fl.StringArrayVar(&opts.AllowIPs, "allow-ip", nil, "Replace the IP allow-list; repeatable or comma-separated")
+	fl.StringVar(&opts.Name, "name", "", "New `NAME` (1-100 characters)")
+	fl.StringVar(&opts.Description, "description", "", "New description `TEXT` (at most 500 characters; \"\" clears it)")
+	fl.StringArrayVar(&opts.Scopes, "scopes", nil, "Replace the scopes with `SCOPES`, comma-separated")
+	fl.StringArrayVar(&opts.AddScopes, "add-scope", nil, "Add a `SCOPE`; repeatable or comma-separated")
+	fl.StringArrayVar(&opts.RemoveScopes, "remove-scope", nil, "Remove a `SCOPE`; repeatable or comma-separated")
+	fl.IntVar(&opts.RateLimit, "rate-limit", 0, "Requests per minute, `N` from 1 to 2000")
+	fl.StringArrayVar(&opts.AllowIPs, "allow-ip", nil, "Replace the allow-list with this `IP` address or CIDR block; repeatable or comma-separated")
 	fl.BoolVar(&opts.ClearIPs, "clear-ips", false, "Empty the IP allow-list")
-	fl.StringVar(&opts.Expires, "expires", "", "New expiry: a date (2027-06-30) or an RFC 3339 time")
-	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "New lifetime from now: 90d, 12h, 1y")
+	fl.StringVar(&opts.Expires, "expires", "", "New expiry `DATE`: a date (2027-06-30) or an RFC 3339 time")
+	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "New lifetime from now, a `DURATION`: 90d, 12h, 1y")
 	registerScopeCompletion(cmd, "scopes", "add-scope", "remove-scope")
 	return cmd
 }
@@ -191,7 +192,12 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 	if err != nil {
 		return err
 	}
-	key, err := s.client.UpdateKey(ctx, s.token(), opts.KeyID, opts.Request)
+	if opts.KeyID == "" {
+		if opts.KeyID, err = pickKey(ctx, opts.IO, s, "update", ""); err != nil {
+			return err
+		}
+	}
+	key, resp, err := s.client.UpdateKeyWithResponse(ctx, s.token(), opts.KeyID, opts.Request)
 	var apiErr *api.Error
 	if errors.As(err, &apiErr) && apiErr.Details[wire.DetailField] == "remove_permissions" {
 		return cmdutil.WithHint(err, fmt.Sprintf("A key needs at least one scope: add another in the same command (--add-scope), or revoke the key with `zupy keys revoke %s`", opts.KeyID))
@@ -202,5 +208,5 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 	if !opts.JSON && opts.IO.IsStderrTTY() {
 		fmt.Fprintf(opts.IO.ErrOut, "%s Updated %s\n", opts.IO.ErrColorScheme().SuccessIcon(), key.KeyID)
 	}
-	return printKey(opts.IO, opts.JSON, key, func() bool { return key.KeyID == defaultKeyID(opts.Settings) }, opts.Now)
+	return printKey(opts.IO, opts.JSON, key, func() bool { return key.KeyID == defaultKeyID(opts.Settings) }, resp.ServerNow(opts.Now()))
 }

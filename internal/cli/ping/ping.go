@@ -111,10 +111,10 @@ latency_ms}].`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.KeyID, "key-id", "", "Saved key to use (default: ZUPY_API_KEY, then the profile's default key)")
+	fl.StringVar(&opts.KeyID, "key-id", "", "Saved key to use, its `KEY_ID` (default: ZUPY_API_KEY, then the profile's default key)")
 	fl.StringSliceVar(&perms, "permission", nil, "Check that the key holds `SCOPE` (repeatable or comma-separated)")
-	fl.IntVar(&opts.Count, "count", 1, "Send N requests and summarise them")
-	fl.DurationVar(&opts.Interval, "interval", 0, "Pause between requests with --count (e.g. 100ms, 1s)")
+	fl.IntVar(&opts.Count, "count", 1, "Send `N` requests and summarise them")
+	fl.DurationVar(&opts.Interval, "interval", 0, "Pause between requests with --count, a `DURATION` (e.g. 100ms, 1s)")
 	fl.BoolVar(&opts.Wait, "wait", false, "On a 429, wait as the server says (with a countdown) and go on")
 	// ping never retries (a 429 is what it reports): the global --retries
 	// is shadowed by a hidden flag of no effect, out of its help and docs.

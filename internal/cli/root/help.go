@@ -52,7 +52,8 @@ func helpTopics() []*cobra.Command {
   0    success
   1    error: network, server, keyring, anything not below, and a request
        the server refused as invalid (HTTP 400) or in conflict (HTTP 409)
-  2    usage: bad flag, argument or input, found before any request is sent
+  2    usage: bad flag, argument or input, found before any request is sent;
+       also a confirmation answered "no" (keys revoke)
   3    authentication failed: not logged in, session expired, key invalid,
        expired or revoked (HTTP 401)
   4    permission denied: missing scope, IP not allowed (HTTP 403)

@@ -45,7 +45,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	var filter *outputFilter
 	cmd := newRoot(f, &filter)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	ran, err := cmd.ExecuteContextC(ctx)
 	if filter != nil {
 		if ferr := filter.flush(); ferr != nil && err == nil {
 			err = ferr
@@ -65,8 +65,11 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		err = cmdutil.WithHint(&cmdutil.UsageError{Err: err}, "Run `zupy "+strings.Join(commandPath(cmd, args), " ")+" --help` for usage")
 	}
 	var unavailable *credentials.UnavailableError
-	if errors.As(err, &unavailable) && unavailable.FilePath == "" {
-		unavailable.FilePath, _ = f.CredentialsFilePath()
+	if errors.As(err, &unavailable) {
+		if unavailable.FilePath == "" {
+			unavailable.FilePath, _ = f.CredentialsFilePath()
+		}
+		unavailable.OfferFlag = ran != nil && ran.Flags().Lookup(cmdutil.InsecureStorageFlag) != nil
 	}
 	if !errors.As(err, &silent) {
 		cmdutil.PrintError(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, f.JSON())
@@ -90,11 +93,12 @@ func newRoot(f *cmdutil.Factory, filter **outputFilter) *cobra.Command {
 (scopes, rate limits, IP allow-lists, expiry, rotation), keeps secrets in the OS
 keyring, and checks keys against the test endpoints. It ships a local emulator
 of the Zupy authentication API for offline work and CI.`,
-		Example: `  zupy emulator start --in-memory &
-  export ZUPY_BASE_URL=http://127.0.0.1:8790/v1
-  zupy login --email dev@example.com
+		Example: `  zupy login                      # on a terminal: asks for your e-mail, sends a code
   zupy keys create --name "PDV" --scopes loyalty:read,coupons:validate --save --default
-  zupy keys list`,
+  zupy keys list
+  zupy auth status
+
+  # offline, against a local emulator: see zupy emulator start --help`,
 		Version:           build.Current().Version,
 		SilenceErrors:     true,
 		SilenceUsage:      true,

@@ -1,0 +1,43 @@
+package root_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/cli/root"
+	"github.com/zupy/zupy-cli/internal/clitest"
+	"github.com/zupy/zupy-cli/internal/examplerun"
+)
+
+// TestHelpExamplesRun runs every example of every help page, as pasted by
+// a reader, against a fresh emulator (internal/examplerun): each line must
+// exit 0. Lines marked "# on a terminal" or "# until Ctrl-C" are shown but
+// not run.
+func TestHelpExamplesRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds zupy and runs the examples; skipped with -short")
+	}
+	zupy := clitest.BuildZupy(t)
+	f, _, _ := clitest.Factory(nil, "")
+	ran := 0
+	walk(root.New(f), func(c *cobra.Command) {
+		if c.Example == "" {
+			return
+		}
+		b := examplerun.Parse(c.CommandPath()+" --help", c.Example)
+		t.Run(c.CommandPath(), func(t *testing.T) {
+			for _, s := range b.Skipped {
+				t.Logf("not run: %s", s)
+			}
+			if err := examplerun.New(t, zupy).Run(context.Background(), b); err != nil {
+				t.Error(err)
+			}
+		})
+		ran += len(b.Lines)
+	})
+	if ran < 20 {
+		t.Errorf("only %d example lines ran", ran)
+	}
+}
