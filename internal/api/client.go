@@ -85,7 +85,7 @@ func New(o Options) *Client {
 		c.opts.Retries = 0
 	}
 	if c.opts.Sleep == nil {
-		c.opts.Sleep = sleep
+		c.opts.Sleep = Sleep
 	}
 	if c.opts.Jitter == nil {
 		c.opts.Jitter = defaultJitter
@@ -420,7 +420,10 @@ func buildURL(base, path string, q url.Values) (string, error) {
 	return target, nil
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx is done, whichever comes first; it is the
+// default wait between retries and is shared with commands that wait as a
+// server says (ping --wait).
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -54,7 +54,7 @@ func NewCmdPing(f *cmdutil.Factory, runF func(*PingOptions) error) *cobra.Comman
 		Sleep:     f.Sleep,
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = api.Sleep
 	}
 	var perms []string
 	cmd := &cobra.Command{
@@ -416,18 +416,4 @@ func freesUp(resp *api.Response) string {
 		s += " (at " + resp.Date.Add(d).UTC().Format(time.RFC3339) + ")"
 	}
 	return s
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
