@@ -136,7 +136,7 @@ func notFound(err error) error {
 
 const partnerColumns = `id, name, email, whatsapp, created_at`
 
-func scanPartner(row interface{ Scan(...any) error }) (Partner, error) {
+func scanPartner(row rowScanner) (Partner, error) {
 	var p Partner
 	var created sql.NullInt64
 	err := row.Scan(&p.ID, &p.Name, &p.Email, &p.WhatsApp, &created)
@@ -352,7 +352,7 @@ const keyColumns = `id, secret_hash, partner_id, lineage_id, name, description, 
 	ip_restrictions, key_hint, created_at, expires_at, revoked_at, COALESCE(rotated_from, ''), COALESCE(rotated_to, ''),
 	last_used_at, usage_count`
 
-func scanKey(row interface{ Scan(...any) error }) (Key, error) {
+func scanKey(row rowScanner) (Key, error) {
 	var k Key
 	var perms, ips string
 	var created, expires, revoked, lastUsed sql.NullInt64
@@ -414,23 +414,8 @@ func (q Queries) KeyByHash(ctx context.Context, hash string) (Key, error) {
 
 // KeysOfPartner returns a partner's keys, newest first.
 func (q Queries) KeysOfPartner(ctx context.Context, partnerID string) ([]Key, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE partner_id = ? ORDER BY created_at DESC, rowid DESC`, partnerID)
-	if err != nil {
-		return nil, fmt.Errorf("list keys: %w", err)
-	}
-	defer rows.Close()
-	var out []Key
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list keys: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, q.q, "list keys", scanKey,
+		`SELECT `+keyColumns+` FROM api_keys WHERE partner_id = ? ORDER BY created_at DESC, rowid DESC`, partnerID)
 }
 
 // UpdateKeySettings writes a key's changeable settings.
@@ -495,22 +480,8 @@ func (q Queries) InsertAudit(ctx context.Context, e AuditEvent) error {
 
 // AuditEvents returns every audit event, oldest first.
 func (q Queries) AuditEvents(ctx context.Context) ([]AuditEvent, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT id, at, COALESCE(partner_id, ''), actor, action, COALESCE(key_id, ''), detail FROM audit_events ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list audit events: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditEvent
-	for rows.Next() {
-		var e AuditEvent
-		var at sql.NullInt64
-		if err := rows.Scan(&e.ID, &at, &e.PartnerID, &e.Actor, &e.Action, &e.KeyID, &e.Detail); err != nil {
-			return nil, fmt.Errorf("list audit events: %w", err)
-		}
-		e.At = fromNanos(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "list audit events", scanAuditEvent,
+		`SELECT `+auditColumns+` FROM audit_events ORDER BY id`)
 }
 
 // RotationEvents returns the key.rotated event of each key in ids that was
@@ -525,22 +496,53 @@ func (q Queries) RotationEvents(ctx context.Context, ids []string) (map[string]A
 		args[i] = id
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	rows, err := q.q.QueryContext(ctx, `SELECT id, at, COALESCE(partner_id, ''), actor, action, key_id, detail FROM audit_events
-		WHERE action = 'key.rotated' AND key_id IN (`+marks+`) ORDER BY id`, args...)
+	events, err := queryAll(ctx, q.q, "rotation events", scanAuditEvent,
+		`SELECT `+auditColumns+` FROM audit_events WHERE action = 'key.rotated' AND key_id IN (`+marks+`) ORDER BY id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("rotation events: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var e AuditEvent
-		var at sql.NullInt64
-		if err := rows.Scan(&e.ID, &at, &e.PartnerID, &e.Actor, &e.Action, &e.KeyID, &e.Detail); err != nil {
-			return nil, fmt.Errorf("rotation events: %w", err)
-		}
-		e.At = fromNanos(at)
+	for _, e := range events {
 		out[e.KeyID] = e
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// rowScanner is what a scan function reads one row from: *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(...any) error }
+
+// queryAll runs a query and scans every row with scan; what names the query in
+// errors ("list keys").
+func queryAll[T any](ctx context.Context, q querier, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// auditColumns are the columns scanAuditEvent reads, in its order.
+const auditColumns = `id, at, COALESCE(partner_id, ''), actor, action, COALESCE(key_id, ''), detail`
+
+func scanAuditEvent(row rowScanner) (AuditEvent, error) {
+	var e AuditEvent
+	var at sql.NullInt64
+	if err := row.Scan(&e.ID, &at, &e.PartnerID, &e.Actor, &e.Action, &e.KeyID, &e.Detail); err != nil {
+		return AuditEvent{}, err
+	}
+	e.At = fromNanos(at)
+	return e, nil
 }
 
 // --- bounds -------------------------------------------------------------------
