@@ -43,14 +43,9 @@ func (c *Client) VerifyOTPWithResponse(ctx context.Context, req OTPVerifyRequest
 	return &out, resp, nil
 }
 
-// Session describes the session of token (GET /auth/session).
-func (c *Client) Session(ctx context.Context, token string) (*Session, error) {
-	out, _, err := c.SessionWithResponse(ctx, token)
-	return out, err
-}
-
-// SessionWithResponse is Session that also returns the answer's metadata
-// (the server's Date, to count the time left on the server's clock).
+// SessionWithResponse describes the session of token (GET /auth/session),
+// with the answer's metadata (the server's Date, to count the time left on
+// the server's clock).
 func (c *Client) SessionWithResponse(ctx context.Context, token string) (*Session, *Response, error) {
 	var out Session
 	resp, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/auth/session", Token: token}, &out)
@@ -115,12 +110,8 @@ func (c *Client) GetKeyWithResponse(ctx context.Context, token, keyID string) (*
 	return c.key(ctx, Request{Method: http.MethodGet, Path: keyPath(keyID), Token: token})
 }
 
-// UpdateKey changes the fields set in req (PATCH /api-keys/{key_id}).
-func (c *Client) UpdateKey(ctx context.Context, token, keyID string, req UpdateKeyRequest) (*Key, error) {
-	return dropResponse(c.UpdateKeyWithResponse(ctx, token, keyID, req))
-}
-
-// UpdateKeyWithResponse is UpdateKey with the answer's metadata.
+// UpdateKeyWithResponse changes the fields set in req (PATCH
+// /api-keys/{key_id}), with the answer's metadata.
 func (c *Client) UpdateKeyWithResponse(ctx context.Context, token, keyID string, req UpdateKeyRequest) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodPatch, Path: keyPath(keyID), Token: token, Body: req})
 }
@@ -130,23 +121,14 @@ func (c *Client) RevokeKey(ctx context.Context, token, keyID string) (*Key, erro
 	return dropResponse(c.key(ctx, Request{Method: http.MethodDelete, Path: keyPath(keyID), Token: token}))
 }
 
-// RotateKey creates the successor of a key (POST /api-keys/{key_id}/rotate).
-func (c *Client) RotateKey(ctx context.Context, token, keyID string, req RotateRequest) (*Key, error) {
-	return dropResponse(c.RotateKeyWithResponse(ctx, token, keyID, req))
-}
-
-// RotateKeyWithResponse is RotateKey with the answer's metadata.
+// RotateKeyWithResponse creates the successor of a key (POST
+// /api-keys/{key_id}/rotate), with the answer's metadata.
 func (c *Client) RotateKeyWithResponse(ctx context.Context, token, keyID string, req RotateRequest) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodPost, Path: keyPath(keyID) + "/rotate", Token: token, Body: req})
 }
 
-// RotateSelf rotates apiKey using apiKey itself, which must hold keys:rotate
-// (POST /api-keys/self/rotate).
-func (c *Client) RotateSelf(ctx context.Context, apiKey string, req RotateRequest) (*Key, error) {
-	return dropResponse(c.RotateSelfWithResponse(ctx, apiKey, req))
-}
-
-// RotateSelfWithResponse is RotateSelf with the answer's metadata.
+// RotateSelfWithResponse rotates apiKey using apiKey itself, which must hold
+// keys:rotate (POST /api-keys/self/rotate), with the answer's metadata.
 func (c *Client) RotateSelfWithResponse(ctx context.Context, apiKey string, req RotateRequest) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodPost, Path: "/api-keys/self/rotate", Token: apiKey, Body: req})
 }
@@ -214,6 +196,6 @@ func (c *Client) key(ctx context.Context, r Request) (*Key, *Response, error) {
 	return &out, resp, nil
 }
 
-func dropResponse(k *Key, _ *Response, err error) (*Key, error) { return k, err }
+func dropResponse[T any](v T, _ *Response, err error) (T, error) { return v, err }
 
 func keyPath(keyID string) string { return "/api-keys/" + url.PathEscape(keyID) }

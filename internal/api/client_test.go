@@ -131,7 +131,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		},
 		{
 			name: "Session", status: 200, answer: `{"partner":{"email":"dev@example.com"},"created_at":"2026-03-01T12:00:00Z"}`,
-			call:   func(c *Client) (any, error) { return c.Session(ctx, testSession) },
+			call:   func(c *Client) (any, error) { return dropResponse(c.SessionWithResponse(ctx, testSession)) },
 			method: "GET", path: "/v1/auth/session", token: testSession,
 			checkDone: func(t *testing.T, got any) {
 				if s := got.(*Session); s.Partner.Email != "dev@example.com" {
@@ -188,7 +188,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 			name: "UpdateKey", status: 200, answer: keyJSON,
 			call: func(c *Client) (any, error) {
 				name, ips := "new", []string{}
-				return c.UpdateKey(ctx, testSession, "key_abc123def456", UpdateKeyRequest{Name: &name, IPRestrictions: &ips})
+				return dropResponse(c.UpdateKeyWithResponse(ctx, testSession, "key_abc123def456", UpdateKeyRequest{Name: &name, IPRestrictions: &ips}))
 			},
 			method: "PATCH", path: "/v1/api-keys/key_abc123def456", token: testSession,
 			body: `{"name":"new","ip_restrictions":[]}`,
@@ -206,7 +206,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		{
 			name: "RotateKey", status: 201, answer: keyJSON,
 			call: func(c *Client) (any, error) {
-				return c.RotateKey(ctx, testSession, "key_abc123def456", RotateRequest{GracePeriodSeconds: 86400})
+				return dropResponse(c.RotateKeyWithResponse(ctx, testSession, "key_abc123def456", RotateRequest{GracePeriodSeconds: 86400}))
 			},
 			method: "POST", path: "/v1/api-keys/key_abc123def456/rotate", token: testSession,
 			body: `{"grace_period_seconds":86400}`,
@@ -219,7 +219,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		{
 			name: "RotateSelf", status: 201, answer: keyJSON,
 			call: func(c *Client) (any, error) {
-				return c.RotateSelf(ctx, testKey, RotateRequest{GracePeriodSeconds: 0})
+				return dropResponse(c.RotateSelfWithResponse(ctx, testKey, RotateRequest{GracePeriodSeconds: 0}))
 			},
 			method: "POST", path: "/v1/api-keys/self/rotate", token: testKey,
 			body: `{"grace_period_seconds":0}`,
@@ -393,7 +393,7 @@ func TestVerifyReturnsResponseWithError(t *testing.T) {
 
 func TestSuccessWithInvalidJSONIsAnError(t *testing.T) {
 	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `<html>`) })
-	if _, err := f.client.Session(context.Background(), testSession); err == nil {
+	if _, _, err := f.client.SessionWithResponse(context.Background(), testSession); err == nil {
 		t.Fatal("no error for an undecodable answer")
 	}
 }
@@ -495,7 +495,7 @@ func TestDebugTraceShowsExchangeWithoutSecrets(t *testing.T) {
 func TestDebugTraceOfNetworkErrorRedactsToken(t *testing.T) {
 	var trace strings.Builder
 	c := New(Options{BaseURL: closedServerURL(t), Debug: &trace})
-	_, err := c.Session(context.Background(), testSession)
+	_, _, err := c.SessionWithResponse(context.Background(), testSession)
 	var netErr *NetworkError
 	if !errors.As(err, &netErr) {
 		t.Fatal(err)

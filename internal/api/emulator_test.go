@@ -65,7 +65,7 @@ func TestClientReadsTheEmulatorsHeadersAndSpeaksItsRoutes(t *testing.T) {
 		t.Fatalf("401 as the client read it: %v", err)
 	}
 
-	upd, err := c.UpdateKey(ctx, login.SessionToken, k.KeyID, api.UpdateKeyRequest{AddPermissions: []string{"customer:read"}})
+	upd, _, err := c.UpdateKeyWithResponse(ctx, login.SessionToken, k.KeyID, api.UpdateKeyRequest{AddPermissions: []string{"customer:read"}})
 	if err != nil || len(upd.Permissions) != 2 {
 		t.Fatalf("add_permissions through the client: %+v %v", upd, err)
 	}

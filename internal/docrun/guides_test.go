@@ -3,23 +3,21 @@ package docrun_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/zalando/go-keyring"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/cli/root"
+	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/docrun"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -52,7 +50,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asZupy) == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		f := cmdutil.New(ui.System(), os.Getenv)
-		f.Keyring = &fileKeyring{path: os.Getenv(asZupyKeyring)}
+		f.Keyring = &clitest.FileKeyring{Path: os.Getenv(asZupyKeyring)}
 		code := root.Run(ctx, f, os.Args[1:])
 		stop()
 		os.Exit(code)
@@ -277,51 +275,6 @@ func TestMissingCommandKnowsTheTree(t *testing.T) {
 			t.Errorf("missingCommand(%q) = %q; want %q", line, got, want)
 		}
 	}
-}
-
-// fileKeyring keeps "service/user" → secret in a 0600 JSON file, so that
-// the zupy processes of one guide share a keyring.
-type fileKeyring struct {
-	mu   sync.Mutex
-	path string
-}
-
-func (k *fileKeyring) load() map[string]string {
-	m := map[string]string{}
-	if data, err := os.ReadFile(k.path); err == nil {
-		_ = json.Unmarshal(data, &m)
-	}
-	return m
-}
-
-func (k *fileKeyring) Get(service, user string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if v, ok := k.load()[service+"/"+user]; ok {
-		return v, nil
-	}
-	return "", keyring.ErrNotFound
-}
-
-func (k *fileKeyring) Set(service, user, secret string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	m := k.load()
-	m[service+"/"+user] = secret
-	data, _ := json.Marshal(m)
-	return os.WriteFile(k.path, data, 0o600)
-}
-
-func (k *fileKeyring) Delete(service, user string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	m := k.load()
-	if _, ok := m[service+"/"+user]; !ok {
-		return keyring.ErrNotFound
-	}
-	delete(m, service+"/"+user)
-	data, _ := json.Marshal(m)
-	return os.WriteFile(k.path, data, 0o600)
 }
 
 var (

@@ -7,10 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -368,11 +366,7 @@ func TestEventStreamsOutliveTheWriteTimeoutAndEndOnShutdown(t *testing.T) {
 // listens: every verification publishes a key.used event to a subscriber
 // that drains its queue as the event stream does.
 func BenchmarkVerifyWithDashboardOpen(b *testing.B) {
-	var ticks atomic.Int64
-	start := time.Now()
-	h := newHarness(b, func(c *Config) {
-		c.Now = func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * 50 * time.Millisecond) }
-	})
+	h := newBenchHarness(b)
 	sub, cancel, _ := h.srv.events.subscribe()
 	defer cancel()
 	go func() {
@@ -386,20 +380,7 @@ func BenchmarkVerifyWithDashboardOpen(b *testing.B) {
 		}
 	}()
 	defer h.srv.CloseStreams()
-	sess := h.login()
-	k := h.createKey(sess, map[string]any{"rate_limit": 2000})
-	handler := h.srv.Handler()
-	req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8790/v1/auth/verify", nil) // a loopback Host, as the guard requires
-	req.Header.Set("Authorization", "Bearer "+k.APIKey)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		w := httptest.NewRecorder()
-		handler.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			b.Fatalf("status %d: %s", w.Code, w.Body)
-		}
-	}
+	benchVerify(b, h)
 }
 
 func TestDashboardRoutesAnswerOnlyLoopbackHostsAndOrigins(t *testing.T) {

@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -22,16 +24,19 @@ import (
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
-// crashChildEnv makes the test binary serve the emulator on the data dir it
-// names, printing its URL, until killed.
-const crashChildEnv = "ZUPY_EMULATOR_CRASH_CHILD_DIR"
+// childEnv makes the test binary serve the emulator on the data dir it
+// names, logging at Info to stderr as `zupy emulator start` does and printing
+// its URL on stdout, until killed: the emulator as a process of its own, for
+// the tests that kill it or limit what it may write.
+const childEnv = "ZUPY_EMULATOR_CHILD_DIR"
 
-func TestCrashChild(t *testing.T) {
-	dir := os.Getenv(crashChildEnv)
+func TestEmulatorChild(t *testing.T) {
+	dir := os.Getenv(childEnv)
 	if dir == "" {
-		t.Skip("helper process for TestAcknowledgedKeysSurviveSIGKILL")
+		t.Skip("helper process for the crash and fault tests")
 	}
-	srv, err := Open(context.Background(), Config{DataDir: dir})
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv, err := Open(context.Background(), Config{DataDir: dir, Logger: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -45,16 +50,17 @@ func TestCrashChild(t *testing.T) {
 	_ = http.Serve(ln, srv.Handler())
 }
 
-// startChild starts the helper on dir and returns its base URL.
-func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
+// startChild starts the helper on dir, its log going to logs, and returns its
+// base URL; the child is killed when the test ends.
+func startChild(t *testing.T, dir string, logs io.Writer) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestEmulatorChild$")
+	cmd.Env = append(os.Environ(), childEnv+"="+dir)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +126,7 @@ func TestAcknowledgedKeysSurviveSIGKILL(t *testing.T) {
 	session := ""
 	rounds := crashRounds(t)
 	for round := range rounds {
-		cmd, base := startChild(t, dir)
+		cmd, base := startChild(t, dir, io.Discard)
 		for _, k := range last { // all of them are checked at the end
 			status, body, err := call(client, "GET", base+"/v1/auth/verify", k, nil)
 			if err != nil || status != 200 {
@@ -133,7 +139,7 @@ func TestAcknowledgedKeysSurviveSIGKILL(t *testing.T) {
 		last = createUntilKilled(t, client, cmd, base, session, 10+round*7%40)
 		acked = append(acked, last...)
 	}
-	_, base := startChild(t, dir)
+	_, base := startChild(t, dir, io.Discard)
 	for _, k := range acked {
 		status, body, err := call(client, "GET", base+"/v1/auth/verify", k, nil)
 		if err != nil || status != 200 {

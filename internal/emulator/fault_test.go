@@ -1,16 +1,8 @@
 package emulator
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -19,52 +11,6 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/wire"
 )
-
-// faultChildEnv makes the test binary serve the emulator on the data dir it
-// names, logging at Info to stderr as `zupy emulator start` does, printing
-// its URL on stdout, until killed.
-const faultChildEnv = "ZUPY_EMULATOR_FAULT_CHILD_DIR"
-
-func TestFaultChild(t *testing.T) {
-	dir := os.Getenv(faultChildEnv)
-	if dir == "" {
-		t.Skip("helper process for the fault tests")
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	srv, err := Open(context.Background(), Config{DataDir: dir, Logger: log})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Printf("http://%s\n", ln.Addr())
-	_ = http.Serve(ln, srv.Handler())
-}
-
-// startFaultChild starts the helper on dir; its log goes to logs.
-func startFaultChild(t *testing.T, dir string, logs io.Writer) (*exec.Cmd, string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFaultChild$")
-	cmd.Env = append(os.Environ(), faultChildEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("child did not print its URL: %v", err)
-	}
-	return cmd, strings.TrimSpace(line)
-}
 
 // loginOver signs the demo partner in through the emulator at base.
 func loginOver(t *testing.T, client *http.Client, base string) string {
@@ -113,7 +59,7 @@ func TestFullDataDir(t *testing.T) {
 		t.Skip("starts a child process")
 	}
 	logs := &syncBuffer{}
-	cmd, base := startFaultChild(t, t.TempDir(), logs)
+	cmd, base := startChild(t, t.TempDir(), logs)
 	client := &http.Client{Timeout: 10 * time.Second}
 	sess := loginOver(t, client, base)
 	createKey := func() (int, wire.Key, []byte) {

@@ -3,7 +3,6 @@ package shellcomp
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/zupy/zupy-cli/internal/clitest"
 )
 
 // actAsProgram makes the test binary play a small cobra program when this
@@ -187,38 +188,5 @@ func TestBashCompletesAValueAfterAComma(t *testing.T) {
 // key ids from the emulator. It skips only where tmux is missing, and never
 // in CI (make deps installs tmux, bash-completion, zsh and fish).
 func TestCompletionInRealShells(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tmux is missing in CI: make deps installs it")
-		}
-		t.Skip("tmux is not installed (make deps installs it)")
-	}
-	if testing.Short() {
-		t.Skip("builds zupy and drives three shells under tmux; skipped with -short")
-	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "zupy")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/zupy")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "scripts", "tmux-completion.sh"), bin)
-	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	t.Logf("%s", out)
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == 2 {
-		t.Fatalf("scripts/tmux-completion.sh is missing a tool (make deps installs it): %v", err)
-	}
-	if err != nil {
-		t.Fatalf("scripts/tmux-completion.sh: %v", err)
-	}
+	clitest.TerminalScript(t, "tmux-completion.sh", 3*time.Minute)
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"strings"
 	"sync"
 
 	"golang.org/x/term"
@@ -163,5 +162,3 @@ func (s *IOStreams) KnownTerminalWidth() int {
 
 // SetTerminalWidth sets the width of the terminal (tests).
 func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
-
-func trimLine(s string) string { return strings.TrimRight(s, "\r\n") }

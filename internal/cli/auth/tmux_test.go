@@ -1,6 +1,8 @@
 package auth_test
 
 import (
+	"time"
+
 	"testing"
 
 	"github.com/zupy/zupy-cli/internal/clitest"
@@ -11,5 +13,5 @@ import (
 // and read back the way a person would (countdown, wrong code, cooldown,
 // cursor keys, switch to e-mail, Ctrl-C). `make deps` installs tmux.
 func TestTerminalLogin(t *testing.T) {
-	clitest.TerminalScript(t, "tmux-login.sh")
+	clitest.TerminalScript(t, "tmux-login.sh", 60*time.Second)
 }

@@ -192,15 +192,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if opts.Save {
 		// Probe the store first: an unusable keyring fails the command
 		// before the key exists.
-		open := opts.Store
-		if opts.InsecureStorage {
-			path, _ := opts.CredentialsFile()
-			if err := cmdutil.UseFileStore(opts.IO, opts.Config, opts.Profile, path, "the secret"); err != nil {
-				return err
-			}
-			open = opts.FileStore
-		}
-		if store, err = openKeyStore(open, profileConfig{opts.Config, opts.Profile}); err != nil {
+		if store, err = openSecretStore(opts.IO, opts.Config, opts.Profile, opts.InsecureStorage, opts.Store, opts.FileStore, opts.CredentialsFile); err != nil {
 			return err
 		}
 		if _, err := store.saved(ctx, ""); err != nil {

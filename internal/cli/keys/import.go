@@ -102,15 +102,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	open := opts.Store
-	if opts.InsecureStorage {
-		path, _ := opts.CredentialsFile()
-		if err := cmdutil.UseFileStore(opts.IO, opts.Config, opts.Profile, path, "the secret"); err != nil {
-			return err
-		}
-		open = opts.FileStore
-	}
-	store, err := openKeyStore(open, profileConfig{opts.Config, opts.Profile})
+	store, err := openSecretStore(opts.IO, opts.Config, opts.Profile, opts.InsecureStorage, opts.Store, opts.FileStore, opts.CredentialsFile)
 	if err != nil {
 		return err
 	}

@@ -176,15 +176,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 			}
 		}
 		if opts.Save {
-			open := opts.Store
-			if opts.InsecureStorage {
-				path, _ := opts.CredentialsFile()
-				if err := cmdutil.UseFileStore(opts.IO, opts.Config, opts.Profile, path, "the secret"); err != nil {
-					return err
-				}
-				open = opts.FileStore
-			}
-			if store, err = openKeyStore(open, profileConfig{opts.Config, opts.Profile}); err != nil {
+			if store, err = openSecretStore(opts.IO, opts.Config, opts.Profile, opts.InsecureStorage, opts.Store, opts.FileStore, opts.CredentialsFile); err != nil {
 				return err
 			}
 			if oldWasSaved, err = store.saved(ctx, opts.KeyID); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/ui"
 )
 
 // sessionClient is what the session-authenticated subcommands talk through.
@@ -123,6 +124,22 @@ func (p profileConfig) storedDefault() string {
 type keyStore struct {
 	profileConfig
 	store credentials.Store
+}
+
+// openSecretStore opens the store a command saves a secret in: the
+// profile's store, or with --insecure-storage the 0600 credentials file,
+// after the warning that names it and the profile setting that records it.
+func openSecretStore(io *ui.IOStreams, cfg func() (*config.File, error), profile string, insecure bool,
+	store, fileStore func() (credentials.Store, error), credentialsFile func() (string, error)) (*keyStore, error) {
+	open := store
+	if insecure {
+		path, _ := credentialsFile()
+		if err := cmdutil.UseFileStore(io, cfg, profile, path, "the secret"); err != nil {
+			return nil, err
+		}
+		open = fileStore
+	}
+	return openKeyStore(open, profileConfig{cfg, profile})
 }
 
 func openKeyStore(open func() (credentials.Store, error), p profileConfig) (*keyStore, error) {

@@ -1,6 +1,8 @@
 package keys
 
 import (
+	"time"
+
 	"testing"
 
 	"github.com/zupy/zupy-cli/internal/clitest"
@@ -11,5 +13,5 @@ import (
 // card with the secret and the warning, and `keys revoke` asks before
 // revoking ("n" keeps the key, "y" revokes it).
 func TestTerminalCreateCardAndRevokeConfirm(t *testing.T) {
-	clitest.TerminalScript(t, "tmux-keys.sh")
+	clitest.TerminalScript(t, "tmux-keys.sh", 60*time.Second)
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/cli/root"
+	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
@@ -53,7 +54,7 @@ func (c *cliRunner) run(ctx context.Context, stdin string, args ...string) (stdo
 	c.t.Helper()
 	var out, errOut bytes.Buffer
 	f := cmdutil.New(ui.Test(strings.NewReader(stdin), &out, &errOut), func(k string) string { return c.env[k] })
-	f.Keyring = &fileKeyring{path: c.env["ZUPY_TEST_KEYRING_FILE"]}
+	f.Keyring = &clitest.FileKeyring{Path: c.env["ZUPY_TEST_KEYRING_FILE"]}
 	if code := root.Run(ctx, f, args); code != 0 {
 		c.t.Fatalf("zupy %s: exit %d\n%s", strings.Join(args, " "), code, errOut.String())
 	}

@@ -1,13 +1,10 @@
 package root_test
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
-	"sync"
 
-	"github.com/zalando/go-keyring"
-
+	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/credentials"
 )
 
@@ -26,7 +23,7 @@ func keyringFromEnv() credentials.Backend {
 	case "hang":
 		return hangingKeyring{}
 	}
-	return &fileKeyring{path: os.Getenv("ZUPY_TEST_KEYRING_FILE")}
+	return &clitest.FileKeyring{Path: os.Getenv("ZUPY_TEST_KEYRING_FILE")}
 }
 
 type failingKeyring struct{}
@@ -42,50 +39,3 @@ type hangingKeyring struct{}
 func (hangingKeyring) Get(service, user string) (string, error) { select {} }
 func (hangingKeyring) Set(service, user, password string) error { select {} }
 func (hangingKeyring) Delete(service, user string) error        { select {} }
-
-type fileKeyring struct {
-	mu   sync.Mutex
-	path string
-}
-
-func (k *fileKeyring) load() map[string]string {
-	m := map[string]string{}
-	if data, err := os.ReadFile(k.path); err == nil {
-		_ = json.Unmarshal(data, &m)
-	}
-	return m
-}
-
-func (k *fileKeyring) save(m map[string]string) error {
-	data, _ := json.Marshal(m)
-	return os.WriteFile(k.path, data, 0o600)
-}
-
-func (k *fileKeyring) Get(service, user string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.load()[service+"|"+user]
-	if !ok {
-		return "", keyring.ErrNotFound
-	}
-	return v, nil
-}
-
-func (k *fileKeyring) Set(service, user, password string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	m := k.load()
-	m[service+"|"+user] = password
-	return k.save(m)
-}
-
-func (k *fileKeyring) Delete(service, user string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	m := k.load()
-	if _, ok := m[service+"|"+user]; !ok {
-		return keyring.ErrNotFound
-	}
-	delete(m, service+"|"+user)
-	return k.save(m)
-}
