@@ -235,11 +235,11 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 	if opts.UseSession {
 		b, err := opts.BaseURL()
 		if err != nil {
-			return cmdutil.UsageIf(err)
+			return err
 		}
 		r, err := opts.Resolver()
 		if err != nil {
-			return cmdutil.UsageIf(err)
+			return err
 		}
 		sess, err := cmdutil.SessionFor(ctx, r, b)
 		if err != nil {

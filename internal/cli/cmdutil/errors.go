@@ -113,7 +113,6 @@ func ExitCode(err error) int {
 		return ExitOK
 	}
 	var silent *SilentError
-	var usage *UsageError
 	var coded *CodedError
 	var apiErr *api.Error
 	switch {
@@ -121,7 +120,7 @@ func ExitCode(err error) int {
 		return silent.exitCode()
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.As(err, &usage):
+	case isUsage(err):
 		return ExitUsage
 	case errors.As(err, &coded):
 		return exitCodeOf(coded.Kind)
@@ -155,7 +154,6 @@ func exitCodeOf(k api.Kind) int {
 // Describe returns the error code, message, details and hint to print for err.
 func Describe(err error) (code, msg string, details map[string]any, hint string) {
 	msg = err.Error()
-	var usage *UsageError
 	var coded *CodedError
 	var apiErr *api.Error
 	var netErr *api.NetworkError
@@ -164,7 +162,7 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 	switch {
 	case errors.Is(err, context.Canceled):
 		code, msg = "interrupted", "cancelled before it finished"
-	case errors.As(err, &usage):
+	case isUsage(err):
 		code = "usage_error"
 	case errors.As(err, &coded):
 		code, msg = coded.Code, coded.Msg
@@ -233,13 +231,11 @@ func PrintError(w io.Writer, cs *ui.ColorScheme, err error, asJSON bool) {
 	}
 }
 
-// UsageIf turns config's usage errors (an unknown key, a bad value, a bad
-// ZUPY_BASE_URL or profile name) into CLI usage errors (exit 2); any other
-// error is returned as it is.
-func UsageIf(err error) error {
-	var ue *config.UsageError
-	if errors.As(err, &ue) {
-		return &UsageError{Err: err}
-	}
-	return err
+// isUsage reports whether err is bad input found before anything was sent:
+// a *UsageError, or config's own (an unknown key, a bad value, a bad
+// ZUPY_BASE_URL or profile name), which config cannot name as ours.
+func isUsage(err error) bool {
+	var usage *UsageError
+	var cfgUsage *config.UsageError
+	return errors.As(err, &usage) || errors.As(err, &cfgUsage)
 }

@@ -54,7 +54,7 @@ func completeKeys(cmd *cobra.Command, args []string, toComplete string) ([]strin
 // settings is the active profile's resolver, its errors made usage errors.
 func settings(get func() (*zconfig.Resolver, error)) (*zconfig.Resolver, error) {
 	r, err := get()
-	return r, cmdutil.UsageIf(err)
+	return r, err
 }
 
 // editProfile loads config.yaml, checks the profile name, applies edit to
@@ -66,11 +66,11 @@ func editProfile(load func() (*zconfig.File, error), profile string, edit func(*
 		return err
 	}
 	if err := zconfig.ValidateProfile(profile); err != nil {
-		return cmdutil.UsageIf(err)
+		return err
 	}
 	changed, err := edit(file)
 	if err != nil || !changed {
-		return cmdutil.UsageIf(err)
+		return err
 	}
 	return file.Save()
 }
@@ -106,7 +106,7 @@ func listRun(_ context.Context, opts *ListOptions) error {
 	}
 	values, err := r.All()
 	if err != nil {
-		return cmdutil.UsageIf(err)
+		return err
 	}
 	if opts.JSON {
 		return ui.WriteJSON(opts.IO.Out, values)
@@ -160,7 +160,7 @@ func getRun(_ context.Context, opts *GetOptions) error {
 	}
 	v, err := r.Get(opts.Key)
 	if err != nil {
-		return cmdutil.UsageIf(err)
+		return err
 	}
 	if opts.JSON {
 		return ui.WriteJSON(opts.IO.Out, v)

@@ -71,7 +71,7 @@ func (c *Choice) FromStore() bool { return c.Store != nil }
 func Choose(ctx context.Context, d Deps, keyID string) (*Choice, error) {
 	settings, err := d.Settings()
 	if err != nil {
-		return nil, cmdutil.UsageIf(err)
+		return nil, err
 	}
 	c := &Choice{}
 	var secret string
@@ -89,7 +89,7 @@ func Choose(ctx context.Context, d Deps, keyID string) (*Choice, error) {
 	default:
 		v, err := settings.Get(config.DefaultKeyID)
 		if err != nil {
-			return nil, cmdutil.UsageIf(err)
+			return nil, err
 		}
 		if v.Value == "" {
 			return nil, cmdutil.WithHint(&cmdutil.CodedError{Kind: api.KindAuth, Code: api.CodeAuthentication,
@@ -116,7 +116,7 @@ func Choose(ctx context.Context, d Deps, keyID string) (*Choice, error) {
 func fromStore(ctx context.Context, d Deps, c *Choice) (string, error) {
 	store, err := d.Store()
 	if err != nil {
-		return "", cmdutil.UsageIf(err)
+		return "", err
 	}
 	secret, err := store.Get(ctx, credentials.KeyAccount(d.Profile, c.KeyID))
 	if errors.Is(err, credentials.ErrNotFound) {
@@ -140,7 +140,7 @@ func fromStore(ctx context.Context, d Deps, c *Choice) (string, error) {
 func (c *Choice) chooseBaseURL(settings *config.Resolver) error {
 	base, err := settings.Get(config.BaseURL)
 	if err != nil {
-		return cmdutil.UsageIf(err)
+		return err
 	}
 	switch base.Source {
 	case config.SourceFlag, config.SourceEnv:
@@ -156,7 +156,7 @@ func (c *Choice) chooseBaseURL(settings *config.Resolver) error {
 	}
 	env, err := settings.Get(config.Environment)
 	if err != nil {
-		return cmdutil.UsageIf(err)
+		return err
 	}
 	if env.Value != "" && env.Value != string(c.Key.Environment) {
 		return cmdutil.WithHint(&cmdutil.UsageError{

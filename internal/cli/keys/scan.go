@@ -349,11 +349,11 @@ func (s *scanSession) keyIDByHint(ctx context.Context, secret string, env apikey
 func (o *ScanOptions) verifyTarget(env apikey.Environment) (target, skip string, err error) {
 	r, err := o.Settings()
 	if err != nil {
-		return "", "", cmdutil.UsageIf(err)
+		return "", "", err
 	}
 	v, err := r.Get(config.BaseURL)
 	if err != nil {
-		return "", "", cmdutil.UsageIf(err)
+		return "", "", err
 	}
 	if v.Source == config.SourceDefault || v.Via == config.Environment {
 		return env.BaseURL(), "", nil
@@ -365,7 +365,7 @@ func (o *ScanOptions) verifyTarget(env apikey.Environment) (target, skip string,
 	if v.Source == config.SourceFile {
 		e, err := r.Get(config.Environment)
 		if err != nil {
-			return "", "", cmdutil.UsageIf(err)
+			return "", "", err
 		}
 		if e.Source != config.SourceDefault {
 			serves, ok = apikey.Environment(e.Value), true

@@ -26,15 +26,15 @@ type sessionClient struct {
 func openSession(ctx context.Context, newClient func() (*api.Client, error), resolver func() (credentials.Resolver, error)) (*sessionClient, error) {
 	client, err := newClient()
 	if err != nil {
-		return nil, cmdutil.UsageIf(err)
+		return nil, err
 	}
 	r, err := resolver()
 	if err != nil {
-		return nil, cmdutil.UsageIf(err)
+		return nil, err
 	}
 	s, err := cmdutil.SessionFor(ctx, r, client.BaseURL())
 	if err != nil {
-		return nil, cmdutil.UsageIf(err)
+		return nil, err
 	}
 	return &sessionClient{client: client, session: s}, nil
 }
@@ -56,11 +56,11 @@ func (s *sessionClient) wrap(err error) error {
 func clientForKey(settings func() (*config.Resolver, error), clientFor func(string) *api.Client, key apikey.Key) (*api.Client, error) {
 	r, err := settings()
 	if err != nil {
-		return nil, cmdutil.UsageIf(err)
+		return nil, err
 	}
 	v, err := r.Get(config.BaseURL)
 	if err != nil {
-		return nil, cmdutil.UsageIf(err)
+		return nil, err
 	}
 	if v.Source == config.SourceDefault {
 		return clientFor(key.Environment.BaseURL()), nil
@@ -145,7 +145,7 @@ func openSecretStore(io *ui.IOStreams, cfg func() (*config.File, error), profile
 func openKeyStore(open func() (credentials.Store, error), p profileConfig) (*keyStore, error) {
 	s, err := open()
 	if err != nil {
-		return nil, cmdutil.UsageIf(err)
+		return nil, err
 	}
 	return &keyStore{profileConfig: p, store: s}, nil
 }
