@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/clierr"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -30,41 +31,25 @@ const (
 	ExitInterrupted  = 130
 )
 
-// UsageError is bad input found before any request was sent: a flag, an
-// argument, a file or standard input.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
+// The error values below cmdutil (internal/cli/clierr), under the names
+// every command uses.
+type (
+	UsageError = clierr.UsageError
+	CodedError = clierr.CodedError
+)
 
 // Usagef returns a UsageError with a formatted message.
-func Usagef(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
+func Usagef(format string, args ...any) error { return clierr.Usagef(format, args...) }
 
-// CodedError is a local failure of a kind, with the error code it reports,
-// like a missing login (api.KindAuth) or a key no emulator sent
-// (api.KindNotFound).
-type CodedError struct {
-	Kind api.Kind
-	Code string
-	Msg  string
-}
-
-func (e *CodedError) Error() string { return e.Msg }
+// WithHint attaches a hint shown on the line after the error
+// (clierr.WithHint).
+func WithHint(err error, hint string) error { return clierr.WithHint(err, hint) }
 
 // LoginHint is what to run to log in to profile.
-func LoginHint(profile string) string {
-	if profile != "" && profile != "default" {
-		return fmt.Sprintf("Run `zupy login --profile %s`", profile)
-	}
-	return "Run `zupy login`"
-}
+func LoginHint(profile string) string { return clierr.LoginHint(profile) }
 
 // NotLoggedIn is the error of a command that needs a session and has none.
-func NotLoggedIn(profile string) error {
-	return WithHint(&CodedError{Kind: api.KindAuth, Code: api.CodeAuthentication, Msg: "not logged in"}, LoginHint(profile))
-}
+func NotLoggedIn(profile string) error { return clierr.NotLoggedIn(profile) }
 
 // SilentError is a failure of a kind that the command already reported on
 // its own: nothing more is printed. Code, when not zero, is the exit code
@@ -82,27 +67,6 @@ func (e *SilentError) exitCode() int {
 		return e.Code
 	}
 	return exitCodeOf(e.Kind)
-}
-
-// hinted attaches a hint line to an error.
-type hinted struct {
-	err  error
-	hint string
-}
-
-func (h *hinted) Error() string { return h.err.Error() }
-func (h *hinted) Unwrap() error { return h.err }
-func (h *hinted) Hint() string  { return h.hint }
-
-// WithHint attaches a hint shown on the line after the error. It is the one
-// way to give an error a hint: the printer reads it (or the Hint method of
-// an error from another package, like an unusable keyring's) from the
-// outermost error that has one. An empty hint adds nothing.
-func WithHint(err error, hint string) error {
-	if err == nil || hint == "" {
-		return err
-	}
-	return &hinted{err: err, hint: hint}
 }
 
 // ExitCode maps err to the process exit code (SPEC §4). It is the only such
