@@ -9,6 +9,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/build"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -22,7 +23,6 @@ func New(io *ui.IOStreams, getenv func(string) string) *Factory {
 	f.ConfigDir = func() (string, error) { return config.Dir(getenv) } // depends on ZUPY_CONFIG_DIR, XDG_CONFIG_HOME, HOME
 	f.Config = configFunc(f)                                           // depends on ConfigDir
 	f.ClientFor = clientForFunc(f)                                     // depends on Global (--retries, --timeout, --debug), ZUPY_DEBUG, IOStreams
-	f.FileStore = fileStoreFunc(f)                                     // depends on ConfigDir
 	f.Prompter = prompterFunc(io)                                      // depends on IOStreams
 	wireProfile(f, f.Profile, getenv, func() *pflag.FlagSet { return f.Global.Flags })
 	f.ForProfile = forProfileFunc(f) // depends on everything above, for another profile
@@ -35,10 +35,13 @@ func New(io *ui.IOStreams, getenv func(string) string) *Factory {
 // active one).
 func wireProfile(f *Factory, profile func() string, getenv func(string) string, flags func() *pflag.FlagSet) {
 	f.Settings = settingsFunc(f, profile, getenv, flags) // depends on Config, the profile, its flags and environment
-	f.Client = clientFunc(f, f.ClientFor)                // depends on Settings (base_url), ClientFor
-	f.QuietClient = clientFunc(f, quietClientFor(f))     // depends on Settings (base_url), Global (--timeout, --debug)
-	f.Store = storeFunc(f)                               // depends on Settings (credential_store), Keyring, IOStreams (timeout), FileStore
-	f.Resolver = resolverFunc(f, profile, getenv)        // depends on Store, the profile, ZUPY_API_KEY and ZUPY_SESSION_TOKEN
+	f.Resolve = resolve.New(resolve.Deps{                // depends on Settings, Config, Keyring, IOStreams, the profile, ZUPY_API_KEY and ZUPY_SESSION_TOKEN
+		IO: f.IOStreams, Profile: profile, Getenv: getenv, Settings: func() (*config.Resolver, error) { return f.Settings() },
+		Config:  func() (*config.File, error) { return f.Config() },
+		Keyring: keyringFunc(f), CredentialsFile: f.CredentialsFilePath,
+	})
+	f.Client = clientFunc(f, f.ClientFor)            // depends on Resolve (base URL), ClientFor
+	f.QuietClient = clientFunc(f, quietClientFor(f)) // depends on Resolve (base URL), Global (--timeout, --debug)
 }
 
 func profileFunc(f *Factory) func() string {
@@ -120,7 +123,7 @@ func formatWait(d time.Duration) string {
 
 func clientFunc(f *Factory, clientFor func(string) *api.Client) func() (*api.Client, error) {
 	return func() (*api.Client, error) {
-		base, err := f.Setting(config.BaseURL)
+		base, err := f.Resolve.BaseURL()
 		if err != nil {
 			return nil, err
 		}
@@ -128,40 +131,15 @@ func clientFunc(f *Factory, clientFor func(string) *api.Client) func() (*api.Cli
 	}
 }
 
-func fileStoreFunc(f *Factory) func() (credentials.Store, error) {
-	return func() (credentials.Store, error) {
-		path, err := f.CredentialsFilePath()
-		if err != nil {
-			return nil, err
-		}
-		return credentials.NewFile(path), nil
-	}
-}
-
-func storeFunc(f *Factory) func() (credentials.Store, error) {
-	return func() (credentials.Store, error) {
-		v, err := f.Setting(config.CredentialStore)
-		if err != nil {
-			return nil, err
-		}
-		if v.Value == "file" {
-			return f.FileStore()
-		}
+// keyringFunc is the OS keyring store (f.Keyring in tests), its calls
+// bounded by KeyringTimeout.
+func keyringFunc(f *Factory) func() credentials.Store {
+	return func() credentials.Store {
 		backend := f.Keyring
 		if backend == nil {
 			backend = credentials.OSBackend()
 		}
-		return credentials.NewKeyring(backend, f.KeyringTimeout()), nil
-	}
-}
-
-func resolverFunc(f *Factory, profile func() string, getenv func(string) string) func() (credentials.Resolver, error) {
-	return func() (credentials.Resolver, error) {
-		store, err := f.Store()
-		if err != nil {
-			return credentials.Resolver{}, err
-		}
-		return credentials.Resolver{Store: store, Getenv: getenv, Profile: profile()}, nil
+		return credentials.NewKeyring(backend, f.KeyringTimeout())
 	}
 }
 

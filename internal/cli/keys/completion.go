@@ -59,7 +59,7 @@ func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
 		ctx, cancel := context.WithTimeout(context.Background(), completionTimeout)
 		defer cancel()
 		// One attempt: a <Tab> neither waits out retries nor prints about them.
-		s, err := openSession(ctx, f.QuietClient, f.Resolver)
+		s, err := openSession(ctx, f.QuietClient, f.Resolve.Credentials)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
-	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 	"github.com/zupy/zupy-cli/internal/wire"
 )
@@ -26,13 +26,11 @@ type ImportOptions struct {
 	JSON      bool
 	Profile   string
 	Config    func() (*config.File, error)
-	Settings  func() (*config.Resolver, error)
 	ClientFor func(baseURL string) *api.Client
-	Store     func() (credentials.Store, error)
 	Prompter  func() *ui.Prompter
-	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.
-	FileStore       func() (credentials.Store, error)
-	CredentialsFile func() (string, error)
+	// Resolve chooses the base URL the key is checked at and the store it
+	// is saved in.
+	Resolve *resolve.Resolver
 
 	InsecureStorage bool
 	Default         bool
@@ -41,8 +39,7 @@ type ImportOptions struct {
 
 // NewCmdImport returns `keys import`; runF replaces the run in tests.
 func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Command {
-	opts := &ImportOptions{IO: f.IOStreams, Config: f.Config, Settings: f.Settings, ClientFor: f.ClientFor, Store: f.Store, Prompter: f.Prompter,
-		FileStore: f.FileStore, CredentialsFile: f.CredentialsFilePath}
+	opts := &ImportOptions{IO: f.IOStreams, Config: f.Config, ClientFor: f.ClientFor, Prompter: f.Prompter, Resolve: f.Resolve}
 	cmd := &cobra.Command{
 		Use:   "import",
 		Short: "Save an existing API key secret in the credential store",
@@ -102,15 +99,17 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	store, err := openSecretStore(opts.IO, opts.Config, opts.Profile, opts.InsecureStorage, opts.Store, opts.FileStore, opts.CredentialsFile)
+	// Where the key goes is decided first: a key the profile refuses is
+	// neither sent nor stored.
+	base, _, err := opts.Resolve.ForKey(parsed, source)
 	if err != nil {
 		return err
 	}
-	client, err := clientForKey(opts.Settings, opts.ClientFor, parsed)
+	store, err := openSecretStore(opts.Resolve, profileConfig{opts.Config, opts.Profile}, opts.InsecureStorage)
 	if err != nil {
 		return err
 	}
-	v, _, err := client.Verify(ctx, parsed.Secret, nil, false)
+	v, _, err := opts.ClientFor(base).Verify(ctx, parsed.Secret, nil, false)
 	if err != nil {
 		var apiErr *api.Error
 		if errors.As(err, &apiErr) && apiErr.ServerCode() == wire.ErrIPNotAllowed {

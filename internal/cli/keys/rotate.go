@@ -10,7 +10,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/cli/keyauth"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -28,12 +28,10 @@ type RotateOptions struct {
 	Client    func() (*api.Client, error)
 	ClientFor func(baseURL string) *api.Client
 	Resolver  func() (credentials.Resolver, error)
-	Store     func() (credentials.Store, error)
-	// ChooseKey finds the key --self rotates, as for ping (keyauth.Choose).
-	ChooseKey func(ctx context.Context, keyID string) (*keyauth.Choice, error)
-	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.
-	FileStore       func() (credentials.Store, error)
-	CredentialsFile func() (string, error)
+	// ChooseKey finds the key --self rotates, as for ping (resolve.Key).
+	ChooseKey func(ctx context.Context, keyID string) (*resolve.Choice, error)
+	// Resolve chooses the store --save writes to.
+	Resolve *resolve.Resolver
 
 	KeyID           string
 	Self            bool
@@ -49,10 +47,7 @@ type RotateOptions struct {
 // NewCmdRotate returns `keys rotate`; runF replaces the run in tests.
 func NewCmdRotate(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Command {
 	opts := &RotateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Settings: f.Settings, Client: f.Client,
-		ClientFor: f.ClientFor, Resolver: f.Resolver, Store: f.Store, FileStore: f.FileStore, CredentialsFile: f.CredentialsFilePath,
-		ChooseKey: func(ctx context.Context, keyID string) (*keyauth.Choice, error) {
-			return keyauth.Choose(ctx, keyauth.FromFactory(f), keyID)
-		}}
+		ClientFor: f.ClientFor, Resolver: f.Resolve.Credentials, ChooseKey: f.Resolve.Key, Resolve: f.Resolve}
 	cmd := &cobra.Command{
 		Use:   "rotate {KEY_ID | --self}",
 		Short: "Replace an API key with a new secret, keeping the old one for a grace period",
@@ -105,7 +100,7 @@ extends a lineage. A warning says when the new key expires within 30 days;
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Self, "self", false, "Rotate a key with itself (needs keys:rotate; no login): --key-id, ZUPY_API_KEY or the default key")
 	fl.StringVar(&opts.SelfKeyID, "key-id", "", "With --self: the saved key to rotate, its `KEY_ID`")
-	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
+	_ = cmd.RegisterFlagCompletionFunc("key-id", f.Resolve.CompleteSavedKeyIDs)
 	fl.StringVar(&opts.GraceRaw, "grace", "24h", "How long the old key keeps working, a `DURATION` from 0 to 168h (also 2d)")
 	fl.BoolVar(&opts.Save, "save", false, "Save the new secret, replacing the old key's saved secret")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "Do not check the new key with GET /auth/verify")
@@ -153,7 +148,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		resp                       *api.Response
 		store                      *keyStore
 		oldWasSaved, oldWasDefault bool
-		self                       *keyauth.Choice
+		self                       *resolve.Choice
 	)
 	if opts.Self {
 		var err error
@@ -176,7 +171,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 			}
 		}
 		if opts.Save {
-			if store, err = openSecretStore(opts.IO, opts.Config, opts.Profile, opts.InsecureStorage, opts.Store, opts.FileStore, opts.CredentialsFile); err != nil {
+			if store, err = openSecretStore(opts.Resolve, profileConfig{opts.Config, opts.Profile}, opts.InsecureStorage); err != nil {
 				return err
 			}
 			if oldWasSaved, err = store.saved(ctx, opts.KeyID); err != nil {
@@ -293,14 +288,14 @@ func verifyNew(ctx context.Context, client *api.Client, key *api.Key) error {
 // replaceSaved saves the successor of a self-rotated key in the profile's
 // store: in place of the old key when that came from the store (the default
 // key moving with it), else (--save) as a new saved key.
-func replaceSaved(ctx context.Context, opts *RotateOptions, self *keyauth.Choice, key *api.Key) ([]string, error) {
+func replaceSaved(ctx context.Context, opts *RotateOptions, self *resolve.Choice, key *api.Key) ([]string, error) {
 	p := profileConfig{opts.Config, opts.Profile}
 	var ks *keyStore
 	if self.FromStore() {
 		ks = &keyStore{profileConfig: p, store: self.Store}
 	} else {
 		var err error
-		if ks, err = openKeyStore(opts.Store, p); err != nil {
+		if ks, err = openKeyStore(opts.Resolve.Store, p); err != nil {
 			return nil, err
 		}
 	}

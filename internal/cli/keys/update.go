@@ -51,7 +51,7 @@ type UpdateOptions struct {
 
 // NewCmdUpdate returns `keys update`; runF replaces the run in tests.
 func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
-	opts := &UpdateOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolver}
+	opts := &UpdateOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolve.Credentials}
 	cmd := &cobra.Command{
 		Use:   "update KEY_ID [flags]",
 		Short: "Change an API key's name, scopes, rate limit, IP allow-list or expiry",

@@ -15,7 +15,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/cli/keyauth"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/scope"
 	"github.com/zupy/zupy-cli/internal/ui"
 	"github.com/zupy/zupy-cli/internal/wire"
@@ -27,8 +27,8 @@ const maxCount = 10000
 // PingOptions are what `zupy ping` uses.
 type PingOptions struct {
 	IO *ui.IOStreams
-	// ChooseKey finds the key and base URL (keyauth.Choose).
-	ChooseKey func(ctx context.Context, keyID string) (*keyauth.Choice, error)
+	// ChooseKey finds the key and base URL (resolve.Key).
+	ChooseKey func(ctx context.Context, keyID string) (*resolve.Choice, error)
 	// NewClient returns a client of the base URL.
 	NewClient func(baseURL string) *api.Client
 	// Sleep waits between requests and through --wait; tests inject one
@@ -46,10 +46,8 @@ type PingOptions struct {
 // NewCmdPing returns `zupy ping`; runF replaces the run in tests.
 func NewCmdPing(f *cmdutil.Factory, runF func(*PingOptions) error) *cobra.Command {
 	opts := &PingOptions{
-		IO: f.IOStreams,
-		ChooseKey: func(ctx context.Context, keyID string) (*keyauth.Choice, error) {
-			return keyauth.Choose(ctx, keyauth.FromFactory(f), keyID)
-		},
+		IO:        f.IOStreams,
+		ChooseKey: f.Resolve.Key,
 		NewClient: f.ClientFor,
 		Sleep:     f.Sleep,
 	}
@@ -120,7 +118,7 @@ latency_ms}].`,
 	// is shadowed by a hidden flag of no effect, out of its help and docs.
 	fl.Int("retries", 0, "No effect: ping never retries")
 	_ = fl.MarkHidden("retries")
-	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
+	_ = cmd.RegisterFlagCompletionFunc("key-id", f.Resolve.CompleteSavedKeyIDs)
 	_ = cmd.RegisterFlagCompletionFunc("permission", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		return completeScopeList(toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
@@ -214,7 +212,7 @@ func (o outcome) identity() attempt {
 // run sends opts.Count requests, opts.Interval apart. A 429 stops it, or
 // with --wait is waited out (in real time, as the server's Retry-After
 // says) and the request sent again, waiting again if it is still refused.
-func run(ctx context.Context, opts *PingOptions, choice *keyauth.Choice, send func() attempt) outcome {
+func run(ctx context.Context, opts *PingOptions, choice *resolve.Choice, send func() attempt) outcome {
 	var out outcome
 	var bar *ui.Progress // a single request shows the client's spinner instead
 	newBar := func() {
@@ -277,7 +275,7 @@ func run(ctx context.Context, opts *PingOptions, choice *keyauth.Choice, send fu
 }
 
 // finish prints what a ping got and returns its error.
-func finish(opts *PingOptions, choice *keyauth.Choice, out outcome) error {
+func finish(opts *PingOptions, choice *resolve.Choice, out outcome) error {
 	if len(out.all) == 0 {
 		return out.failure // no answer: a network error, or interrupted
 	}
@@ -296,7 +294,7 @@ func finish(opts *PingOptions, choice *keyauth.Choice, out outcome) error {
 }
 
 // explain turns a refused request into the command's error.
-func explain(opts *PingOptions, choice *keyauth.Choice, a attempt) error {
+func explain(opts *PingOptions, choice *resolve.Choice, a attempt) error {
 	if a.err == nil {
 		return nil
 	}
@@ -364,7 +362,7 @@ func missingOf(asked []string, a attempt) []string {
 	return missing
 }
 
-func keyID(choice *keyauth.Choice, a attempt) string {
+func keyID(choice *resolve.Choice, a attempt) string {
 	switch {
 	case a.verify != nil && a.verify.KeyID != "":
 		return a.verify.KeyID
