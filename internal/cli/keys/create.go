@@ -121,7 +121,7 @@ lives 365 days.`,
 	fl.BoolVar(&opts.Save, "save", false, "Save the secret in the profile's credential store")
 	fl.BoolVar(&opts.Default, "default", false, "Make it the profile's default key (implies --save)")
 	cmdutil.AddInsecureStorageFlag(fl, &opts.InsecureStorage, "the saved secret")
-	registerScopeCompletion(cmd, "scopes")
+	cmdutil.RegisterScopeCompletion(cmd, "scopes")
 	registerEnvironmentCompletion(cmd)
 	return cmd
 }

@@ -211,22 +211,6 @@ func TestRevokeWithoutTerminalNeedsYes(t *testing.T) {
 	}
 }
 
-func TestCompleteScopeListIsCommaAware(t *testing.T) {
-	got := completeScopeList("loyalty:read,coupons:")
-	var names []string
-	for _, c := range got {
-		names = append(names, strings.SplitN(c, "\t", 2)[0])
-	}
-	if want := []string{"loyalty:read,coupons:validate", "loyalty:read,coupons:redeem"}; !slices.Equal(names, want) {
-		t.Errorf("completions = %v, want %v", names, want)
-	}
-	for _, c := range completeScopeList("loyalty:read,") {
-		if strings.HasPrefix(c, "loyalty:read,loyalty:read") {
-			t.Errorf("offered a scope already given: %q", c)
-		}
-	}
-}
-
 func testKey() *api.Key {
 	last := testNow.Add(-3 * time.Hour)
 	return &api.Key{

@@ -98,7 +98,7 @@ the keys is offered to pick from.`,
 	fl.BoolVar(&opts.ClearIPs, "clear-ips", false, "Empty the IP allow-list")
 	fl.StringVar(&opts.Expires, "expires", "", "New expiry `DATE`: a date (2027-06-30) or an RFC 3339 time")
 	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "New lifetime from now, a `DURATION`: 90d, 12h, 1y")
-	registerScopeCompletion(cmd, "scopes", "add-scope", "remove-scope")
+	cmdutil.RegisterScopeCompletion(cmd, "scopes", "add-scope", "remove-scope")
 	return cmd
 }
 

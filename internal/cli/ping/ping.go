@@ -119,9 +119,7 @@ latency_ms}].`,
 	fl.Int("retries", 0, "No effect: ping never retries")
 	_ = fl.MarkHidden("retries")
 	_ = cmd.RegisterFlagCompletionFunc("key-id", f.Resolve.CompleteSavedKeyIDs)
-	_ = cmd.RegisterFlagCompletionFunc("permission", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		return completeScopeList(toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
-	})
+	cmdutil.RegisterScopeCompletion(cmd, "permission")
 	return cmd
 }
 
@@ -143,24 +141,6 @@ func (o *PingOptions) parse(cmd *cobra.Command, perms []string) error {
 		return cmdutil.WithHint(&cmdutil.UsageError{Err: errors.New("--interval needs --count greater than 1")}, "Example: zupy ping --count 10 --interval 500ms")
 	}
 	return nil
-}
-
-// completeScopeList completes the scope after the last comma of toComplete,
-// keeping what comes before it and leaving out scopes already listed (as
-// keys does for --scopes).
-func completeScopeList(toComplete string) []string {
-	prefix, cur := "", toComplete
-	if i := strings.LastIndex(toComplete, ","); i >= 0 {
-		prefix, cur = toComplete[:i+1], toComplete[i+1:]
-	}
-	given := strings.Split(prefix, ",")
-	var out []string
-	for _, s := range scope.Catalog {
-		if strings.HasPrefix(s.Name, strings.TrimSpace(cur)) && !slices.Contains(given, s.Name) {
-			out = append(out, prefix+s.Name+"\t"+s.Description)
-		}
-	}
-	return out
 }
 
 // attempt is one request of a ping.
