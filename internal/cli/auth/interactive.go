@@ -193,7 +193,7 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 				return otpHint(verr)
 			}
 			if n, ok := attemptsLeft(apiErr); ok && n > 0 {
-				fmt.Fprintf(errOut, "%s Wrong code. %s left.\n", cs.FailureIcon(), plural(n, "attempt"))
+				fmt.Fprintf(errOut, "%s Wrong code. %s left.\n", cs.FailureIcon(), ui.Plural(n, "attempt"))
 				continue
 			}
 			// This code is dead: the prompt now offers a new one, with the

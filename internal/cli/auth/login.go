@@ -290,7 +290,7 @@ func otpHint(err error) error {
 	switch {
 	case apiErr.Kind() == api.KindVerification && apiErr.ServerCode() == wire.ErrInvalidOTP:
 		if n, ok := attemptsLeft(apiErr); ok && n > 0 {
-			return cmdutil.WithHint(err, fmt.Sprintf("%s left on this code: run the same command again with the right code", plural(n, "attempt")))
+			return cmdutil.WithHint(err, fmt.Sprintf("%s left on this code: run the same command again with the right code", ui.Plural(n, "attempt")))
 		}
 		return cmdutil.WithHint(err, "No attempts are left on this code: "+newCodeHint)
 	case apiErr.Kind() == api.KindVerification:
@@ -321,13 +321,6 @@ func codeIsDead(err error) bool {
 
 // newCodeHint says how to get a new code without a terminal.
 const newCodeHint = "request a new one with `zupy login --email ADDR --request-only` (or --whatsapp NUMBER), a minute after the last one was sent"
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
 
 // otpRefusal says in words why the server refused a code request or a
 // verification with a 429: every 429 has the same message (SPEC §6) and

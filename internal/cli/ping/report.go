@@ -255,7 +255,7 @@ func printBurst(opts *PingOptions, choice *resolve.Choice, out outcome) {
 		icon = cs.FailureIcon()
 	}
 	lat := latencies(out.all)
-	fmt.Fprintf(w, "%s Sent %s with %s to %s\n", icon, plural(len(out.all), "request"), keyID(choice, out.identity()), choice.BaseURL+"/auth/verify")
+	fmt.Fprintf(w, "%s Sent %s with %s to %s\n", icon, ui.Plural(len(out.all), "request"), keyID(choice, out.identity()), choice.BaseURL+"/auth/verify")
 	others := len(out.all) - out.ok - out.r429
 	counts := fmt.Sprintf("%d × 2xx, %d × 429", out.ok, out.r429)
 	if others > 0 {
@@ -268,13 +268,6 @@ func printBurst(opts *PingOptions, choice *resolve.Choice, out outcome) {
 			fmtMS(lat.Min), fmtMS(lat.Median), fmtMS(lat.P95), fmtMS(lat.Max))},
 	})
 	printRateLimit(opts.IO, out.last().resp)
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
 }
 
 func fmtMS(v float64) string {
