@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/clitest"
@@ -119,7 +120,7 @@ func TestBareDateExpiresAtTheEndOfThatDay(t *testing.T) {
 func TestParseGrace(t *testing.T) {
 	good := map[string]time.Duration{
 		"0": 0, "0s": 0, "0d": 0, "24h": 24 * time.Hour, "90m": 90 * time.Minute, "2d": 48 * time.Hour,
-		"168h": MaxGrace, "7d": MaxGrace, " 1h ": time.Hour,
+		"168h": apikey.MaxGrace, "7d": apikey.MaxGrace, " 1h ": time.Hour,
 	}
 	for in, want := range good {
 		got, err := parseGrace(in)
