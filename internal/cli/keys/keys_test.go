@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/ui"
