@@ -49,7 +49,13 @@ func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Co
 The secret is read from a prompt with hidden input on a terminal, or from
 standard input otherwise (or with --key-stdin); it is never taken as a flag.
 It is checked with GET /auth/verify, which tells its key id, before it is
-saved. No login is needed. --default also makes it the profile's default key.`,
+saved. No login is needed. --default also makes it the profile's default key.
+
+The check goes to the base URL chosen as for ping: --base-url, ZUPY_BASE_URL,
+the profile's base_url or environment, else the API of the key's own
+environment. A key whose environment contradicts the profile's environment
+setting is refused before anything is sent or saved, unless the base URL is
+named for this run.`,
 		Example: `  zupy keys import --default                # on a terminal: the secret is asked, hidden
   printf '%s\n' "$ZUPY_API_KEY" | zupy keys import
   zupy keys import --key-stdin < key.txt`,
