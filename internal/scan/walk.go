@@ -258,14 +258,14 @@ func send(ctx context.Context, out chan<- file, f file) error {
 // work tree and git is installed: tracked files, and untracked files that
 // no .gitignore, .git/info/exclude or core.excludesFile ignores.
 func gitFiles(ctx context.Context, dir string) (io.ReadCloser, bool) {
-	if _, err := exec.LookPath("git"); err != nil {
+	if !haveGit() {
 		return nil, false
 	}
-	inside, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--is-inside-work-tree").Output()
+	inside, err := gitCommand(ctx, dir, "rev-parse", "--is-inside-work-tree").Output()
 	if err != nil || strings.TrimSpace(string(inside)) != "true" {
 		return nil, false
 	}
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "ls-files", "-co", "--exclude-standard", "-z")
+	cmd := gitCommand(ctx, dir, "ls-files", "-co", "--exclude-standard", "-z")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, false
@@ -275,12 +275,13 @@ func gitFiles(ctx context.Context, dir string) (io.ReadCloser, bool) {
 	if err := cmd.Start(); err != nil {
 		return nil, false
 	}
-	return &cmdReader{ReadCloser: stdout, cmd: cmd, stderr: &stderr}, true
+	return &cmdReader{ReadCloser: stdout, name: "git ls-files", cmd: cmd, stderr: &stderr}, true
 }
 
 // cmdReader is a command's stdout whose Close waits for the command.
 type cmdReader struct {
 	io.ReadCloser
+	name   string // what the command is called in an error
 	cmd    *exec.Cmd
 	stderr *bytes.Buffer
 }
@@ -288,7 +289,7 @@ type cmdReader struct {
 func (c *cmdReader) Close() error {
 	_, _ = io.Copy(io.Discard, c.ReadCloser)
 	if err := c.cmd.Wait(); err != nil {
-		return fmt.Errorf("%s: %w: %s", strings.Join(c.cmd.Args[:min(len(c.cmd.Args), 4)], " "), err, strings.TrimSpace(c.stderr.String()))
+		return fmt.Errorf("%s: %w: %s", c.name, err, strings.TrimSpace(c.stderr.String()))
 	}
 	return nil
 }
