@@ -28,6 +28,11 @@ type blob struct {
 // commit (in topological order) and path where it appears. Binary blobs, blobs
 // over MaxFileSize and paths matching opts.Exclude are skipped.
 func ScanHistory(ctx context.Context, dir string, opts Options) ([]Finding, Stats, error) {
+	findings, st, err := scanHistory(ctx, dir, opts)
+	return findings, st, maskError(err)
+}
+
+func scanHistory(ctx context.Context, dir string, opts Options) ([]Finding, Stats, error) {
 	var st Stats
 	if !haveGit() {
 		return nil, st, errors.New("--git needs the git command, and " + errNoGit.Error())
@@ -44,13 +49,11 @@ func ScanHistory(ctx context.Context, dir string, opts Options) ([]Finding, Stat
 		// A partial clone: the objects it left on the server are not
 		// fetched (fetching runs the repository's remote, see gitcmd.go).
 		st.Unreadable += missing
-		if opts.Warn != nil {
-			what := fmt.Sprintf("%d objects", missing)
-			if missing == 1 {
-				what = "1 object"
-			}
-			opts.Warn(fmt.Errorf("%s of the history missing from %s (a partial clone?), not read", what, dir))
+		what := fmt.Sprintf("%d objects", missing)
+		if missing == 1 {
+			what = "1 object"
 		}
+		opts.warn(fmt.Errorf("%s of the history missing from %s (a partial clone?), not read", what, dir))
 	}
 	hits, bst, err := readBlobs(ctx, dir, blobs, opts.Workers)
 	st.add(bst)
@@ -304,8 +307,8 @@ func firstSeen(ctx context.Context, dir string, hits []blobHit) ([]Finding, erro
 			}
 			intro[h.blob.id] = in
 		}
-		f := Finding{Path: in.path, Line: h.hit.line, Column: h.hit.column, Kind: h.hit.kind,
-			Secret: NewSecret(h.hit.secret), Commit: in.commit, blob: h.blob.id, rank: in.rank}
+		f := newFinding(in.path, h.hit)
+		f.Commit, f.blob, f.rank = in.commit, h.blob.id, in.rank
 		cur, seen := best[h.hit.secret]
 		if !seen {
 			order = append(order, h.hit.secret)

@@ -27,7 +27,15 @@ type Options struct {
 	// Workers is how many files are read at once; 0 means one per CPU.
 	Workers int
 	// Warn receives the files that could not be read; nil drops them.
+	// Secrets in the paths the messages name are masked.
 	Warn func(error)
+}
+
+// warn passes err, masked, to Warn.
+func (o Options) warn(err error) {
+	if o.Warn != nil {
+		o.Warn(maskError(err))
+	}
 }
 
 // ValidateExclude checks an --exclude pattern.
@@ -101,6 +109,11 @@ type file struct {
 // MaxFileSize, symbolic links and the .git folder are skipped. A file named
 // on the command line is read unless excluded. Files are read in parallel.
 func ScanPaths(ctx context.Context, paths []string, opts Options) ([]Finding, Stats, error) {
+	findings, st, err := scanPaths(ctx, paths, opts)
+	return findings, st, maskError(err)
+}
+
+func scanPaths(ctx context.Context, paths []string, opts Options) ([]Finding, Stats, error) {
 	ex := newExcluder(opts.Exclude)
 	files := make(chan file, 256)
 	var walkErr error
@@ -170,13 +183,11 @@ func readFiles(ctx context.Context, files <-chan file, opts Options) ([]Finding,
 				}
 				var err error
 				buf, err = scanFile(f, buf, &st, func(h hit) {
-					local = append(local, Finding{Path: f.path, Line: h.line, Column: h.column, Kind: h.kind, Secret: NewSecret(h.secret)})
+					local = append(local, newFinding(f.path, h))
 				})
 				if err != nil {
 					st.Unreadable++
-					if opts.Warn != nil {
-						opts.Warn(err)
-					}
+					opts.warn(err)
 				}
 				if cap(buf) > chunkSize {
 					buf = make([]byte, chunkSize) // do not keep a grown buffer
