@@ -51,11 +51,13 @@ func newFinding(path string, h hit) Finding {
 // EndColumn is the column just after the secret (secrets are ASCII).
 func (f Finding) EndColumn() int { return f.Column + len(f.Secret.value) }
 
-// Sort orders findings by path, line and column, so output is stable
-// whatever order parallel workers finished in.
+// Sort orders findings by path, line and column, then (two versions of one
+// file in a history scan) by commit, oldest first, and by secret, so output
+// is the same whatever order parallel workers finished in.
 func Sort(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column),
+			cmp.Compare(a.rank, b.rank), cmp.Compare(a.Secret.value, b.Secret.value))
 	})
 }
 

@@ -3,6 +3,7 @@ package scan
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,13 @@ import (
 	"sync"
 )
 
+// historyRefs name the history a --git scan walks: every ref (branches,
+// tags, the newest stash entry, notes) and every reflog entry, so that older
+// stash entries and commits amended or reset away, which only a reflog
+// still names, are read too. Objects that nothing names any more (a reflog
+// expired, a dropped stash) are not.
+var historyRefs = []string{"--all", "--reflog"}
+
 // blob is one git blob to read, named by the first path git's object walk
 // found it under.
 type blob struct {
@@ -22,10 +30,12 @@ type blob struct {
 	size int64
 }
 
-// ScanHistory scans every blob reachable from every ref of the repository
-// at dir, each blob read once (`git rev-list --objects --all` piped into
-// `git cat-file --batch`), and reports each secret once: at the first
-// commit (in topological order) and path where it appears. Binary blobs, blobs
+// ScanHistory scans every blob reachable from every ref and every reflog
+// entry of the repository at dir (historyRefs), each blob read once (`git
+// rev-list --objects --all --reflog` piped into `git cat-file --batch`),
+// and reports each secret once, at the same place every run: the first
+// commit (in topological order) that holds it, then the first path (in byte
+// order), line and column there (earlier). Binary blobs, blobs
 // over MaxFileSize and paths matching opts.Exclude are skipped.
 func ScanHistory(ctx context.Context, dir string, opts Options) ([]Finding, Stats, error) {
 	findings, st, err := scanHistory(ctx, dir, opts)
@@ -91,7 +101,7 @@ func scanHistory(ctx context.Context, dir string, opts Options) ([]Finding, Stat
 // blobs and how large. It also counts the blobs too large to read and the
 // objects missing from the repository.
 func listBlobs(ctx context.Context, dir string, ex excluder) (blobs []blob, large, missing int, err error) {
-	revList := gitCommand(ctx, dir, "rev-list", "--objects", "--all", "--missing=print")
+	revList := gitCommand(ctx, dir, append([]string{"rev-list", "--objects"}, append(historyRefs, "--missing=print")...)...)
 	check := gitCommand(ctx, dir, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)")
 	pipe, err := revList.StdoutPipe()
 	if err != nil {
@@ -143,7 +153,7 @@ func listBlobs(ctx context.Context, dir string, ex excluder) (blobs []blob, larg
 	}
 	scanErr := sc.Err()
 	if err := revList.Wait(); err != nil {
-		return nil, 0, 0, fmt.Errorf("git rev-list --objects --all: %w: %s", err, strings.TrimSpace(revErr.String()))
+		return nil, 0, 0, fmt.Errorf("git rev-list --objects: %w: %s", err, strings.TrimSpace(revErr.String()))
 	}
 	if err := check.Wait(); err != nil {
 		return nil, 0, 0, fmt.Errorf("git cat-file --batch-check: %w: %s", err, strings.TrimSpace(checkErr.String()))
@@ -283,7 +293,7 @@ func firstSeen(ctx context.Context, dir string, hits []blobHit) ([]Finding, erro
 	}
 	// Commits in topological order, oldest first: commit times tie (and
 	// lie), this order does not.
-	out, err := gitCommand(ctx, dir, "rev-list", "--all", "--topo-order", "--reverse").Output()
+	out, err := gitCommand(ctx, dir, append(append([]string{"rev-list"}, historyRefs...), "--topo-order", "--reverse")...).Output()
 	if err != nil {
 		return nil, fmt.Errorf("git rev-list --all: %w", err)
 	}
@@ -313,7 +323,7 @@ func firstSeen(ctx context.Context, dir string, hits []blobHit) ([]Finding, erro
 		if !seen {
 			order = append(order, h.hit.secret)
 		}
-		if !seen || f.rank < cur.rank {
+		if !seen || earlier(f, cur) {
 			best[h.hit.secret] = f
 		}
 	}
@@ -324,12 +334,23 @@ func firstSeen(ctx context.Context, dir string, hits []blobHit) ([]Finding, erro
 	return found, nil
 }
 
+// earlier reports whether a is reported before b when both are the same
+// secret: the commit that comes first in the history (topological order,
+// oldest first), then the path in byte order, then the line and column. The
+// blobs are read in parallel, so without the tie-breaks a secret that one
+// commit added to two files would be reported at either, from run to run.
+func earlier(a, b Finding) bool {
+	return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.Path, b.Path),
+		cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column)) < 0
+}
+
 // introducedBy finds the earliest commit that added blob b, and the path it
 // was added under, with `git log --find-object`. Merges are diffed against
 // each parent (-m), so a blob only a merge brought in is found too.
 func introducedBy(ctx context.Context, dir string, b blob) (introduction, error) {
-	out, err := gitCommand(ctx, dir, "log", "--all", "-m", "--no-renames", "--topo-order", "--reverse",
-		"--format=commit %H", "--raw", "--no-abbrev", "--find-object="+b.id).Output()
+	args := append(append([]string{"log"}, historyRefs...), "-m", "--no-renames", "--topo-order", "--reverse",
+		"--format=commit %H", "--raw", "--no-abbrev", "--find-object="+b.id)
+	out, err := gitCommand(ctx, dir, args...).Output()
 	if err != nil {
 		return introduction{}, fmt.Errorf("git log --find-object=%s: %w", b.id, err)
 	}
