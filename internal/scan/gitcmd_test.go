@@ -38,8 +38,15 @@ func (h *hostileRepo) git(t *testing.T, args ...string) string {
 // script writes an executable that leaves the marker name and fails.
 func (h *hostileRepo) script(t *testing.T, dir, name string) string {
 	t.Helper()
+	return h.scriptMarking(t, dir, name, name)
+}
+
+// scriptMarking writes the executable dir/name that leaves the marker
+// marker and fails.
+func (h *hostileRepo) scriptMarking(t *testing.T, dir, name, marker string) string {
+	t.Helper()
 	p := filepath.Join(dir, name)
-	body := "#!/bin/sh\ntouch '" + filepath.Join(h.marks, name) + "'\nexit 1\n"
+	body := "#!/bin/sh\ntouch '" + filepath.Join(h.marks, marker) + "'\nexit 1\n"
 	if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -133,10 +140,7 @@ func newHostileRepo(t *testing.T) *hostileRepo {
 	for _, hook := range []string{"pre-commit", "post-checkout", "post-index-change", "reference-transaction",
 		"post-rewrite", "pre-auto-gc", "fsmonitor-watchman", "post-merge", "pre-push"} {
 		h.script(t, hooks, hook)
-		h.script(t, filepath.Join(h.dir, ".git", "hooks"), "dot-git-"+hook)
-		if err := os.Rename(filepath.Join(h.dir, ".git", "hooks", "dot-git-"+hook), filepath.Join(h.dir, ".git", "hooks", hook)); err != nil {
-			t.Fatal(err)
-		}
+		h.scriptMarking(t, filepath.Join(h.dir, ".git", "hooks"), hook, "dot-git-hooks-"+hook)
 	}
 	attrs := "* diff=evil filter=evil merge=evil\n"
 	if err := os.WriteFile(filepath.Join(h.dir, ".git", "info", "attributes"), []byte(attrs), 0o644); err != nil {
