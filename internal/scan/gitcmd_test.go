@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -246,52 +245,56 @@ func (h *hostileRepo) checkFound(t *testing.T, mode string, found []Finding, pre
 	}
 }
 
-// Every git zupy starts goes through gitCommand: no other code outside
-// tests names the git command to os/exec. (internal/examplerun only creates
-// an empty repository for help examples, in a folder of its own.)
+// Every git zupy starts goes through gitCommand: no other file of the
+// packages the zupy binary is built from names the git command to os/exec.
+// (Test tooling, such as the runner of the docs' examples, may.)
 func TestGitRunsOnlyThroughTheHardenedHelper(t *testing.T) {
-	root := filepath.Join("..", "..")
-	allowed := map[string]bool{
-		filepath.Join("internal", "scan", "gitcmd.go"):           true,
-		filepath.Join("internal", "examplerun", "examplerun.go"): true,
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{end}}", "../../cmd/zupy").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
 	}
-	fset := token.NewFileSet()
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".") && p != root) {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
-		file, err := parser.ParseFile(fset, p, nil, 0)
-		if err != nil {
-			return err
-		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "Command" && sel.Sel.Name != "CommandContext" {
-				return true
-			}
-			for _, a := range call.Args {
-				if lit, ok := a.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-					if v, _ := strconv.Unquote(lit.Value); v == "git" && !allowed[rel] {
-						t.Errorf("%s: runs git directly; use the hardened gitCommand of internal/scan/gitcmd.go", fset.Position(call.Pos()))
-					}
-				}
-			}
-			return true
-		})
-		return nil
-	})
+	helper, err := filepath.Abs("gitcmd.go")
 	if err != nil {
 		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	read := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		for _, name := range fields[1:] {
+			p := filepath.Join(fields[0], name)
+			if p == helper {
+				continue
+			}
+			file, err := parser.ParseFile(fset, p, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read++
+			ast.Inspect(file, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				sel, ok := call.Fun.(*ast.SelectorExpr)
+				if !ok || sel.Sel.Name != "Command" && sel.Sel.Name != "CommandContext" {
+					return true
+				}
+				for _, a := range call.Args {
+					if lit, ok := a.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						if v, _ := strconv.Unquote(lit.Value); v == "git" {
+							t.Errorf("%s: runs git directly; use the hardened gitCommand of internal/scan/gitcmd.go", fset.Position(call.Pos()))
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	if read < 50 {
+		t.Fatalf("read %d files of zupy's packages: go list found too few", read)
 	}
 }
