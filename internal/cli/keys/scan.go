@@ -74,9 +74,14 @@ output of git diff): then only the lines the diff adds are read, each reported
 at its own file and line, so a pre-commit hook stops a commit that adds a
 secret and lets through the one that removes it.
 
+--git reads every commit that a branch, a tag, a stash entry or a reflog
+entry reaches, so a commit amended or reset away is read until git expires
+it; objects nothing names any more are not.
+
 Each finding shows its file, line, column, kind and the secret masked
-(zup_live_sk_…9i0j); with --git, the first commit and path where the secret
-appears. A secret in a file or folder name is a finding of its own, at line 0
+(zup_live_sk_…9i0j); with --git, each secret once, at the same place on
+every run and in every format: the first commit that holds it (oldest
+first in topological order), then the first path in byte order. A secret in a file or folder name is a finding of its own, at line 0
 (its column counted in the path). No secret is ever printed whole, in any
 format, and secrets in the paths printed are masked too. On a terminal the
 findings are a table; in a pipe, tab-separated lines without a header
@@ -139,7 +144,7 @@ use the codes of "zupy help exit-codes".`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.Git, "git", false, "Scan every commit of the git repository at PATH (default: the current one)")
+	fl.BoolVar(&opts.Git, "git", false, "Scan every commit of the git repository at PATH (default: the current one), reflogs and stash included")
 	fl.BoolVar(&opts.Stdin, "stdin", false, "Scan standard input; of a diff, the added lines (git diff --cached | zupy keys scan --stdin)")
 	fl.BoolVar(&opts.Verify, "verify", false, "Ask the API whether each key found is live (sends the secret; counts as a use of the key)")
 	fl.BoolVar(&opts.Revoke, "revoke", false, "Revoke the live keys found (needs a login session; implies --verify)")
@@ -676,9 +681,10 @@ func verdictStyle(cs *ui.ColorScheme, v *verdict) func(string) string {
 // live keys (revoked now or not: the file still holds a leaked key) and
 // those whose check failed.
 func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*verdict, st scan.Stats) int {
-	what := plural(st.Files, "file")
+	// "in 2 scanned files": how much was read, not where the secrets are.
+	what := scannedCount(st.Files, "file")
 	if o.Git {
-		what = plural(st.Files, "blob")
+		what = scannedCount(st.Files, "blob")
 	} else if o.Stdin {
 		what = "standard input"
 	}
@@ -694,13 +700,17 @@ func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*ve
 	live := ""
 	if o.Verify {
 		count = 0
-		distinct := map[string]map[string]bool{statusLive: {}, statusUnverified: {}}
+		const revoked = "revoked"
+		distinct := map[string]map[string]bool{statusLive: {}, revoked: {}, statusUnverified: {}}
 		for _, f := range findings {
 			s := f.Secret.Reveal()
 			// A key not sent (another environment's URL is configured)
 			// may be live, as one whose check failed.
 			v := verdicts[s]
 			switch {
+			case v.status == statusLive && v.revoked:
+				count++
+				distinct[revoked][s] = true
 			case v.status == statusLive:
 				count++
 				distinct[statusLive][s] = true
@@ -709,11 +719,24 @@ func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*ve
 				distinct[statusUnverified][s] = true
 			}
 		}
-		live = fmt.Sprintf(" (%s live", plural(len(distinct[statusLive]), "key"))
-		if n := len(distinct[statusUnverified]); n > 0 {
-			live += fmt.Sprintf(", %d not verified", n)
+		// "(1 key live)", "(2 keys revoked now)", "(1 key live, 2 revoked
+		// now, 1 not verified)": a key --revoke revoked is no longer live.
+		var parts []string
+		nLive, nRevoked := len(distinct[statusLive]), len(distinct[revoked])
+		if nLive > 0 || nRevoked == 0 {
+			parts = append(parts, plural(nLive, "key")+" live")
 		}
-		live += ")"
+		if nRevoked > 0 {
+			if len(parts) == 0 {
+				parts = append(parts, plural(nRevoked, "key")+" revoked now")
+			} else {
+				parts = append(parts, fmt.Sprintf("%d revoked now", nRevoked))
+			}
+		}
+		if n := len(distinct[statusUnverified]); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d not verified", n))
+		}
+		live = " (" + strings.Join(parts, ", ") + ")"
 	}
 	fmt.Fprintf(o.IO.ErrOut, "%s %s found in %s%s%s\n", o.IO.ErrColorScheme().FailureIcon(),
 		plural(len(findings), "secret"), what, live, skipped)
@@ -726,4 +749,13 @@ func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*ve
 		fmt.Fprintln(o.IO.ErrOut, "Revoke the live keys with `zupy keys scan --revoke` (it lists them and asks first)")
 	}
 	return count
+}
+
+// scannedCount is "2 scanned files": what a scan read, said so that "1
+// secret found in 2 scanned files" does not read as a secret in two files.
+func scannedCount(n int, noun string) string {
+	if n != 1 {
+		noun += "s"
+	}
+	return fmt.Sprintf("%d scanned %s", n, noun)
 }
