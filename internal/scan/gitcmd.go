@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strings"
 )
 
 // A scanned folder is data, not code (docs/security-model.md, "A scanned
@@ -83,6 +84,31 @@ func gitCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
 	}
 	argv = append(argv, args...)
 	cmd := exec.CommandContext(ctx, "git", argv...)
-	cmd.Env = append(os.Environ(), gitEnv...)
+	cmd.Env = append(gitParentEnv(os.Environ()), gitEnv...)
 	return cmd
+}
+
+// gitLocationVars point git at a repository other than the one under dir.
+// Git sets them for its hooks, so a `zupy keys scan OTHER` run from a hook
+// would otherwise read the hook's repository instead of OTHER.
+var gitLocationVars = map[string]bool{
+	"GIT_DIR": true, "GIT_WORK_TREE": true, "GIT_INDEX_FILE": true,
+	"GIT_OBJECT_DIRECTORY": true, "GIT_ALTERNATE_OBJECT_DIRECTORIES": true,
+	"GIT_COMMON_DIR": true, "GIT_NAMESPACE": true, "GIT_PREFIX": true,
+	"GIT_CEILING_DIRECTORIES": true, "GIT_DISCOVERY_ACROSS_FILESYSTEM": true,
+	"GIT_CONFIG": true, "GIT_CONFIG_PARAMETERS": true, "GIT_CONFIG_COUNT": true,
+}
+
+// gitParentEnv is env without the variables that choose another repository
+// or inject configuration (GIT_CONFIG_PARAMETERS, GIT_CONFIG_KEY_n …).
+func gitParentEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if gitLocationVars[name] || strings.HasPrefix(name, "GIT_CONFIG_KEY_") || strings.HasPrefix(name, "GIT_CONFIG_VALUE_") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }

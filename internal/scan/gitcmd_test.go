@@ -298,3 +298,58 @@ func TestGitRunsOnlyThroughTheHardenedHelper(t *testing.T) {
 		t.Fatalf("read %d files of zupy's packages: go list found too few", read)
 	}
 }
+
+// A scan started from a git hook, where git has set GIT_DIR and
+// GIT_INDEX_FILE for its own repository, still reads the folder it was
+// given: the variables that locate a repository are not passed on.
+func TestScanIgnoresTheRepositoryOfTheCallingHook(t *testing.T) {
+	if !haveGit() {
+		t.Skip("git is not installed")
+	}
+	mk := func(key string) string {
+		dir := t.TempDir()
+		for _, args := range [][]string{{"init", "-q"}, {"config", "user.email", "t@example.com"}, {"config", "user.name", "t"}} {
+			if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
+				t.Fatalf("git %v: %v\n%s", args, err, out)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "app.env"), []byte("KEY="+key+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"add", "app.env"}, {"commit", "-qm", "k"}} {
+			if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
+				t.Fatalf("git %v: %v\n%s", args, err, out)
+			}
+		}
+		return dir
+	}
+	hookKey := "zup_test_sk_" + strings.Repeat("H", 20)
+	scannedKey := "zup_test_sk_" + strings.Repeat("S", 20)
+	hookRepo, scanned := mk(hookKey), mk(scannedKey)
+	t.Setenv("GIT_DIR", filepath.Join(hookRepo, ".git"))
+	t.Setenv("GIT_INDEX_FILE", filepath.Join(hookRepo, ".git", "index"))
+	t.Setenv("GIT_WORK_TREE", hookRepo)
+
+	for mode, scan := range map[string]func() ([]Finding, error){
+		"folder": func() ([]Finding, error) {
+			f, _, err := ScanPaths(context.Background(), []string{scanned}, Options{})
+			return f, err
+		},
+		"history": func() ([]Finding, error) {
+			f, _, err := ScanHistory(context.Background(), scanned, Options{})
+			return f, err
+		},
+	} {
+		found, err := scan()
+		if err != nil {
+			t.Fatalf("%s scan: %v", mode, err)
+		}
+		if len(found) != 1 || found[0].Secret.Reveal() != scannedKey {
+			var got []string
+			for _, f := range found {
+				got = append(got, f.Secret.String())
+			}
+			t.Errorf("%s scan found %v; want only the scanned folder's key", mode, got)
+		}
+	}
+}
