@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,6 +27,9 @@ const (
 	Environment     = "environment"
 	DefaultKeyID    = "default_key_id"
 	CredentialStore = "credential_store"
+	// AllowInsecureHTTP lets base_url be plain http to any host
+	// (docs/security-model.md#plain-http).
+	AllowInsecureHTTP = "allow_insecure_http"
 )
 
 // DefaultBaseURL is the production API.
@@ -50,6 +54,7 @@ var Settings = []Setting{
 	{Key: Environment, Description: "production or staging: the API a profile without base_url uses", normalize: normalizeEnvironment},
 	{Key: DefaultKeyID, Description: "Saved API key used by ping and api when none is given", normalize: normalizeKeyID},
 	{Key: CredentialStore, Description: "Where secrets are kept: keyring or file", Default: "keyring", normalize: normalizeStore},
+	{Key: AllowInsecureHTTP, Description: "true lets base_url be plain http to a remote host", Default: "false", Env: "ZUPY_ALLOW_INSECURE_HTTP", Flag: "allow-insecure-http", normalize: normalizeBool},
 }
 
 // Lookup returns the setting named key.
@@ -125,6 +130,40 @@ func normalizeStore(s string) (string, error) {
 		return "", fmt.Errorf("%q must be keyring or file", s)
 	}
 	return s, nil
+}
+
+// normalizeBool accepts true/false, 1/0, yes/no and on/off, in any case.
+func normalizeBool(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "on":
+		return "true", nil
+	case "false", "0", "no", "off":
+		return "false", nil
+	}
+	return "", fmt.Errorf("%q must be true or false", s)
+}
+
+// PlainHTTPHost returns the host of baseURL when it is plain http to a host
+// that is neither this machine (localhost, 127.0.0.0/8, ::1) nor a
+// single-label name (a container or compose service, such as the
+// emulator's --allowed-host setup in docs/api.md): a credential sent there
+// crosses a network in clear text. It returns "" for every other URL.
+func PlainHTTPHost(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return ""
+	}
+	host := u.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if ip.Unmap().IsLoopback() {
+			return ""
+		}
+		return host
+	}
+	if host == "" || !strings.Contains(host, ".") {
+		return "" // localhost, or a service name on a container network
+	}
+	return host
 }
 
 // ValidateProfile checks a profile name: lowercase letters, digits, "-" and

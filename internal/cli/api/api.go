@@ -33,7 +33,7 @@ type APIOptions struct {
 	Resolver func() (credentials.Resolver, error)
 	// BaseURL is the profile's base URL, for --session.
 	BaseURL   func() (string, error)
-	NewClient func(baseURL string) *zapi.Client
+	NewClient func(baseURL string) (*zapi.Client, error)
 	// ReadFile reads @file values and --input.
 	ReadFile func(name string) ([]byte, error)
 
@@ -271,7 +271,11 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 	if opts.body != nil {
 		req.Body = opts.body
 	}
-	resp, err := opts.NewClient(base).Raw(ctx, req)
+	client, err := opts.NewClient(base)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Raw(ctx, req)
 	if resp == nil {
 		return err
 	}

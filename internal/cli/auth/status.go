@@ -46,7 +46,7 @@ type StatusOptions struct {
 	Settings func() (*config.Resolver, error)
 	Resolver func() (credentials.Resolver, error)
 	// ClientFor is a client of the base URL the status reports.
-	ClientFor func(baseURL string) *api.Client
+	ClientFor func(baseURL string) (*api.Client, error)
 	// Config and ForProfile find and open every profile, for --all.
 	Config     func() (*config.File, error)
 	ForProfile func(name string) *cmdutil.Factory
@@ -161,7 +161,7 @@ func statusAllRun(ctx context.Context, opts *StatusOptions) error {
 // profileStatus is the status of one profile, read with its own settings,
 // credentials and base URL.
 func profileStatus(ctx context.Context, profile string, settingsOf func() (*config.Resolver, error), resolver func() (credentials.Resolver, error),
-	clientFor func(string) *api.Client, localNow func() time.Time) (Status, error) {
+	clientFor func(string) (*api.Client, error), localNow func() time.Time) (Status, error) {
 	st := Status{Profile: profile, SavedKeys: []credentials.SavedKey{}}
 	settings, err := settingsOf()
 	if err != nil {
@@ -203,7 +203,11 @@ func profileStatus(ctx context.Context, profile string, settingsOf func() (*conf
 				return st, err
 			}
 		}
-		session, resp, err := clientFor(base.Value).SessionWithResponse(ctx, token)
+		client, err := clientFor(base.Value)
+		if err != nil {
+			return st, err
+		}
+		session, resp, err := client.SessionWithResponse(ctx, token)
 		var apiErr *api.Error
 		switch {
 		case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:

@@ -27,7 +27,7 @@ type ImportOptions struct {
 	Profile   string
 	Config    func() (*config.File, error)
 	Settings  func() (*config.Resolver, error)
-	ClientFor func(baseURL string) *api.Client
+	ClientFor func(baseURL string) (*api.Client, error)
 	Store     func() (credentials.Store, error)
 	Prompter  func() *ui.Prompter
 	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.

@@ -31,7 +31,7 @@ type ScanOptions struct {
 	Output    string // text, json or sarif
 	Profile   string
 	Settings  func() (*config.Resolver, error)
-	ClientFor func(baseURL string) *api.Client
+	ClientFor func(baseURL string) (*api.Client, error)
 	Client    func() (*api.Client, error)
 	Resolver  func() (credentials.Resolver, error)
 	Store     func() (credentials.Store, error)
@@ -463,8 +463,11 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 	}
 	for _, u := range urls {
 		ts := byURL[u]
+		client, err := o.ClientFor(u)
+		if err != nil {
+			return nil, err
+		}
 		fmt.Fprintf(errOut, "Sending %s to %s (GET /auth/verify); each check counts as a use of the key\n", plural(len(ts), "key"), u)
-		client := o.ClientFor(u)
 		for i, t := range ts {
 			v := verdicts[t.secret]
 			res, _, err := client.Verify(ctx, t.secret, nil, true)
