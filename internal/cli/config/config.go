@@ -171,9 +171,9 @@ func getRun(_ context.Context, opts *GetOptions) error {
 
 // SetOptions is what `config set` uses.
 type SetOptions struct {
-	IO      *ui.IOStreams
-	JSON    bool
-	Config  func() (*zconfig.File, error)
+	IO     *ui.IOStreams
+	JSON   bool
+	Config func() (*zconfig.File, error)
 	// Settings decides allow_insecure_http for a plain-http base_url.
 	Settings func() (*zconfig.Resolver, error)
 	Profile  string
