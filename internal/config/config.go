@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/zupy/zupy-cli/internal/apikey"
+	"github.com/zupy/zupy-cli/internal/fileperm"
 )
 
 // Setting names.
@@ -235,9 +236,31 @@ type File struct {
 	Profiles map[string]map[string]string `yaml:"profiles" mapstructure:"profiles"`
 }
 
+// trust checks config.yaml and its folder before they are read; tests
+// replace its UID.
+var trust fileperm.Checker
+
+// configRisk is what another user could do with a config.yaml they can write.
+const configRisk = "another user could point base_url at their own server and receive your key"
+
+// CheckTrusted refuses (a *fileperm.Error, exit 1) a config folder that
+// another user could write in, unless it is sticky, and a config.yaml that
+// is not the user's or that group or others may write
+// (docs/security-model.md#the-config-folder). Missing ones pass.
+func CheckTrusted(path string) error {
+	if err := trust.Folder("config folder", filepath.Dir(path), configRisk); err != nil {
+		return err
+	}
+	return trust.File("config file", path, 0o022, "go-w", configRisk)
+}
+
 // Load reads the config file at path; a missing file is an empty config.
+// An untrusted file or folder is refused (CheckTrusted).
 func Load(path string) (*File, error) {
 	f := &File{path: path, Version: 1, Profiles: map[string]map[string]string{}}
+	if err := CheckTrusted(path); err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return f, nil
 	} else if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/fileperm"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
@@ -162,6 +163,7 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 	var netErr *api.NetworkError
 	var unavailable *credentials.UnavailableError
 	var cfgErr *config.FileError
+	var untrusted *fileperm.Error
 	switch {
 	case errors.Is(err, context.Canceled):
 		code, msg = "interrupted", "cancelled before it finished"
@@ -181,6 +183,8 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 		}
 	case errors.As(err, &unavailable):
 		code = "keyring_unavailable"
+	case errors.As(err, &untrusted):
+		code = "unsafe_permissions" // its Hint is the chmod or chown that fixes it
 	case errors.As(err, &cfgErr):
 		code = "config_error"
 		hint = fmt.Sprintf("Fix or move %s, or point ZUPY_CONFIG_DIR at another directory (see `zupy help environment`)", cfgErr.Path)
