@@ -259,7 +259,11 @@ func CheckTrusted(path string) error {
 func Load(path string) (*File, error) {
 	f := &File{path: path, Version: 1, Profiles: map[string]map[string]string{}}
 	if err := CheckTrusted(path); err != nil {
-		return nil, err
+		var untrusted *fileperm.Error
+		if errors.As(err, &untrusted) {
+			return nil, err
+		}
+		return nil, &FileError{Op: "read", Path: path, Err: err}
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return f, nil

@@ -146,12 +146,23 @@ func (f *fileStore) updateEntry(ctx context.Context, account string, fn func(old
 	return f.write(m)
 }
 
+// checkTrusted refuses a file or folder another user could have written
+// or may read (docs/security-model.md#the-config-folder).
+func (f *fileStore) checkTrusted() error {
+	err := f.trust.Folder("config folder", filepath.Dir(f.path), credentialsRisk)
+	if err == nil {
+		err = f.trust.File("credentials file", f.path, 0o077, "600", credentialsRisk)
+	}
+	var untrusted *fileperm.Error
+	if err != nil && !errors.As(err, &untrusted) {
+		return fmt.Errorf("credentials file %s: %w", f.path, err)
+	}
+	return err
+}
+
 // load reads the file; a missing or empty file is an empty store.
 func (f *fileStore) load() (map[string]string, error) {
-	if err := f.trust.Folder("config folder", filepath.Dir(f.path), credentialsRisk); err != nil {
-		return nil, err
-	}
-	if err := f.trust.File("credentials file", f.path, 0o077, "600", credentialsRisk); err != nil {
+	if err := f.checkTrusted(); err != nil {
 		return nil, err
 	}
 	file, err := os.Open(f.path)

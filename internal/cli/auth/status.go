@@ -241,6 +241,8 @@ func profileStatus(ctx context.Context, profile string, settingsOf func() (*conf
 func printStatus(io *ui.IOStreams, st *Status, markActive bool) {
 	cs := io.ColorScheme()
 	out := io.Out
+	// Values are cleaned before they are styled (ui.SingleLine): they
+	// quote the server (a partner, a refusal) and the config file.
 	row := func(label, value string) { fmt.Fprintf(out, "%-13s %s\n", label+":", value) }
 	profile := st.Profile
 	if markActive && st.Active {
@@ -248,19 +250,19 @@ func printStatus(io *ui.IOStreams, st *Status, markActive bool) {
 	}
 	row("Profile", profile)
 	if st.Environment != "" {
-		row("Base URL", st.BaseURL+" "+cs.Muted("(environment "+st.Environment+")"))
+		row("Base URL", ui.SingleLine(st.BaseURL)+" "+cs.Muted(ui.SingleLine("(environment "+st.Environment+")")))
 	} else {
-		row("Base URL", st.BaseURL)
+		row("Base URL", ui.SingleLine(st.BaseURL))
 	}
 	if st.LoggedIn {
 		row("Partner", fmt.Sprintf("%s <%s>", cs.Bold(ui.SingleLine(st.Partner.Name)), ui.SingleLine(st.Partner.Email)))
 		row("Session", fmt.Sprintf("%s until %s (%s left)", cs.Success("valid"), st.ExpiresAt.UTC().Format(time.RFC3339),
 			ui.FormatDuration(time.Duration(st.SecondsLeft)*time.Second)))
 	} else {
-		row("Session", cs.Failure(st.Problem))
+		row("Session", cs.Failure(ui.SingleLine(st.Problem)))
 	}
 	if st.CredentialSource != "" {
-		row("Credentials", st.CredentialSource)
+		row("Credentials", ui.SingleLine(st.CredentialSource))
 	}
 	if st.APIKeySource != "" {
 		row("API key", fmt.Sprintf("%s from %s", st.APIKeyHint, st.APIKeySource))
@@ -281,13 +283,13 @@ func printStatus(io *ui.IOStreams, st *Status, markActive bool) {
 			mark = " " + cs.Accent("(default)")
 		}
 		if label != "" {
-			row(label, k.KeyID+"  "+k.Hint+mark)
+			row(label, ui.SingleLine(k.KeyID+"  "+k.Hint)+mark)
 		} else {
-			fmt.Fprintf(out, "%-13s %s\n", "", k.KeyID+"  "+k.Hint+mark)
+			fmt.Fprintf(out, "%-13s %s\n", "", ui.SingleLine(k.KeyID+"  "+k.Hint)+mark)
 		}
 	}
 	if st.DefaultKeyID != "" {
-		row("Default key", st.DefaultKeyID)
+		row("Default key", ui.SingleLine(st.DefaultKeyID))
 	}
 }
 

@@ -131,6 +131,6 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if opts.Default {
 		line += " as the profile's default key"
 	}
-	fmt.Fprintln(opts.IO.ErrOut, line)
+	fmt.Fprintln(opts.IO.ErrOut, ui.SingleLine(line))
 	return nil
 }

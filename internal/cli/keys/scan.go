@@ -483,12 +483,12 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 				// The server cannot be reached: say so once, and leave
 				// this server's other keys unverified rather than fail
 				// the same way for each.
-				fmt.Fprintf(errOut, "%s could not verify %s at %s: %v\n", cs.WarningIcon(), plural(len(ts)-i, "key"), u, err)
+				fmt.Fprintf(errOut, "%s could not verify %s at %s: %s\n", cs.WarningIcon(), plural(len(ts)-i, "key"), u, ui.SingleLine(err.Error()))
 				break
 			}
 			var apiErr *api.Error
 			if !errors.As(err, &apiErr) {
-				fmt.Fprintf(errOut, "%s could not verify %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), err)
+				fmt.Fprintf(errOut, "%s could not verify %s: %s\n", cs.WarningIcon(), apikey.Mask(t.secret), ui.SingleLine(err.Error()))
 				continue
 			}
 			// The real API sends no error_code: its documented message is
@@ -521,7 +521,7 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 					fmt.Fprintf(errOut, "%s %s is live (%s), but its key id is unknown: revoke it by hand\n", cs.WarningIcon(), apikey.Mask(t.secret), why)
 				}
 			default:
-				fmt.Fprintf(errOut, "%s could not verify %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), err)
+				fmt.Fprintf(errOut, "%s could not verify %s: %s\n", cs.WarningIcon(), apikey.Mask(t.secret), ui.SingleLine(err.Error()))
 			}
 		}
 	}
