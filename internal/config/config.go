@@ -145,7 +145,7 @@ func normalizeBool(s string) (string, error) {
 }
 
 // PlainHTTPHost returns the host of baseURL when it is plain http to a host
-// that is neither this machine (localhost, 127.0.0.0/8, ::1) nor a
+// that is neither this machine (localhost and *.localhost, 127.0.0.0/8, ::1) nor a
 // single-label name (a container or compose service, such as the
 // emulator's --allowed-host setup in docs/api.md): a credential sent there
 // crosses a network in clear text. It returns "" for every other URL.
@@ -161,8 +161,9 @@ func PlainHTTPHost(baseURL string) string {
 		}
 		return host
 	}
-	if host == "" || !strings.Contains(host, ".") {
-		return "" // localhost, or a service name on a container network
+	lower := strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "" || !strings.Contains(lower, ".") || strings.HasSuffix(lower, ".localhost") {
+		return "" // localhost (RFC 6761), or a service name on a container network
 	}
 	return host
 }

@@ -495,6 +495,9 @@ func TestPlainHTTPHost(t *testing.T) {
 		"http://[::1]:8790/v1":         "",
 		"http://[::ffff:127.0.0.1]/v1": "",
 		"http://localhost:8790/v1":     "",
+		"http://app.localhost:8790/v1": "",
+		"http://localhost.:8790/v1":    "",
+		"http://localhost.evil.com/v1": "localhost.evil.com",
 		"http://emulator:8790/v1":      "",
 	} {
 		if got := PlainHTTPHost(url); got != want {
