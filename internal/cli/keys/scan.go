@@ -266,7 +266,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 // find runs the scan the flags ask for.
 func (o *ScanOptions) find(ctx context.Context) ([]scan.Finding, scan.Stats, error) {
 	so := scan.Options{Exclude: o.Exclude, Warn: func(err error) {
-		fmt.Fprintf(o.IO.ErrOut, "%s %v\n", o.IO.ErrColorScheme().WarningIcon(), err)
+		fmt.Fprintf(o.IO.ErrOut, "%s %s\n", o.IO.ErrColorScheme().WarningIcon(), ui.SingleLine(err.Error()))
 	}}
 	switch {
 	case o.Stdin:
@@ -513,7 +513,7 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 				if session != nil {
 					id, err := session.keyIDByHint(ctx, t.secret, t.key.Environment)
 					if err != nil {
-						fmt.Fprintf(errOut, "%s could not list keys to find the id of %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), session.wrap(err))
+						fmt.Fprintf(errOut, "%s could not list keys to find the id of %s: %s\n", cs.WarningIcon(), apikey.Mask(t.secret), ui.SingleLine(session.wrap(err).Error()))
 					}
 					v.keyID = id
 				}
@@ -555,7 +555,7 @@ func (o *ScanOptions) revoke(ctx context.Context, s *scanSession, findings []sca
 	if !o.Yes {
 		fmt.Fprintf(errOut, "Live keys found:\n")
 		for _, t := range targets {
-			fmt.Fprintf(errOut, "  %s  %s  %s\n", t.v.keyID, apikey.Mask(t.secret), t.v.environment)
+			fmt.Fprintf(errOut, "  %s  %s  %s\n", ui.SingleLine(t.v.keyID), apikey.Mask(t.secret), ui.SingleLine(t.v.environment))
 		}
 		ok, err := o.Prompter().Confirm(fmt.Sprintf("Revoke %s? This cannot be undone", plural(len(targets), "key")), false)
 		if err != nil {
@@ -571,16 +571,16 @@ func (o *ScanOptions) revoke(ctx context.Context, s *scanSession, findings []sca
 		key, err := s.client.RevokeKey(ctx, s.token(), t.v.keyID)
 		if err != nil {
 			err = fmt.Errorf("revoke %s: %w", t.v.keyID, s.wrap(err))
-			fmt.Fprintf(errOut, "%s could not %v\n", cs.FailureIcon(), err)
+			fmt.Fprintf(errOut, "%s could not %s\n", cs.FailureIcon(), ui.SingleLine(err.Error()))
 			if first == nil {
 				first = err
 			}
 			continue
 		}
 		t.v.revoked = true
-		fmt.Fprintf(errOut, "%s Revoked %s (%s) %q\n", cs.SuccessIcon(), key.KeyID, apikey.Mask(t.secret), ui.SingleLine(key.Name))
+		fmt.Fprintf(errOut, "%s Revoked %s (%s) %q\n", cs.SuccessIcon(), ui.SingleLine(key.KeyID), apikey.Mask(t.secret), ui.SingleLine(key.Name))
 		for _, n := range forgetKey(ctx, o.Store, profileConfig{o.Config, o.Profile}, key.KeyID) {
-			fmt.Fprintln(errOut, n)
+			fmt.Fprintln(errOut, ui.SingleLine(n))
 		}
 	}
 	return first

@@ -188,6 +188,8 @@ var hostileCommands = []struct {
 	{[]string{"keys", "revoke", "key_0123456789ab", "--yes"}, ""},
 	{[]string{"keys", "import"}, hostileAPIKey + "\n"},
 	{[]string{"keys", "scan", "--stdin", "--verify"}, "k=" + hostileAPIKey + "\n"},
+	{[]string{"keys", "scan", "--stdin", "--verify", "--revoke", "--yes"}, "k=" + hostileAPIKey + "\n"},
+	{[]string{"auth", "status", "--all"}, ""},
 	{[]string{"emulator", "otp"}, ""},
 	{[]string{"api", "/loyalty/program"}, ""},
 	{[]string{"api", "-i", "/loyalty/program"}, ""},
