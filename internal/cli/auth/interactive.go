@@ -140,7 +140,7 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 				}
 				continue
 			}
-			fmt.Fprintf(errOut, "%s %v\n", cs.FailureIcon(), err)
+			fmt.Fprintf(errOut, "%s %s\n", cs.FailureIcon(), ui.SingleLine(err.Error()))
 		}
 	}
 
@@ -153,7 +153,7 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 		if ch != contact.WhatsApp || (errors.As(err, &apiErr) && apiErr.Kind() == api.KindRateLimited) {
 			return err
 		}
-		fmt.Fprintf(errOut, "%s Could not send the code by WhatsApp: %v\n", cs.FailureIcon(), err)
+		fmt.Fprintf(errOut, "%s Could not send the code by WhatsApp: %s\n", cs.FailureIcon(), ui.SingleLine(err.Error()))
 		ch, dest, err = askEmail(ctx, o, ed)
 		if err != nil {
 			return err
@@ -204,7 +204,7 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 			if _, ok := attemptsLeft(apiErr); ok {
 				msg = "Wrong code, and no attempts are left on it"
 			}
-			fmt.Fprintf(errOut, "%s %s: a new code is needed.\n", cs.FailureIcon(), msg)
+			fmt.Fprintf(errOut, "%s %s: a new code is needed.\n", cs.FailureIcon(), ui.SingleLine(msg))
 		}
 		nextCh, nextDest := ch, dest
 		if action == ui.CodeSwitchEmail {
@@ -220,7 +220,7 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 		if err != nil {
 			var apiErr *api.Error
 			if errors.As(err, &apiErr) && apiErr.Kind() == api.KindRateLimited {
-				fmt.Fprintf(errOut, "%s %s\n", cs.FailureIcon(), otpRefusal(apiErr))
+				fmt.Fprintf(errOut, "%s %s\n", cs.FailureIcon(), ui.SingleLine(otpRefusal(apiErr)))
 				announce = false
 				continue
 			}
@@ -282,7 +282,7 @@ func askEmail(ctx context.Context, o *LoginOptions, ed *ui.LineEditor) (contact.
 		if e, err := contact.NormalizeEmail(answer); err == nil {
 			return contact.Email, e, nil
 		} else {
-			fmt.Fprintf(o.IO.ErrOut, "%s %v\n", cs.FailureIcon(), err)
+			fmt.Fprintf(o.IO.ErrOut, "%s %s\n", cs.FailureIcon(), ui.SingleLine(err.Error()))
 		}
 	}
 }

@@ -21,7 +21,6 @@ func New(io *ui.IOStreams, getenv func(string) string) *Factory {
 	f.Profile = profileFunc(f)                                         // depends on Global (--profile) and ZUPY_PROFILE
 	f.ConfigDir = func() (string, error) { return config.Dir(getenv) } // depends on ZUPY_CONFIG_DIR, XDG_CONFIG_HOME, HOME
 	f.Config = configFunc(f)                                           // depends on ConfigDir
-	f.ClientFor = clientForFunc(f)                                     // depends on Global (--retries, --timeout, --debug), ZUPY_DEBUG, IOStreams
 	f.FileStore = fileStoreFunc(f)                                     // depends on ConfigDir
 	f.Prompter = prompterFunc(io)                                      // depends on IOStreams
 	wireProfile(f, f.Profile, getenv, func() *pflag.FlagSet { return f.Global.Flags })
@@ -35,8 +34,9 @@ func New(io *ui.IOStreams, getenv func(string) string) *Factory {
 // active one).
 func wireProfile(f *Factory, profile func() string, getenv func(string) string, flags func() *pflag.FlagSet) {
 	f.Settings = settingsFunc(f, profile, getenv, flags) // depends on Config, the profile, its flags and environment
+	f.ClientFor = clientForFunc(f)                       // depends on Settings (allow_insecure_http), Global (--retries, --timeout, --debug), ZUPY_DEBUG, IOStreams
 	f.Client = clientFunc(f, f.ClientFor)                // depends on Settings (base_url), ClientFor
-	f.QuietClient = clientFunc(f, quietClientFor(f))     // depends on Settings (base_url), Global (--timeout, --debug)
+	f.QuietClient = clientFunc(f, quietClientFor(f))     // depends on Settings (base_url, allow_insecure_http), Global (--timeout, --debug)
 	f.Store = storeFunc(f)                               // depends on Settings (credential_store), Keyring, IOStreams (timeout), FileStore
 	f.Resolver = resolverFunc(f, profile, getenv)        // depends on Store, the profile, ZUPY_API_KEY and ZUPY_SESSION_TOKEN
 }
@@ -84,8 +84,36 @@ func settingsFunc(f *Factory, profile func() string, getenv func(string) string,
 	}
 }
 
-func clientForFunc(f *Factory) func(string) *api.Client {
-	return func(baseURL string) *api.Client {
+// RefuseInsecureHTTP refuses (a usage error) a base URL that would send a
+// credential in clear text over a network: plain http to a host other than
+// loopback or a single-label name, unless allow_insecure_http (the flag,
+// the variable or the profile's setting) opts in. Every API client is built
+// through it, so no command path escapes it (docs/security-model.md#plain-http).
+func RefuseInsecureHTTP(settings func() (*config.Resolver, error), baseURL string) error {
+	host := config.PlainHTTPHost(baseURL)
+	if host == "" {
+		return nil
+	}
+	r, err := settings()
+	if err != nil {
+		return UsageIf(err)
+	}
+	allow, err := r.Get(config.AllowInsecureHTTP)
+	if err != nil {
+		return UsageIf(err)
+	}
+	if allow.Value == "true" {
+		return nil
+	}
+	return WithHint(Usagef("refusing plain http to %s: a key or session sent there crosses the network in clear text", host),
+		"Use https, or opt in with --allow-insecure-http, ZUPY_ALLOW_INSECURE_HTTP=1 or `zupy config set allow_insecure_http true`")
+}
+
+func clientForFunc(f *Factory) func(string) (*api.Client, error) {
+	return func(baseURL string) (*api.Client, error) {
+		if err := RefuseInsecureHTTP(f.Settings, baseURL); err != nil {
+			return nil, err
+		}
 		errOut := f.IOStreams.ErrOut
 		return api.New(api.Options{
 			BaseURL:   baseURL,
@@ -101,13 +129,16 @@ func clientForFunc(f *Factory) func(string) *api.Client {
 			OnNetworkRetry: func(err error, wait time.Duration, attempt, max int) {
 				fmt.Fprintf(errOut, "network error (%v); retrying in %s (%d/%d)\n", err, formatWait(wait), attempt, max)
 			},
-		})
+		}), nil
 	}
 }
 
-func quietClientFor(f *Factory) func(string) *api.Client {
-	return func(baseURL string) *api.Client {
-		return api.New(api.Options{BaseURL: baseURL, UserAgent: build.UserAgent(), Timeout: f.Global.Timeout, Debug: f.DebugWriter()})
+func quietClientFor(f *Factory) func(string) (*api.Client, error) {
+	return func(baseURL string) (*api.Client, error) {
+		if err := RefuseInsecureHTTP(f.Settings, baseURL); err != nil {
+			return nil, err
+		}
+		return api.New(api.Options{BaseURL: baseURL, UserAgent: build.UserAgent(), Timeout: f.Global.Timeout, Debug: f.DebugWriter()}), nil
 	}
 }
 
@@ -118,13 +149,13 @@ func formatWait(d time.Duration) string {
 	return fmt.Sprintf("%ds", int((d+time.Second/2)/time.Second))
 }
 
-func clientFunc(f *Factory, clientFor func(string) *api.Client) func() (*api.Client, error) {
+func clientFunc(f *Factory, clientFor func(string) (*api.Client, error)) func() (*api.Client, error) {
 	return func() (*api.Client, error) {
 		base, err := f.Setting(config.BaseURL)
 		if err != nil {
 			return nil, err
 		}
-		return clientFor(base.Value), nil
+		return clientFor(base.Value)
 	}
 }
 

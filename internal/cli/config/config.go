@@ -171,17 +171,19 @@ func getRun(_ context.Context, opts *GetOptions) error {
 
 // SetOptions is what `config set` uses.
 type SetOptions struct {
-	IO      *ui.IOStreams
-	JSON    bool
-	Config  func() (*zconfig.File, error)
-	Profile string
+	IO     *ui.IOStreams
+	JSON   bool
+	Config func() (*zconfig.File, error)
+	// Settings decides allow_insecure_http for a plain-http base_url.
+	Settings func() (*zconfig.Resolver, error)
+	Profile  string
 
 	Key, Value string
 }
 
 // NewCmdSet returns `config set`; runF replaces the run in tests.
 func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command {
-	opts := &SetOptions{IO: f.IOStreams, Config: f.Config}
+	opts := &SetOptions{IO: f.IOStreams, Config: f.Config, Settings: f.Settings}
 	return &cobra.Command{
 		Use:               "set KEY VALUE",
 		Short:             "Store a setting in the active profile",
@@ -205,6 +207,13 @@ func setRun(_ context.Context, opts *SetOptions) error {
 			return false, err
 		}
 		stored, _ = file.Get(opts.Profile, opts.Key)
+		if opts.Key == zconfig.BaseURL {
+			// Refused now rather than at the first request, which would
+			// send a credential in clear text.
+			if err := cmdutil.RefuseInsecureHTTP(opts.Settings, stored); err != nil {
+				return false, err
+			}
+		}
 		return true, nil
 	})
 	if err != nil {

@@ -27,7 +27,7 @@ type ImportOptions struct {
 	Profile   string
 	Config    func() (*config.File, error)
 	Settings  func() (*config.Resolver, error)
-	ClientFor func(baseURL string) *api.Client
+	ClientFor func(baseURL string) (*api.Client, error)
 	Store     func() (credentials.Store, error)
 	Prompter  func() *ui.Prompter
 	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.
@@ -131,6 +131,6 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if opts.Default {
 		line += " as the profile's default key"
 	}
-	fmt.Fprintln(opts.IO.ErrOut, line)
+	fmt.Fprintln(opts.IO.ErrOut, ui.SingleLine(line))
 	return nil
 }

@@ -26,7 +26,7 @@ type RotateOptions struct {
 	Config    func() (*config.File, error)
 	Settings  func() (*config.Resolver, error)
 	Client    func() (*api.Client, error)
-	ClientFor func(baseURL string) *api.Client
+	ClientFor func(baseURL string) (*api.Client, error)
 	Resolver  func() (credentials.Resolver, error)
 	Store     func() (credentials.Store, error)
 	// ChooseKey finds the key --self rotates, as for ping (keyauth.Choose).
@@ -160,7 +160,9 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		if self, err = opts.ChooseKey(ctx, opts.SelfKeyID); err != nil {
 			return err
 		}
-		client = opts.ClientFor(self.BaseURL)
+		if client, err = opts.ClientFor(self.BaseURL); err != nil {
+			return err
+		}
 		if key, resp, err = client.RotateSelfWithResponse(ctx, self.Key.Secret, req); err != nil {
 			return cmdutil.WithHint(err, selfHint(err, self.Describe()))
 		}

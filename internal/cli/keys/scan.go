@@ -31,7 +31,7 @@ type ScanOptions struct {
 	Output    string // text, json or sarif
 	Profile   string
 	Settings  func() (*config.Resolver, error)
-	ClientFor func(baseURL string) *api.Client
+	ClientFor func(baseURL string) (*api.Client, error)
 	Client    func() (*api.Client, error)
 	Resolver  func() (credentials.Resolver, error)
 	Store     func() (credentials.Store, error)
@@ -271,7 +271,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 // find runs the scan the flags ask for.
 func (o *ScanOptions) find(ctx context.Context) ([]scan.Finding, scan.Stats, error) {
 	so := scan.Options{Exclude: o.Exclude, Warn: func(err error) {
-		fmt.Fprintf(o.IO.ErrOut, "%s %v\n", o.IO.ErrColorScheme().WarningIcon(), err)
+		fmt.Fprintf(o.IO.ErrOut, "%s %s\n", o.IO.ErrColorScheme().WarningIcon(), ui.SingleLine(err.Error()))
 	}}
 	switch {
 	case o.Stdin:
@@ -468,8 +468,11 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 	}
 	for _, u := range urls {
 		ts := byURL[u]
+		client, err := o.ClientFor(u)
+		if err != nil {
+			return nil, err
+		}
 		fmt.Fprintf(errOut, "Sending %s to %s (GET /auth/verify); each check counts as a use of the key\n", plural(len(ts), "key"), u)
-		client := o.ClientFor(u)
 		for i, t := range ts {
 			v := verdicts[t.secret]
 			res, _, err := client.Verify(ctx, t.secret, nil, true)
@@ -485,12 +488,12 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 				// The server cannot be reached: say so once, and leave
 				// this server's other keys unverified rather than fail
 				// the same way for each.
-				fmt.Fprintf(errOut, "%s could not verify %s at %s: %v\n", cs.WarningIcon(), plural(len(ts)-i, "key"), u, err)
+				fmt.Fprintf(errOut, "%s could not verify %s at %s: %s\n", cs.WarningIcon(), plural(len(ts)-i, "key"), u, ui.SingleLine(err.Error()))
 				break
 			}
 			var apiErr *api.Error
 			if !errors.As(err, &apiErr) {
-				fmt.Fprintf(errOut, "%s could not verify %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), err)
+				fmt.Fprintf(errOut, "%s could not verify %s: %s\n", cs.WarningIcon(), apikey.Mask(t.secret), ui.SingleLine(err.Error()))
 				continue
 			}
 			// The real API sends no error_code: its documented message is
@@ -515,7 +518,7 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 				if session != nil {
 					id, err := session.keyIDByHint(ctx, t.secret, t.key.Environment)
 					if err != nil {
-						fmt.Fprintf(errOut, "%s could not list keys to find the id of %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), session.wrap(err))
+						fmt.Fprintf(errOut, "%s could not list keys to find the id of %s: %s\n", cs.WarningIcon(), apikey.Mask(t.secret), ui.SingleLine(session.wrap(err).Error()))
 					}
 					v.keyID = id
 				}
@@ -523,7 +526,7 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 					fmt.Fprintf(errOut, "%s %s is live (%s), but its key id is unknown: revoke it by hand\n", cs.WarningIcon(), apikey.Mask(t.secret), why)
 				}
 			default:
-				fmt.Fprintf(errOut, "%s could not verify %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), err)
+				fmt.Fprintf(errOut, "%s could not verify %s: %s\n", cs.WarningIcon(), apikey.Mask(t.secret), ui.SingleLine(err.Error()))
 			}
 		}
 	}
@@ -557,7 +560,7 @@ func (o *ScanOptions) revoke(ctx context.Context, s *scanSession, findings []sca
 	if !o.Yes {
 		fmt.Fprintf(errOut, "Live keys found:\n")
 		for _, t := range targets {
-			fmt.Fprintf(errOut, "  %s  %s  %s\n", t.v.keyID, apikey.Mask(t.secret), t.v.environment)
+			fmt.Fprintf(errOut, "  %s  %s  %s\n", ui.SingleLine(t.v.keyID), apikey.Mask(t.secret), ui.SingleLine(t.v.environment))
 		}
 		ok, err := o.Prompter().Confirm(fmt.Sprintf("Revoke %s? This cannot be undone", plural(len(targets), "key")), false)
 		if err != nil {
@@ -573,16 +576,16 @@ func (o *ScanOptions) revoke(ctx context.Context, s *scanSession, findings []sca
 		key, err := s.client.RevokeKey(ctx, s.token(), t.v.keyID)
 		if err != nil {
 			err = fmt.Errorf("revoke %s: %w", t.v.keyID, s.wrap(err))
-			fmt.Fprintf(errOut, "%s could not %v\n", cs.FailureIcon(), err)
+			fmt.Fprintf(errOut, "%s could not %s\n", cs.FailureIcon(), ui.SingleLine(err.Error()))
 			if first == nil {
 				first = err
 			}
 			continue
 		}
 		t.v.revoked = true
-		fmt.Fprintf(errOut, "%s Revoked %s (%s) %q\n", cs.SuccessIcon(), key.KeyID, apikey.Mask(t.secret), ui.SingleLine(key.Name))
+		fmt.Fprintf(errOut, "%s Revoked %s (%s) %q\n", cs.SuccessIcon(), ui.SingleLine(key.KeyID), apikey.Mask(t.secret), ui.SingleLine(key.Name))
 		for _, n := range forgetKey(ctx, o.Store, profileConfig{o.Config, o.Profile}, key.KeyID) {
-			fmt.Fprintln(errOut, n)
+			fmt.Fprintln(errOut, ui.SingleLine(n))
 		}
 	}
 	return first

@@ -53,7 +53,7 @@ func (s *sessionClient) wrap(err error) error {
 // clientForKey is the client for requests authenticated by key: the active
 // base URL, except that with none configured (no flag, variable or profile
 // setting) a staging key goes to the staging API, as for `zupy ping`.
-func clientForKey(settings func() (*config.Resolver, error), clientFor func(string) *api.Client, key apikey.Key) (*api.Client, error) {
+func clientForKey(settings func() (*config.Resolver, error), clientFor func(string) (*api.Client, error), key apikey.Key) (*api.Client, error) {
 	r, err := settings()
 	if err != nil {
 		return nil, cmdutil.UsageIf(err)
@@ -63,9 +63,9 @@ func clientForKey(settings func() (*config.Resolver, error), clientFor func(stri
 		return nil, cmdutil.UsageIf(err)
 	}
 	if v.Source == config.SourceDefault {
-		return clientFor(key.Environment.BaseURL()), nil
+		return clientFor(key.Environment.BaseURL())
 	}
-	return clientFor(v.Value), nil
+	return clientFor(v.Value)
 }
 
 // defaultKeyID is the profile's default_key_id setting, "" when unset or
