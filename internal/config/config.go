@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/zupy/zupy-cli/internal/apikey"
+	"github.com/zupy/zupy-cli/internal/fileperm"
 )
 
 // Setting names.
@@ -26,6 +28,9 @@ const (
 	Environment     = "environment"
 	DefaultKeyID    = "default_key_id"
 	CredentialStore = "credential_store"
+	// AllowInsecureHTTP lets base_url be plain http to any host
+	// (docs/security-model.md#plain-http).
+	AllowInsecureHTTP = "allow_insecure_http"
 )
 
 // DefaultBaseURL is the production API.
@@ -50,6 +55,7 @@ var Settings = []Setting{
 	{Key: Environment, Description: "production or staging: the API a profile without base_url uses", normalize: normalizeEnvironment},
 	{Key: DefaultKeyID, Description: "Saved API key used by ping and api when none is given", normalize: normalizeKeyID},
 	{Key: CredentialStore, Description: "Where secrets are kept: keyring or file", Default: "keyring", normalize: normalizeStore},
+	{Key: AllowInsecureHTTP, Description: "true lets base_url be plain http to a remote host", Default: "false", Env: "ZUPY_ALLOW_INSECURE_HTTP", Flag: "allow-insecure-http", normalize: normalizeBool},
 }
 
 // Lookup returns the setting named key.
@@ -127,6 +133,41 @@ func normalizeStore(s string) (string, error) {
 	return s, nil
 }
 
+// normalizeBool accepts true/false, 1/0, yes/no and on/off, in any case.
+func normalizeBool(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "on":
+		return "true", nil
+	case "false", "0", "no", "off":
+		return "false", nil
+	}
+	return "", fmt.Errorf("%q must be true or false", s)
+}
+
+// PlainHTTPHost returns the host of baseURL when it is plain http to a host
+// that is neither this machine (localhost and *.localhost, 127.0.0.0/8, ::1) nor a
+// single-label name (a container or compose service, such as the
+// emulator's --allowed-host setup in docs/api.md): a credential sent there
+// crosses a network in clear text. It returns "" for every other URL.
+func PlainHTTPHost(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return ""
+	}
+	host := u.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if ip.Unmap().IsLoopback() {
+			return ""
+		}
+		return host
+	}
+	lower := strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "" || !strings.Contains(lower, ".") || strings.HasSuffix(lower, ".localhost") {
+		return "" // localhost (RFC 6761), or a service name on a container network
+	}
+	return host
+}
+
 // ValidateProfile checks a profile name: lowercase letters, digits, "-" and
 // "_", at most 64. Names are used inside keyring entries, so "/" is refused.
 func ValidateProfile(name string) error {
@@ -196,9 +237,35 @@ type File struct {
 	Profiles map[string]map[string]string `yaml:"profiles" mapstructure:"profiles"`
 }
 
+// trust checks config.yaml and its folder before they are read; tests
+// replace its UID.
+var trust fileperm.Checker
+
+// configRisk is what another user could do with a config.yaml they can write.
+const configRisk = "another user could point base_url at their own server and receive your key"
+
+// CheckTrusted refuses (a *fileperm.Error, exit 1) a config folder that
+// another user could write in, unless it is sticky, and a config.yaml that
+// is not the user's or that group or others may write
+// (docs/security-model.md#the-config-folder). Missing ones pass.
+func CheckTrusted(path string) error {
+	if err := trust.Folder("config folder", filepath.Dir(path), configRisk); err != nil {
+		return err
+	}
+	return trust.File("config file", path, 0o022, "go-w", configRisk)
+}
+
 // Load reads the config file at path; a missing file is an empty config.
+// An untrusted file or folder is refused (CheckTrusted).
 func Load(path string) (*File, error) {
 	f := &File{path: path, Version: 1, Profiles: map[string]map[string]string{}}
+	if err := CheckTrusted(path); err != nil {
+		var untrusted *fileperm.Error
+		if errors.As(err, &untrusted) {
+			return nil, err
+		}
+		return nil, &FileError{Op: "read", Path: path, Err: err}
+	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return f, nil
 	} else if err != nil {

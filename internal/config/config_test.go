@@ -383,6 +383,7 @@ func TestResolverAllListsEverySettingInOrder(t *testing.T) {
 		{Key: Environment, Source: SourceDefault},
 		{Key: DefaultKeyID, Value: "key_a1b2c3d4e5f6", Source: SourceFile, Origin: file.Path()},
 		{Key: CredentialStore, Value: "keyring", Source: SourceDefault},
+		{Key: AllowInsecureHTTP, Value: "false", Source: SourceDefault},
 	}
 	if len(all) != len(want) {
 		t.Fatalf("All = %+v", all)
@@ -477,5 +478,38 @@ func TestProfileEnvironmentPicksTheBaseURL(t *testing.T) {
 	}
 	if err := file.Set("stg", Environment, "prod"); err == nil {
 		t.Error("environment prod accepted")
+	}
+}
+
+// TestPlainHTTPHost names the host of a base URL that would carry a
+// credential in clear text over a network, and nothing for https, loopback
+// or a single-label (container service) name.
+func TestPlainHTTPHost(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://api.zupy.com/v1":      "",
+		"http://api.zupy.com/v1":       "api.zupy.com",
+		"http://10.0.0.5:8790/v1":      "10.0.0.5",
+		"http://[2001:db8::1]:8790/v1": "2001:db8::1",
+		"http://127.0.0.1:8790/v1":     "",
+		"http://127.200.0.1/v1":        "",
+		"http://[::1]:8790/v1":         "",
+		"http://[::ffff:127.0.0.1]/v1": "",
+		"http://localhost:8790/v1":     "",
+		"http://app.localhost:8790/v1": "",
+		"http://localhost.:8790/v1":    "",
+		"http://localhost.evil.com/v1": "localhost.evil.com",
+		"http://emulator:8790/v1":      "",
+	} {
+		if got := PlainHTTPHost(url); got != want {
+			t.Errorf("PlainHTTPHost(%q) = %q, want %q", url, got, want)
+		}
+	}
+	for _, v := range []string{"true", "1", "yes", "TRUE", "false", "0", "no"} {
+		if _, err := Normalize(AllowInsecureHTTP, v); err != nil {
+			t.Errorf("allow_insecure_http %q: %v", v, err)
+		}
+	}
+	if _, err := Normalize(AllowInsecureHTTP, "maybe"); err == nil {
+		t.Error("allow_insecure_http maybe was accepted")
 	}
 }

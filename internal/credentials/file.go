@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/zupy/zupy-cli/internal/fileperm"
 )
 
 // FileName is the name of the file store inside the config directory.
@@ -34,9 +36,12 @@ const maxFileSize = 1 << 20
 //   - Writers take an exclusive lock on path+".lock" (flock on Unix,
 //     LockFileEx on Windows) around read-modify-write, so concurrent
 //     processes do not lose each other's entries. The lock file stays.
-//   - A file that group or others may read is refused, like OpenSSH refuses
-//     such a private key, with an error saying how to fix it: its secrets
-//     may already be exposed, and silently tightening it would hide that.
+//   - A file that group or others may access, or that is not the user's, is
+//     refused, like OpenSSH refuses such a private key, with an error whose
+//     hint is the chmod or chown that fixes it: its secrets may already be
+//     exposed, and silently tightening it would hide that. So is a folder
+//     other users may write in, unless it is sticky
+//     (docs/security-model.md#the-config-folder).
 //   - Deleting the last entry removes the file.
 //   - The file at path is replaced, not written through: a symbolic link
 //     there becomes a regular file.
@@ -47,7 +52,11 @@ func NewFile(path string) Store {
 type fileStore struct {
 	path     string
 	syncFile func(*os.File) error // replaced by tests to fail a write midway
+	trust    fileperm.Checker     // tests replace its UID
 }
+
+// credentialsRisk is why an exposed or foreign credentials file is refused.
+const credentialsRisk = "the secrets in it may be exposed, or be another user's"
 
 // fileContents is the YAML document.
 type fileContents struct {
@@ -137,8 +146,25 @@ func (f *fileStore) updateEntry(ctx context.Context, account string, fn func(old
 	return f.write(m)
 }
 
+// checkTrusted refuses a file or folder another user could have written
+// or may read (docs/security-model.md#the-config-folder).
+func (f *fileStore) checkTrusted() error {
+	err := f.trust.Folder("config folder", filepath.Dir(f.path), credentialsRisk)
+	if err == nil {
+		err = f.trust.File("credentials file", f.path, 0o077, "600", credentialsRisk)
+	}
+	var untrusted *fileperm.Error
+	if err != nil && !errors.As(err, &untrusted) {
+		return fmt.Errorf("credentials file %s: %w", f.path, err)
+	}
+	return err
+}
+
 // load reads the file; a missing or empty file is an empty store.
 func (f *fileStore) load() (map[string]string, error) {
+	if err := f.checkTrusted(); err != nil {
+		return nil, err
+	}
 	file, err := os.Open(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]string{}, nil
@@ -153,10 +179,6 @@ func (f *fileStore) load() (map[string]string, error) {
 	}
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("credentials file %s is not a regular file", f.path)
-	}
-	if perm := info.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
-		return nil, fmt.Errorf("credentials file %s is accessible by other users (mode %04o); refusing to use it. Run `chmod 600 %s`, and consider the secrets in it exposed",
-			f.path, perm, f.path)
 	}
 	data, err := io.ReadAll(io.LimitReader(file, maxFileSize+1))
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zupy/zupy-cli/internal/fileperm"
 )
 
 func newFileStore(t *testing.T) (Store, string) {
@@ -137,7 +139,8 @@ func TestFileStoreRefusesAFileOthersCanRead(t *testing.T) {
 	must(t, s.Set(ctx, "default/session", secret))
 	must(t, os.Chmod(path, 0o644))
 	_, err := s.Get(ctx, "default/session")
-	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "chmod 600") {
+	var untrusted *fileperm.Error
+	if !errors.As(err, &untrusted) || !strings.Contains(err.Error(), path) || untrusted.Hint() != "Run `chmod 600 "+path+"`" {
 		t.Fatalf("Get of a 0644 file: %v; want a refusal naming the file and the fix", err)
 	}
 	if strings.Contains(err.Error(), secret) {

@@ -41,14 +41,23 @@ type Finding struct {
 	rank   int64  // with history scans: the commit's place, oldest first
 }
 
+// newFinding is the finding of hit h in the file at path: the one place a
+// Finding is made, so the one place its path is masked (a secret used as a
+// file or folder name never prints whole, in any format).
+func newFinding(path string, h hit) Finding {
+	return Finding{Path: MaskPath(path), Line: h.line, Column: h.column, Kind: h.kind, Secret: NewSecret(h.secret)}
+}
+
 // EndColumn is the column just after the secret (secrets are ASCII).
 func (f Finding) EndColumn() int { return f.Column + len(f.Secret.value) }
 
-// Sort orders findings by path, line and column, so output is stable
-// whatever order parallel workers finished in.
+// Sort orders findings by path, line and column, then (two versions of one
+// file in a history scan) by commit, oldest first, and by secret, so output
+// is the same whatever order parallel workers finished in.
 func Sort(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column),
+			cmp.Compare(a.rank, b.rank), cmp.Compare(a.Secret.value, b.Secret.value))
 	})
 }
 
@@ -56,8 +65,9 @@ func Sort(fs []Finding) {
 // rather than in the file.
 func (f Finding) InPath() bool { return f.Line == 0 }
 
-// MaskPath is p with every secret-shaped run masked, so that a secret used
-// as a file or folder name is never printed whole.
+// MaskPath is p with every secret in it masked, so that a secret used as a
+// file or folder name is never printed whole. It masks any text: paths, and
+// the messages of errors that hold them.
 func MaskPath(p string) string {
 	var b strings.Builder
 	last := 0
@@ -83,14 +93,15 @@ func pathFindings(p, commit string) []Finding {
 		if i := strings.IndexByte(p[end:], '/'); i >= 0 {
 			name = p[:end+i]
 		}
-		out = append(out, Finding{Path: name, Column: utf8.RuneCountInString(p[:start]) + 1,
-			Kind: kind, Secret: NewSecret(p[start:end]), Commit: commit})
+		f := newFinding(name, hit{column: utf8.RuneCountInString(p[:start]) + 1, kind: kind, secret: p[start:end]})
+		f.Commit = commit
+		out = append(out, f)
 	})
 	return out
 }
 
-// withPathFindings adds to findings those of the secrets in paths (each
-// file or folder name reported once) and masks every path.
+// withPathFindings adds to findings those of the secrets in paths, each
+// file or folder name reported once.
 func withPathFindings(findings []Finding, paths []string, commitOf func(path string) string) []Finding {
 	seen := map[string]bool{}
 	for _, p := range paths {
@@ -109,8 +120,21 @@ func withPathFindings(findings []Finding, paths []string, commitOf func(path str
 			findings = append(findings, f)
 		}
 	}
-	for i := range findings {
-		findings[i].Path = MaskPath(findings[i].Path)
-	}
 	return findings
+}
+
+// maskedError is an error whose message has its secrets masked: the
+// warnings and errors of a scan name paths, and a path may hold a secret.
+type maskedError struct{ err error }
+
+func (e maskedError) Error() string { return MaskPath(e.err.Error()) }
+func (e maskedError) Unwrap() error { return e.err }
+
+// maskError masks the secrets in err's message, keeping what it wraps; an
+// error whose message holds no secret is returned as it is.
+func maskError(err error) error {
+	if err == nil || MaskPath(err.Error()) == err.Error() {
+		return err
+	}
+	return maskedError{err}
 }

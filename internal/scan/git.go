@@ -3,17 +3,24 @@ package scan
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 )
+
+// historyRefs name the history a --git scan walks: every ref (branches,
+// tags, the newest stash entry, notes) and every reflog entry, so that older
+// stash entries and commits amended or reset away, which only a reflog
+// still names, are read too. Objects that nothing names any more (a reflog
+// expired, a dropped stash) are not.
+var historyRefs = []string{"--all", "--reflog"}
 
 // blob is one git blob to read, named by the first path git's object walk
 // found it under.
@@ -23,24 +30,41 @@ type blob struct {
 	size int64
 }
 
-// ScanHistory scans every blob reachable from every ref of the repository
-// at dir, each blob read once (`git rev-list --objects --all` piped into
-// `git cat-file --batch`), and reports each secret once: at the first
-// commit (in topological order) and path where it appears. Binary blobs, blobs
+// ScanHistory scans every blob reachable from every ref and every reflog
+// entry of the repository at dir (historyRefs), each blob read once (`git
+// rev-list --objects --all --reflog` piped into `git cat-file --batch`),
+// and reports each secret once, at the same place every run: the first
+// commit (in topological order) that holds it, then the first path (in byte
+// order), line and column there (earlier). Binary blobs, blobs
 // over MaxFileSize and paths matching opts.Exclude are skipped.
 func ScanHistory(ctx context.Context, dir string, opts Options) ([]Finding, Stats, error) {
+	findings, st, err := scanHistory(ctx, dir, opts)
+	return findings, st, maskError(err)
+}
+
+func scanHistory(ctx context.Context, dir string, opts Options) ([]Finding, Stats, error) {
 	var st Stats
-	if _, err := exec.LookPath("git"); err != nil {
-		return nil, st, errors.New("--git needs the git command: " + err.Error())
+	if !haveGit() {
+		return nil, st, errors.New("--git needs the git command, and " + errNoGit.Error())
 	}
-	if out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--git-dir").CombinedOutput(); err != nil {
+	if out, err := gitCommand(ctx, dir, "rev-parse", "--git-dir").CombinedOutput(); err != nil {
 		return nil, st, fmt.Errorf("%s is not in a git repository: %s", dir, strings.TrimSpace(string(out)))
 	}
-	blobs, large, err := listBlobs(ctx, dir, newExcluder(opts.Exclude))
+	blobs, large, missing, err := listBlobs(ctx, dir, newExcluder(opts.Exclude))
 	if err != nil {
 		return nil, st, err
 	}
 	st.Large = large
+	if missing > 0 {
+		// A partial clone: the objects it left on the server are not
+		// fetched (fetching runs the repository's remote, see gitcmd.go).
+		st.Unreadable += missing
+		what := fmt.Sprintf("%d objects", missing)
+		if missing == 1 {
+			what = "1 object"
+		}
+		opts.warn(fmt.Errorf("%s of the history missing from %s (a partial clone?), not read", what, dir))
+	}
 	hits, bst, err := readBlobs(ctx, dir, blobs, opts.Workers)
 	st.add(bst)
 	if err != nil {
@@ -74,13 +98,14 @@ func ScanHistory(ctx context.Context, dir string, opts Options) ([]Finding, Stat
 
 // listBlobs lists the blobs of the history: rev-list names every object
 // reachable from a ref once, and cat-file --batch-check says which are
-// blobs and how large.
-func listBlobs(ctx context.Context, dir string, ex excluder) ([]blob, int, error) {
-	revList := exec.CommandContext(ctx, "git", "-C", dir, "rev-list", "--objects", "--all")
-	check := exec.CommandContext(ctx, "git", "-C", dir, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)")
+// blobs and how large. It also counts the blobs too large to read and the
+// objects missing from the repository.
+func listBlobs(ctx context.Context, dir string, ex excluder) (blobs []blob, large, missing int, err error) {
+	revList := gitCommand(ctx, dir, append([]string{"rev-list", "--objects"}, append(historyRefs, "--missing=print")...)...)
+	check := gitCommand(ctx, dir, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)")
 	pipe, err := revList.StdoutPipe()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	var revErr, checkErr bytes.Buffer
 	revList.Stderr = &revErr
@@ -88,22 +113,24 @@ func listBlobs(ctx context.Context, dir string, ex excluder) ([]blob, int, error
 	check.Stderr = &checkErr
 	out, err := check.StdoutPipe()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if err := revList.Start(); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if err := check.Start(); err != nil {
 		_ = revList.Wait()
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	var blobs []blob
-	large := 0
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		// "<id> <type> <size> <path>"; the path may hold spaces.
 		fields := strings.SplitN(sc.Text(), " ", 4)
+		if len(fields) == 2 && fields[1] == "missing" {
+			missing++
+			continue
+		}
 		if len(fields) < 3 || fields[1] != "blob" {
 			continue
 		}
@@ -126,12 +153,12 @@ func listBlobs(ctx context.Context, dir string, ex excluder) ([]blob, int, error
 	}
 	scanErr := sc.Err()
 	if err := revList.Wait(); err != nil {
-		return nil, 0, fmt.Errorf("git rev-list --objects --all: %w: %s", err, strings.TrimSpace(revErr.String()))
+		return nil, 0, 0, fmt.Errorf("git rev-list --objects: %w: %s", err, strings.TrimSpace(revErr.String()))
 	}
 	if err := check.Wait(); err != nil {
-		return nil, 0, fmt.Errorf("git cat-file --batch-check: %w: %s", err, strings.TrimSpace(checkErr.String()))
+		return nil, 0, 0, fmt.Errorf("git cat-file --batch-check: %w: %s", err, strings.TrimSpace(checkErr.String()))
 	}
-	return blobs, large, scanErr
+	return blobs, large, missing, scanErr
 }
 
 // blobHit is a secret found in a blob.
@@ -147,7 +174,7 @@ func readBlobs(ctx context.Context, dir string, blobs []blob, workers int) ([]bl
 	if len(blobs) == 0 {
 		return nil, st, nil
 	}
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "cat-file", "--batch")
+	cmd := gitCommand(ctx, dir, "cat-file", "--batch")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, st, err
@@ -266,7 +293,7 @@ func firstSeen(ctx context.Context, dir string, hits []blobHit) ([]Finding, erro
 	}
 	// Commits in topological order, oldest first: commit times tie (and
 	// lie), this order does not.
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-list", "--all", "--topo-order", "--reverse").Output()
+	out, err := gitCommand(ctx, dir, append(append([]string{"rev-list"}, historyRefs...), "--topo-order", "--reverse")...).Output()
 	if err != nil {
 		return nil, fmt.Errorf("git rev-list --all: %w", err)
 	}
@@ -290,13 +317,13 @@ func firstSeen(ctx context.Context, dir string, hits []blobHit) ([]Finding, erro
 			}
 			intro[h.blob.id] = in
 		}
-		f := Finding{Path: in.path, Line: h.hit.line, Column: h.hit.column, Kind: h.hit.kind,
-			Secret: NewSecret(h.hit.secret), Commit: in.commit, blob: h.blob.id, rank: in.rank}
+		f := newFinding(in.path, h.hit)
+		f.Commit, f.blob, f.rank = in.commit, h.blob.id, in.rank
 		cur, seen := best[h.hit.secret]
 		if !seen {
 			order = append(order, h.hit.secret)
 		}
-		if !seen || f.rank < cur.rank {
+		if !seen || earlier(f, cur) {
 			best[h.hit.secret] = f
 		}
 	}
@@ -307,12 +334,23 @@ func firstSeen(ctx context.Context, dir string, hits []blobHit) ([]Finding, erro
 	return found, nil
 }
 
+// earlier reports whether a is reported before b when both are the same
+// secret: the commit that comes first in the history (topological order,
+// oldest first), then the path in byte order, then the line and column. The
+// blobs are read in parallel, so without the tie-breaks a secret that one
+// commit added to two files would be reported at either, from run to run.
+func earlier(a, b Finding) bool {
+	return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.Path, b.Path),
+		cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column)) < 0
+}
+
 // introducedBy finds the earliest commit that added blob b, and the path it
 // was added under, with `git log --find-object`. Merges are diffed against
 // each parent (-m), so a blob only a merge brought in is found too.
 func introducedBy(ctx context.Context, dir string, b blob) (introduction, error) {
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "-c", "core.quotePath=false", "log", "--all", "-m", "--no-renames", "--topo-order", "--reverse",
-		"--format=commit %H", "--raw", "--no-abbrev", "--find-object="+b.id).Output()
+	args := append(append([]string{"log"}, historyRefs...), "-m", "--no-renames", "--topo-order", "--reverse",
+		"--format=commit %H", "--raw", "--no-abbrev", "--find-object="+b.id)
+	out, err := gitCommand(ctx, dir, args...).Output()
 	if err != nil {
 		return introduction{}, fmt.Errorf("git log --find-object=%s: %w", b.id, err)
 	}

@@ -107,15 +107,15 @@ func ScanReader(r io.Reader, path string) ([]Finding, Stats, error) {
 	var err error
 	if isUnifiedDiff(start) {
 		err = scanDiff(br, func(p string, h hit) {
-			findings = append(findings, Finding{Path: MaskPath(p), Line: h.line, Column: h.column, Kind: h.kind, Secret: NewSecret(h.secret)})
+			findings = append(findings, newFinding(p, h))
 		})
 		Sort(findings)
 	} else {
 		_, _, err = scanStream(br, make([]byte, chunkSize), false, func(h hit) {
-			findings = append(findings, Finding{Path: path, Line: h.line, Column: h.column, Kind: h.kind, Secret: NewSecret(h.secret)})
+			findings = append(findings, newFinding(path, h))
 		})
 	}
-	return findings, Stats{Files: 1, Bytes: cr.n}, err
+	return findings, Stats{Files: 1, Bytes: cr.n}, maskError(err)
 }
 
 type countingReader struct {

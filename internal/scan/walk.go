@@ -27,7 +27,15 @@ type Options struct {
 	// Workers is how many files are read at once; 0 means one per CPU.
 	Workers int
 	// Warn receives the files that could not be read; nil drops them.
+	// Secrets in the paths the messages name are masked.
 	Warn func(error)
+}
+
+// warn passes err, masked, to Warn.
+func (o Options) warn(err error) {
+	if o.Warn != nil {
+		o.Warn(maskError(err))
+	}
 }
 
 // ValidateExclude checks an --exclude pattern.
@@ -101,6 +109,11 @@ type file struct {
 // MaxFileSize, symbolic links and the .git folder are skipped. A file named
 // on the command line is read unless excluded. Files are read in parallel.
 func ScanPaths(ctx context.Context, paths []string, opts Options) ([]Finding, Stats, error) {
+	findings, st, err := scanPaths(ctx, paths, opts)
+	return findings, st, maskError(err)
+}
+
+func scanPaths(ctx context.Context, paths []string, opts Options) ([]Finding, Stats, error) {
 	ex := newExcluder(opts.Exclude)
 	files := make(chan file, 256)
 	var walkErr error
@@ -170,13 +183,11 @@ func readFiles(ctx context.Context, files <-chan file, opts Options) ([]Finding,
 				}
 				var err error
 				buf, err = scanFile(f, buf, &st, func(h hit) {
-					local = append(local, Finding{Path: f.path, Line: h.line, Column: h.column, Kind: h.kind, Secret: NewSecret(h.secret)})
+					local = append(local, newFinding(f.path, h))
 				})
 				if err != nil {
 					st.Unreadable++
-					if opts.Warn != nil {
-						opts.Warn(err)
-					}
+					opts.warn(err)
 				}
 				if cap(buf) > chunkSize {
 					buf = make([]byte, chunkSize) // do not keep a grown buffer
@@ -258,14 +269,14 @@ func send(ctx context.Context, out chan<- file, f file) error {
 // work tree and git is installed: tracked files, and untracked files that
 // no .gitignore, .git/info/exclude or core.excludesFile ignores.
 func gitFiles(ctx context.Context, dir string) (io.ReadCloser, bool) {
-	if _, err := exec.LookPath("git"); err != nil {
+	if !haveGit() {
 		return nil, false
 	}
-	inside, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--is-inside-work-tree").Output()
+	inside, err := gitCommand(ctx, dir, "rev-parse", "--is-inside-work-tree").Output()
 	if err != nil || strings.TrimSpace(string(inside)) != "true" {
 		return nil, false
 	}
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "ls-files", "-co", "--exclude-standard", "-z")
+	cmd := gitCommand(ctx, dir, "ls-files", "-co", "--exclude-standard", "-z")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, false
@@ -275,12 +286,13 @@ func gitFiles(ctx context.Context, dir string) (io.ReadCloser, bool) {
 	if err := cmd.Start(); err != nil {
 		return nil, false
 	}
-	return &cmdReader{ReadCloser: stdout, cmd: cmd, stderr: &stderr}, true
+	return &cmdReader{ReadCloser: stdout, name: "git ls-files", cmd: cmd, stderr: &stderr}, true
 }
 
 // cmdReader is a command's stdout whose Close waits for the command.
 type cmdReader struct {
 	io.ReadCloser
+	name   string // what the command is called in an error
 	cmd    *exec.Cmd
 	stderr *bytes.Buffer
 }
@@ -288,7 +300,7 @@ type cmdReader struct {
 func (c *cmdReader) Close() error {
 	_, _ = io.Copy(io.Discard, c.ReadCloser)
 	if err := c.cmd.Wait(); err != nil {
-		return fmt.Errorf("%s: %w: %s", strings.Join(c.cmd.Args[:min(len(c.cmd.Args), 4)], " "), err, strings.TrimSpace(c.stderr.String()))
+		return fmt.Errorf("%s: %w: %s", c.name, err, strings.TrimSpace(c.stderr.String()))
 	}
 	return nil
 }

@@ -124,13 +124,15 @@ func (c Card) Render(cs *ColorScheme) string {
 		return strings.Join(lines, "\n")
 	}
 	var b strings.Builder
-	b.WriteString(cs.Success("✓") + " " + wrap(c.Title, cs.Bold) + "\n\n")
+	// Title, warning and notes may quote the server (a key id): one line
+	// each, inert, like the fields.
+	b.WriteString(cs.Success("✓") + " " + wrap(SingleLine(c.Title), cs.Bold) + "\n\n")
 	b.WriteString(RenderFieldsWidth(cs, c.Fields, inner))
 	if c.Warning != "" {
-		b.WriteString("\n\n" + wrap("! "+c.Warning, cs.Warning))
+		b.WriteString("\n\n" + wrap("! "+SingleLine(c.Warning), cs.Warning))
 	}
 	for _, n := range c.Notes {
-		b.WriteString("\n" + wrap(n, cs.Muted))
+		b.WriteString("\n" + wrap(SingleLine(n), cs.Muted))
 	}
 	style := r.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1)
 	if cs.Enabled() {

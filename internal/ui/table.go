@@ -252,24 +252,6 @@ func (t *Table) layout(header []string, rows [][]string, keep []bool, widths []i
 	return tb.String()
 }
 
-// SingleLine keeps text from the API on one line and inert on a terminal:
-// tabs and line breaks become spaces, and control characters (C0, DEL, C1)
-// and bidirectional overrides are dropped, so a key name can neither break
-// a table nor inject escape sequences nor visually reorder a line.
-func SingleLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
-			return ' '
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return -1
-		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u200e', r == '\u200f':
-			return -1
-		}
-		return r
-	}, s)
-}
-
 // RelativeTime describes t relative to now: "in 89 days", "3 hours ago",
 // "just now".
 func RelativeTime(t, now time.Time) string {

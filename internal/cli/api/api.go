@@ -32,7 +32,7 @@ type APIOptions struct {
 	Resolver func() (credentials.Resolver, error)
 	// BaseURL is the profile's base URL, for --session.
 	BaseURL   func() (string, error)
-	NewClient func(baseURL string) *zapi.Client
+	NewClient func(baseURL string) (*zapi.Client, error)
 	// ReadFile reads @file values and --input.
 	ReadFile func(name string) ([]byte, error)
 
@@ -268,16 +268,20 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 	if opts.body != nil {
 		req.Body = opts.body
 	}
-	resp, err := opts.NewClient(base).Raw(ctx, req)
+	client, err := opts.NewClient(base)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Raw(ctx, req)
 	if resp == nil {
 		return err
 	}
 	if opts.Include {
-		w, cs := opts.IO.Out, opts.IO.ColorScheme()
+		w, cs, tty := opts.IO.Out, opts.IO.ColorScheme(), opts.IO.IsStdoutTTY()
 		if opts.Filtered {
-			w, cs = opts.IO.ErrOut, opts.IO.ErrColorScheme()
+			w, cs, tty = opts.IO.ErrOut, opts.IO.ErrColorScheme(), opts.IO.IsStderrTTY()
 		}
-		printHead(w, cs, resp)
+		printHead(w, cs, resp, tty)
 	}
 	if !opts.Silent {
 		if perr := printBody(opts.IO, resp.Body); perr != nil {
@@ -339,8 +343,14 @@ func withSessionHint(err error) error {
 }
 
 // printHead writes the status line and the answer's headers, sorted. The
-// answer never carries the request's Authorization.
-func printHead(w io.Writer, cs *ui.ColorScheme, resp *zapi.Response) {
+// answer never carries the request's Authorization. On a terminal the
+// headers' control characters are shown escaped (ui.Escape), so a header
+// cannot draw; piped, they pass as received.
+func printHead(w io.Writer, cs *ui.ColorScheme, resp *zapi.Response, tty bool) {
+	show := func(s string) string { return s }
+	if tty {
+		show = ui.Escape
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s %d %s\n", cs.Bold("HTTP/1.1"), resp.Status, http.StatusText(resp.Status))
 	names := make([]string, 0, len(resp.Header))
@@ -353,7 +363,7 @@ func printHead(w io.Writer, cs *ui.ColorScheme, resp *zapi.Response) {
 			continue
 		}
 		for _, v := range resp.Header[n] {
-			fmt.Fprintf(&b, "%s: %s\n", cs.Accent(displayName(n)), v)
+			fmt.Fprintf(&b, "%s: %s\n", cs.Accent(show(displayName(n))), show(v))
 		}
 	}
 	b.WriteString("\n")
@@ -370,17 +380,21 @@ func displayName(n string) string {
 	return n
 }
 
-// printBody writes the body: indented and coloured on a terminal when it is
-// JSON, exactly as received otherwise.
+// printBody writes the body: on a terminal, indented and coloured when it
+// is JSON, and with its control characters escaped either way (ui.EscapeJSON,
+// ui.Escape: a body cannot retitle or clear the terminal); piped, exactly
+// as received (docs/security-model.md#the-servers-strings).
 func printBody(io *ui.IOStreams, body []byte) error {
 	if len(body) == 0 {
 		return nil
 	}
 	if io.IsStdoutTTY() {
 		if pretty, ok := ui.PrettyJSON(io.ColorScheme(), body); ok {
-			_, err := io.Out.Write(pretty)
+			_, err := io.Out.Write(ui.EscapeJSON(pretty))
 			return err
 		}
+		_, err := io.Out.Write([]byte(ui.Escape(string(body))))
+		return err
 	}
 	_, err := io.Out.Write(body)
 	return err

@@ -172,7 +172,7 @@ func (fl *loginFlow) askDestination(ctx context.Context) error {
 			}
 			continue
 		}
-		fmt.Fprintf(fl.errOut, "%s %v\n", fl.cs.FailureIcon(), err)
+		fmt.Fprintf(fl.errOut, "%s %s\n", fl.cs.FailureIcon(), ui.SingleLine(err.Error()))
 	}
 	return nil
 }
@@ -191,7 +191,7 @@ func (fl *loginFlow) send(ctx context.Context) error {
 		if fl.ch != contact.WhatsApp || (errors.As(err, &apiErr) && apiErr.Kind() == api.KindRateLimited) {
 			return err
 		}
-		fmt.Fprintf(fl.errOut, "%s Could not send the code by WhatsApp: %v\n", fl.cs.FailureIcon(), err)
+		fmt.Fprintf(fl.errOut, "%s Could not send the code by WhatsApp: %s\n", fl.cs.FailureIcon(), ui.SingleLine(err.Error()))
 		if fl.ch, fl.dest, err = askEmail(ctx, fl.o, fl.ed); err != nil {
 			return err
 		}
@@ -262,7 +262,7 @@ func (fl *loginFlow) enterCode(ctx context.Context) (ui.CodeAction, error) {
 		if _, ok := attemptsLeft(apiErr); ok {
 			msg = "Wrong code, and no attempts are left on it"
 		}
-		fmt.Fprintf(fl.errOut, "%s %s: a new code is needed.\n", cs.FailureIcon(), msg)
+		fmt.Fprintf(fl.errOut, "%s %s: a new code is needed.\n", cs.FailureIcon(), ui.SingleLine(msg))
 	}
 }
 
@@ -282,7 +282,7 @@ func (fl *loginFlow) resend(ctx context.Context, action ui.CodeAction) (announce
 	if err != nil {
 		var apiErr *api.Error
 		if errors.As(err, &apiErr) && apiErr.Kind() == api.KindRateLimited {
-			fmt.Fprintf(fl.errOut, "%s %s\n", fl.cs.FailureIcon(), otpRefusal(apiErr))
+			fmt.Fprintf(fl.errOut, "%s %s\n", fl.cs.FailureIcon(), ui.SingleLine(otpRefusal(apiErr)))
 			return false, nil
 		}
 		return false, err
@@ -343,7 +343,7 @@ func askEmail(ctx context.Context, o *LoginOptions, ed *ui.LineEditor) (contact.
 		if e, err := contact.NormalizeEmail(answer); err == nil {
 			return contact.Email, e, nil
 		} else {
-			fmt.Fprintf(o.IO.ErrOut, "%s %v\n", cs.FailureIcon(), err)
+			fmt.Fprintf(o.IO.ErrOut, "%s %s\n", cs.FailureIcon(), ui.SingleLine(err.Error()))
 		}
 	}
 }

@@ -246,8 +246,9 @@ func printChallenge(o *LoginOptions, c *api.OTPChallenge) error {
 		return ui.WriteJSON(o.IO.Out, c)
 	}
 	fmt.Fprintf(o.IO.ErrOut, "Sent a code by %s to %s; it expires at %s.\n", channelName(c.Channel), ui.SingleLine(c.DestinationHint), c.ExpiresAt.UTC().Format(time.RFC3339))
-	fmt.Fprintf(o.IO.ErrOut, "Complete the login with: zupy login --verification-id %s --code-stdin\n", c.VerificationID)
-	_, err := fmt.Fprintln(o.IO.Out, c.VerificationID)
+	id := ui.SingleLine(c.VerificationID)
+	fmt.Fprintf(o.IO.ErrOut, "Complete the login with: zupy login --verification-id %s --code-stdin\n", id)
+	_, err := fmt.Fprintln(o.IO.Out, id)
 	return err
 }
 

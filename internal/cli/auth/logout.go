@@ -88,7 +88,7 @@ func logoutProfile(ctx context.Context, opts *LogoutOptions, profile string, key
 	// for the active profile only, another profile uses its own base URL;
 	// ForProfile knows which.
 	p := opts.ForProfile(profile)
-	base, err := p.Resolve.BaseURL()
+	base, err := p.Resolve.Configured()
 	if err != nil {
 		return err
 	}
@@ -107,8 +107,12 @@ func logoutProfile(ctx context.Context, opts *LogoutOptions, profile string, key
 	case err != nil:
 		return err
 	default:
-		if err := p.ClientFor(issuer(ctx, store, profile, base.Value)).DeleteSession(ctx, token); err != nil {
-			fmt.Fprintf(errOut, "%s Could not revoke the session on the server (%v); removing it locally anyway.\n", cs.WarningIcon(), err)
+		client, err := p.ClientFor(issuer(ctx, store, profile, base.Value))
+		if err == nil {
+			err = client.DeleteSession(ctx, token)
+		}
+		if err != nil {
+			fmt.Fprintf(errOut, "%s Could not revoke the session on the server (%s); removing it locally anyway.\n", cs.WarningIcon(), ui.SingleLine(err.Error()))
 		}
 		for _, account := range []string{credentials.SessionAccount(profile), credentials.SessionIssuerAccount(profile)} {
 			if err := store.Delete(ctx, account); err != nil {

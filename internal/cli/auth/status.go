@@ -47,7 +47,7 @@ type StatusOptions struct {
 	// Resolve finds the profile's settings, base URL and credentials.
 	Resolve *resolve.Resolver
 	// ClientFor is a client of the base URL the status reports.
-	ClientFor func(baseURL string) *api.Client
+	ClientFor func(baseURL string) (*api.Client, error)
 	// Config and ForProfile find and open every profile, for --all.
 	Config     func() (*config.File, error)
 	ForProfile func(name string) *cmdutil.Factory
@@ -162,13 +162,13 @@ func statusAllRun(ctx context.Context, opts *StatusOptions) error {
 // profileStatus is the status of one profile, read with its own settings,
 // credentials and base URL.
 func profileStatus(ctx context.Context, profile string, res *resolve.Resolver,
-	clientFor func(string) *api.Client, localNow func() time.Time) (Status, error) {
+	clientFor func(string) (*api.Client, error), localNow func() time.Time) (Status, error) {
 	st := Status{Profile: profile, SavedKeys: []credentials.SavedKey{}}
 	settings, err := res.Settings()
 	if err != nil {
 		return st, err
 	}
-	base, err := res.BaseURL()
+	base, err := res.Configured()
 	if err != nil {
 		return st, err
 	}
@@ -204,7 +204,11 @@ func profileStatus(ctx context.Context, profile string, res *resolve.Resolver,
 				return st, err
 			}
 		}
-		session, resp, err := clientFor(base.Value).SessionWithResponse(ctx, token)
+		client, err := clientFor(base.Value)
+		if err != nil {
+			return st, err
+		}
+		session, resp, err := client.SessionWithResponse(ctx, token)
 		var apiErr *api.Error
 		switch {
 		case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
@@ -238,6 +242,8 @@ func profileStatus(ctx context.Context, profile string, res *resolve.Resolver,
 func printStatus(io *ui.IOStreams, st *Status, markActive bool) {
 	cs := io.ColorScheme()
 	out := io.Out
+	// Values are cleaned before they are styled (ui.SingleLine): they
+	// quote the server (a partner, a refusal) and the config file.
 	row := func(label, value string) { fmt.Fprintf(out, "%-13s %s\n", label+":", value) }
 	profile := st.Profile
 	if markActive && st.Active {
@@ -245,19 +251,19 @@ func printStatus(io *ui.IOStreams, st *Status, markActive bool) {
 	}
 	row("Profile", profile)
 	if st.Environment != "" {
-		row("Base URL", st.BaseURL+" "+cs.Muted("(environment "+st.Environment+")"))
+		row("Base URL", ui.SingleLine(st.BaseURL)+" "+cs.Muted(ui.SingleLine("(environment "+st.Environment+")")))
 	} else {
-		row("Base URL", st.BaseURL)
+		row("Base URL", ui.SingleLine(st.BaseURL))
 	}
 	if st.LoggedIn {
 		row("Partner", fmt.Sprintf("%s <%s>", cs.Bold(ui.SingleLine(st.Partner.Name)), ui.SingleLine(st.Partner.Email)))
 		row("Session", fmt.Sprintf("%s until %s (%s left)", cs.Success("valid"), st.ExpiresAt.UTC().Format(time.RFC3339),
 			ui.FormatDuration(time.Duration(st.SecondsLeft)*time.Second)))
 	} else {
-		row("Session", cs.Failure(st.Problem))
+		row("Session", cs.Failure(ui.SingleLine(st.Problem)))
 	}
 	if st.CredentialSource != "" {
-		row("Credentials", st.CredentialSource)
+		row("Credentials", ui.SingleLine(st.CredentialSource))
 	}
 	if st.APIKeySource != "" {
 		row("API key", fmt.Sprintf("%s from %s", st.APIKeyHint, st.APIKeySource))
@@ -278,13 +284,13 @@ func printStatus(io *ui.IOStreams, st *Status, markActive bool) {
 			mark = " " + cs.Accent("(default)")
 		}
 		if label != "" {
-			row(label, k.KeyID+"  "+k.Hint+mark)
+			row(label, ui.SingleLine(k.KeyID+"  "+k.Hint)+mark)
 		} else {
-			fmt.Fprintf(out, "%-13s %s\n", "", k.KeyID+"  "+k.Hint+mark)
+			fmt.Fprintf(out, "%-13s %s\n", "", ui.SingleLine(k.KeyID+"  "+k.Hint)+mark)
 		}
 	}
 	if st.DefaultKeyID != "" {
-		row("Default key", st.DefaultKeyID)
+		row("Default key", ui.SingleLine(st.DefaultKeyID))
 	}
 }
 

@@ -22,7 +22,6 @@ func New(io *ui.IOStreams, getenv func(string) string) *Factory {
 	f.Profile = profileFunc(f)                                         // depends on Global (--profile) and ZUPY_PROFILE
 	f.ConfigDir = func() (string, error) { return config.Dir(getenv) } // depends on ZUPY_CONFIG_DIR, XDG_CONFIG_HOME, HOME
 	f.Config = configFunc(f)                                           // depends on ConfigDir
-	f.ClientFor = clientForFunc(f)                                     // depends on Global (--retries, --timeout, --debug), ZUPY_DEBUG, IOStreams
 	f.Prompter = prompterFunc(io)                                      // depends on IOStreams
 	wireProfile(f, f.Profile, getenv, func() *pflag.FlagSet { return f.Global.Flags })
 	f.ForProfile = forProfileFunc(f) // depends on everything above, for another profile
@@ -40,8 +39,9 @@ func wireProfile(f *Factory, profile func() string, getenv func(string) string, 
 		Config:  func() (*config.File, error) { return f.Config() },
 		Keyring: keyringFunc(f), CredentialsFile: f.CredentialsFilePath,
 	})
+	f.ClientFor = clientForFunc(f)                   // depends on Resolve (plain http), Global (--retries, --timeout, --debug), ZUPY_DEBUG, IOStreams
 	f.Client = clientFunc(f, f.ClientFor)            // depends on Resolve (base URL), ClientFor
-	f.QuietClient = clientFunc(f, quietClientFor(f)) // depends on Resolve (base URL), Global (--timeout, --debug)
+	f.QuietClient = clientFunc(f, quietClientFor(f)) // depends on Resolve (base URL, plain http), Global (--timeout, --debug)
 }
 
 func profileFunc(f *Factory) func() string {
@@ -87,8 +87,11 @@ func settingsFunc(f *Factory, profile func() string, getenv func(string) string,
 	}
 }
 
-func clientForFunc(f *Factory) func(string) *api.Client {
-	return func(baseURL string) *api.Client {
+func clientForFunc(f *Factory) func(string) (*api.Client, error) {
+	return func(baseURL string) (*api.Client, error) {
+		if err := f.Resolve.RefuseInsecureHTTP(baseURL); err != nil {
+			return nil, err
+		}
 		errOut := f.IOStreams.ErrOut
 		return api.New(api.Options{
 			BaseURL:   baseURL,
@@ -104,13 +107,16 @@ func clientForFunc(f *Factory) func(string) *api.Client {
 			OnNetworkRetry: func(err error, wait time.Duration, attempt, max int) {
 				fmt.Fprintf(errOut, "network error (%v); retrying in %s (%d/%d)\n", err, formatWait(wait), attempt, max)
 			},
-		})
+		}), nil
 	}
 }
 
-func quietClientFor(f *Factory) func(string) *api.Client {
-	return func(baseURL string) *api.Client {
-		return api.New(api.Options{BaseURL: baseURL, UserAgent: build.UserAgent(), Timeout: f.Global.Timeout, Debug: f.DebugWriter()})
+func quietClientFor(f *Factory) func(string) (*api.Client, error) {
+	return func(baseURL string) (*api.Client, error) {
+		if err := f.Resolve.RefuseInsecureHTTP(baseURL); err != nil {
+			return nil, err
+		}
+		return api.New(api.Options{BaseURL: baseURL, UserAgent: build.UserAgent(), Timeout: f.Global.Timeout, Debug: f.DebugWriter()}), nil
 	}
 }
 
@@ -121,13 +127,13 @@ func formatWait(d time.Duration) string {
 	return fmt.Sprintf("%ds", int((d+time.Second/2)/time.Second))
 }
 
-func clientFunc(f *Factory, clientFor func(string) *api.Client) func() (*api.Client, error) {
+func clientFunc(f *Factory, clientFor func(string) (*api.Client, error)) func() (*api.Client, error) {
 	return func() (*api.Client, error) {
 		base, err := f.Resolve.BaseURL()
 		if err != nil {
 			return nil, err
 		}
-		return clientFor(base.Value), nil
+		return clientFor(base.Value)
 	}
 }
 

@@ -12,9 +12,11 @@ import (
 	"syscall"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/clierr"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/fileperm"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
@@ -123,6 +125,7 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 	var netErr *api.NetworkError
 	var unavailable *credentials.UnavailableError
 	var cfgErr *config.FileError
+	var untrusted *fileperm.Error
 	switch {
 	case errors.Is(err, context.Canceled):
 		code, msg = "interrupted", "cancelled before it finished"
@@ -142,6 +145,8 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 		}
 	case errors.As(err, &unavailable):
 		code = "keyring_unavailable"
+	case errors.As(err, &untrusted):
+		code = "unsafe_permissions" // its Hint is the chmod or chown that fixes it
 	case errors.As(err, &cfgErr):
 		code = "config_error"
 		hint = fmt.Sprintf("Fix or move %s, or point ZUPY_CONFIG_DIR at another directory (see `zupy help environment`)", cfgErr.Path)
@@ -172,8 +177,16 @@ func defaultAPIHint(e *api.Error) string {
 
 // PrintError writes err to w: "Error: <code> - <message>" and a hint line,
 // or with JSON one document {"error","message","details","exit_code"}.
+//
+// Every string is masked (apikey.MaskSecrets: an error may echo a flag's
+// value, a path or an expression, and a secret pasted there is never shown
+// whole) and, in text, made inert on a terminal (ui.Lines). This is the one
+// place errors are printed, cobra's own flag errors included
+// (docs/security-model.md).
 func PrintError(w io.Writer, cs *ui.ColorScheme, err error, asJSON bool) {
 	code, msg, details, hint := Describe(err)
+	code, msg, hint = apikey.MaskSecrets(code), apikey.MaskSecrets(msg), apikey.MaskSecrets(hint)
+	details = maskDetails(details)
 	exit := ExitCode(err)
 	if asJSON {
 		doc := struct {
@@ -189,9 +202,9 @@ func PrintError(w io.Writer, cs *ui.ColorScheme, err error, asJSON bool) {
 		_ = ui.WriteJSON(w, doc)
 		return
 	}
-	fmt.Fprintf(w, "%s %s - %s\n", cs.Failure("Error:"), code, msg)
+	fmt.Fprintf(w, "%s %s - %s\n", cs.Failure("Error:"), ui.SingleLine(code), ui.Lines(msg))
 	if hint != "" {
-		fmt.Fprintln(w, cs.Muted(hint))
+		fmt.Fprintln(w, cs.Muted(ui.Lines(hint)))
 	}
 }
 
@@ -202,4 +215,33 @@ func isUsage(err error) bool {
 	var usage *UsageError
 	var cfgUsage *config.UsageError
 	return errors.As(err, &usage) || errors.As(err, &cfgUsage)
+}
+
+// maskDetails masks secrets in every string of an error's details, keys
+// included; the server's were redacted already, local ones may echo input.
+func maskDetails(d map[string]any) map[string]any {
+	if d == nil {
+		return nil
+	}
+	out := make(map[string]any, len(d))
+	for k, v := range d {
+		out[apikey.MaskSecrets(k)] = maskValue(v)
+	}
+	return out
+}
+
+func maskValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return apikey.MaskSecrets(x)
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = maskValue(x[i])
+		}
+		return out
+	case map[string]any:
+		return maskDetails(x)
+	}
+	return v
 }

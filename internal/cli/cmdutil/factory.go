@@ -23,8 +23,10 @@ type Global struct {
 	Output  string
 	NoColor bool
 	Debug   bool
-	Retries int
-	Timeout time.Duration
+	// AllowInsecureHTTP lets the base URL be plain http to a remote host.
+	AllowInsecureHTTP bool
+	Retries           int
+	Timeout           time.Duration
 	// JQ and Template filter the JSON output (--jq, --template).
 	JQ       string
 	Template string
@@ -68,8 +70,9 @@ type Factory struct {
 	// Settings resolves the profile's effective settings.
 	Settings func() (*config.Resolver, error)
 	// ClientFor is a client of baseURL with the global retry, timeout and
-	// debug options; retries are announced on stderr.
-	ClientFor func(baseURL string) *api.Client
+	// debug options; retries are announced on stderr. A plain-http URL of a
+	// remote host is refused (Resolve.RefuseInsecureHTTP).
+	ClientFor func(baseURL string) (*api.Client, error)
 	// Client is a client of the profile's base URL (Resolve.BaseURL).
 	Client func() (*api.Client, error)
 	// QuietClient is a client of the profile's base URL that makes one
@@ -145,6 +148,7 @@ func BindGlobalFlags(fs *pflag.FlagSet, g *Global) {
 	g.Flags = fs
 	fs.StringVar(&g.Profile, "profile", "default", "Configuration profile `NAME` to use (env ZUPY_PROFILE)")
 	fs.StringVar(&g.BaseURL, "base-url", "", "`URL` of the Zupy API (env ZUPY_BASE_URL)")
+	fs.BoolVar(&g.AllowInsecureHTTP, "allow-insecure-http", false, "Allow a plain-http base URL to a remote host (env ZUPY_ALLOW_INSECURE_HTTP)")
 	fs.StringVarP(&g.Output, "output", "o", "text", "Output `FORMAT`: text or json")
 	fs.BoolVar(&g.NoColor, "no-color", false, "Disable colour (also NO_COLOR)")
 	fs.BoolVar(&g.Debug, "debug", false, "Trace HTTP requests on stderr, secrets redacted (env ZUPY_DEBUG)")

@@ -272,8 +272,8 @@ func TestClientUsesEffectiveBaseURL(t *testing.T) {
 	if c, err = f.Client(); err != nil || c.BaseURL() != "http://127.0.0.1:9/v1" {
 		t.Errorf("env: %v, %v", c, err)
 	}
-	globalFlags(t, f, map[string]string{"base-url": "http://flag.example/v1"})
-	if c, err = f.Client(); err != nil || c.BaseURL() != "http://flag.example/v1" {
+	globalFlags(t, f, map[string]string{"base-url": "https://flag.example/v1"})
+	if c, err = f.Client(); err != nil || c.BaseURL() != "https://flag.example/v1" {
 		t.Errorf("flag: %v, %v", c, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	zconfig "github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
@@ -171,9 +172,11 @@ func getRun(_ context.Context, opts *GetOptions) error {
 
 // SetOptions is what `config set` uses.
 type SetOptions struct {
-	IO      *ui.IOStreams
-	JSON    bool
-	Config  func() (*zconfig.File, error)
+	IO     *ui.IOStreams
+	JSON   bool
+	Config func() (*zconfig.File, error)
+	// Resolve refuses a plain-http base_url not opted into.
+	Resolve *resolve.Resolver
 	Profile string
 
 	Key, Value string
@@ -181,7 +184,7 @@ type SetOptions struct {
 
 // NewCmdSet returns `config set`; runF replaces the run in tests.
 func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command {
-	opts := &SetOptions{IO: f.IOStreams, Config: f.Config}
+	opts := &SetOptions{IO: f.IOStreams, Config: f.Config, Resolve: f.Resolve}
 	return &cobra.Command{
 		Use:               "set KEY VALUE",
 		Short:             "Store a setting in the active profile",
@@ -205,6 +208,13 @@ func setRun(_ context.Context, opts *SetOptions) error {
 			return false, err
 		}
 		stored, _ = file.Get(opts.Profile, opts.Key)
+		if opts.Key == zconfig.BaseURL {
+			// Refused now rather than at the first request, which would
+			// send a credential in clear text.
+			if err := opts.Resolve.RefuseInsecureHTTP(stored); err != nil {
+				return false, err
+			}
+		}
 		return true, nil
 	})
 	if err != nil {

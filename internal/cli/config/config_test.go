@@ -122,7 +122,8 @@ func TestListNamesTheSourceOfEachValue(t *testing.T) {
 	want := "base_url\thttps://env.example/v1\tenvironment (ZUPY_BASE_URL)\n" +
 		"environment\t\tdefault\n" +
 		"default_key_id\tkey_abcdefghijkl\tfile (" + path + ")\n" +
-		"credential_store\tkeyring\tdefault\n"
+		"credential_store\tkeyring\tdefault\n" +
+		"allow_insecure_http\tfalse\tdefault\n"
 	if got := mustRun(t, env, "config", "list"); got != want {
 		t.Errorf("list =\n%s\nwant\n%s", got, want)
 	}
@@ -145,6 +146,7 @@ func TestListJSONIsAnArrayOfKeyValueSource(t *testing.T) {
 		{"key": "environment", "value": "", "source": "default"},
 		{"key": "default_key_id", "value": "", "source": "default"},
 		{"key": "credential_store", "value": "file", "source": "file", "origin": path},
+		{"key": "allow_insecure_http", "value": "false", "source": "default"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("list -o json has %d entries, want %d:\n%s", len(got), len(want), out)

@@ -347,6 +347,6 @@ func otpRun(ctx context.Context, opts *OTPOptions) error {
 	if opts.JSON {
 		return ui.WriteJSON(opts.IO.Out, last)
 	}
-	_, err = fmt.Fprintln(opts.IO.Out, last.Code)
+	_, err = fmt.Fprintln(opts.IO.Out, ui.SingleLine(last.Code))
 	return err
 }

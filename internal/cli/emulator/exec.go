@@ -51,7 +51,7 @@ type ExecOptions struct {
 	// Environ is the environment CMD inherits (before ours is added).
 	Environ func() []string
 	// ClientFor makes a client of the emulator's base URL.
-	ClientFor func(baseURL string) *api.Client
+	ClientFor func(baseURL string) (*api.Client, error)
 
 	DataDir      string
 	InMemory     bool
@@ -345,7 +345,10 @@ func startExecEmulator(ctx context.Context, o *ExecOptions, logs io.Writer) (*ex
 		e.serveErr = srv.Serve(serveCtx, ln, zemulator.ServeOptions{})
 		close(e.served)
 	}()
-	e.client = o.ClientFor(e.base)
+	if e.client, err = o.ClientFor(e.base); err != nil {
+		e.stop()
+		return nil, err
+	}
 	if err := e.waitReady(ctx); err != nil {
 		e.stop()
 		return nil, err

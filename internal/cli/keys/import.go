@@ -26,7 +26,7 @@ type ImportOptions struct {
 	JSON      bool
 	Profile   string
 	Config    func() (*config.File, error)
-	ClientFor func(baseURL string) *api.Client
+	ClientFor func(baseURL string) (*api.Client, error)
 	Prompter  func() *ui.Prompter
 	// Resolve chooses the base URL the key is checked at and the store it
 	// is saved in.
@@ -115,7 +115,11 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	v, _, err := opts.ClientFor(base).Verify(ctx, parsed.Secret, nil, false)
+	client, err := opts.ClientFor(base)
+	if err != nil {
+		return err
+	}
+	v, _, err := client.Verify(ctx, parsed.Secret, nil, false)
 	if err != nil {
 		var apiErr *api.Error
 		if errors.As(err, &apiErr) && apiErr.ServerCode() == wire.ErrIPNotAllowed {
@@ -136,6 +140,6 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if opts.Default {
 		line += " as the profile's default key"
 	}
-	fmt.Fprintln(opts.IO.ErrOut, line)
+	fmt.Fprintln(opts.IO.ErrOut, ui.SingleLine(line))
 	return nil
 }

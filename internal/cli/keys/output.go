@@ -26,7 +26,7 @@ func (o newKeyOutput) print(io *ui.IOStreams, asJSON bool, now time.Time) error 
 			return err
 		}
 		for _, n := range o.Notes {
-			fmt.Fprintln(io.ErrOut, n)
+			fmt.Fprintln(io.ErrOut, ui.SingleLine(n))
 		}
 		return nil
 	}
@@ -36,15 +36,17 @@ func (o newKeyOutput) print(io *ui.IOStreams, asJSON bool, now time.Time) error 
 		_, err := fmt.Fprint(io.Out, card.render(io.ColorScheme()))
 		return err
 	}
+	// The secret alone, for $(…): the server's bytes, not to be altered
+	// (apikey.Parse refuses anything but the key alphabet before it is used).
 	if _, err := fmt.Fprintln(io.Out, o.Key.APIKey); err != nil {
 		return err
 	}
-	fmt.Fprintln(io.ErrOut, summary(o.Verb, o.Key))
+	fmt.Fprintln(io.ErrOut, ui.SingleLine(summary(o.Verb, o.Key)))
 	if p := o.Key.PreviousKey; p != nil {
-		fmt.Fprintln(io.ErrOut, "Previous key "+previousSummary(p, now))
+		fmt.Fprintln(io.ErrOut, ui.SingleLine("Previous key "+previousSummary(p, now)))
 	}
 	for _, n := range o.Notes {
-		fmt.Fprintln(io.ErrOut, n)
+		fmt.Fprintln(io.ErrOut, ui.SingleLine(n))
 	}
 	return nil
 }

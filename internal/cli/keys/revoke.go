@@ -97,19 +97,19 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 		if cur.RevokedAt != nil {
 			when = " on " + cur.RevokedAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(io.ErrOut, "%s %s %q was already revoked%s; nothing to do\n", cs.WarningIcon(), cur.KeyID, ui.SingleLine(cur.Name), when)
+		fmt.Fprintf(io.ErrOut, "%s %s %q was already revoked%s; nothing to do\n", cs.WarningIcon(), ui.SingleLine(cur.KeyID), ui.SingleLine(cur.Name), when)
 		for _, n := range notes {
-			fmt.Fprintln(io.ErrOut, n)
+			fmt.Fprintln(io.ErrOut, ui.SingleLine(n))
 		}
 		return nil
 	}
 	if !opts.Yes {
-		ok, err := opts.Prompter().Confirm(fmt.Sprintf("Revoke %s %q? This cannot be undone", cur.KeyID, ui.SingleLine(cur.Name)), false)
+		ok, err := opts.Prompter().Confirm(fmt.Sprintf("Revoke %s %q? This cannot be undone", ui.SingleLine(cur.KeyID), ui.SingleLine(cur.Name)), false)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			fmt.Fprintf(io.ErrOut, "Not revoked: %s is still %s\n", cur.KeyID, cur.Status)
+			fmt.Fprintf(io.ErrOut, "Not revoked: %s is still %s\n", ui.SingleLine(cur.KeyID), ui.SingleLine(cur.Status))
 			return &cmdutil.SilentError{Kind: api.KindUsage}
 		}
 	}
@@ -123,10 +123,10 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(io.ErrOut, "%s Revoked %s %q\n", cs.SuccessIcon(), key.KeyID, ui.SingleLine(key.Name))
+		fmt.Fprintf(io.ErrOut, "%s Revoked %s %q\n", cs.SuccessIcon(), ui.SingleLine(key.KeyID), ui.SingleLine(key.Name))
 	}
 	for _, n := range notes {
-		fmt.Fprintln(io.ErrOut, n)
+		fmt.Fprintln(io.ErrOut, ui.SingleLine(n))
 	}
 	return nil
 }

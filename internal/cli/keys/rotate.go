@@ -26,7 +26,7 @@ type RotateOptions struct {
 	Config    func() (*config.File, error)
 	Settings  func() (*config.Resolver, error)
 	Client    func() (*api.Client, error)
-	ClientFor func(baseURL string) *api.Client
+	ClientFor func(baseURL string) (*api.Client, error)
 	Resolver  func() (credentials.Resolver, error)
 	// ChooseKey finds the key --self rotates, as for ping (resolve.Key).
 	ChooseKey func(ctx context.Context, keyID string) (*resolve.Choice, error)
@@ -201,7 +201,10 @@ func rotateSelf(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	client := opts.ClientFor(self.BaseURL)
+	client, err := opts.ClientFor(self.BaseURL)
+	if err != nil {
+		return err
+	}
 	key, resp, err := client.RotateSelfWithResponse(ctx, self.Key.Secret, rotateRequest(opts))
 	if err != nil {
 		return cmdutil.WithHint(err, selfHint(err, self.Describe()))

@@ -29,7 +29,7 @@ type ScanOptions struct {
 	Output    string // text, json or sarif
 	Profile   string
 	Settings  func() (*config.Resolver, error)
-	ClientFor func(baseURL string) *api.Client
+	ClientFor func(baseURL string) (*api.Client, error)
 	Client    func() (*api.Client, error)
 	Resolver  func() (credentials.Resolver, error)
 	Store     func() (credentials.Store, error)
@@ -76,9 +76,14 @@ output of git diff): then only the lines the diff adds are read, each reported
 at its own file and line, so a pre-commit hook stops a commit that adds a
 secret and lets through the one that removes it.
 
+--git reads every commit that a branch, a tag, a stash entry or a reflog
+entry reaches, so a commit amended or reset away is read until git expires
+it; objects nothing names any more are not.
+
 Each finding shows its file, line, column, kind and the secret masked
-(zup_live_sk_…9i0j); with --git, the first commit and path where the secret
-appears. A secret in a file or folder name is a finding of its own, at line 0
+(zup_live_sk_…9i0j); with --git, each secret once, at the same place on
+every run and in every format: the first commit that holds it (oldest
+first in topological order), then the first path in byte order. A secret in a file or folder name is a finding of its own, at line 0
 (its column counted in the path). No secret is ever printed whole, in any
 format, and secrets in the paths printed are masked too. On a terminal the
 findings are a table; in a pipe, tab-separated lines without a header
@@ -141,7 +146,7 @@ use the codes of "zupy help exit-codes".`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.Git, "git", false, "Scan every commit of the git repository at PATH (default: the current one)")
+	fl.BoolVar(&opts.Git, "git", false, "Scan every commit of the git repository at PATH (default: the current one), reflogs and stash included")
 	fl.BoolVar(&opts.Stdin, "stdin", false, "Scan standard input; of a diff, the added lines (git diff --cached | zupy keys scan --stdin)")
 	fl.BoolVar(&opts.Verify, "verify", false, "Ask the API whether each key found is live (sends the secret; counts as a use of the key)")
 	fl.BoolVar(&opts.Revoke, "revoke", false, "Revoke the live keys found (needs a login session; implies --verify)")
@@ -268,7 +273,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 // find runs the scan the flags ask for.
 func (o *ScanOptions) find(ctx context.Context) ([]scan.Finding, scan.Stats, error) {
 	so := scan.Options{Exclude: o.Exclude, Warn: func(err error) {
-		fmt.Fprintf(o.IO.ErrOut, "%s %v\n", o.IO.ErrColorScheme().WarningIcon(), err)
+		fmt.Fprintf(o.IO.ErrOut, "%s %s\n", o.IO.ErrColorScheme().WarningIcon(), ui.SingleLine(err.Error()))
 	}}
 	switch {
 	case o.Stdin:
@@ -394,8 +399,11 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 	}
 	for _, u := range urls {
 		ts := byURL[u]
+		client, err := o.ClientFor(u)
+		if err != nil {
+			return nil, err
+		}
 		fmt.Fprintf(errOut, "Sending %s to %s (GET /auth/verify); each check counts as a use of the key\n", plural(len(ts), "key"), u)
-		client := o.ClientFor(u)
 		for i, t := range ts {
 			v := verdicts[t.secret]
 			res, _, err := client.Verify(ctx, t.secret, nil, true)
@@ -411,12 +419,12 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 				// The server cannot be reached: say so once, and leave
 				// this server's other keys unverified rather than fail
 				// the same way for each.
-				fmt.Fprintf(errOut, "%s could not verify %s at %s: %v\n", cs.WarningIcon(), plural(len(ts)-i, "key"), u, err)
+				fmt.Fprintf(errOut, "%s could not verify %s at %s: %s\n", cs.WarningIcon(), plural(len(ts)-i, "key"), u, ui.SingleLine(err.Error()))
 				break
 			}
 			var apiErr *api.Error
 			if !errors.As(err, &apiErr) {
-				fmt.Fprintf(errOut, "%s could not verify %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), err)
+				fmt.Fprintf(errOut, "%s could not verify %s: %s\n", cs.WarningIcon(), apikey.Mask(t.secret), ui.SingleLine(err.Error()))
 				continue
 			}
 			// The real API sends no error_code: its documented message is
@@ -441,7 +449,7 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 				if session != nil {
 					id, err := session.keyIDByHint(ctx, t.secret, t.key.Environment)
 					if err != nil {
-						fmt.Fprintf(errOut, "%s could not list keys to find the id of %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), session.wrap(err))
+						fmt.Fprintf(errOut, "%s could not list keys to find the id of %s: %s\n", cs.WarningIcon(), apikey.Mask(t.secret), ui.SingleLine(session.wrap(err).Error()))
 					}
 					v.keyID = id
 				}
@@ -449,7 +457,7 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 					fmt.Fprintf(errOut, "%s %s is live (%s), but its key id is unknown: revoke it by hand\n", cs.WarningIcon(), apikey.Mask(t.secret), why)
 				}
 			default:
-				fmt.Fprintf(errOut, "%s could not verify %s: %v\n", cs.WarningIcon(), apikey.Mask(t.secret), err)
+				fmt.Fprintf(errOut, "%s could not verify %s: %s\n", cs.WarningIcon(), apikey.Mask(t.secret), ui.SingleLine(err.Error()))
 			}
 		}
 	}
@@ -483,7 +491,7 @@ func (o *ScanOptions) revoke(ctx context.Context, s *scanSession, findings []sca
 	if !o.Yes {
 		fmt.Fprintf(errOut, "Live keys found:\n")
 		for _, t := range targets {
-			fmt.Fprintf(errOut, "  %s  %s  %s\n", t.v.keyID, apikey.Mask(t.secret), t.v.environment)
+			fmt.Fprintf(errOut, "  %s  %s  %s\n", ui.SingleLine(t.v.keyID), apikey.Mask(t.secret), ui.SingleLine(t.v.environment))
 		}
 		ok, err := o.Prompter().Confirm(fmt.Sprintf("Revoke %s? This cannot be undone", plural(len(targets), "key")), false)
 		if err != nil {
@@ -499,16 +507,16 @@ func (o *ScanOptions) revoke(ctx context.Context, s *scanSession, findings []sca
 		key, err := s.client.RevokeKey(ctx, s.token(), t.v.keyID)
 		if err != nil {
 			err = fmt.Errorf("revoke %s: %w", t.v.keyID, s.wrap(err))
-			fmt.Fprintf(errOut, "%s could not %v\n", cs.FailureIcon(), err)
+			fmt.Fprintf(errOut, "%s could not %s\n", cs.FailureIcon(), ui.SingleLine(err.Error()))
 			if first == nil {
 				first = err
 			}
 			continue
 		}
 		t.v.revoked = true
-		fmt.Fprintf(errOut, "%s Revoked %s (%s) %q\n", cs.SuccessIcon(), key.KeyID, apikey.Mask(t.secret), ui.SingleLine(key.Name))
+		fmt.Fprintf(errOut, "%s Revoked %s (%s) %q\n", cs.SuccessIcon(), ui.SingleLine(key.KeyID), apikey.Mask(t.secret), ui.SingleLine(key.Name))
 		for _, n := range forgetKey(ctx, o.Store, profileConfig{o.Config, o.Profile}, key.KeyID) {
-			fmt.Fprintln(errOut, n)
+			fmt.Fprintln(errOut, ui.SingleLine(n))
 		}
 	}
 	return first
@@ -607,9 +615,10 @@ func verdictStyle(cs *ui.ColorScheme, v *verdict) func(string) string {
 // live keys (revoked now or not: the file still holds a leaked key) and
 // those whose check failed.
 func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*verdict, st scan.Stats) int {
-	what := plural(st.Files, "file")
+	// "in 2 scanned files": how much was read, not where the secrets are.
+	what := scannedCount(st.Files, "file")
 	if o.Git {
-		what = plural(st.Files, "blob")
+		what = scannedCount(st.Files, "blob")
 	} else if o.Stdin {
 		what = "standard input"
 	}
@@ -625,13 +634,17 @@ func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*ve
 	live := ""
 	if o.Verify {
 		count = 0
-		distinct := map[string]map[string]bool{statusLive: {}, statusUnverified: {}}
+		const revoked = "revoked"
+		distinct := map[string]map[string]bool{statusLive: {}, revoked: {}, statusUnverified: {}}
 		for _, f := range findings {
 			s := f.Secret.Reveal()
 			// A key not sent (another environment's URL is configured)
 			// may be live, as one whose check failed.
 			v := verdicts[s]
 			switch {
+			case v.status == statusLive && v.revoked:
+				count++
+				distinct[revoked][s] = true
 			case v.status == statusLive:
 				count++
 				distinct[statusLive][s] = true
@@ -640,11 +653,24 @@ func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*ve
 				distinct[statusUnverified][s] = true
 			}
 		}
-		live = fmt.Sprintf(" (%s live", plural(len(distinct[statusLive]), "key"))
-		if n := len(distinct[statusUnverified]); n > 0 {
-			live += fmt.Sprintf(", %d not verified", n)
+		// "(1 key live)", "(2 keys revoked now)", "(1 key live, 2 revoked
+		// now, 1 not verified)": a key --revoke revoked is no longer live.
+		var parts []string
+		nLive, nRevoked := len(distinct[statusLive]), len(distinct[revoked])
+		if nLive > 0 || nRevoked == 0 {
+			parts = append(parts, plural(nLive, "key")+" live")
 		}
-		live += ")"
+		if nRevoked > 0 {
+			if len(parts) == 0 {
+				parts = append(parts, plural(nRevoked, "key")+" revoked now")
+			} else {
+				parts = append(parts, fmt.Sprintf("%d revoked now", nRevoked))
+			}
+		}
+		if n := len(distinct[statusUnverified]); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d not verified", n))
+		}
+		live = " (" + strings.Join(parts, ", ") + ")"
 	}
 	fmt.Fprintf(o.IO.ErrOut, "%s %s found in %s%s%s\n", o.IO.ErrColorScheme().FailureIcon(),
 		plural(len(findings), "secret"), what, live, skipped)
@@ -657,4 +683,13 @@ func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*ve
 		fmt.Fprintln(o.IO.ErrOut, "Revoke the live keys with `zupy keys scan --revoke` (it lists them and asks first)")
 	}
 	return count
+}
+
+// scannedCount is "2 scanned files": what a scan read, said so that "1
+// secret found in 2 scanned files" does not read as a secret in two files.
+func scannedCount(n int, noun string) string {
+	if n != 1 {
+		noun += "s"
+	}
+	return fmt.Sprintf("%d scanned %s", n, noun)
 }

@@ -206,7 +206,7 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 		return s.wrap(err)
 	}
 	if !opts.JSON && opts.IO.IsStderrTTY() {
-		fmt.Fprintf(opts.IO.ErrOut, "%s Updated %s\n", opts.IO.ErrColorScheme().SuccessIcon(), key.KeyID)
+		fmt.Fprintf(opts.IO.ErrOut, "%s Updated %s\n", opts.IO.ErrColorScheme().SuccessIcon(), ui.SingleLine(key.KeyID))
 	}
 	return printKey(opts.IO, opts.JSON, key, func() bool { return key.KeyID == defaultKeyID(opts.Settings) }, resp.ServerNow(opts.Now()))
 }

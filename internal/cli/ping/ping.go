@@ -30,7 +30,7 @@ type PingOptions struct {
 	// ChooseKey finds the key and base URL (resolve.Key).
 	ChooseKey func(ctx context.Context, keyID string) (*resolve.Choice, error)
 	// NewClient returns a client of the base URL.
-	NewClient func(baseURL string) *api.Client
+	NewClient func(baseURL string) (*api.Client, error)
 	// Sleep waits between requests and through --wait; tests inject one
 	// that moves the emulator's clock instead of waiting.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -157,7 +157,10 @@ func pingRun(ctx context.Context, opts *PingOptions) error {
 	if err != nil {
 		return err
 	}
-	client := opts.NewClient(choice.BaseURL)
+	client, err := opts.NewClient(choice.BaseURL)
+	if err != nil {
+		return err
+	}
 	send := func() attempt {
 		v, resp, err := client.Verify(ctx, choice.Key.Secret, opts.Permissions, true)
 		a := attempt{resp: resp, verify: v, err: err}

@@ -153,7 +153,7 @@ func (r report) print(io *ui.IOStreams) {
 	status := fmt.Sprintf("(%d %s)", r.a.status, http.StatusText(r.a.status))
 	switch {
 	case r.a.verify != nil && r.a.verify.Authenticated:
-		fmt.Fprintf(w, "%s Authenticated as %s\n", cs.SuccessIcon(), cs.Bold(id))
+		fmt.Fprintf(w, "%s Authenticated as %s\n", cs.SuccessIcon(), cs.Bold(ui.SingleLine(id)))
 	case r.a.status == http.StatusTooManyRequests:
 		fmt.Fprintf(w, "%s Rate limited %s\n", cs.FailureIcon(), status)
 	case r.authenticated():
@@ -161,29 +161,27 @@ func (r report) print(io *ui.IOStreams) {
 	default:
 		fmt.Fprintf(w, "%s Not authenticated %s\n", cs.FailureIcon(), status)
 	}
-	rows := [][2]string{
-		{"Key", apikey.Mask(r.choice.Key.Secret) + " from " + r.choice.Describe()},
-		{"Environment", env},
-		{"Base URL", r.choice.BaseURL + " (" + r.choice.BaseURLFrom + ")"},
+	rows := []ui.Field{
+		{Label: "Key", Value: apikey.Mask(r.choice.Key.Secret) + " from " + r.choice.Describe()},
+		{Label: "Environment", Value: env},
+		{Label: "Base URL", Value: r.choice.BaseURL + " (" + r.choice.BaseURLFrom + ")"},
 	}
 	if known {
-		rows = append(rows, [2]string{"Permissions", orNone(strings.Join(perms, ", "))})
+		rows = append(rows, ui.Field{Label: "Permissions", Value: orNone(strings.Join(perms, ", "))})
 	}
 	if missing := missingOf(r.asked, r.a); len(missing) > 0 {
-		rows = append(rows, [2]string{"Missing", cs.Failure(strings.Join(missing, ", "))})
+		rows = append(rows, ui.Field{Label: "Missing", Value: strings.Join(missing, ", "), Style: cs.Failure})
 	}
-	rows = append(rows, [2]string{"Latency", formatLatency(r.a.latency)})
+	rows = append(rows, ui.Field{Label: "Latency", Value: formatLatency(r.a.latency)})
 	writeRows(w, cs, rows)
 	printRateLimit(io, r.a.resp)
 }
 
-func writeRows(w interface{ Write([]byte) (int, error) }, cs *ui.ColorScheme, rows [][2]string) {
-	width := 0
-	for _, row := range rows {
-		width = max(width, len(row[0]))
-	}
-	for _, row := range rows {
-		fmt.Fprintf(w, "  %s%s  %s\n", cs.Muted(row[0]), strings.Repeat(" ", width-len(row[0])), row[1])
+// writeRows draws rows indented under the report's first line, through
+// ui.RenderFields, which keeps the server's values inert.
+func writeRows(w interface{ Write([]byte) (int, error) }, cs *ui.ColorScheme, rows []ui.Field) {
+	for _, line := range strings.Split(ui.RenderFields(cs, rows), "\n") {
+		fmt.Fprintf(w, "  %s\n", line)
 	}
 }
 
@@ -196,24 +194,25 @@ func printRateLimit(io *ui.IOStreams, resp *api.Response) {
 		fmt.Fprintln(w, cs.Muted("No rate-limit headers in the answer (a request that fails authentication does not count)"))
 		return
 	}
-	h := resp.Header
-	reset := h.Get("X-RateLimit-Reset")
+	// Header values are the server's text: cleaned before they are drawn.
+	header := func(name string) string { return ui.SingleLine(resp.Header.Get(name)) }
+	reset := header("X-RateLimit-Reset")
 	if rl := resp.RateLimit; !rl.Reset.IsZero() && !resp.Date.IsZero() {
 		reset += " (in " + ui.FormatSeconds(max(rl.Reset.Sub(resp.Date), 0)) + ")"
 	}
 	// The limiter slides (SPEC §6): Reset is where the current fixed window
 	// ends, not when requests come back; a 429's Retry-After says that.
-	ra := h.Get("Retry-After")
+	ra := header("Retry-After")
 	resetMeaning := "end of the current fixed window (the limit slides)"
 	if ra != "" {
 		resetMeaning = "end of the current fixed window (the limit slides, see Retry-After)"
 	}
 	fmt.Fprintln(w, cs.Bold("Rate limit"))
 	rows := [][3]string{
-		{"X-RateLimit-Limit", h.Get("X-RateLimit-Limit"), "requests allowed per window"},
-		{"X-RateLimit-Remaining", h.Get("X-RateLimit-Remaining"), "requests left in this window"},
+		{"X-RateLimit-Limit", header("X-RateLimit-Limit"), "requests allowed per window"},
+		{"X-RateLimit-Remaining", header("X-RateLimit-Remaining"), "requests left in this window"},
 		{"X-RateLimit-Reset", reset, resetMeaning},
-		{"X-RateLimit-Window", h.Get("X-RateLimit-Window"), "window length, in seconds"},
+		{"X-RateLimit-Window", header("X-RateLimit-Window"), "window length, in seconds"},
 	}
 	if ra != "" {
 		rows = append(rows, [3]string{"Retry-After", ra, "seconds until the next request is admitted"})
@@ -255,16 +254,16 @@ func printBurst(opts *PingOptions, choice *resolve.Choice, out outcome) {
 		icon = cs.FailureIcon()
 	}
 	lat := latencies(out.all)
-	fmt.Fprintf(w, "%s Sent %s with %s to %s\n", icon, ui.Plural(len(out.all), "request"), keyID(choice, out.identity()), choice.BaseURL+"/auth/verify")
+	fmt.Fprintf(w, "%s Sent %s with %s to %s\n", icon, ui.Plural(len(out.all), "request"), ui.SingleLine(keyID(choice, out.identity())), choice.BaseURL+"/auth/verify")
 	others := len(out.all) - out.ok - out.r429
 	counts := fmt.Sprintf("%d × 2xx, %d × 429", out.ok, out.r429)
 	if others > 0 {
 		counts += fmt.Sprintf(", %d other", others)
 	}
-	writeRows(w, cs, [][2]string{
-		{"Key", apikey.Mask(choice.Key.Secret) + " from " + choice.Describe()},
-		{"Answers", counts},
-		{"Latency", fmt.Sprintf("min %s  median %s  p95 %s  max %s",
+	writeRows(w, cs, []ui.Field{
+		{Label: "Key", Value: apikey.Mask(choice.Key.Secret) + " from " + choice.Describe()},
+		{Label: "Answers", Value: counts},
+		{Label: "Latency", Value: fmt.Sprintf("min %s  median %s  p95 %s  max %s",
 			fmtMS(lat.Min), fmtMS(lat.Median), fmtMS(lat.P95), fmtMS(lat.Max))},
 	})
 	printRateLimit(opts.IO, out.last().resp)

@@ -20,10 +20,13 @@ package resolve
 //     --base-url/ZUPY_BASE_URL when that URL is of the key's environment;
 //     never a profile's custom base_url.
 //
-// Plain http: every URL decided here reaches the network through
-// cmdutil.Factory.ClientFor, which is where a refusal of plain http (with
-// its opt-ins) is enforced; TestOrder's "plain http" rows mark where that
-// check's rows belong.
+// Plain http (RefuseInsecureHTTP): a URL decided here that is plain http to
+// a host other than this machine or a single-label name is refused (exit 2)
+// unless allow_insecure_http opts in (--allow-insecure-http >
+// ZUPY_ALLOW_INSECURE_HTTP > the profile's setting). BaseURL and ForKey
+// (so Key) end with that check, ForScannedKey never picks such a URL, and
+// cmdutil's ClientFor builds no client without it, so no request escapes
+// it (docs/security-model.md#plain-http).
 
 import (
 	"context"
@@ -161,12 +164,54 @@ func (r *Resolver) savedKey(ctx context.Context, c *Choice) (string, error) {
 // BaseURL is the base URL of a command of the profile and what chose it
 // (config.Value's Source, Origin and Via): --base-url > ZUPY_BASE_URL >
 // the profile's base_url > the profile's environment > production.
+// A plain-http URL is refused unless opted into (RefuseInsecureHTTP);
+// Configured is the setting without that check.
 func (r *Resolver) BaseURL() (config.Value, error) {
+	v, err := r.Configured()
+	if err != nil {
+		return config.Value{}, err
+	}
+	if err := r.RefuseInsecureHTTP(v.Value); err != nil {
+		return config.Value{}, err
+	}
+	return v, nil
+}
+
+// Configured is the base URL setting as BaseURL decides it, but not
+// checked for plain http: what `auth status` shows and what `logout`
+// names as a session's issuer when none was recorded. Nothing is sent to
+// it but through ClientFor, which checks.
+func (r *Resolver) Configured() (config.Value, error) {
 	settings, err := r.d.Settings()
 	if err != nil {
 		return config.Value{}, err
 	}
 	return settings.Get(config.BaseURL)
+}
+
+// RefuseInsecureHTTP refuses (a usage error, exit 2) a base URL that would
+// send a credential in clear text over a network: plain http to a host
+// other than loopback or a single-label name (config.PlainHTTPHost), unless
+// allow_insecure_http opts in (--allow-insecure-http,
+// ZUPY_ALLOW_INSECURE_HTTP=1 or the profile's allow_insecure_http: true).
+func (r *Resolver) RefuseInsecureHTTP(baseURL string) error {
+	host := config.PlainHTTPHost(baseURL)
+	if host == "" {
+		return nil
+	}
+	settings, err := r.d.Settings()
+	if err != nil {
+		return err
+	}
+	allow, err := settings.Get(config.AllowInsecureHTTP)
+	if err != nil {
+		return err
+	}
+	if allow.Value == "true" {
+		return nil
+	}
+	return clierr.WithHint(clierr.Usagef("refusing plain http to %s: a key or session sent there crosses the network in clear text", host),
+		"Use https, or opt in with --allow-insecure-http, ZUPY_ALLOW_INSECURE_HTTP=1 or `zupy config set allow_insecure_http true`")
 }
 
 // ForKey is the base URL a key of key.Environment is sent to, and what
@@ -175,6 +220,16 @@ func (r *Resolver) BaseURL() (config.Value, error) {
 // environment setting is refused (exit 2), unless the URL was named for
 // this run (--base-url, ZUPY_BASE_URL).
 func (r *Resolver) ForKey(key apikey.Key, whose string) (baseURL, from string, err error) {
+	if baseURL, from, err = r.forKey(key, whose); err != nil {
+		return "", "", err
+	}
+	if err := r.RefuseInsecureHTTP(baseURL); err != nil {
+		return "", "", err
+	}
+	return baseURL, from, nil
+}
+
+func (r *Resolver) forKey(key apikey.Key, whose string) (baseURL, from string, err error) {
 	settings, err := r.d.Settings()
 	if err != nil {
 		return "", "", err
@@ -213,8 +268,12 @@ func (r *Resolver) ForKey(key apikey.Key, whose string) (baseURL, from string, e
 // the key's documented API or on loopback: a leaked key never goes to a
 // server the profile names (docs/scan.md). A profile's environment alone
 // names no URL: the key still goes to its own API.
+//
+// Plain http needs no check here: a target is a documented https API or on
+// loopback, which RefuseInsecureHTTP never refuses, and a remote http URL,
+// opted into or not, is not sent to (TestOrder's plain-http rows).
 func (r *Resolver) ForScannedKey(env apikey.Environment) (target, skip string, err error) {
-	v, err := r.BaseURL()
+	v, err := r.Configured()
 	if err != nil {
 		return "", "", err
 	}

@@ -2,6 +2,7 @@ package resolve_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,15 +28,16 @@ const (
 
 // The purposes a base URL is decided for (order.go).
 const (
-	command = "command"          // a command of the profile: BaseURL
-	key     = "key"              // the key of ping, api, rotate --self: Key (the key order, then ForKey)
-	imports = "keys import"      // a key given on stdin: ForKey
-	scanned = "scanned key"      // a key found by keys scan --verify: ForScannedKey
-	nothing = "(not sent)"       // wantURL of a scanned key that is not sent
-	refused = "(refused)"        // wantURL of a key refused with exit 2
-	noKey   = "(no key)"         // wantURL when no key is found: exit 3
-	saved   = "key_aaaaaaaaaaaa" // a saved key, of keyEnv
-	deflt   = "key_bbbbbbbbbbbb" // the profile's default key, of keyEnv
+	command     = "command"               // a command of the profile: BaseURL
+	key         = "key"                   // the key of ping, api, rotate --self: Key (the key order, then ForKey)
+	imports     = "keys import"           // a key given on stdin: ForKey
+	scanned     = "scanned key"           // a key found by keys scan --verify: ForScannedKey
+	nothing     = "(not sent)"            // wantURL of a scanned key that is not sent
+	refusedHTTP = "(refused: plain http)" // wantURL of plain http refused with exit 2
+	refused     = "(refused)"             // wantURL of a key refused with exit 2
+	noKey       = "(no key)"              // wantURL when no key is found: exit 3
+	saved       = "key_aaaaaaaaaaaa"      // a saved key, of keyEnv
+	deflt       = "key_bbbbbbbbbbbb"      // the profile's default key, of keyEnv
 )
 
 // world is one row's configuration, set up through the real factory: the
@@ -105,6 +107,80 @@ func with(m map[string]string, k, v string) map[string]string {
 	return out
 }
 
+// row is one row of TestOrder.
+type row struct {
+	name    string
+	purpose string
+	world   world
+	keyEnv  apikey.Environment // the key's environment (saved keys, the key of import and scan)
+	keyID   string             // --key-id
+	// wantURL is where the request goes, or nothing, refused, refusedHTTP
+	// or noKey; wantFrom what chose it; wantKey the key's source (purpose
+	// key).
+	wantURL, wantFrom, wantKey string
+}
+
+// remoteHTTP is plain http to a host of a network: refused unless opted into.
+const (
+	remoteHost = "10.0.0.5"
+	remoteHTTP = "http://" + remoteHost + ":8790/v1"
+)
+
+// plainHTTPRows crosses remoteHTTP, named by the flag, the variable or the
+// profile's base_url, with each way to opt in (none, the flag, the
+// variable, the profile's setting), for each purpose. Without an opt-in
+// a command, a key and an imported key are refused with exit 2; with one
+// they go there. A scanned key never goes there, opted in or not: it is not
+// the key's documented API (ForScannedKey).
+func plainHTTPRows(envKey map[string]string) []row {
+	urls := []struct {
+		by, from, fromCommand string
+		world                 world
+	}{
+		{"flag", "--base-url", "--base-url", world{args: []string{"--base-url", remoteHTTP}}},
+		{"variable", "ZUPY_BASE_URL", "ZUPY_BASE_URL", world{env: map[string]string{"ZUPY_BASE_URL": remoteHTTP}}},
+		{"profile", resolve.FromProfileBaseURL, "config.yaml", world{profile: map[string]string{"base_url": remoteHTTP}}},
+	}
+	optIns := []struct {
+		name  string
+		apply func(w world) world
+	}{
+		{"no opt-in", func(w world) world { return w }},
+		{"--allow-insecure-http", func(w world) world { w.args = append(w.args, "--allow-insecure-http"); return w }},
+		{"ZUPY_ALLOW_INSECURE_HTTP=1", func(w world) world { w.env = with(w.env, "ZUPY_ALLOW_INSECURE_HTTP", "1"); return w }},
+		{"allow_insecure_http: true", func(w world) world { w.profile = with(w.profile, "allow_insecure_http", `"true"`); return w }},
+	}
+	var rows []row
+	for _, u := range urls {
+		for _, o := range optIns {
+			opened := o.name != "no opt-in"
+			for _, purpose := range []string{command, key, imports, scanned} {
+				w := o.apply(u.world)
+				r := row{name: fmt.Sprintf("http: remote by %s, %s, %s", u.by, purpose, o.name), purpose: purpose, world: w, keyEnv: apikey.Production}
+				switch {
+				case purpose == scanned:
+					r.wantURL = nothing
+				case !opened:
+					r.wantURL = refusedHTTP
+				default:
+					r.wantURL, r.wantFrom = remoteHTTP, u.from
+					if purpose == command {
+						r.wantFrom = u.fromCommand
+					}
+				}
+				if purpose == key {
+					r.world.env = with(r.world.env, credentials.EnvAPIKey, envKey[credentials.EnvAPIKey])
+					if r.wantURL == remoteHTTP {
+						r.wantKey = credentials.EnvAPIKey
+					}
+				}
+				rows = append(rows, r)
+			}
+		}
+	}
+	return rows
+}
+
 // TestOrder walks every row of the order of docs/configuration.md: for
 // each purpose, the flag, the variable, the profile's base_url, its
 // environment preset and the key's own environment (its prefix), and every
@@ -112,16 +188,7 @@ func with(m map[string]string, k, v string) map[string]string {
 func TestOrder(t *testing.T) {
 	live, test := apikey.Production, apikey.Staging
 	liveKey, testKey := envKey(t, live), envKey(t, test)
-	for _, tt := range []struct {
-		name    string
-		purpose string
-		world   world
-		keyEnv  apikey.Environment // the key's environment (saved keys, the key of import and scan)
-		keyID   string             // --key-id
-		// wantURL is where the request goes, or nothing, refused or noKey;
-		// wantFrom what chose it; wantKey the key's source (purpose key).
-		wantURL, wantFrom, wantKey string
-	}{
+	rows := []row{
 		// A command of the profile: --base-url > ZUPY_BASE_URL > base_url >
 		// environment > production.
 		{name: "nothing configured", purpose: command, wantURL: prod, wantFrom: "default"},
@@ -189,17 +256,21 @@ func TestOrder(t *testing.T) {
 		{name: "scan: profile custom base_url without environment", purpose: scanned, keyEnv: live, world: world{profile: map[string]string{"base_url": proxy}}, wantURL: nothing},
 
 		// --- plain http ---
-		// Every URL decided here reaches the network through
-		// cmdutil.Factory.ClientFor, where plain http is refused unless it
-		// is loopback or opted into (--allow-insecure-http,
-		// ZUPY_ALLOW_INSECURE_HTTP=1, allow_insecure_http: true). These
-		// rows are what the order itself decides for http URLs; the
-		// refusal's rows join this group when that check is made here.
+		// Plain http to a host other than this machine or a single-label
+		// name is refused (exit 2) unless opted into (--allow-insecure-http,
+		// ZUPY_ALLOW_INSECURE_HTTP=1, allow_insecure_http: true): these
+		// rows pass, and plainHTTPRows adds every remote http URL (by flag,
+		// variable, profile) for every purpose under every opt-in.
 		{name: "http: loopback emulator by flag", purpose: command, world: world{args: []string{"--base-url", "http://127.0.0.1:8790/v1"}}, wantURL: "http://127.0.0.1:8790/v1", wantFrom: "--base-url"},
 		{name: "http: loopback emulator by variable, key", purpose: key, world: world{env: with(liveKey, "ZUPY_BASE_URL", "http://localhost:8790/v1")},
 			wantKey: credentials.EnvAPIKey, wantURL: "http://localhost:8790/v1", wantFrom: "ZUPY_BASE_URL"},
 		{name: "http: loopback profile base_url, scanned key", purpose: scanned, keyEnv: live, world: world{profile: map[string]string{"base_url": "http://127.0.0.1:8790/v1"}}, wantURL: "http://127.0.0.1:8790/v1"},
-	} {
+		{name: "http: single-label host by flag", purpose: command, world: world{args: []string{"--base-url", "http://emulator:8790/v1"}}, wantURL: "http://emulator:8790/v1", wantFrom: "--base-url"},
+		{name: "http: single-label host by variable, key", purpose: key, world: world{env: with(liveKey, "ZUPY_BASE_URL", "http://emulator:8790/v1")},
+			wantKey: credentials.EnvAPIKey, wantURL: "http://emulator:8790/v1", wantFrom: "ZUPY_BASE_URL"},
+	}
+	rows = append(rows, plainHTTPRows(liveKey)...)
+	for _, tt := range rows {
 		t.Run(tt.name, func(t *testing.T) {
 			env := tt.keyEnv
 			if env == "" {
@@ -245,6 +316,11 @@ func TestOrder(t *testing.T) {
 				}
 			}
 			switch tt.wantURL {
+			case refusedHTTP:
+				if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "refusing plain http to "+remoteHost) {
+					t.Fatalf("err = %v (exit %d), want the plain-http refusal (exit 2)", err, cmdutil.ExitCode(err))
+				}
+				return
 			case refused:
 				if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "nothing was sent") {
 					t.Fatalf("err = %v (exit %d), want the refusal (exit 2)", err, cmdutil.ExitCode(err))

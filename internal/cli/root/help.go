@@ -79,13 +79,19 @@ variable beats the config file.
   ZUPY_PROFILE         profile to use instead of "default" (--profile)
   ZUPY_BASE_URL        base URL of the API (--base-url); default
                        https://api.zupy.com/v1, staging https://api-staging.zupy.com/v1
+  ZUPY_ALLOW_INSECURE_HTTP  1 or true lets the base URL be plain http to a
+                       remote host (--allow-insecure-http); without it only
+                       loopback and single-label hosts (a container's
+                       service) may be reached over plain http
   ZUPY_API_KEY         API key used by ping, api and keys rotate --self: after
                        --key-id, before the profile's default key; with no
                        base URL set, its environment picks the API
   ZUPY_SESSION_TOKEN   session token used by the keys commands; it overrides
                        the profile's stored login
   ZUPY_CONFIG_DIR      configuration directory (default $XDG_CONFIG_HOME/zupy
-                       or ~/.config/zupy)
+                       or ~/.config/zupy); it and config.yaml must be yours
+                       and not writable by others (a sticky folder like /tmp
+                       is fine)
   ZUPY_DEBUG           any value but 0/false/no traces HTTP on stderr, secrets
                        redacted (--debug)
   NO_COLOR             any non-empty value turns colour off (--no-color)
