@@ -22,15 +22,12 @@
 # passed, 1 failed, 2 a tool or the binary is missing.
 set -euo pipefail
 
-NAME=tmux-completion.sh TOOLS=(zsh fish)
+NAME=tmux-completion.sh TOOLS=(zsh:zsh fish:fish)
 # shellcheck source=lib/tmux-harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tmux-harness.sh" "$@"
 
 bash_completion=/usr/share/bash-completion/bash_completion
-[[ -r $bash_completion ]] || {
-	echo "$NAME: $bash_completion is missing (make deps installs bash-completion)" >&2
-	exit 2
-}
+require_file "$bash_completion" bash-completion
 
 z() { ZUPY_BASE_URL=$base "$zupy" "$@"; }
 

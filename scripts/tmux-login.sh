@@ -24,7 +24,7 @@
 # or the binary is missing.
 set -euo pipefail
 
-NAME=tmux-login.sh TOOLS=(curl)
+NAME=tmux-login.sh TOOLS=(curl:curl)
 # shellcheck source=lib/tmux-harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tmux-harness.sh" "$@"
 

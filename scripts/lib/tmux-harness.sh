@@ -1,8 +1,13 @@
 # tmux-harness.sh: what the terminal tests (tmux-login.sh, tmux-keys.sh) share.
 # Source it after setting NAME (the script's name, for messages) and TOOLS (the
-# commands it needs besides tmux), with the script's arguments:
+# commands it needs besides tmux, each as TOOL:DEBIAN_PACKAGE), with the
+# script's arguments:
 #
-#   NAME=tmux-keys.sh TOOLS=() ; source "$(dirname "$0")/lib/tmux-harness.sh" "$@"
+#   NAME=tmux-login.sh TOOLS=(curl:curl) ; source "$(dirname "$0")/lib/tmux-harness.sh" "$@"
+#
+# A missing tool fails in CI and skips elsewhere (lib/require-tool.sh). The
+# shells it drives see neither CI nor ZUPY_PROMPT_DISABLED, which stop
+# prompts; the CI decision itself is kept in ZUPY_TEST_IN_CI.
 #
 # It checks the arguments (the zupy binary), gives the test a throw-away HOME
 # and config directory, a private tmux socket and an in-memory emulator ($base,
@@ -13,12 +18,13 @@ if (($# != 1)); then
 	echo "usage: $0 PATH/TO/zupy" >&2
 	exit 2
 fi
-for tool in tmux "${TOOLS[@]}"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "$NAME: $tool is missing (make deps installs tmux)" >&2
-		exit 2
-	fi
+# shellcheck source=require-tool.sh
+source "$(dirname "${BASH_SOURCE[0]}")/require-tool.sh"
+for tool in tmux:tmux "${TOOLS[@]}"; do
+	require_tool "${tool%%:*}" "${tool#*:}"
 done
+if in_ci; then export ZUPY_TEST_IN_CI=1; else export ZUPY_TEST_IN_CI=0; fi
+unset CI ZUPY_PROMPT_DISABLED
 zupy=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 if [[ ! -x $zupy ]]; then
 	echo "$NAME: $1 is not an executable" >&2

@@ -9,6 +9,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/cli/root"
 	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/examplerun"
+	"github.com/zupy/zupy-cli/internal/zupytest"
 )
 
 // TestHelpExamplesRun runs every example of every help page, as pasted by
@@ -17,9 +18,9 @@ import (
 // not run.
 func TestHelpExamplesRun(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds zupy and runs the examples; skipped with -short")
+		t.Skip("runs every example against an emulator; skipped with -short")
 	}
-	zupy := clitest.BuildZupy(t)
+	zupy := zupytest.Path(t)
 	f, _, _ := clitest.Factory(nil, "")
 	ran := 0
 	walk(root.New(f), func(c *cobra.Command) {

@@ -7,40 +7,27 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/cli/root"
 	"github.com/zupy/zupy-cli/internal/emulator"
-	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/zupytest"
 )
 
 // TestMain lets scripts run `zupy` as a real process: the test binary
-// re-executes itself as the command, with a file-backed fake of the OS
-// keyring (see fakeKeyring) selected by ZUPY_TEST_KEYRING_FILE.
+// re-executes itself as the command (internal/zupytest), with a file-backed
+// fake of the OS keyring (ZUPY_TEST_KEYRING_FILE) and a sleeper that moves
+// the emulator's clock (ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK), both set by
+// setupScript.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"zupy": func() {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			f := cmdutil.New(ui.System(), os.Getenv)
-			f.Keyring = keyringFromEnv()
-			if os.Getenv("ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK") != "" {
-				f.Sleep = sleepOnEmulatorClock(os.Getenv("EMULATOR"))
-			}
-			code := root.Run(ctx, f, os.Args[1:])
-			stop()
-			os.Exit(code)
-		},
+		zupytest.Name: func() { os.Exit(zupytest.Run()) },
 	})
 }
 
@@ -81,29 +68,6 @@ func TestScripts(t *testing.T) {
 	}
 }
 
-// sleepOnEmulatorClock is the sleeper of a script that sets
-// ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK: instead of waiting, it moves the
-// emulator's clock forward by the wait (rounded up to a second), so waits on
-// rate limits are tested without sleeping.
-func sleepOnEmulatorClock(origin string) func(context.Context, time.Duration) error {
-	return func(ctx context.Context, d time.Duration) error {
-		secs := int64((d + time.Second - 1) / time.Second)
-		if secs <= 0 {
-			return ctx.Err()
-		}
-		body := fmt.Sprintf(`{"advance_seconds": %d}`, secs)
-		resp, err := http.Post(origin+"/_emulator/clock", "application/json", strings.NewReader(body))
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("advance the emulator clock: status %d", resp.StatusCode)
-		}
-		return ctx.Err()
-	}
-}
-
 func setupScript(env *testscript.Env) error {
 	srv, err := emulator.Open(context.Background(), emulator.Config{DataDir: filepath.Join(env.WorkDir, ".emulator")})
 	if err != nil {
@@ -125,8 +89,13 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("HOME", env.WorkDir)
 	env.Setenv("ZUPY_CONFIG_DIR", filepath.Join(env.WorkDir, ".config", "zupy"))
 	env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
-	env.Setenv("ZUPY_TEST_KEYRING_FILE", filepath.Join(env.WorkDir, ".keyring.json"))
-	for _, k := range []string{"ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK", "ZUPY_PROFILE", "ZUPY_API_KEY", "ZUPY_SESSION_TOKEN", "ZUPY_DEBUG", "NO_COLOR", "CLICOLOR_FORCE"} {
+	env.Setenv(zupytest.EnvKeyringFile, filepath.Join(env.WorkDir, ".keyring.json"))
+	// Waits (a retry after a 429, ping --wait) move the emulator's clock
+	// instead of the wall clock's: what that clock decides (cooldowns,
+	// Retry-After, expiry) is tested without waiting for it. A script that
+	// checks a real-time behaviour sets it empty, saying why.
+	env.Setenv(zupytest.EnvEmulatorWait, hs.URL)
+	for _, k := range []string{zupytest.EnvKeyring, "ZUPY_PROFILE", "ZUPY_API_KEY", "ZUPY_SESSION_TOKEN", "ZUPY_DEBUG", "NO_COLOR", "CLICOLOR_FORCE"} {
 		env.Setenv(k, "")
 	}
 	return nil
