@@ -90,7 +90,7 @@ bare_prompt() {
 	for ((i = 0; i < ${1:-20}; i++)); do
 		capture
 		[[ $(sed 's/[[:space:]]*$//; /^$/d' <<<"$pane") == '$' ]] && return 0
-		sleep 0.1
+		sleep 0.1 # bounded polling loop
 	done
 	return 1
 }
@@ -103,7 +103,7 @@ wait_prompt() { bare_prompt 100 || fail "$session never showed its bare prompt";
 fresh_line() {
 	for ((try = 0; try < 5; try++)); do
 		keys C-c
-		sleep 0.2
+		sleep 0.2 # bounded retry loop (five tries): let the Ctrl-C land before Ctrl-L
 		keys C-l
 		bare_prompt && return 0
 	done
@@ -115,7 +115,7 @@ tab() {
 	fresh_line
 	type_text "$1"
 	for ((t = 0; t < ${2:-1}; t++)); do
-		sleep 0.3
+		settle # the shell has taken in what was typed (polls, bounded)
 		keys Tab
 	done
 }
@@ -128,7 +128,7 @@ line_becomes() {
 		if sed 's/[[:space:]]*$//' <<<"$pane" | grep -qxF -- "$want"; then
 			return 0
 		fi
-		sleep 0.1
+		sleep 0.1 # bounded polling loop
 	done
 	fail "$session: the line never read \"$want\""
 }
@@ -139,7 +139,7 @@ offers() {
 		for ((i = 0; i < 100; i++)); do
 			capture
 			sed 1d <<<"$pane" | grep -qF -- "$word" && break
-			sleep 0.1
+			sleep 0.1 # bounded polling loop
 		done
 		sed 1d <<<"$pane" | grep -qF -- "$word" || fail "$session: <Tab> did not offer \"$word\""
 	done
