@@ -71,13 +71,13 @@ func TestGuides(t *testing.T) {
 			defer cancel()
 			ran := 0
 			for _, b := range blocks {
-				if b.NoRun {
+				if len(b.Run()) == 0 {
 					continue
 				}
 				// A block whose zupy command does not exist yet is left out
 				// whole: its later commands build on the missing one.
 				missing := ""
-				for _, c := range b.Commands {
+				for _, c := range b.Run() {
 					if missing = missingCommand(tree, c.Text); missing != "" {
 						break
 					}
@@ -86,7 +86,7 @@ func TestGuides(t *testing.T) {
 					t.Logf("%s:%d: block not run: `%s` does not exist yet", guide, b.Line, missing)
 					continue
 				}
-				for _, c := range b.Commands {
+				for _, c := range b.Run() {
 					res, err := s.Check(ctx, c)
 					ran++
 					if err != nil {
@@ -108,24 +108,15 @@ func TestGuides(t *testing.T) {
 // binary, and an emulator on a free port standing in for the documented one.
 func newSession(t *testing.T) *docrun.Session {
 	t.Helper()
-	home := t.TempDir()
 	zupy := zupytest.Path(t)
-	bin := filepath.Dir(zupy)
-	env := []string{
-		"HOME=" + home,
-		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+	sb := docrun.NewSandbox(t, zupy)
+	env := append(sb.Env,
 		"TERM=xterm-256color",
 		"NO_COLOR=1", // the text a person reads, without escape sequences
-		"LANG=C.UTF-8",
-		// Nothing leaves the machine: a request for anything but loopback
-		// goes to a proxy address where nothing listens (and no name is
-		// looked up), so a guide that forgot its base_url fails at once.
-		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost",
-		zupytest.EnvKeyringFile + "=" + filepath.Join(home, ".keyring.json"),
-	}
+	)
 	base := startEmulator(t, zupy, env)
 	return &docrun.Session{
-		Dir: home,
+		Dir: sb.Dir,
 		Env: env,
 		Replace: map[string]string{
 			documentedEmulator: strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/v1"),
