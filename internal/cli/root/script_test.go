@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/zupy/zupy-cli/internal/emulator"
+	"github.com/zupy/zupy-cli/internal/ui"
 	"github.com/zupy/zupy-cli/internal/zupytest"
 )
 
@@ -51,6 +53,7 @@ func TestScripts(t *testing.T) {
 				Dir:                 dir,
 				RequireExplicitExec: true,
 				Setup:               setupScript,
+				Condition:           toolCondition,
 				Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 					"clock":     cmdClock,
 					"jsonget":   cmdJSONGet,
@@ -99,6 +102,31 @@ func setupScript(env *testscript.Env) error {
 		env.Setenv(k, "")
 	}
 	return nil
+}
+
+// scriptTools are the external programs scripts may ask for with the
+// condition [tool:NAME], with the Debian package of each.
+var scriptTools = map[string]string{"git": "git", "bash": "bash"}
+
+// toolCondition answers [tool:NAME]: true when NAME is on PATH. A missing
+// tool is false outside CI (the script skips or stops, saying why) and an
+// error in CI, naming the Debian package, as clitest.RequireTool decides.
+func toolCondition(cond string) (bool, error) {
+	name, ok := strings.CutPrefix(cond, "tool:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	deb, ok := scriptTools[name]
+	if !ok {
+		return false, fmt.Errorf("[tool:%s]: not in scriptTools (script_test.go)", name)
+	}
+	if _, err := exec.LookPath(name); err == nil {
+		return true, nil
+	}
+	if ui.InCI(os.Getenv) {
+		return false, fmt.Errorf("%s is missing: install the Debian package %s (make deps installs it)", name, deb)
+	}
+	return false, nil
 }
 
 // sentTo maps each script's emulator URL to the requests it has received.
@@ -225,5 +253,17 @@ func cmdOutboxCount(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if (len(box.Messages) == want) == neg {
 		ts.Fatalf("outbox has %d messages, want %d", len(box.Messages), want)
+	}
+}
+
+func TestToolConditionFailsInCIAndIsFalseElsewhere(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("CI", "false")
+	if ok, err := toolCondition("tool:git"); ok || err != nil {
+		t.Errorf("outside CI, missing git: %v, %v; want false, nil", ok, err)
+	}
+	t.Setenv("CI", "true")
+	if _, err := toolCondition("tool:git"); err == nil || !strings.Contains(err.Error(), "Debian package git") {
+		t.Errorf("in CI, missing git: err = %v; want it to name the Debian package", err)
 	}
 }
