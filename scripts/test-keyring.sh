@@ -36,8 +36,10 @@ if [[ "$(cd "$repo" && go env CGO_ENABLED)" != 1 ]]; then
 	race=
 fi
 (cd "$repo" && go test -c $race -o "$work/credentials.test" "$pkg")
-# And the CLI itself, to log in through the same keyring (keyring-login.sh).
-(cd "$repo" && CGO_ENABLED=0 go build -o "$work/zupy" ./cmd/zupy)
+# And zupy, to log in through the same keyring (keyring-login.sh): the test
+# binary of internal/zupytest, which acts as zupy under that name, as every
+# test's zupy does (no ZUPY_TEST_KEYRING_FILE here: the real keyring).
+(cd "$repo" && go test -c $race -o "$work/zupy" ./internal/zupytest)
 
 # A fresh HOME and XDG directories: gnome-keyring creates a new login keyring
 # in $XDG_DATA_HOME/keyrings with the password below, already unlocked.
