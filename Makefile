@@ -53,13 +53,17 @@ test: deps vet ## Vet, run every test with -race, the scripts, the real keyring 
 guides: ## Run the commands README.md and the guides in docs/ show, against an emulator
 	$(GO) test -count=1 -run 'TestGuides' -v ./internal/docrun/
 
-.PHONY: release-check
-release-check: deps ## Check .goreleaser.yaml, build a snapshot for this platform and prove its archive, deb and rpm
+.PHONY: goreleaser
+goreleaser: ## Install goreleaser $(GORELEASER_VERSION) into $(go env GOPATH)/bin, unless it is there (a few minutes, once)
 	@bin=$$($(GO) env GOBIN); bin=$${bin:-$$($(GO) env GOPATH)/bin}; \
 	if ! "$$bin/goreleaser" --version 2>/dev/null | grep -q 'GitVersion: *$(GORELEASER_VERSION)$$'; then \
-		echo "make release-check: installing goreleaser $(GORELEASER_VERSION) into $$bin (a few minutes, once)"; \
+		echo "make goreleaser: installing goreleaser $(GORELEASER_VERSION) into $$bin (a few minutes, once)"; \
 		$(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION) || exit 1; \
-	fi; \
+	fi
+
+.PHONY: release-check
+release-check: deps goreleaser ## Check .goreleaser.yaml, build a snapshot for this platform and prove its archive, deb and rpm
+	@bin=$$($(GO) env GOBIN); bin=$${bin:-$$($(GO) env GOPATH)/bin}; \
 	GORELEASER="$$bin/goreleaser" bash scripts/release-check.sh
 
 .PHONY: vet

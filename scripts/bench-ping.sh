@@ -11,7 +11,9 @@ set -euo pipefail
 
 zupy=$(realpath "${1:-bin/zupy}")
 runs=${2:-41}
-command -v curl >/dev/null || { echo "bench-ping.sh: curl is missing (make deps installs it)" >&2; exit 2; }
+# shellcheck source=lib/require-tool.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/require-tool.sh"
+require_tool curl curl
 
 work=$(mktemp -d)
 emu_pid=""

@@ -14,16 +14,18 @@
 #     the rpm's listing, with the same binary inside.
 #
 # It ends with the artefacts and their sizes. Exit status: 0 all good, 1 a
-# check failed, 2 a tool is missing (make deps installs them).
+# check failed (or, in CI, a tool is missing), 2 a tool is missing (make deps
+# installs them).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 gr=${GORELEASER:-goreleaser}
-for tool in "$gr" dpkg-deb rpm man bash zsh fish sha256sum; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "release-check: $tool is missing (make deps installs it)" >&2
-		exit 2
-	}
+NAME=release-check
+# shellcheck source=lib/require-tool.sh
+source scripts/lib/require-tool.sh
+command -v "$gr" >/dev/null 2>&1 || missing_tool "$gr" "(none: make release-check installs goreleaser with go install)"
+for tool in dpkg-deb:dpkg rpm:rpm man:man-db bash:bash zsh:zsh fish:fish sha256sum:coreutils; do
+	require_tool "${tool%%:*}" "${tool#*:}"
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zupy-release-check.XXXXXX")

@@ -17,16 +17,14 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 pkg=./internal/credentials
 tests='^(TestRealSecretService|TestUnreachableKeyring)$'
 
-missing=()
-for tool in go dbus-run-session gnome-keyring-daemon secret-tool; do
-	command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-done
-if ((${#missing[@]})); then
-	echo "test-keyring.sh: missing ${missing[*]}." >&2
-	echo "  On Debian/Ubuntu: sudo apt-get install -y dbus-daemon gnome-keyring libsecret-tools" >&2
-	echo "  (dbus-run-session is in dbus-daemon, gnome-keyring-daemon in gnome-keyring, secret-tool in libsecret-tools)" >&2
-	exit 2
-fi
+# A missing tool fails in CI and exits 2 elsewhere (lib/require-tool.sh).
+NAME=test-keyring.sh
+# shellcheck source=lib/require-tool.sh
+source "$repo/scripts/lib/require-tool.sh"
+require_tool go golang-go
+require_tool dbus-run-session dbus-daemon
+require_tool gnome-keyring-daemon gnome-keyring
+require_tool secret-tool libsecret-tools
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zupy-keyring-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -38,8 +36,10 @@ if [[ "$(cd "$repo" && go env CGO_ENABLED)" != 1 ]]; then
 	race=
 fi
 (cd "$repo" && go test -c $race -o "$work/credentials.test" "$pkg")
-# And the CLI itself, to log in through the same keyring (keyring-login.sh).
-(cd "$repo" && CGO_ENABLED=0 go build -o "$work/zupy" ./cmd/zupy)
+# And zupy, to log in through the same keyring (keyring-login.sh): the test
+# binary of internal/zupytest, which acts as zupy under that name, as every
+# test's zupy does (no ZUPY_TEST_KEYRING_FILE here: the real keyring).
+(cd "$repo" && go test -c $race -o "$work/zupy" ./internal/zupytest)
 
 # A fresh HOME and XDG directories: gnome-keyring creates a new login keyring
 # in $XDG_DATA_HOME/keyrings with the password below, already unlocked.

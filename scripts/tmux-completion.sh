@@ -22,15 +22,12 @@
 # passed, 1 failed, 2 a tool or the binary is missing.
 set -euo pipefail
 
-NAME=tmux-completion.sh TOOLS=(zsh fish)
+NAME=tmux-completion.sh TOOLS=(zsh:zsh fish:fish)
 # shellcheck source=lib/tmux-harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tmux-harness.sh" "$@"
 
 bash_completion=/usr/share/bash-completion/bash_completion
-[[ -r $bash_completion ]] || {
-	echo "$NAME: $bash_completion is missing (make deps installs bash-completion)" >&2
-	exit 2
-}
+require_file "$bash_completion" bash-completion
 
 z() { ZUPY_BASE_URL=$base "$zupy" "$@"; }
 
@@ -93,7 +90,7 @@ bare_prompt() {
 	for ((i = 0; i < ${1:-20}; i++)); do
 		capture
 		[[ $(sed 's/[[:space:]]*$//; /^$/d' <<<"$pane") == '$' ]] && return 0
-		sleep 0.1
+		sleep 0.1 # bounded polling loop
 	done
 	return 1
 }
@@ -106,7 +103,7 @@ wait_prompt() { bare_prompt 100 || fail "$session never showed its bare prompt";
 fresh_line() {
 	for ((try = 0; try < 5; try++)); do
 		keys C-c
-		sleep 0.2
+		sleep 0.2 # bounded retry loop (five tries): let the Ctrl-C land before Ctrl-L
 		keys C-l
 		bare_prompt && return 0
 	done
@@ -118,7 +115,7 @@ tab() {
 	fresh_line
 	type_text "$1"
 	for ((t = 0; t < ${2:-1}; t++)); do
-		sleep 0.3
+		settle # the shell has taken in what was typed (polls, bounded)
 		keys Tab
 	done
 }
@@ -131,7 +128,7 @@ line_becomes() {
 		if sed 's/[[:space:]]*$//' <<<"$pane" | grep -qxF -- "$want"; then
 			return 0
 		fi
-		sleep 0.1
+		sleep 0.1 # bounded polling loop
 	done
 	fail "$session: the line never read \"$want\""
 }
@@ -142,7 +139,7 @@ offers() {
 		for ((i = 0; i < 100; i++)); do
 			capture
 			sed 1d <<<"$pane" | grep -qF -- "$word" && break
-			sleep 0.1
+			sleep 0.1 # bounded polling loop
 		done
 		sed 1d <<<"$pane" | grep -qF -- "$word" || fail "$session: <Tab> did not offer \"$word\""
 	done

@@ -136,7 +136,7 @@ for ((i = 0; i < 6; i++)); do
 	capture
 	grep -qF "❯ $asked" <<<"$pane" && break
 	keys Down
-	sleep 0.1
+	sleep 0.1 # bounded polling loop (six tries)
 done
 keys Enter
 wait_for "[zupy exited 0]"

@@ -24,7 +24,7 @@
 # or the binary is missing.
 set -euo pipefail
 
-NAME=tmux-login.sh TOOLS=(curl)
+NAME=tmux-login.sh TOOLS=(curl:curl)
 # shellcheck source=lib/tmux-harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tmux-harness.sh" "$@"
 
@@ -61,11 +61,14 @@ wait_for "Sent a code by e-mail"
 wait_for "expires in"
 ok "prompted for the identity; code sent by e-mail"
 
-first=$(code_line | grep -oE 'expires in [0-9hms ]*[0-9][hms]' || true)
-sleep 1.2
-second=$(code_line | grep -oE 'expires in [0-9hms ]*[0-9][hms]' || true)
-[[ -n $first && -n $second ]] || fail "no countdown on the code line"
-[[ $first != "$second" ]] || fail "the countdown did not move in 1.2 s ($first)"
+# expiry: the countdown on the code line ("expires in 4m59s").
+expiry() { code_line | grep -oE 'expires in [0-9hms ]*[0-9][hms]' || true; }
+first=$(expiry)
+[[ -n $first ]] || fail "no countdown on the code line"
+# The countdown runs on the wall clock (it redraws once a second): poll until
+# it moves, for at most 5 s.
+moved() { second=$(expiry) && [[ -n $second && $second != "$first" ]]; }
+wait_until 5 "the countdown never moved from \"$first\"" moved
 ok "countdown is live ($first -> $second)"
 
 type_text "000000"
@@ -78,14 +81,13 @@ wait_for_re "a new code can be sent in [0-9]+s"
 ok "r during the cooldown is refused, saying how long is left"
 
 # Delete, Home and arrow keys send escape sequences: no digit may come of them.
-keys 1 2 Left DC Home End
-sleep 0.3
-line=$(code_line)
-[[ $line =~ \):\ ••$ ]] || fail "after typing 1 2 and moving keys the code shows more than two digits: $line"
-keys BSpace BSpace
-sleep 0.2
-line=$(code_line)
-[[ $line =~ \):$ ]] || fail "backspace did not clear the digits: $line"
+# The 3 typed after them is the sentinel: once its dot shows, the keys
+# before it have been read, and exactly three dots means they typed nothing.
+keys 1 2 Left DC Home End 3
+code_is() { line=$(code_line) && [[ $line =~ $1 ]]; }
+wait_until 5 "after typing 1 2, moving keys and 3 the code line never showed exactly three digits: $(code_line)" code_is '\): •••$'
+keys BSpace BSpace BSpace
+wait_until 5 "backspace did not clear the digits: $(code_line)" code_is '\):$'
 ok "cursor keys type nothing, backspace deletes"
 
 code=$(otp dev@example.com)
@@ -142,6 +144,8 @@ start login3 login --insecure-storage --whatsapp +5511999990000
 wait_for "Sent a code by WhatsApp"
 wait_for "? Code ("
 keys 1 2 3 4 5 6 r
+# This checks a wall-clock ticker: the countdown redraws once a second, so
+# a fixed 2.2 s lets it redraw twice before the rows are counted.
 sleep 2.2
 capture
 n=$(grep -cF '? Code (' <<<"$pane" || true)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -126,50 +127,68 @@ func RepoRoot(t testing.TB) string {
 	return root
 }
 
-// BuildZupy builds cmd/zupy into a temporary directory and returns the
-// binary's path.
-func BuildZupy(t testing.TB) string {
+// RequireTool returns the path of the external program tool, which Debian
+// ships in the package deb. Missing, it fails the test in CI (ui.InCI:
+// `make deps` installs every tool there) and skips it elsewhere, both with
+// the package to install. scripts/lib/require-tool.sh decides the same way
+// for the shell scripts.
+func RequireTool(t testing.TB, tool, deb string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "zupy")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/zupy")
-	build.Dir = RepoRoot(t)
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	if p, err := exec.LookPath(tool); err == nil {
+		return p
 	}
-	return bin
+	MissingTool(t, tool, deb)
+	return ""
 }
 
-// TerminalScript builds zupy and runs scripts/<name> with it: a session
-// on a real terminal (detached tmux), typed and read back the way a person
-// would. It fails on any failure of the script or once within has passed.
-// Outside CI it skips without tmux or bash, with -short, or when the script
-// reports a missing tool (exit 2); in CI (CI set, where make deps has
-// installed every tool) each of those is a failure.
-func TerminalScript(t *testing.T, name string, within time.Duration) {
+// RequireFile is RequireTool for a tool that is a file (a shell library
+// such as bash-completion's), not a program on PATH.
+func RequireFile(t testing.TB, path, deb string) string {
 	t.Helper()
-	skip := t.Skipf
-	if os.Getenv("CI") != "" {
-		skip = t.Fatalf
+	if _, err := os.Stat(path); err != nil {
+		MissingTool(t, path, deb)
 	}
+	return path
+}
+
+// MissingTool fails (in CI) or skips (elsewhere) a test that needs tool,
+// naming the Debian package deb that installs it.
+func MissingTool(t testing.TB, tool, deb string) {
+	t.Helper()
+	msg := fmt.Sprintf("%s is missing: install the Debian package %s (make deps installs it)", tool, deb)
+	if ui.InCI(os.Getenv) {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// TerminalScript runs scripts/<name> with zupy (a path: zupytest.Path gives
+// the test binary re-executed as zupy): a session on a real terminal
+// (detached tmux), typed and read back the way a person would. It fails on
+// any failure of the script or once within has passed. A missing tool
+// (tmux, or one the script reports with exit 2) skips it outside CI and
+// fails it in CI (RequireTool); -short skips it. The shells it drives see
+// neither CI nor ZUPY_PROMPT_DISABLED, which stop prompts.
+func TerminalScript(t *testing.T, name, zupy string, within time.Duration) {
+	t.Helper()
 	if testing.Short() {
-		t.Skip("builds zupy and drives tmux; skipped with -short")
+		t.Skip("drives tmux; skipped with -short")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		skip("tmux is not on PATH (`make deps` installs it)")
-	}
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		skip("bash is not on PATH")
-	}
+	RequireTool(t, "tmux", "tmux")
+	bash := RequireTool(t, "bash", "bash")
 	root := RepoRoot(t)
-	bin := BuildZupy(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	script := exec.CommandContext(ctx, bash, filepath.Join(root, "scripts", name), bin)
+	script := exec.CommandContext(ctx, bash, filepath.Join(root, "scripts", name), zupy)
 	script.Dir = root
-	script.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
+	// The CI decision of the harness (require_tool) is this process's,
+	// passed on as ZUPY_TEST_IN_CI since CI itself is unset for the shells.
+	inCI := "0"
+	if ui.InCI(os.Getenv) {
+		inCI = "1"
+	}
+	script.Env = append(withoutEnv(os.Environ(), "CI", "ZUPY_PROMPT_DISABLED"), "TMPDIR="+t.TempDir(), "ZUPY_TEST_IN_CI="+inCI)
 	script.WaitDelay = 5 * time.Second
 	out, err := script.CombinedOutput()
 	if ctx.Err() != nil {
@@ -177,12 +196,29 @@ func TerminalScript(t *testing.T, name string, within time.Duration) {
 	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 2 && bytes.Contains(out, []byte(" is missing")) {
-		skip("scripts/%s is missing a tool (make deps installs it):\n%s", name, out)
+		// Only outside CI: in CI the script itself fails with exit 1.
+		t.Skipf("scripts/%s is missing a tool:\n%s", name, out)
 	}
 	if err != nil {
 		t.Fatalf("scripts/%s: %v\n%s", name, err, out)
 	}
 	t.Logf("%s", out)
+}
+
+// withoutEnv is env without the variables named.
+func withoutEnv(env []string, names ...string) []string {
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		drop := false
+		for _, n := range names {
+			drop = drop || k == n
+		}
+		if !drop {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // FileKeyring is an OS keyring kept in a 0600 JSON file ("service|user" →

@@ -3,6 +3,7 @@ package docgen
 import (
 	"bytes"
 	"fmt"
+	"github.com/zupy/zupy-cli/internal/clitest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,24 +104,11 @@ func TestRootManPageHasExitStatusEnvironmentFilesAndSeeAlso(t *testing.T) {
 	}
 }
 
-// lintTool finds a man page linter; CI must have it (make deps installs it).
-func lintTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing: make deps installs it", name)
-		}
-		t.Skipf("%s is not installed (make deps installs it)", name)
-	}
-	return p
-}
-
 // TestManPagesRenderWithoutWarnings renders every page with groff -ww (all
 // warnings, as man(1) would render it) and mandoc -T lint at warning level;
 // any message fails.
 func TestManPagesRenderWithoutWarnings(t *testing.T) {
-	groff, mandoc := lintTool(t, "groff"), lintTool(t, "mandoc")
+	groff, mandoc := clitest.RequireTool(t, "groff", "groff-base"), clitest.RequireTool(t, "mandoc", "mandoc")
 	dir := filepath.Join(generated(t), "docs/man")
 	pages := readTree(t, dir)
 	for name := range pages {

@@ -1,25 +1,34 @@
 // Package docrun runs the shell commands that documentation shows, so that
-// a guide cannot drift from the program.
+// a guide or a help page cannot drift from the program. Only tests import it.
 //
-// Parse reads the fenced blocks of a Markdown file:
+// Two parsers read the two kinds of documentation into one Block type:
 //
-//   - ```console blocks hold a terminal transcript: lines starting with "$ "
-//     are commands (a trailing backslash continues one on the next line), the
-//     other lines are output the command must print, in order, as a person
-//     on a terminal sees it (see MatchLines for what may differ: "…" stands
-//     for any text, fresh ids and times for any of their shape); blank
-//     lines are ignored; lines may be left out.
-//   - ```sh and ```bash blocks hold commands only, one a line ("#" lines are
-//     comments); their output is not checked.
-//   - An info string with the word "norun" (```sh norun) marks a block that
-//     cannot run here: it needs the network, a package manager, a person at
-//     the keyboard. It is parsed but never run, and says so in the Markdown.
+//   - Parse reads the fenced blocks of a Markdown file (README.md, docs/).
+//     ```console blocks hold a terminal transcript: lines starting with
+//     "$ " are commands, the other lines are output the command must print,
+//     in order, as a person on a terminal sees it (see MatchLines for what
+//     may differ: "…" stands for any text, fresh ids and times for any of
+//     their shape); blank lines are ignored; lines may be left out. ```sh
+//     and ```bash blocks hold commands only ("#" lines are comments); their
+//     output is not checked.
+//   - ParseExample reads the Example text of a help page (cobra's Example):
+//     commands only, as in a ```sh block.
 //
-// A command must exit 0 unless it ends with the comment "# exit N".
+// In both, a command continues on the next line after a trailing "\", "|"
+// or "&&", and must exit 0 unless it ends with the comment "# exit N".
 //
-// A Session runs commands one after another in bash under a pseudo-terminal
-// (util-linux script(1)), so that programs draw what they draw for a person;
-// exported variables carry from one command to the next, as in one shell.
+// What is shown but not run is marked one way, read by both parsers into
+// Command.NoRun: a trailing comment naming why ("# on a terminal", "# until
+// Ctrl-C", "# your tests", "# norun"), and, for a whole Markdown block, the
+// same word in its info string (```sh norun): it needs the network, a
+// package manager, a person at the keyboard.
+//
+// Commands run in a Sandbox: a fresh HOME, zupy on PATH, nothing sent off
+// the machine. A Session runs a guide's commands one after another in bash
+// under a pseudo-terminal (util-linux script(1)), so that programs draw what
+// they draw for a person; the variables one command sets carry to the next,
+// as in one shell. A help page's example runs as one bash script in a
+// Sandbox with an emulator and a logged-in profile (RunExample).
 package docrun
 
 import (
@@ -29,29 +38,88 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// Block is one fenced code block.
+// Block is one piece of documentation's shell: a fenced Markdown block or a
+// help page's Example.
 type Block struct {
-	Line     int       // of the opening fence, 1-based
+	Source   string    // where it comes from, for messages: "zupy keys create --help"
+	Line     int       // of the opening fence, 1-based (Markdown)
 	Lang     string    // "console", "sh", "bash", …
-	NoRun    bool      // the info string says norun
+	NoRun    bool      // the info string says norun: every command is shown, not run
 	Commands []Command // empty for other languages
+	Body     string    // the lines between the fences, as written (Markdown)
 }
 
 // Command is one command of a block with what it is expected to do.
 type Command struct {
-	Line   int      // 1-based line in the Markdown file
-	Text   string   // the command line, continuation lines joined
+	Line   int      // 1-based line in its document
+	Text   string   // the command line, continuation lines joined with "\n"
 	Exit   int      // expected exit status ("# exit N"), 0 by default
 	Output []string // expected output lines (console blocks), blanks dropped
+	NoRun  string   // why it is shown but not run ("" when it runs)
+}
+
+// Run returns the commands of b that run.
+func (b Block) Run() []Command {
+	var out []Command
+	for _, c := range b.Commands {
+		if c.NoRun == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Shown returns the commands of b shown but not run, each with why.
+func (b Block) Shown() []string {
+	var out []string
+	for _, c := range b.Commands {
+		if c.NoRun != "" {
+			out = append(out, c.Text+"  ("+c.NoRun+")")
+		}
+	}
+	return out
 }
 
 var exitComment = regexp.MustCompile(`\s+#\s*exits?\s+(\d+)\s*$`)
+
+// noRunComments are the trailing comments that mark a command as shown,
+// not run, and what each means.
+var noRunComments = []string{"# on a terminal", "# until Ctrl-C", "# your tests", "# norun"}
+
+// noRunReason returns why a command is shown but not run ("" when it runs).
+func noRunReason(text string) string {
+	for _, tag := range noRunComments {
+		if i := strings.Index(text, tag); i > 0 {
+			return strings.TrimPrefix(tag, "# ")
+		}
+	}
+	return ""
+}
+
+// continues reports whether a command goes on on the next line: after a
+// trailing backslash, pipe or &&, as in bash.
+func continues(text string) bool {
+	t := strings.TrimRight(text, " \t")
+	return strings.HasSuffix(t, `\`) || strings.HasSuffix(t, "|") || strings.HasSuffix(t, "&&")
+}
+
+// finish sets what the complete text of c says: its expected exit status
+// and whether it runs.
+func (c *Command) finish(blockNoRun bool) {
+	if m := exitComment.FindStringSubmatch(c.Text); m != nil && c.Exit == 0 {
+		c.Exit, _ = strconv.Atoi(m[1])
+	}
+	c.NoRun = noRunReason(c.Text)
+	if c.NoRun == "" && blockNoRun {
+		c.NoRun = "norun block"
+	}
+}
 
 // Parse returns the fenced blocks of a Markdown document.
 func Parse(markdown []byte) ([]Block, error) {
@@ -61,6 +129,7 @@ func Parse(markdown []byte) ([]Block, error) {
 	var pending *Command // a command being continued or collecting output
 	flush := func() {
 		if pending != nil {
+			pending.finish(cur.NoRun)
 			cur.Commands = append(cur.Commands, *pending)
 			pending = nil
 		}
@@ -75,7 +144,7 @@ func Parse(markdown []byte) ([]Block, error) {
 			if strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~") {
 				fence = trimmed[:3]
 				info := strings.Fields(strings.TrimLeft(trimmed, "`~"))
-				cur = &Block{Line: n}
+				cur = &Block{Line: n, Source: fmt.Sprintf("line %d", n)}
 				for i, w := range info {
 					switch {
 					case i == 0:
@@ -97,6 +166,7 @@ func Parse(markdown []byte) ([]Block, error) {
 			cur = nil
 			continue
 		}
+		cur.Body += line + "\n"
 		switch cur.Lang {
 		case "console":
 			switch {
@@ -126,12 +196,7 @@ func Parse(markdown []byte) ([]Block, error) {
 		if pending == nil {
 			continue
 		}
-		continuing = strings.HasSuffix(pending.Text, `\`)
-		if !continuing {
-			if m := exitComment.FindStringSubmatch(pending.Text); m != nil && pending.Exit == 0 && len(pending.Output) == 0 {
-				pending.Exit, _ = strconv.Atoi(m[1])
-			}
-		}
+		continuing = len(pending.Output) == 0 && continues(pending.Text)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
@@ -196,18 +261,40 @@ func (s *Session) Run(ctx context.Context, command string) (Result, error) {
 	inner := fmt.Sprintf("stty cols %d rows 40 2>/dev/null; source %q\n%s\n__docrun_status=$?\n"+
 		"declare -p | grep -Ev %q >%q; exit $__docrun_status",
 		width, s.state, s.replace(command), ownVariables, s.state)
-	script := filepath.Join(s.Dir, ".docrun-command.sh")
-	if err := os.WriteFile(script, []byte(inner), 0o600); err != nil {
+	return runBash(ctx, s.Dir, s.Env, inner, true)
+}
+
+// runBash runs script in bash (no profile, no rc file) in dir with env, on
+// a pseudo-terminal (script(1)) when terminal is set, else with an empty
+// stdin and pipes; it returns the exit status and what was printed, stdout
+// and stderr together.
+func runBash(ctx context.Context, dir string, env []string, script string, terminal bool) (Result, error) {
+	f, err := os.CreateTemp(dir, ".docrun-command-*.sh")
+	if err != nil {
 		return Result{}, err
 	}
-	cmd := exec.CommandContext(ctx, "script", "-q", "-e", "-c", "bash --noprofile --norc '"+strings.ReplaceAll(script, "'", `'\''`)+"'", "/dev/null")
-	cmd.Dir = s.Dir
-	cmd.Env = s.Env
-	cmd.Stdin = nil
+	defer os.Remove(f.Name())
+	if _, err := f.WriteString(script); err != nil {
+		f.Close()
+		return Result{}, err
+	}
+	if err := f.Close(); err != nil {
+		return Result{}, err
+	}
+	var cmd *exec.Cmd
+	if terminal {
+		cmd = exec.CommandContext(ctx, "script", "-q", "-e", "-c", "bash --noprofile --norc '"+strings.ReplaceAll(f.Name(), "'", `'\''`)+"'", "/dev/null")
+	} else {
+		cmd = exec.CommandContext(ctx, "bash", "--noprofile", "--norc", f.Name())
+		cmd.Stdin = strings.NewReader("")
+	}
+	cmd.Dir = dir
+	cmd.Env = env
+	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
-	err := cmd.Run()
+	err = cmd.Run()
 	res := Result{Output: strings.ReplaceAll(out.String(), "\r\n", "\n")}
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("timed out: %w", ctx.Err())

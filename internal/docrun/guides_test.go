@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/docrun"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/zupytest"
 )
 
 // guides are the documents whose commands TestGuides runs, from the
@@ -37,26 +37,12 @@ var guides = []string{
 // default); the test's emulator listens on a free port instead.
 const documentedEmulator = "127.0.0.1:8790"
 
-// asZupy makes the test binary run as zupy: the guides call `zupy`, a
-// symlink to this binary, which then runs the real command tree. The OS
-// keyring is replaced by a JSON file (asZupyKeyring), as in the testscript
-// suite, since a test machine has no unlocked Secret Service.
-const (
-	asZupy        = "DOCRUN_TEST_AS_ZUPY"
-	asZupyKeyring = "DOCRUN_TEST_KEYRING_FILE"
-)
-
-func TestMain(m *testing.M) {
-	if os.Getenv(asZupy) == "1" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		f := cmdutil.New(ui.System(), os.Getenv)
-		f.Keyring = &clitest.FileKeyring{Path: os.Getenv(asZupyKeyring)}
-		code := root.Run(ctx, f, os.Args[1:])
-		stop()
-		os.Exit(code)
-	}
-	os.Exit(m.Run())
-}
+// TestMain lets the test binary act as zupy (internal/zupytest): the guides
+// call `zupy`, a symlink to this binary on their PATH, which runs the real
+// command tree. The OS keyring is a JSON file (ZUPY_TEST_KEYRING_FILE), as
+// in the testscript suite, since a test machine has no unlocked Secret
+// Service.
+func TestMain(m *testing.M) { zupytest.Main(m) }
 
 // TestGuides runs every command the guides show, in order, each guide in a
 // fresh home against a fresh in-memory emulator, and checks exit statuses
@@ -64,14 +50,8 @@ func TestMain(m *testing.M) {
 // not run; a `zupy` command that does not exist yet is reported and left
 // out (every existing one runs).
 func TestGuides(t *testing.T) {
-	if _, err := exec.LookPath("script"); err != nil {
-		t.Fatal("script(1) (util-linux) is missing: the guides run under a pseudo-terminal")
-	}
+	clitest.RequireTool(t, "script", "bsdutils") // the guides run under a pseudo-terminal
 	repo, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,18 +66,18 @@ func TestGuides(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", guide, err)
 			}
-			s := newSession(t, self)
+			s := newSession(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			ran := 0
 			for _, b := range blocks {
-				if b.NoRun {
+				if len(b.Run()) == 0 {
 					continue
 				}
 				// A block whose zupy command does not exist yet is left out
 				// whole: its later commands build on the missing one.
 				missing := ""
-				for _, c := range b.Commands {
+				for _, c := range b.Run() {
 					if missing = missingCommand(tree, c.Text); missing != "" {
 						break
 					}
@@ -106,7 +86,7 @@ func TestGuides(t *testing.T) {
 					t.Logf("%s:%d: block not run: `%s` does not exist yet", guide, b.Line, missing)
 					continue
 				}
-				for _, c := range b.Commands {
+				for _, c := range b.Run() {
 					res, err := s.Check(ctx, c)
 					ran++
 					if err != nil {
@@ -126,32 +106,17 @@ func TestGuides(t *testing.T) {
 
 // newSession gives a guide a home of its own, a PATH where `zupy` is this
 // binary, and an emulator on a free port standing in for the documented one.
-func newSession(t *testing.T, self string) *docrun.Session {
+func newSession(t *testing.T) *docrun.Session {
 	t.Helper()
-	home := t.TempDir()
-	bin := filepath.Join(home, ".bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(self, filepath.Join(bin, "zupy")); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{
-		"HOME=" + home,
-		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+	zupy := zupytest.Path(t)
+	sb := docrun.NewSandbox(t, zupy)
+	env := append(sb.Env,
 		"TERM=xterm-256color",
 		"NO_COLOR=1", // the text a person reads, without escape sequences
-		"LANG=C.UTF-8",
-		// Nothing leaves the machine: a request for anything but loopback
-		// goes to a proxy address where nothing listens (and no name is
-		// looked up), so a guide that forgot its base_url fails at once.
-		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost",
-		asZupy + "=1",
-		asZupyKeyring + "=" + filepath.Join(home, ".keyring.json"),
-	}
-	base := startEmulator(t, self, env)
+	)
+	base := startEmulator(t, zupy, env)
 	return &docrun.Session{
-		Dir: home,
+		Dir: sb.Dir,
 		Env: env,
 		Replace: map[string]string{
 			documentedEmulator: strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/v1"),
@@ -161,9 +126,9 @@ func newSession(t *testing.T, self string) *docrun.Session {
 
 // startEmulator runs `zupy emulator start --in-memory` on a free loopback
 // port and returns its base URL; it is stopped when the test ends.
-func startEmulator(t *testing.T, self string, env []string) string {
+func startEmulator(t *testing.T, zupy string, env []string) string {
 	t.Helper()
-	cmd := exec.Command(self, "emulator", "start", "--in-memory", "--addr", "127.0.0.1:0")
+	cmd := exec.Command(zupy, "emulator", "start", "--in-memory", "--addr", "127.0.0.1:0")
 	cmd.Env = env
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

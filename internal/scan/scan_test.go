@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/zupy/zupy-cli/internal/clitest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,9 +186,7 @@ func TestScanPathsHonoursGitignoreOutsideGit(t *testing.T) {
 }
 
 func TestScanPathsAsksGitInsideAWorkTree(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	clitest.RequireTool(t, "git", "git")
 	dir := sampleTree(t)
 	git(t, dir, "init", "-q")
 	// A file git tracks is read even though a .gitignore matches it now,
@@ -245,9 +244,7 @@ func git(t *testing.T, dir string, args ...string) string {
 }
 
 func TestScanHistoryReportsFirstCommitOfDeletedSecret(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	clitest.RequireTool(t, "git", "git")
 	dir := t.TempDir()
 	git(t, dir, "init", "-q")
 	write := func(name, content string) {

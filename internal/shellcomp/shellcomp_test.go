@@ -16,21 +16,10 @@ import (
 	"github.com/zupy/zupy-cli/internal/clitest"
 )
 
-// actAsProgram makes the test binary play a small cobra program when this
-// variable is set, so that the bash script can call it for `__complete`.
+// actAsProgram makes the test binary play a small cobra program (demoRoot)
+// when this variable is set, so that the bash script can call it for
+// `__complete` (see TestMain in main_test.go).
 const actAsProgram = "SHELLCOMP_TEST_ACT_AS_PROGRAM"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(actAsProgram) == "1" {
-		cmd := demoRoot()
-		cmd.SetArgs(os.Args[1:])
-		if err := cmd.Execute(); err != nil {
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
 
 // demoRoot is a tree whose --list flag completes comma-separated values the
 // way zupy's --scopes does (the prefix up to the last comma is kept), plus a
@@ -109,12 +98,7 @@ func TestWriteRefusesAnUnknownShell(t *testing.T) {
 func complete(t *testing.T, line string) []string {
 	t.Helper()
 	const lib = "/usr/share/bash-completion/bash_completion"
-	if _, err := os.Stat(lib); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing: make deps installs bash-completion", lib)
-		}
-		t.Skipf("%s is missing (make deps installs bash-completion)", lib)
-	}
+	clitest.RequireFile(t, lib, "bash-completion")
 	dir := t.TempDir()
 	self, err := os.Executable()
 	if err != nil {
@@ -180,13 +164,4 @@ func TestBashCompletesAValueAfterAComma(t *testing.T) {
 			t.Errorf("%s<Tab>: COMPREPLY = %q; want %q", c.line, got, c.want)
 		}
 	}
-}
-
-// TestCompletionInRealShells runs scripts/tmux-completion.sh with a freshly
-// built zupy: bash (with bash-completion), zsh and fish, typed into under
-// tmux, complete subcommands, --scopes before and after a comma, and live
-// key ids from the emulator. It skips only where tmux is missing, and never
-// in CI (make deps installs tmux, bash-completion, zsh and fish).
-func TestCompletionInRealShells(t *testing.T) {
-	clitest.TerminalScript(t, "tmux-completion.sh", 3*time.Minute)
 }

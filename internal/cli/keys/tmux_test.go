@@ -1,17 +1,21 @@
-package keys
+package keys_test
 
 import (
+	"testing"
 	"time"
 
-	"testing"
-
 	"github.com/zupy/zupy-cli/internal/clitest"
+	"github.com/zupy/zupy-cli/internal/zupytest"
 )
 
-// TestTerminalCreateCardAndRevokeConfirm runs scripts/tmux-keys.sh with a
-// freshly built zupy: on a real terminal under tmux, `keys create` draws the
+// TestMain lets the test binary act as zupy for the terminal script
+// (internal/zupytest).
+func TestMain(m *testing.M) { zupytest.Main(m) }
+
+// TestTerminalCreateCardAndRevokeConfirm runs scripts/tmux-keys.sh with this
+// test binary as zupy: on a real terminal under tmux, `keys create` draws the
 // card with the secret and the warning, and `keys revoke` asks before
 // revoking ("n" keeps the key, "y" revokes it).
 func TestTerminalCreateCardAndRevokeConfirm(t *testing.T) {
-	clitest.TerminalScript(t, "tmux-keys.sh", 60*time.Second)
+	clitest.TerminalScript(t, "tmux-keys.sh", zupytest.Path(t), 60*time.Second)
 }

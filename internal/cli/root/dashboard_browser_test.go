@@ -28,8 +28,8 @@ import (
 )
 
 // The dashboard in a real browser: Debian's chromium, headless, driven by
-// chromedp. `make deps` installs chromium; without it this test fails (it
-// must run in CI) and says how to get it.
+// chromedp. `make deps` installs chromium; without it this test fails in CI
+// and skips elsewhere, saying how to get it (clitest.RequireTool).
 
 // chromiumPath finds the browser.
 func chromiumPath(t *testing.T) string {
@@ -39,8 +39,7 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
-	t.Fatal("no chromium found: the dashboard's browser test needs it; install it with `make deps` (Debian's chromium package)")
-	return ""
+	return clitest.RequireTool(t, "chromium", "chromium")
 }
 
 // cliRunner runs zupy commands in-process against one emulator, with their

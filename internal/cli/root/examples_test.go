@@ -8,34 +8,35 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/cli/root"
 	"github.com/zupy/zupy-cli/internal/clitest"
-	"github.com/zupy/zupy-cli/internal/examplerun"
+	"github.com/zupy/zupy-cli/internal/docrun"
+	"github.com/zupy/zupy-cli/internal/zupytest"
 )
 
 // TestHelpExamplesRun runs every example of every help page, as pasted by
-// a reader, against a fresh emulator (internal/examplerun): each line must
-// exit 0. Lines marked "# on a terminal" or "# until Ctrl-C" are shown but
-// not run.
+// a reader, against a fresh emulator (internal/docrun): each line must
+// exit 0. Lines marked "# on a terminal", "# until Ctrl-C" or "# your
+// tests" are shown but not run.
 func TestHelpExamplesRun(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds zupy and runs the examples; skipped with -short")
+		t.Skip("runs every example against an emulator; skipped with -short")
 	}
-	zupy := clitest.BuildZupy(t)
+	zupy := zupytest.Path(t)
 	f, _, _ := clitest.Factory(nil, "")
 	ran := 0
 	walk(root.New(f), func(c *cobra.Command) {
 		if c.Example == "" {
 			return
 		}
-		b := examplerun.Parse(c.CommandPath()+" --help", c.Example)
+		b := docrun.ParseExample(c.CommandPath()+" --help", c.Example)
 		t.Run(c.CommandPath(), func(t *testing.T) {
-			for _, s := range b.Skipped {
+			for _, s := range b.Shown() {
 				t.Logf("not run: %s", s)
 			}
-			if err := examplerun.New(t, zupy).Run(context.Background(), b); err != nil {
+			if err := docrun.NewExamples(t, zupy).Run(context.Background(), b); err != nil {
 				t.Error(err)
 			}
 		})
-		ran += len(b.Lines)
+		ran += len(b.Run())
 	})
 	if ran < 20 {
 		t.Errorf("only %d example lines ran", ran)

@@ -93,7 +93,7 @@ func hostileKey(secrets bool) wire.Key {
 	return k
 }
 
-const hostileAPIKey = "zup_live_sk_AAAAAAAAAAAAAAAAAAAA"
+const hostileAPIKey = "zup_live_sk_AAAAAAAAAAAAAAAAAAAA" // zupy:allow
 
 // hostileServer answers every route the client decodes with every string
 // poisoned; with errStatus set, every /v1 route answers that error, its
@@ -162,7 +162,7 @@ func hostileServer(t *testing.T, errStatus int, secrets bool) string {
 	return srv.URL
 }
 
-const hostileSession = "zup_sess_0123456789abcdefghijABCDEFGHIJ0123456789"
+const hostileSession = "zup_sess_0123456789abcdefghijABCDEFGHIJ0123456789" // zupy:allow
 
 // hostileCommands are the commands that decode a server's answer, with
 // what they need on stdin.

@@ -7,40 +7,29 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/signal"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/cli/root"
 	"github.com/zupy/zupy-cli/internal/emulator"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/zupytest"
 )
 
 // TestMain lets scripts run `zupy` as a real process: the test binary
-// re-executes itself as the command, with a file-backed fake of the OS
-// keyring (see fakeKeyring) selected by ZUPY_TEST_KEYRING_FILE.
+// re-executes itself as the command (internal/zupytest), with a file-backed
+// fake of the OS keyring (ZUPY_TEST_KEYRING_FILE) and a sleeper that moves
+// the emulator's clock (ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK), both set by
+// setupScript.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"zupy": func() {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			f := cmdutil.New(ui.System(), os.Getenv)
-			f.Keyring = keyringFromEnv()
-			if os.Getenv("ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK") != "" {
-				f.Sleep = sleepOnEmulatorClock(os.Getenv("EMULATOR"))
-			}
-			code := root.Run(ctx, f, os.Args[1:])
-			stop()
-			os.Exit(code)
-		},
+		zupytest.Name: func() { os.Exit(zupytest.Run()) },
 	})
 }
 
@@ -64,6 +53,7 @@ func TestScripts(t *testing.T) {
 				Dir:                 dir,
 				RequireExplicitExec: true,
 				Setup:               setupScript,
+				Condition:           toolCondition,
 				Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 					"clock":     cmdClock,
 					"jsonget":   cmdJSONGet,
@@ -78,29 +68,6 @@ func TestScripts(t *testing.T) {
 	}
 	if ran == 0 {
 		t.Fatal("no script groups under testdata/script")
-	}
-}
-
-// sleepOnEmulatorClock is the sleeper of a script that sets
-// ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK: instead of waiting, it moves the
-// emulator's clock forward by the wait (rounded up to a second), so waits on
-// rate limits are tested without sleeping.
-func sleepOnEmulatorClock(origin string) func(context.Context, time.Duration) error {
-	return func(ctx context.Context, d time.Duration) error {
-		secs := int64((d + time.Second - 1) / time.Second)
-		if secs <= 0 {
-			return ctx.Err()
-		}
-		body := fmt.Sprintf(`{"advance_seconds": %d}`, secs)
-		resp, err := http.Post(origin+"/_emulator/clock", "application/json", strings.NewReader(body))
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("advance the emulator clock: status %d", resp.StatusCode)
-		}
-		return ctx.Err()
 	}
 }
 
@@ -125,11 +92,41 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("HOME", env.WorkDir)
 	env.Setenv("ZUPY_CONFIG_DIR", filepath.Join(env.WorkDir, ".config", "zupy"))
 	env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
-	env.Setenv("ZUPY_TEST_KEYRING_FILE", filepath.Join(env.WorkDir, ".keyring.json"))
-	for _, k := range []string{"ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK", "ZUPY_PROFILE", "ZUPY_API_KEY", "ZUPY_SESSION_TOKEN", "ZUPY_DEBUG", "NO_COLOR", "CLICOLOR_FORCE"} {
+	env.Setenv(zupytest.EnvKeyringFile, filepath.Join(env.WorkDir, ".keyring.json"))
+	// Waits (a retry after a 429, ping --wait) move the emulator's clock
+	// instead of the wall clock's: what that clock decides (cooldowns,
+	// Retry-After, expiry) is tested without waiting for it. A script that
+	// checks a real-time behaviour sets it empty, saying why.
+	env.Setenv(zupytest.EnvEmulatorWait, hs.URL)
+	for _, k := range []string{zupytest.EnvKeyring, "ZUPY_PROFILE", "ZUPY_API_KEY", "ZUPY_SESSION_TOKEN", "ZUPY_DEBUG", "NO_COLOR", "CLICOLOR_FORCE"} {
 		env.Setenv(k, "")
 	}
 	return nil
+}
+
+// scriptTools are the external programs scripts may ask for with the
+// condition [tool:NAME], with the Debian package of each.
+var scriptTools = map[string]string{"git": "git", "bash": "bash"}
+
+// toolCondition answers [tool:NAME]: true when NAME is on PATH. A missing
+// tool is false outside CI (the script skips or stops, saying why) and an
+// error in CI, naming the Debian package, as clitest.RequireTool decides.
+func toolCondition(cond string) (bool, error) {
+	name, ok := strings.CutPrefix(cond, "tool:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	deb, ok := scriptTools[name]
+	if !ok {
+		return false, fmt.Errorf("[tool:%s]: not in scriptTools (script_test.go)", name)
+	}
+	if _, err := exec.LookPath(name); err == nil {
+		return true, nil
+	}
+	if ui.InCI(os.Getenv) {
+		return false, fmt.Errorf("%s is missing: install the Debian package %s (make deps installs it)", name, deb)
+	}
+	return false, nil
 }
 
 // sentTo maps each script's emulator URL to the requests it has received.
@@ -256,5 +253,17 @@ func cmdOutboxCount(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if (len(box.Messages) == want) == neg {
 		ts.Fatalf("outbox has %d messages, want %d", len(box.Messages), want)
+	}
+}
+
+func TestToolConditionFailsInCIAndIsFalseElsewhere(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("CI", "false")
+	if ok, err := toolCondition("tool:git"); ok || err != nil {
+		t.Errorf("outside CI, missing git: %v, %v; want false, nil", ok, err)
+	}
+	t.Setenv("CI", "true")
+	if _, err := toolCondition("tool:git"); err == nil || !strings.Contains(err.Error(), "Debian package git") {
+		t.Errorf("in CI, missing git: err = %v; want it to name the Debian package", err)
 	}
 }

@@ -1,30 +1,6 @@
-// Package examplerun runs shell examples offline, as a reader would paste
-// them: the Example text of every help page, and (through the same API) the
-// shell blocks of the guides. Each block runs in one bash process, in a
-// fresh sandbox: a private HOME and config directory, the zupy under test on
-// PATH, and an in-process emulator with the demo partner logged in. Only
-// tests import it.
-//
-// Conventions of an example, so that it reads well and still runs:
-//   - a line whose trailing comment starts with "# on a terminal",
-//     "# until Ctrl-C" or "# your tests" is shown to people but not run (it
-//     prompts, serves until stopped, or runs the reader's own tests);
-//   - the profile has a default key, saved (scopes loyalty:read,
-//     coupons:validate, keys:rotate; 2000 requests a minute);
-//   - key_0123456789ab stands for a key of the partner: each line naming it
-//     gets a fresh active key with those scopes and coupons:redeem, saved
-//     in the profile;
-//   - $OLD and $KEY hold the secret of a fresh key with those scopes, $ID
-//     the verification id of a code just sent to dev@example.com,
-//     $ZUPY_API_KEY the secret of a fresh key, and key.txt and patch.json
-//     (when named) a secret and a PATCH body;
-//   - a line that runs a tool that is not installed (jq, git) is skipped,
-//     and reported;
-//   - the block runs in an empty git repository with folders src and config.
-package examplerun
+package docrun
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http/httptest"
@@ -37,75 +13,63 @@ import (
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/emulator"
 )
 
-// KeyPlaceholder is the key id examples use for "a key of yours".
-const KeyPlaceholder = "key_0123456789ab"
-
-// Block is a piece of shell to run: its commands, continuation lines
-// joined, comments and blank lines left out.
-type Block struct {
-	Source  string   // where it comes from, for messages: "zupy keys create --help"
-	Lines   []string // the commands that run
-	Skipped []string // the commands shown but not run, with why
-}
-
-// notRun are the trailing comments that mark a line as shown, not run.
-var notRun = []string{"# on a terminal", "# until Ctrl-C", "# your tests"}
-
-// Parse reads shell text (a help page's Example, a guide's block) into a
-// Block named source.
-func Parse(source, text string) Block {
-	b := Block{Source: source}
-	var cur strings.Builder
-	for _, raw := range strings.Split(text, "\n") {
+// ParseExample reads the Example text of a help page (named source, for
+// messages) into a Block of commands, as in a ```sh block: continuation
+// lines joined, comments and blank lines left out, and the commands shown
+// but not run marked (see the package comment).
+//
+// Conventions of a help example, so that it reads well and still runs
+// (Examples.Run):
+//   - the profile has a default key, saved (scopes loyalty:read,
+//     coupons:validate, keys:rotate; 2000 requests a minute);
+//   - key_0123456789ab stands for a key of the partner: each line naming it
+//     gets a fresh active key with those scopes and coupons:redeem, saved
+//     in the profile;
+//   - $OLD and $KEY hold the secret of a fresh key with those scopes, $ID
+//     the verification id of a code just sent to dev@example.com,
+//     $ZUPY_API_KEY the secret of a fresh key, and key.txt and patch.json
+//     (when named) a secret and a PATCH body;
+//   - the block runs in an empty git repository with folders src and config.
+func ParseExample(source, text string) Block {
+	b := Block{Source: source, Lang: "sh"}
+	var cur *Command
+	for n, raw := range strings.Split(text, "\n") {
 		line := strings.TrimSpace(raw)
-		if cont, ok := strings.CutSuffix(line, "\\"); ok {
-			cur.WriteString(strings.TrimSpace(cont) + " ")
+		if cur != nil {
+			cur.Text += "\n" + line
+		} else if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		} else {
+			cur = &Command{Line: n + 1, Text: line}
+		}
+		if continues(cur.Text) {
 			continue
 		}
-		if strings.HasSuffix(line, "|") || strings.HasSuffix(line, "&&") {
-			cur.WriteString(line + " ")
-			continue
-		}
-		cur.WriteString(line)
-		cmd := strings.TrimSpace(cur.String())
-		cur.Reset()
-		if cmd == "" || strings.HasPrefix(cmd, "#") {
-			continue
-		}
-		if reason, ok := skipReason(cmd); ok {
-			b.Skipped = append(b.Skipped, cmd+"  ("+reason+")")
-			continue
-		}
-		b.Lines = append(b.Lines, cmd)
+		cur.finish(false)
+		b.Commands = append(b.Commands, *cur)
+		cur = nil
+	}
+	if cur != nil {
+		cur.finish(false)
+		b.Commands = append(b.Commands, *cur)
 	}
 	return b
 }
 
-func skipReason(cmd string) (string, bool) {
-	for _, tag := range notRun {
-		if i := strings.Index(cmd, tag); i > 0 {
-			return strings.TrimPrefix(tag, "# "), true
-		}
-	}
-	for _, tool := range []string{"jq", "gh", "curl", "git"} {
-		if regexp.MustCompile(`(^|[|(;&] *)` + tool + ` `).MatchString(cmd) {
-			if _, err := exec.LookPath(tool); err != nil {
-				return tool + " is not installed", true
-			}
-		}
-	}
-	return "", false
-}
+// KeyPlaceholder is the key id examples use for "a key of yours".
+const KeyPlaceholder = "key_0123456789ab"
 
-// Sandbox is where blocks run: a directory, the zupy binary, an emulator.
-type Sandbox struct {
+// Examples is a Sandbox for help examples: the config in its HOME with the
+// credentials file as store, and a fresh in-memory emulator at
+// ZUPY_BASE_URL with the demo partner logged in.
+type Examples struct {
 	t       testing.TB
-	zupy    string
 	dir     string
 	base    string
 	client  *api.Client
@@ -114,11 +78,9 @@ type Sandbox struct {
 	env     []string
 }
 
-// New makes a sandbox for zupy (the path of a built binary): a temporary
-// directory as HOME and working directory, the config in it with the
-// credentials file as store, and a fresh in-memory emulator at
-// ZUPY_BASE_URL with the demo partner logged in.
-func New(t testing.TB, zupy string) *Sandbox {
+// NewExamples makes a sandbox for the examples of help pages, run by zupy
+// (the path of a program named zupy).
+func NewExamples(t testing.TB, zupy string) *Examples {
 	t.Helper()
 	ctx := context.Background()
 	srv, err := emulator.Open(ctx, emulator.Config{InMemory: true})
@@ -127,7 +89,8 @@ func New(t testing.TB, zupy string) *Sandbox {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { hs.Close(); srv.Close() })
-	s := &Sandbox{t: t, zupy: zupy, dir: t.TempDir(), base: hs.URL + "/v1"}
+	sb := NewSandbox(t, zupy)
+	s := &Examples{t: t, dir: sb.Dir, base: hs.URL + "/v1"}
 	s.client = api.New(api.Options{BaseURL: s.base})
 	cfgDir := filepath.Join(s.dir, ".config", "zupy")
 	cfg, err := config.Load(filepath.Join(cfgDir, "config.yaml"))
@@ -155,21 +118,19 @@ func New(t testing.TB, zupy string) *Sandbox {
 	if err := cfg.Save(); err != nil {
 		t.Fatal(err)
 	}
-	s.env = []string{
-		"PATH=" + filepath.Dir(zupy) + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"HOME=" + s.dir,
-		"ZUPY_CONFIG_DIR=" + cfgDir,
-		"XDG_CONFIG_HOME=" + filepath.Join(s.dir, ".config"),
-		"XDG_DATA_HOME=" + filepath.Join(s.dir, ".local", "share"),
-		"XDG_STATE_HOME=" + filepath.Join(s.dir, ".local", "state"),
-		"ZUPY_BASE_URL=" + s.base,
+	s.env = append(sb.Env,
+		"ZUPY_CONFIG_DIR="+cfgDir,
+		"XDG_CONFIG_HOME="+filepath.Join(s.dir, ".config"),
+		"XDG_DATA_HOME="+filepath.Join(s.dir, ".local", "share"),
+		"XDG_STATE_HOME="+filepath.Join(s.dir, ".local", "state"),
+		"ZUPY_BASE_URL="+s.base,
 		"TERM=dumb",
-	}
+	)
 	return s
 }
 
 // login logs the demo partner in by e-mail and returns the session token.
-func (s *Sandbox) login(ctx context.Context) string {
+func (s *Examples) login(ctx context.Context) string {
 	ch, err := s.client.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail})
 	if err != nil {
 		s.t.Fatal(err)
@@ -186,7 +147,7 @@ func (s *Sandbox) login(ctx context.Context) string {
 	return login.SessionToken
 }
 
-func (s *Sandbox) lastCode(ctx context.Context) string {
+func (s *Examples) lastCode(ctx context.Context) string {
 	box, err := s.client.Outbox(ctx, emulator.DefaultPartnerEmail)
 	if err != nil || len(box.Messages) == 0 {
 		s.t.Fatalf("outbox: %v", err)
@@ -199,7 +160,7 @@ var exampleScopes = []string{"loyalty:read", "coupons:validate", "coupons:redeem
 
 // newKey creates a key of the demo partner with scopes and returns it with
 // its secret.
-func (s *Sandbox) newKey(ctx context.Context, name string, scopes ...string) *api.Key {
+func (s *Examples) newKey(ctx context.Context, name string, scopes ...string) *api.Key {
 	limit := 2000
 	k, err := s.client.CreateKey(ctx, s.session, api.CreateKeyRequest{Name: name, Permissions: scopes, Environment: "production", RateLimit: &limit})
 	if err != nil {
@@ -208,18 +169,35 @@ func (s *Sandbox) newKey(ctx context.Context, name string, scopes ...string) *ap
 	return k
 }
 
-// Run runs the block's lines one after the other in one bash process (so an
-// export carries on), stopping at the first that exits non-zero; the error
-// names that line and shows its output. Background jobs are stopped at the
-// end.
-func (s *Sandbox) Run(ctx context.Context, b Block) error {
-	if len(b.Lines) == 0 {
+// exampleTools are the programs examples may call besides zupy and the
+// shell's own, with the Debian package of each.
+var exampleTools = map[string]string{"jq": "jq", "git": "git", "curl": "curl"}
+
+// Run runs the commands of the block that run, one after the other, in one
+// bash process (so a variable carries on, and a background job lasts the
+// block), stopping at the first that exits other than it says (0, or N
+// after "# exit N"); the error names that
+// command and shows the output. Background jobs are stopped at the end. A
+// tool an example calls that is not installed fails it in CI and skips it
+// elsewhere (clitest.RequireTool).
+func (s *Examples) Run(ctx context.Context, b Block) error {
+	run := b.Run()
+	if len(run) == 0 {
 		return nil
 	}
 	env := append([]string{}, s.env...)
 	var script strings.Builder
 	script.WriteString("trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT\n")
-	text := strings.Join(b.Lines, "\n")
+	var texts []string
+	for _, c := range run {
+		texts = append(texts, c.Text)
+	}
+	text := strings.Join(texts, "\n")
+	for tool, deb := range exampleTools {
+		if regexp.MustCompile(`(^|[|(;&\n] *)` + tool + ` `).MatchString(text) {
+			clitest.RequireTool(s.t, tool, deb)
+		}
+	}
 	for _, v := range []string{"OLD", "KEY"} {
 		if strings.Contains(text, "$"+v) {
 			env = append(env, v+"="+s.newKey(ctx, v, exampleScopes...).APIKey)
@@ -268,7 +246,8 @@ func (s *Sandbox) Run(ctx context.Context, b Block) error {
 		}
 		env = append(env, "ID="+ch.VerificationID)
 	}
-	for i, line := range b.Lines {
+	for i, c := range run {
+		line := c.Text
 		if strings.Contains(line, KeyPlaceholder) {
 			k := s.newKey(ctx, "Example", exampleScopes...)
 			if err := credentials.SaveKey(ctx, s.store, config.DefaultProfile, k.KeyID, k.APIKey); err != nil {
@@ -276,20 +255,17 @@ func (s *Sandbox) Run(ctx context.Context, b Block) error {
 			}
 			line = strings.ReplaceAll(line, KeyPlaceholder, k.KeyID)
 		}
-		fmt.Fprintf(&script, "printf '%%s\\n' %s >&2\n%s\nrc=$?\nif [ $rc -ne 0 ]; then echo \"examplerun: line %d exited $rc\" >&2; exit 100; fi\n",
-			shellQuote("$ "+b.Lines[i]), line, i+1)
+		fmt.Fprintf(&script, "printf '%%s\\n' %s >&2\n%s\nrc=$?\nif [ $rc -ne %d ]; then echo \"docrun: line %d exited $rc, not %d\" >&2; exit 100; fi\n",
+			shellQuote("$ "+c.Text), line, c.Exit, i+1, c.Exit)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "-c", script.String())
-	cmd.Dir = work
-	cmd.Env = env
-	cmd.Stdin = strings.NewReader("")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s: %v\n%s", b.Source, err, redact(out.String()))
+	res, err := runBash(ctx, work, env, script.String(), false)
+	if err == nil && res.Exit != 0 {
+		err = fmt.Errorf("exit status %d", res.Exit)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %v\n%s", b.Source, err, redact(res.Output))
 	}
 	return nil
 }

@@ -1,0 +1,141 @@
+// Package zupytest gives tests a `zupy` program without building one: the
+// test binary itself, re-executed under the name zupy, runs the real command
+// tree (root.Run), the way testscript.Main runs the scripts' commands. A
+// package whose tests need a path to zupy (a shell script, a guide, a
+// terminal session) calls Main from its TestMain and Path from its tests.
+// Only tests import it, so its hooks (a file keyring, a sleeper on the
+// emulator's clock) are never linked into cmd/zupy
+// (TestZupyBinaryLinksNoTestHooks pins that).
+package zupytest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/root"
+	"github.com/zupy/zupy-cli/internal/clitest"
+	"github.com/zupy/zupy-cli/internal/credentials"
+	"github.com/zupy/zupy-cli/internal/ui"
+)
+
+// Name is the name the test binary answers to as zupy.
+const Name = "zupy"
+
+// The environment of a re-executed zupy: what stands in for the OS keyring
+// and for the wall clock (see Run).
+const (
+	EnvKeyring      = "ZUPY_TEST_KEYRING"                 // "unavailable" or "hang"
+	EnvKeyringFile  = "ZUPY_TEST_KEYRING_FILE"            // a JSON file as the OS keyring
+	EnvEmulatorWait = "ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK" // an emulator's origin: waits move its clock
+)
+
+// Main runs the tests of m, or, when this process was started under the
+// name zupy (Path), runs zupy on its arguments and exits with its code.
+func Main(m *testing.M) {
+	if IsZupy() {
+		os.Exit(Run())
+	}
+	os.Exit(m.Run())
+}
+
+// IsZupy reports whether this process was started under the name zupy.
+func IsZupy() bool { return filepath.Base(os.Args[0]) == Name }
+
+// Run runs the real command tree on os.Args[1:] and returns the exit code,
+// with the test hooks the environment asks for:
+//   - ZUPY_TEST_KEYRING=unavailable: every keyring call fails as on a
+//     headless Linux box without a Secret Service; =hang: every call blocks,
+//     as a locked keyring whose unlock prompt nobody answers;
+//   - ZUPY_TEST_KEYRING_FILE: a JSON file as the OS keyring, shared by the
+//     processes of one test (without it, the real keyring);
+//   - ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK=ORIGIN: a wait (a retry after a 429,
+//     `ping --wait`) moves the clock of the emulator at ORIGIN forward
+//     instead of sleeping, so what that clock decides (cooldowns,
+//     Retry-After, expiry) is tested without waiting for it.
+func Run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := cmdutil.New(ui.System(), os.Getenv)
+	if k := keyringFromEnv(); k != nil {
+		f.Keyring = k
+	}
+	if origin := os.Getenv(EnvEmulatorWait); origin != "" {
+		f.Sleep = SleepOnEmulatorClock(origin)
+	}
+	return root.Run(ctx, f, os.Args[1:])
+}
+
+// Path returns the path of a program named zupy that is this test binary
+// (a symlink in a temporary directory, which may go on PATH). The package's
+// TestMain must call Main, or IsZupy and Run, for it to act as zupy.
+func Path(t testing.TB) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), Name)
+	if err := os.Symlink(self, bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+func keyringFromEnv() credentials.Backend {
+	switch os.Getenv(EnvKeyring) {
+	case "unavailable":
+		return failingKeyring{}
+	case "hang":
+		return hangingKeyring{}
+	}
+	if path := os.Getenv(EnvKeyringFile); path != "" {
+		return &clitest.FileKeyring{Path: path}
+	}
+	return nil
+}
+
+// SleepOnEmulatorClock is a sleeper that, instead of waiting, moves the
+// clock of the emulator at origin forward by the wait (rounded up to a
+// second).
+func SleepOnEmulatorClock(origin string) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, d time.Duration) error {
+		secs := int64((d + time.Second - 1) / time.Second)
+		if secs <= 0 {
+			return ctx.Err()
+		}
+		body := fmt.Sprintf(`{"advance_seconds": %d}`, secs)
+		resp, err := http.Post(strings.TrimSuffix(origin, "/")+"/_emulator/clock", "application/json", strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("advance the emulator clock: status %d", resp.StatusCode)
+		}
+		return ctx.Err()
+	}
+}
+
+type failingKeyring struct{}
+
+var errNoSecretService = errors.New("The name org.freedesktop.secrets was not provided by any .service files")
+
+func (failingKeyring) Get(service, user string) (string, error) { return "", errNoSecretService }
+func (failingKeyring) Set(service, user, password string) error { return errNoSecretService }
+func (failingKeyring) Delete(service, user string) error        { return errNoSecretService }
+
+type hangingKeyring struct{}
+
+func (hangingKeyring) Get(service, user string) (string, error) { select {} }
+func (hangingKeyring) Set(service, user, password string) error { select {} }
+func (hangingKeyring) Delete(service, user string) error        { select {} }
