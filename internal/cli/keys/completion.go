@@ -36,7 +36,7 @@ func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		keys, err := s.client.ListKeys(ctx, s.token(), "", status)
+		keys, _, err := s.client.ListKeys(ctx, s.token(), "", status)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

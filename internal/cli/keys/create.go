@@ -197,7 +197,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 			return err
 		}
 	}
-	key, resp, err := s.client.CreateKeyWithResponse(ctx, s.token(), opts.Request)
+	key, resp, err := s.client.CreateKey(ctx, s.token(), opts.Request)
 	if err != nil {
 		return s.wrap(err)
 	}

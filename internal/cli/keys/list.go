@@ -90,7 +90,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	keys, resp, err := s.client.ListKeysWithResponse(ctx, s.token(), opts.Environment, opts.Status)
+	keys, resp, err := s.client.ListKeys(ctx, s.token(), opts.Environment, opts.Status)
 	if err != nil {
 		return s.wrap(err)
 	}

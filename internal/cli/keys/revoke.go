@@ -82,7 +82,7 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	}
 	// The key is read first, with or without --yes: a key revoked already is
 	// said to be so (exit 0), not reported as revoked again.
-	cur, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
+	cur, _, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
 	if err != nil {
 		return s.wrap(err)
 	}
@@ -113,7 +113,7 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 			return &cmdutil.SilentError{Kind: api.KindUsage}
 		}
 	}
-	key, err := s.client.RevokeKey(ctx, s.token(), opts.KeyID)
+	key, _, err := s.client.RevokeKey(ctx, s.token(), opts.KeyID)
 	if err != nil {
 		return s.wrap(err)
 	}

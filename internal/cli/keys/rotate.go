@@ -171,7 +171,7 @@ func rotateByID(ctx context.Context, opts *RotateOptions) error {
 		}
 		oldWasDefault = store.storedDefault() == opts.KeyID
 	}
-	key, resp, err := s.client.RotateKeyWithResponse(ctx, s.token(), opts.KeyID, rotateRequest(opts))
+	key, resp, err := s.client.RotateKey(ctx, s.token(), opts.KeyID, rotateRequest(opts))
 	if err != nil {
 		return s.wrap(err)
 	}
@@ -205,7 +205,7 @@ func rotateSelf(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	key, resp, err := client.RotateSelfWithResponse(ctx, self.Key.Secret, rotateRequest(opts))
+	key, resp, err := client.RotateSelf(ctx, self.Key.Secret, rotateRequest(opts))
 	if err != nil {
 		return cmdutil.WithHint(err, selfHint(err, self.Describe()))
 	}

@@ -76,7 +76,7 @@ func TestRotatePrintsTheSecretWhenVerificationFails(t *testing.T) {
 	}
 	base, session := clitest.Emulator(t, refuseVerify)
 	ctx := context.Background()
-	key, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "x", Permissions: []string{"loyalty:read"}})
+	key, _, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "x", Permissions: []string{"loyalty:read"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestRotatePrintsTheSecretWhenVerificationFails(t *testing.T) {
 
 	// --no-verify skips the check.
 	f, out, _ = runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
-	next, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "y", Permissions: []string{"loyalty:read"}})
+	next, _, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "y", Permissions: []string{"loyalty:read"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -328,7 +328,7 @@ func (s *scanSession) keyIDByHint(ctx context.Context, secret string, env apikey
 	keys, ok := s.keys[string(env)]
 	if !ok {
 		var err error
-		if keys, err = s.client.ListKeys(ctx, s.token(), string(env), api.StatusActive); err != nil {
+		if keys, _, err = s.client.ListKeys(ctx, s.token(), string(env), api.StatusActive); err != nil {
 			return "", err
 		}
 		s.keys[string(env)] = keys
@@ -504,7 +504,7 @@ func (o *ScanOptions) revoke(ctx context.Context, s *scanSession, findings []sca
 	}
 	var first error
 	for _, t := range targets {
-		key, err := s.client.RevokeKey(ctx, s.token(), t.v.keyID)
+		key, _, err := s.client.RevokeKey(ctx, s.token(), t.v.keyID)
 		if err != nil {
 			err = fmt.Errorf("revoke %s: %w", t.v.keyID, s.wrap(err))
 			fmt.Fprintf(errOut, "%s could not %s\n", cs.FailureIcon(), ui.SingleLine(err.Error()))

@@ -170,7 +170,7 @@ func scanFixture(t *testing.T, input string, tty bool, record func(*http.Request
 		}
 	}
 	base, session := clitest.Emulator(t, wrap)
-	key, err := api.New(api.Options{BaseURL: base}).CreateKey(context.Background(), session, api.CreateKeyRequest{Name: "leaked", Permissions: []string{"loyalty:read"}})
+	key, _, err := api.New(api.Options{BaseURL: base}).CreateKey(context.Background(), session, api.CreateKeyRequest{Name: "leaked", Permissions: []string{"loyalty:read"}})
 	if err != nil {
 		t.Fatal(err)
 	}
