@@ -84,6 +84,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 	s.keys.clear()
 	s.usage.reset()
 	s.outbox.clear()
+	s.loyalty.reset()
 	s.limiter.Reset()
 	if err := s.seedPartner(ctx); err != nil {
 		s.writeError(w, r, err)

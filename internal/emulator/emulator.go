@@ -71,6 +71,7 @@ type Server struct {
 	keys    *keyCache
 	usage   *usageTracker
 	outbox  *outbox
+	loyalty *loyaltyData
 	events  *hub
 	trusted []netip.Prefix
 	// allowedHosts: see Config.AllowedHosts; keyRoutes: the patterns of
@@ -122,6 +123,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		keys:         newKeyCache(),
 		usage:        newUsageTracker(),
 		outbox:       newOutbox(cfg.Messages),
+		loyalty:      newLoyaltyData(),
 		events:       newHub(),
 		trusted:      cfg.TrustedProxies,
 		allowedHosts: make(map[string]bool),
@@ -250,6 +252,11 @@ func (s *Server) routes() {
 		{"POST /v1/api-keys/self/rotate", "keys:rotate", s.handleSelfRotate},
 		{"GET /v1/auth/verify", "", s.handleVerify},
 		{"GET /v1/loyalty/program", "loyalty:read", s.handleLoyaltyProgram},
+		{"GET /v1/loyalty/customers/search", "customer:read", s.handleCustomerSearch},
+		{"POST /v1/loyalty/customers", "customer:write", s.handleCreateCustomer},
+		{"POST /v1/loyalty/validate-coupon", "coupons:validate", s.handleValidateCoupon},
+		{"POST /v1/loyalty/points/add", "loyalty:write", s.handleAddPoints},
+		{"GET /v1/webhooks", "webhooks:manage", s.handleListWebhooks},
 	} {
 		m.HandleFunc(kr.pattern, s.withKey(kr.scope, kr.h))
 		s.keyRoutes[kr.pattern] = true

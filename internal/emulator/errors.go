@@ -49,6 +49,7 @@ var (
 	errSessionInvalid   = errorf(http.StatusUnauthorized, wire.CodeAuthentication, wire.ErrInvalidSessionToken, wire.MsgInvalidSessionToken)
 	errIPNotAllowed     = errorf(http.StatusForbidden, wire.CodePermission, wire.ErrIPNotAllowed, wire.MsgIPNotAllowed)
 	errKeyNotFound      = errorf(http.StatusNotFound, wire.CodeNotFound, wire.ErrKeyNotFound, wire.MsgKeyNotFound)
+	errCustomerNotFound = errorf(http.StatusNotFound, wire.CodeNotFound, wire.ErrCustomerNotFound, wire.MsgCustomerNotFound)
 	errAlreadyRotated   = errorf(http.StatusConflict, wire.CodeConflict, wire.ErrKeyAlreadyRotated, wire.MsgKeyAlreadyRotated)
 	errRotateRevoked    = errorf(http.StatusConflict, wire.CodeConflict, wire.ErrKeyRevoked, wire.MsgKeyRevoked)
 	errRotateExpired    = errorf(http.StatusConflict, wire.CodeConflict, wire.ErrKeyExpired, wire.MsgAPIKeyExpired)
