@@ -70,10 +70,13 @@ type Server struct {
 	limiter *ratelimit.Limiter
 	keys    *keyCache
 	usage   *usageTracker
-	outbox  *outbox
-	loyalty *loyaltyData
-	events  *hub
-	trusted []netip.Prefix
+	stats   *usageStats
+	// rolledUp is when (emulator clock, Unix ns) the usage retention last ran.
+	rolledUp atomic.Int64
+	outbox   *outbox
+	loyalty  *loyaltyData
+	events   *hub
+	trusted  []netip.Prefix
 	// allowedHosts: see Config.AllowedHosts; keyRoutes: the patterns of
 	// the routes authenticated by an API key.
 	allowedHosts map[string]bool
@@ -122,6 +125,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		limiter:      ratelimit.New(clk.Now),
 		keys:         newKeyCache(),
 		usage:        newUsageTracker(),
+		stats:        newUsageStats(),
 		outbox:       newOutbox(cfg.Messages),
 		loyalty:      newLoyaltyData(),
 		events:       newHub(),
@@ -160,7 +164,7 @@ func (s *Server) Close() error {
 		<-s.flushed
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		flushErr := s.usage.flush(ctx, s.store)
+		flushErr := s.flushUsage(ctx)
 		clockErr := s.store.SaveClock(ctx, s.clock.state())
 		s.closeErr = errors.Join(flushErr, clockErr, s.store.Close())
 	})
@@ -177,7 +181,7 @@ func (s *Server) flushLoop() {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if err := s.usage.flush(ctx, s.store); err != nil {
+			if err := s.flushUsage(ctx); err != nil {
 				s.log.Error("flush key usage", slog.Any("error", err))
 			}
 			cancel()
@@ -258,7 +262,10 @@ func (s *Server) routes() {
 		{"POST /v1/loyalty/points/add", "loyalty:write", s.handleAddPoints},
 		{"GET /v1/webhooks", "webhooks:manage", s.handleListWebhooks},
 	} {
-		m.HandleFunc(kr.pattern, s.withKey(kr.scope, kr.h))
+		// The management calls on /api-keys/self/* are not use of the API
+		// (docs/api.md "Usage").
+		record := !strings.HasPrefix(kr.pattern[strings.IndexByte(kr.pattern, ' ')+1:], "/v1/api-keys/self/")
+		m.HandleFunc(kr.pattern, s.withKey(kr.scope, record, kr.h))
 		s.keyRoutes[kr.pattern] = true
 	}
 	m.HandleFunc("GET /_emulator/outbox", s.handleOutbox)

@@ -102,8 +102,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeError renders err: an *apiError as itself, anything else as a 500 that
-// leaks nothing (the cause goes to the log only).
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+// leaks nothing (the cause goes to the log only). It returns the status
+// written.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) int {
 	var ae *apiError
 	if !errors.As(err, &ae) {
 		msg := "internal error"
@@ -127,4 +128,5 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	details[wire.DetailDocumentationURL] = wire.DocumentationURL
 	body := wire.ErrorBody{Error: ae.Code, Message: ae.Message, Details: details}
 	writeJSON(w, ae.Status, body)
+	return ae.Status
 }

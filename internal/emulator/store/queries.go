@@ -591,7 +591,7 @@ func (q Queries) PurgeDestinationLocks(ctx context.Context, now time.Time, max i
 // the dashboard.
 func (q Queries) Rows(ctx context.Context, table string) (int, error) {
 	switch table {
-	case "partners", "otp_challenges", "otp_locks", "sessions", "api_keys", "audit_events":
+	case "partners", "otp_challenges", "otp_locks", "sessions", "api_keys", "audit_events", "usage_buckets", "usage_scopes", "usage_ips":
 	default:
 		return 0, fmt.Errorf("count rows: no table %q", table)
 	}
