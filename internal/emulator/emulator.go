@@ -245,6 +245,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/api-keys", s.withSession(s.handleCreateKey))
 	m.HandleFunc("GET /v1/api-keys", s.withSession(s.handleListKeys))
 	m.HandleFunc("GET /v1/api-keys/{key_id}", s.withSession(s.handleGetKey))
+	m.HandleFunc("GET /v1/api-keys/usage", s.withSession(s.handleUsageSummary))
+	m.HandleFunc("GET /v1/api-keys/{key_id}/usage", s.withSession(s.handleKeyUsage))
 	m.HandleFunc("PATCH /v1/api-keys/{key_id}", s.withSession(s.handleUpdateKey))
 	m.HandleFunc("DELETE /v1/api-keys/{key_id}", s.withSession(s.handleRevokeKey))
 	m.HandleFunc("POST /v1/api-keys/{key_id}/rotate", s.withSession(s.handleRotateKey))
@@ -254,6 +256,7 @@ func (s *Server) routes() {
 		h              keyHandler
 	}{
 		{"POST /v1/api-keys/self/rotate", "keys:rotate", s.handleSelfRotate},
+		{"GET /v1/api-keys/self/usage", "keys:rotate", s.handleSelfUsage},
 		{"GET /v1/auth/verify", "", s.handleVerify},
 		{"GET /v1/loyalty/program", "loyalty:read", s.handleLoyaltyProgram},
 		{"GET /v1/loyalty/customers/search", "customer:read", s.handleCustomerSearch},

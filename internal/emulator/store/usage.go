@@ -231,3 +231,15 @@ func (q Queries) UsageRows(ctx context.Context, granularity time.Duration) (int,
 	}
 	return n, nil
 }
+
+// UsageTotals sums key id's requests in [since, until).
+func (q Queries) UsageTotals(ctx context.Context, id string, since, until time.Time) (UsageCounts, error) {
+	var c UsageCounts
+	err := q.q.QueryRowContext(ctx, `SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(ok), 0), COALESCE(SUM(unauthorized), 0),
+		COALESCE(SUM(forbidden), 0), COALESCE(SUM(rate_limited), 0) FROM usage_buckets WHERE key_id = ? AND start >= ? AND start < ?`,
+		id, since.UnixNano(), until.UnixNano()).Scan(&c.Requests, &c.OK, &c.Unauthorized, &c.Forbidden, &c.RateLimited)
+	if err != nil {
+		return UsageCounts{}, fmt.Errorf("usage totals of %s: %w", id, err)
+	}
+	return c, nil
+}
