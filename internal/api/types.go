@@ -39,6 +39,12 @@ const (
 	RotatedByKey     = wire.RotatedByKey
 )
 
+// Page sizes of the paginated lists.
+const (
+	DefaultPageLimit = wire.DefaultPageLimit
+	MaxPageLimit     = wire.MaxPageLimit
+)
+
 // Key statuses.
 const (
 	StatusActive  = wire.StatusActive

@@ -490,7 +490,8 @@ func presentFields(b updateBody) []string {
 func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request, p principal) error {
 	ctx := r.Context()
 	id := r.PathValue("key_id")
-	now := stamp(s.clock.Now())
+	exact := s.clock.Now()
+	now := stamp(exact)
 	var hash string
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		k, err := ownedKey(ctx, tx, p.partner.ID, id)
@@ -498,7 +499,10 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request, p princ
 			return err
 		}
 		hash = k.SecretHash
-		revoked, err := tx.RevokeKey(ctx, id, now)
+		// revoked_at is kept to the nanosecond (shown in whole seconds), so
+		// that a walk of the key list can tell a revocation made just after
+		// it began from one made just before (docs/api.md "Pages").
+		revoked, err := tx.RevokeKey(ctx, id, exact)
 		if err != nil || !revoked {
 			return err
 		}
@@ -617,7 +621,7 @@ func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, pa
 		}
 		old.ExpiresAt = minTime(old.ExpiresAt, now.Add(grace))
 		if grace == 0 {
-			old.RevokedAt = now
+			old.RevokedAt = nowExact // to the nanosecond, as on revoke
 		}
 		won, err := tx.MarkRotated(ctx, old.ID, next.ID, old.ExpiresAt, old.RevokedAt)
 		if err != nil {

@@ -68,6 +68,14 @@ func TestNewCmdKeysParsesIntoOptions(t *testing.T) {
 			l := o.(*ListOptions)
 			return l.Status == "all" && l.Environment == "staging" && l.JSON
 		}},
+		{"list limit", []string{"list", "--limit", "5"}, false, func(o any) bool {
+			l := o.(*ListOptions)
+			return l.Limit == 5 && !l.All
+		}},
+		{"list all", []string{"list", "--all"}, true, func(o any) bool {
+			l := o.(*ListOptions)
+			return l.All && l.Limit == 0
+		}},
 		{"list environment alias", []string{"ls", "--environment", "test"}, false, func(o any) bool {
 			return o.(*ListOptions).Environment == "staging"
 		}},
@@ -106,6 +114,8 @@ func TestNewCmdKeysRefusesBadInputBeforeTheRun(t *testing.T) {
 	}{
 		{"list environment", []string{"list", "--environment", "dev"}, `invalid --environment "dev": must be production or staging (or live or test, the key prefixes)`},
 		{"list status", []string{"list", "--status", "gone"}, `invalid --status "gone": must be active, expired, revoked, all`},
+		{"list limit zero", []string{"list", "--limit", "0"}, "--limit must be a whole number of at least 1 (got 0)"},
+		{"list limit and all", []string{"list", "--limit", "3", "--all"}, "--limit and --all cannot be combined"},
 		{"show bad id", []string{"show", "key_x"}, `invalid key id "key_x": a key id is key_ followed by 12 lowercase letters or digits`},
 		{"show no id", []string{"show"}, "missing KEY_ID"},
 		{"update nothing", []string{"update", "key_0123456789ab"}, "nothing to update"},

@@ -446,26 +446,25 @@ type KeyPosition struct {
 // first, after position after (the zero position: from the start), the
 // position of the last one returned, and whether more keys follow it.
 func (q Queries) KeysPage(ctx context.Context, partnerID string, f KeyFilter, after KeyPosition, limit int) ([]Key, KeyPosition, bool, error) {
-	// Times are stored in whole seconds: anything of At's second counts as
-	// not yet happened, so no key that existed at At is left out (a key
-	// created or ended in that very second may be listed too).
+	// created_at is in whole seconds: a key created in At's second after At
+	// may be listed too. Revocations are kept to the nanosecond.
 	where := `partner_id = ? AND created_at <= ?`
-	at := f.At.Truncate(time.Second).UnixNano()
-	args := []any{partnerID, f.At.UnixNano()}
+	at := f.At.UnixNano()
+	args := []any{partnerID, at}
 	if f.Environment != "" {
 		where += ` AND environment = ?`
 		args = append(args, f.Environment)
 	}
 	switch f.Status {
 	case "active":
-		where += ` AND (revoked_at IS NULL OR revoked_at >= ?) AND expires_at >= ?`
+		where += ` AND (revoked_at IS NULL OR revoked_at > ?) AND expires_at > ?`
 		args = append(args, at, at)
 	case "expired":
-		where += ` AND (revoked_at IS NULL OR revoked_at >= ?) AND expires_at <= ?`
-		args = append(args, at, f.At.UnixNano())
+		where += ` AND (revoked_at IS NULL OR revoked_at > ?) AND expires_at <= ?`
+		args = append(args, at, at)
 	case "revoked":
 		where += ` AND revoked_at <= ?`
-		args = append(args, f.At.UnixNano())
+		args = append(args, at)
 	}
 	if !after.CreatedAt.IsZero() {
 		where += ` AND (created_at, rowid) < (?, ?)`
