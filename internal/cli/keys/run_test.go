@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -193,5 +194,30 @@ func TestListPagesOnATerminalAndListsEveryKeyInAPipe(t *testing.T) {
 	}
 	if n, _ := rows(false, "--limit", "3"); n != 3 {
 		t.Errorf("pipe --limit 3: %d rows", n)
+	}
+}
+
+// A server without usage data (its usage route answers a plain 404) makes
+// keys usage say so and exit 1; an unknown key stays exit 7.
+func TestUsageTellsAMissingRouteFromAnUnknownKey(t *testing.T) {
+	base, session := clitest.Emulator(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/usage") && strings.Contains(r.URL.Path, "key_0000000000aa") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				fmt.Fprint(w, `{"error":"not_found","message":"Not found","details":{"error_code":"NOT_FOUND"}}`)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	f, _, _ := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
+	err := clitest.Run(context.Background(), f, NewCmdKeys(f), "keys", "usage", "key_0000000000aa")
+	if err == nil || !strings.Contains(err.Error(), "the API does not offer usage data") || cmdutil.ExitCode(err) != 1 {
+		t.Errorf("missing route: %v (exit %d), want the API does not offer usage data, exit 1", err, cmdutil.ExitCode(err))
+	}
+	err = clitest.Run(context.Background(), f, NewCmdKeys(f), "keys", "usage", "key_0000000000bb")
+	if err == nil || cmdutil.ExitCode(err) != cmdutil.ExitNotFound {
+		t.Errorf("unknown key: %v (exit %d), want exit 7", err, cmdutil.ExitCode(err))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -105,7 +106,14 @@ func sleepOnEmulatorClock(origin string) func(context.Context, time.Duration) er
 }
 
 func setupScript(env *testscript.Env) error {
-	srv, err := emulator.Open(context.Background(), emulator.Config{DataDir: filepath.Join(env.WorkDir, ".emulator")})
+	cfg := emulator.Config{DataDir: filepath.Join(env.WorkDir, ".emulator")}
+	// A script with a .trust-loopback file sends X-Forwarded-For as a proxy
+	// on loopback would: its emulator believes it (zupy emulator start
+	// --trusted-proxy 127.0.0.0/8).
+	if _, err := os.Stat(filepath.Join(env.WorkDir, ".trust-loopback")); err == nil {
+		cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}
+	srv, err := emulator.Open(context.Background(), cfg)
 	if err != nil {
 		return err
 	}

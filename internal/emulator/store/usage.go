@@ -208,17 +208,18 @@ func (q Queries) UsageIPs(ctx context.Context, id string, since time.Time) ([]Us
 // PeakMinute returns key id's busiest minute bucket in [since, until) (the
 // latest of equals); ok is false when it has none.
 func (q Queries) PeakMinute(ctx context.Context, id string, since, until time.Time) (UsagePoint, bool, error) {
-	var start, n int64
-	err := q.q.QueryRowContext(ctx, `SELECT start, requests FROM usage_buckets WHERE key_id = ? AND granularity = ?
-		AND start >= ? AND start < ? ORDER BY requests DESC, start DESC LIMIT 1`,
-		id, int64(Minute/time.Second), since.UnixNano(), until.UnixNano()).Scan(&start, &n)
+	var start int64
+	var c UsageCounts
+	err := q.q.QueryRowContext(ctx, `SELECT start, requests, ok, unauthorized, forbidden, rate_limited FROM usage_buckets
+		WHERE key_id = ? AND granularity = ? AND start >= ? AND start < ? ORDER BY requests DESC, start DESC LIMIT 1`,
+		id, int64(Minute/time.Second), since.UnixNano(), until.UnixNano()).Scan(&start, &c.Requests, &c.OK, &c.Unauthorized, &c.Forbidden, &c.RateLimited)
 	if err == sql.ErrNoRows {
 		return UsagePoint{}, false, nil
 	}
 	if err != nil {
 		return UsagePoint{}, false, fmt.Errorf("peak minute of %s: %w", id, err)
 	}
-	return UsagePoint{Start: time.Unix(0, start).UTC(), Counts: UsageCounts{Requests: n}}, true, nil
+	return UsagePoint{Start: time.Unix(0, start).UTC(), Counts: c}, true, nil
 }
 
 // UsageRows counts the usage buckets of one granularity (Minute, Hour or
