@@ -109,10 +109,10 @@ exits 7.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Since, "since", "24h", "Show the window from this `WHEN` (90m, 24h, 7d or an RFC 3339 time) until now")
-	fl.StringVar(&bucket, "bucket", "auto", "Width of a point: `auto`, minute, hour or day")
+	fl.StringVar(&bucket, "bucket", "auto", "Width of a point, a `BUCKET`: auto, minute, hour or day")
 	fl.BoolVar(&opts.Lineage, "lineage", false, "Add the other keys of the key's rotation lineage")
 	fl.BoolVar(&opts.Watch, "watch", false, "Redraw every --interval until Ctrl-C (a terminal only)")
-	fl.DurationVar(&opts.Interval, "interval", 5*time.Second, "With --watch, how often to redraw")
+	fl.DurationVar(&opts.Interval, "interval", 5*time.Second, "With --watch, how often to redraw (a `DURATION` like 5s)")
 	_ = cmd.RegisterFlagCompletionFunc("bucket", cobra.FixedCompletions(usageBuckets, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
