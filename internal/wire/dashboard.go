@@ -49,6 +49,9 @@ type DashboardState struct {
 	Partners []DashboardPartner `json:"partners"`
 	Outbox   []DashboardMessage `json:"outbox"`
 	Keys     []DashboardKey     `json:"keys"`
+	// KeysTotal counts every key; Keys holds the newest ?keys= of them
+	// (100 by default), the lineages those keys belong to.
+	KeysTotal int `json:"keys_total"`
 	Lineages []DashboardLineage `json:"lineages"`
 	Audit    []DashboardAudit   `json:"audit"`
 }
