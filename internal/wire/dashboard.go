@@ -51,9 +51,9 @@ type DashboardState struct {
 	Keys     []DashboardKey     `json:"keys"`
 	// KeysTotal counts every key; Keys holds the newest ?keys= of them
 	// (100 by default), the lineages those keys belong to.
-	KeysTotal int `json:"keys_total"`
-	Lineages []DashboardLineage `json:"lineages"`
-	Audit    []DashboardAudit   `json:"audit"`
+	KeysTotal int                `json:"keys_total"`
+	Lineages  []DashboardLineage `json:"lineages"`
+	Audit     []DashboardAudit   `json:"audit"`
 }
 
 // DashboardPartner is a partner account, contacts in full.
