@@ -15,3 +15,11 @@ import (
 func TestTerminalCreateCardAndRevokeConfirm(t *testing.T) {
 	clitest.TerminalScript(t, "tmux-keys.sh", 60*time.Second)
 }
+
+// TestTerminalUsageChart runs scripts/tmux-keys-usage.sh: on a real
+// terminal at 80 and 120 columns, `keys usage` draws the chart within the
+// width, with the limit line and the 2xx/4xx/429 split, says the peak
+// minute against the limit, and --watch redraws in place until Ctrl-C.
+func TestTerminalUsageChart(t *testing.T) {
+	clitest.TerminalScript(t, "tmux-keys-usage.sh", 60*time.Second)
+}
