@@ -59,7 +59,7 @@ done
 
 start watch keys usage "$id" --since 1h --watch --interval 1s
 wait_for "Ctrl-C to stop"
-sleep 2.5 # two redraws
+sleep 2.5 # a wall-clock ticker: --watch redraws every --interval (1s); let two redraws pass
 capture
 (($(grep -c "^$id  " <<<"$pane") == 1)) || fail "--watch did not redraw in place (the header shows more than once)"
 keys C-c

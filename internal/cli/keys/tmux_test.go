@@ -25,5 +25,5 @@ func TestTerminalCreateCardAndRevokeConfirm(t *testing.T) {
 // width, with the limit line and the 2xx/4xx/429 split, says the peak
 // minute against the limit, and --watch redraws in place until Ctrl-C.
 func TestTerminalUsageChart(t *testing.T) {
-	clitest.TerminalScript(t, "tmux-keys-usage.sh", 60*time.Second)
+	clitest.TerminalScript(t, "tmux-keys-usage.sh", zupytest.Path(t), 60*time.Second)
 }
