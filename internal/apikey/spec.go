@@ -21,6 +21,10 @@ const (
 	DefaultRateLimit     = 100
 	MaxIPRestrictions    = 50
 	DefaultLifetime      = 365 * 24 * time.Hour
+	// DefaultGrace is how long a rotated key keeps working when the
+	// rotation names no grace period; MaxGrace the longest one accepted.
+	DefaultGrace = 24 * time.Hour
+	MaxGrace     = 168 * time.Hour
 )
 
 // FieldError is a validation failure of one field of a key's settings. Field

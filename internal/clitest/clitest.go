@@ -26,6 +26,8 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
+	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/emulator"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
@@ -267,4 +269,14 @@ func (k *FileKeyring) Delete(service, user string) error {
 	}
 	delete(m, service+"|"+user)
 	return k.save(m)
+}
+
+// ResolverOver is f's resolver with store as the profile's keyring: for a
+// test that injects a store, such as one whose reads fail.
+func ResolverOver(f *cmdutil.Factory, store credentials.Store) *resolve.Resolver {
+	return resolve.New(resolve.Deps{
+		IO: f.IOStreams, Profile: f.Profile, Getenv: f.Getenv, Settings: f.Settings, Config: f.Config,
+		Keyring:         func() credentials.Store { return store },
+		CredentialsFile: f.CredentialsFilePath,
+	})
 }

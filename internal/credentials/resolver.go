@@ -41,8 +41,9 @@ func SourceOf(s Store) Source {
 	return Source{Kind: SourceKeyring}
 }
 
-// Resolver finds a profile's credentials in the documented order (SPEC §3):
-// the environment variable first, then the profile's store.
+// Resolver finds a profile's session in the documented order (SPEC §3):
+// the environment variable first, then the profile's store. Which API key
+// a command uses is decided in internal/cli/resolve.
 type Resolver struct {
 	Store   Store               // the profile's store; nil means none
 	Getenv  func(string) string // nil means os.Getenv
@@ -68,25 +69,6 @@ func (r Resolver) Session(ctx context.Context) (token string, src Source, err er
 		return "", Source{}, err
 	}
 	return r.fromStore(ctx, SessionAccount(r.Profile))
-}
-
-// APIKey returns an API key secret: ZUPY_API_KEY when set (and not blank),
-// whatever keyID is; else, when keyID is not empty, the profile's saved key
-// keyID. ErrNotFound when neither has one.
-func (r Resolver) APIKey(ctx context.Context, keyID string) (secret string, src Source, err error) {
-	if v := r.env(EnvAPIKey); v != "" {
-		return v, Source{Kind: SourceEnv, Detail: EnvAPIKey}, nil
-	}
-	if keyID == "" {
-		return "", Source{}, ErrNotFound
-	}
-	if err := checkName("profile", r.Profile); err != nil {
-		return "", Source{}, err
-	}
-	if err := checkName("key id", keyID); err != nil {
-		return "", Source{}, err
-	}
-	return r.fromStore(ctx, KeyAccount(r.Profile, keyID))
 }
 
 func (r Resolver) fromStore(ctx context.Context, account string) (string, Source, error) {

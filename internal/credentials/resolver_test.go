@@ -29,10 +29,6 @@ func TestResolverEnvironmentBeatsStore(t *testing.T) {
 			if src.String() != "ZUPY_SESSION_TOKEN" {
 				t.Fatalf("Source.String = %q", src)
 			}
-			key, src, err := r.APIKey(ctx, "key_1")
-			if err != nil || key != "zup_test_sk_fromenvfromenvfromenv12" || src != (Source{Kind: SourceEnv, Detail: EnvAPIKey}) { // zupy:allow
-				t.Fatalf("APIKey = %q, %+v, %v", key, src, err)
-			}
 		})
 	}
 }
@@ -49,15 +45,10 @@ func TestResolverFallsBackToTheProfileStore(t *testing.T) {
 		{NewFile(path), Source{Kind: SourceFile, Detail: path}, path},
 	} {
 		must(t, tc.store.Set(ctx, SessionAccount("work"), "zup_sess_work"))
-		must(t, SaveKey(ctx, tc.store, "work", "key_9", "zup_live_sk_savedsavedsavedsaved9999")) // zupy:allow
 		r := Resolver{Store: tc.store, Profile: "work", Getenv: envOf(map[string]string{EnvSessionToken: "  "})}
 		tok, src, err := r.Session(ctx)
 		if err != nil || tok != "zup_sess_work" || src != tc.src || src.String() != tc.shown {
 			t.Fatalf("%s: Session = %q, %+v (%s), %v", tc.shown, tok, src, src, err)
-		}
-		key, src, err := r.APIKey(ctx, "key_9")
-		if err != nil || key != "zup_live_sk_savedsavedsavedsaved9999" || src != tc.src { // zupy:allow
-			t.Fatalf("%s: APIKey = %q, %+v, %v", tc.shown, key, src, err)
 		}
 	}
 }
@@ -67,9 +58,6 @@ func TestResolverNotFoundPassesThrough(t *testing.T) {
 		r := Resolver{Store: s, Profile: "default", Getenv: envOf(nil)}
 		if _, src, err := r.Session(context.Background()); !errors.Is(err, ErrNotFound) || src != (Source{}) {
 			t.Errorf("%s: Session = %+v, %v; want ErrNotFound", name, src, err)
-		}
-		if _, _, err := r.APIKey(context.Background(), "key_1"); !errors.Is(err, ErrNotFound) {
-			t.Errorf("%s: APIKey = %v; want ErrNotFound", name, err)
 		}
 	}
 	if _, _, err := (Resolver{Profile: "default", Getenv: envOf(nil)}).Session(context.Background()); !errors.Is(err, ErrNotFound) {
@@ -84,17 +72,6 @@ func TestResolverStoreFailurePassesThrough(t *testing.T) {
 	var ue *UnavailableError
 	if _, _, err := r.Session(context.Background()); !errors.As(err, &ue) {
 		t.Fatalf("err = %v, want *UnavailableError", err)
-	}
-}
-
-func TestResolverAPIKeyWithoutKeyIDReadsOnlyTheEnvironment(t *testing.T) {
-	b := newFakeBackend()
-	r := Resolver{Store: NewKeyring(b, time.Second), Profile: "default", Getenv: envOf(nil)}
-	if _, _, err := r.APIKey(context.Background(), ""); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("err = %v, want ErrNotFound", err)
-	}
-	if b.calls.Load() != 0 {
-		t.Fatalf("the store was consulted %d times without a key id", b.calls.Load())
 	}
 }
 
@@ -113,10 +90,6 @@ func TestResolverRejectsAmbiguousNames(t *testing.T) {
 		if _, _, err := r.Session(context.Background()); err == nil || errors.Is(err, ErrNotFound) {
 			t.Errorf("profile %q: %v, want a name error", r.Profile, err)
 		}
-	}
-	r := Resolver{Store: s, Profile: "default", Getenv: envOf(nil)}
-	if _, _, err := r.APIKey(context.Background(), "../x"); err == nil || errors.Is(err, ErrNotFound) {
-		t.Errorf("key id with '/': %v, want a name error", err)
 	}
 }
 

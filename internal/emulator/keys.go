@@ -17,12 +17,6 @@ import (
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
-// Rotation limits.
-const (
-	defaultGrace = 24 * time.Hour
-	maxGrace     = 168 * time.Hour
-)
-
 // keyStatus is a key's status at now.
 func keyStatus(k store.Key, now time.Time) string {
 	switch {
@@ -563,11 +557,11 @@ func (s *Server) handleSelfRotate(w http.ResponseWriter, r *http.Request, k *cac
 // with a conditional update, so of concurrent rotations exactly one wins and
 // the others get 409.
 func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, partnerID, id, actor string, self bool) error {
-	grace := defaultGrace
+	grace := apikey.DefaultGrace
 	if b.GracePeriodSeconds != nil {
 		g := *b.GracePeriodSeconds
-		if g < 0 || g > int64(maxGrace/time.Second) {
-			return validation("grace_period_seconds", fmt.Sprintf("must be between 0 and %d seconds (168h)", int64(maxGrace/time.Second)))
+		if g < 0 || g > int64(apikey.MaxGrace/time.Second) {
+			return validation("grace_period_seconds", fmt.Sprintf("must be between 0 and %d seconds (168h)", int64(apikey.MaxGrace/time.Second)))
 		}
 		grace = time.Duration(g) * time.Second
 	}

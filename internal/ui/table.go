@@ -267,15 +267,15 @@ func RelativeTime(t, now time.Time) string {
 	case d < 90*time.Second:
 		s = "1 minute"
 	case d < 45*time.Minute:
-		s = plural(int((d+30*time.Second)/time.Minute), "minute")
+		s = Plural(int((d+30*time.Second)/time.Minute), "minute")
 	case d < 90*time.Minute:
 		s = "1 hour"
 	case d < 36*time.Hour:
-		s = plural(int((d+30*time.Minute)/time.Hour), "hour")
+		s = Plural(int((d+30*time.Minute)/time.Hour), "hour")
 	case d < 548*24*time.Hour:
-		s = plural(int((d+12*time.Hour)/(24*time.Hour)), "day")
+		s = Plural(int((d+12*time.Hour)/(24*time.Hour)), "day")
 	default:
-		s = plural(int(d/(365*24*time.Hour)), "year")
+		s = Plural(int(d/(365*24*time.Hour)), "year")
 	}
 	if future {
 		return "in " + s
@@ -283,7 +283,8 @@ func RelativeTime(t, now time.Time) string {
 	return s + " ago"
 }
 
-func plural(n int, unit string) string {
+// Plural is n with unit, plural when n is not 1: "1 key", "3 keys".
+func Plural(n int, unit string) string {
 	if n == 1 {
 		return "1 " + unit
 	}

@@ -18,8 +18,7 @@ import (
 
 	zapi "github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/cli/keyauth"
-	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
@@ -27,8 +26,8 @@ import (
 // APIOptions are what `zupy api` uses.
 type APIOptions struct {
 	IO *ui.IOStreams
-	// ChooseKey finds the API key and its base URL (keyauth.Choose).
-	ChooseKey func(ctx context.Context, keyID string) (*keyauth.Choice, error)
+	// ChooseKey finds the API key and its base URL (resolve.Key).
+	ChooseKey func(ctx context.Context, keyID string) (*resolve.Choice, error)
 	// Resolver finds the login session, for --session.
 	Resolver func() (credentials.Resolver, error)
 	// BaseURL is the profile's base URL, for --session.
@@ -60,13 +59,11 @@ type APIOptions struct {
 // NewCmdAPI returns `zupy api`; runF replaces the run in tests.
 func NewCmdAPI(f *cmdutil.Factory, runF func(*APIOptions) error) *cobra.Command {
 	opts := &APIOptions{
-		IO: f.IOStreams,
-		ChooseKey: func(ctx context.Context, keyID string) (*keyauth.Choice, error) {
-			return keyauth.Choose(ctx, keyauth.FromFactory(f), keyID)
-		},
-		Resolver: f.Resolver,
+		IO:        f.IOStreams,
+		ChooseKey: f.Resolve.Key,
+		Resolver:  f.Resolve.Credentials,
 		BaseURL: func() (string, error) {
-			v, err := f.Setting(config.BaseURL)
+			v, err := f.Resolve.BaseURL()
 			return v.Value, err
 		},
 		NewClient: f.ClientFor,
@@ -137,7 +134,7 @@ a key's own /api-keys/self/rotate and /api-keys/self/usage, and
 	fl.BoolVar(&opts.UseSession, "session", false, "Authenticate with the login session instead of an API key")
 	fl.StringVar(&opts.KeyID, "key-id", "", "Saved key to use, its `KEY_ID` (default: ZUPY_API_KEY, then the profile's default key)")
 	cmd.MarkFlagsMutuallyExclusive("session", "key-id")
-	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
+	_ = cmd.RegisterFlagCompletionFunc("key-id", f.Resolve.CompleteSavedKeyIDs)
 	_ = cmd.RegisterFlagCompletionFunc("method", cobra.FixedCompletions(
 		[]string{"GET", "POST", "PATCH", "PUT", "DELETE"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -235,13 +232,13 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 	if opts.UseSession {
 		b, err := opts.BaseURL()
 		if err != nil {
-			return cmdutil.UsageIf(err)
+			return err
 		}
 		r, err := opts.Resolver()
 		if err != nil {
-			return cmdutil.UsageIf(err)
+			return err
 		}
-		sess, err := cmdutil.SessionFor(ctx, r, b)
+		sess, err := resolve.SessionFor(ctx, r, b)
 		if err != nil {
 			return err
 		}

@@ -97,7 +97,7 @@ func TestNewCmdLogoutStatusAndToken(t *testing.T) {
 		{"logout with an argument", []string{"logout", "work"}, nil, nil, `unexpected argument "work"`},
 		{"status -o json", []string{"auth", "status", "-o", "json"}, map[string]string{"ZUPY_PROFILE": "ci"}, func(o any) bool {
 			s := o.(*StatusOptions)
-			return s.JSON && s.Profile == "ci" && s.Settings != nil && s.Resolver != nil && s.ClientFor != nil
+			return s.JSON && s.Profile == "ci" && s.Resolve != nil && s.ClientFor != nil
 		}, ""},
 		{"status with an argument", []string{"auth", "status", "x"}, nil, nil, `unexpected argument "x"`},
 		{"token", []string{"auth", "token"}, nil, func(o any) bool { return o.(*TokenOptions).Resolver != nil }, ""},
@@ -150,7 +150,7 @@ func TestLogoutRemovesTheSessionWhenTheServerRefusesToRevokeIt(t *testing.T) {
 	}
 	opts := &LogoutOptions{IO: f.IOStreams, Config: f.Config, Profile: "default", ForProfile: func(string) *cmdutil.Factory {
 		p := *f
-		p.Store = func() (credentials.Store, error) { return store, nil }
+		p.Resolve = clitest.ResolverOver(f, store)
 		return &p
 	}}
 	if err := logoutRun(ctx, opts); err != nil {
@@ -193,10 +193,8 @@ func statusOptions(t *testing.T, base string, store credentials.Store) (*StatusO
 	var b strings.Builder
 	f.IOStreams.Out = &b
 	return &StatusOptions{
-		IO: f.IOStreams, Profile: "default", Now: time.Now, Settings: f.Settings, ClientFor: f.ClientFor, JSON: true,
-		Resolver: func() (credentials.Resolver, error) {
-			return credentials.Resolver{Store: store, Getenv: func(string) string { return "" }, Profile: "default"}, nil
-		},
+		IO: f.IOStreams, Profile: "default", Now: time.Now, ClientFor: f.ClientFor, JSON: true,
+		Resolve: clitest.ResolverOver(f, store),
 	}, &b
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -72,162 +73,222 @@ func (c *challenge) prompt(offerEmail bool) ui.CodePrompt {
 // interactiveLogin is the terminal flow of SPEC §4: ask what is missing,
 // request a code, show a live countdown while the code is typed, re-prompt
 // on a wrong code with the attempts left, offer a resend after the cooldown
-// and a switch to e-mail.
+// and a switch to e-mail. Its steps are loginFlow's methods, in order.
 func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, store credentials.Store) error {
-	cs := o.IO.ErrColorScheme()
-	errOut := o.IO.ErrOut
-	ed := ui.NewLineEditor(o.IO)
-
-	// Already logged in: say as whom and until when, and ask before a
-	// code is sent that would replace that session.
-	if token, err := store.Get(ctx, credentials.SessionAccount(o.Profile)); err == nil {
-		if s, resp, err := client.SessionWithResponse(ctx, token); err == nil {
-			left := s.ExpiresAt.Sub(resp.ServerNow(o.Now()))
-			again, err := askYesNo(ctx, ed, fmt.Sprintf("Already logged in as %s <%s> until %s (%s left). Log in again?",
-				ui.SingleLine(s.Partner.Name), ui.SingleLine(s.Partner.Email), s.ExpiresAt.UTC().Format(time.RFC3339), ui.FormatDuration(left)))
-			if err != nil {
-				return err
-			}
-			if !again {
-				fmt.Fprintf(errOut, "Kept the current session (profile %s).\n", o.Profile)
-				return nil
-			}
-		}
+	fl := &loginFlow{o: o, client: client, store: store, ed: ui.NewLineEditor(o.IO), cs: o.IO.ErrColorScheme(), errOut: o.IO.ErrOut}
+	if keep, err := fl.confirmExisting(ctx); err != nil || keep {
+		return err
 	}
+	if err := fl.askDestination(ctx); err != nil {
+		return err
+	}
+	if err := fl.send(ctx); err != nil {
+		return err
+	}
+	return fl.readCode(ctx)
+}
 
-	ch, dest := o.destination()
+// loginFlow is what the steps of an interactive login share: where the code
+// goes (ch, dest) and the code sent (c).
+type loginFlow struct {
+	o      *LoginOptions
+	client *api.Client
+	store  credentials.Store
+	ed     *ui.LineEditor
+	cs     *ui.ColorScheme
+	errOut io.Writer
+
+	ch   contact.Channel
+	dest string
+	c    *challenge
+}
+
+// confirmExisting says, when the profile is logged in already, as whom and
+// until when, and asks before a code is sent that would replace that
+// session; keep is the answer no.
+func (fl *loginFlow) confirmExisting(ctx context.Context) (keep bool, err error) {
+	token, err := fl.store.Get(ctx, credentials.SessionAccount(fl.o.Profile))
+	if err != nil {
+		return false, nil
+	}
+	s, resp, err := fl.client.SessionWithResponse(ctx, token)
+	if err != nil {
+		return false, nil
+	}
+	left := s.ExpiresAt.Sub(resp.ServerNow(fl.o.Now()))
+	again, err := askYesNo(ctx, fl.ed, fmt.Sprintf("Already logged in as %s <%s> until %s (%s left). Log in again?",
+		ui.SingleLine(s.Partner.Name), ui.SingleLine(s.Partner.Email), s.ExpiresAt.UTC().Format(time.RFC3339), ui.FormatDuration(left)))
+	if err != nil || again {
+		return false, err
+	}
+	fmt.Fprintf(fl.errOut, "Kept the current session (profile %s).\n", fl.o.Profile)
+	return true, nil
+}
+
+// askDestination settles where the code goes: the flags (a national number
+// confirmed first), a code sent moments ago that can still be typed, or
+// the answer to a prompt.
+func (fl *loginFlow) askDestination(ctx context.Context) error {
+	o := fl.o
+	fl.ch, fl.dest = o.destination()
 	if o.GuessedWhatsApp != "" {
-		ok, err := confirmGuess(ctx, ed, o.GuessedDisplay)
+		ok, err := confirmGuess(ctx, fl.ed, o.GuessedDisplay)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return cmdutil.WithHint(cmdutil.Usagef("not sent: the number was not confirmed"), "Give it in the international form: --whatsapp +55…")
 		}
-		ch, dest = contact.WhatsApp, o.GuessedWhatsApp
+		fl.ch, fl.dest = contact.WhatsApp, o.GuessedWhatsApp
 	}
 	// A code sent moments ago (by an earlier `zupy login` that was left) is
 	// offered first: a new one would be refused for the cooldown anyway.
-	var c *challenge
-	if prev, p, ok := pendingCode(o, dest); ok && (o.Channel == "" || o.Channel == prev.Channel) {
-		c, dest, ch = prev, p.Destination, contact.Channel(prev.Channel)
-		fmt.Fprintf(errOut, "%s A code was sent by %s to %s %s ago and is still valid: enter it (r: a new one, once the cooldown allows)\n",
-			cs.SuccessIcon(), channelName(c.Channel), cs.Bold(ui.SingleLine(c.DestinationHint)), ui.FormatDuration(time.Since(p.SentAt)))
+	if prev, p, ok := pendingCode(o, fl.dest); ok && (o.Channel == "" || o.Channel == prev.Channel) {
+		fl.c, fl.dest, fl.ch = prev, p.Destination, contact.Channel(prev.Channel)
+		fmt.Fprintf(fl.errOut, "%s A code was sent by %s to %s %s ago and is still valid: enter it (r: a new one, once the cooldown allows)\n",
+			fl.cs.SuccessIcon(), channelName(fl.c.Channel), fl.cs.Bold(ui.SingleLine(fl.c.DestinationHint)), ui.FormatDuration(time.Since(p.SentAt)))
 	}
-	if dest == "" {
-		for {
-			answer, err := ed.ReadLine(ctx, "E-mail or WhatsApp number:")
-			if err != nil {
-				return err
-			}
-			ch = contact.Guess(answer)
-			if o.Channel != "" {
-				ch = contact.Channel(o.Channel)
-			}
-			norm, err := contact.Normalize(ch, answer)
-			if err == nil {
-				dest = norm
-				break
-			}
-			if e164, display, ok := contact.BrazilianNational(answer); ok && ch == contact.WhatsApp {
-				yes, cerr := confirmGuess(ctx, ed, display)
-				if cerr != nil {
-					return cerr
-				}
-				if yes {
-					dest = e164
-					break
-				}
-				continue
-			}
-			fmt.Fprintf(errOut, "%s %s\n", cs.FailureIcon(), ui.SingleLine(err.Error()))
+	for fl.dest == "" {
+		answer, err := fl.ed.ReadLine(ctx, "E-mail or WhatsApp number:")
+		if err != nil {
+			return err
 		}
+		fl.ch = contact.Guess(answer)
+		if o.Channel != "" {
+			fl.ch = contact.Channel(o.Channel)
+		}
+		norm, err := contact.Normalize(fl.ch, answer)
+		if err == nil {
+			fl.dest = norm
+			break
+		}
+		if e164, display, ok := contact.BrazilianNational(answer); ok && fl.ch == contact.WhatsApp {
+			yes, cerr := confirmGuess(ctx, fl.ed, display)
+			if cerr != nil {
+				return cerr
+			}
+			if yes {
+				fl.dest = e164
+			}
+			continue
+		}
+		fmt.Fprintf(fl.errOut, "%s %s\n", fl.cs.FailureIcon(), ui.SingleLine(err.Error()))
 	}
+	return nil
+}
 
-	var err error
-	if c == nil {
-		c, err = requestWaiting(ctx, o, client, ed, ch, dest)
+// send requests the code, unless one is pending; a WhatsApp code that
+// cannot be sent (but not a rate limit) falls back to an e-mail address
+// asked for.
+func (fl *loginFlow) send(ctx context.Context) error {
+	if fl.c != nil {
+		return nil
 	}
+	var err error
+	fl.c, err = requestWaiting(ctx, fl.o, fl.client, fl.ed, fl.ch, fl.dest)
 	for err != nil {
 		var apiErr *api.Error
-		if ch != contact.WhatsApp || (errors.As(err, &apiErr) && apiErr.Kind() == api.KindRateLimited) {
+		if fl.ch != contact.WhatsApp || (errors.As(err, &apiErr) && apiErr.Kind() == api.KindRateLimited) {
 			return err
 		}
-		fmt.Fprintf(errOut, "%s Could not send the code by WhatsApp: %s\n", cs.FailureIcon(), ui.SingleLine(err.Error()))
-		ch, dest, err = askEmail(ctx, o, ed)
-		if err != nil {
+		fmt.Fprintf(fl.errOut, "%s Could not send the code by WhatsApp: %s\n", fl.cs.FailureIcon(), ui.SingleLine(err.Error()))
+		if fl.ch, fl.dest, err = askEmail(ctx, fl.o, fl.ed); err != nil {
 			return err
 		}
-		c, err = requestCode(ctx, o, client, ch, dest, false)
+		fl.c, err = requestCode(ctx, fl.o, fl.client, fl.ch, fl.dest, false)
 	}
+	return nil
+}
 
-	announce := !c.announced
+// readCode reads codes until one logs in: a wrong one is re-prompted with
+// the attempts left; r asks for a new code and e (for WhatsApp) for one by
+// e-mail.
+func (fl *loginFlow) readCode(ctx context.Context) error {
+	announce := !fl.c.announced
 	for {
 		if announce {
-			fmt.Fprintf(errOut, "%s Sent a code by %s to %s %s\n", cs.SuccessIcon(), channelName(c.Channel), cs.Bold(ui.SingleLine(c.DestinationHint)),
-				cs.Muted(fmt.Sprintf("(valid for %s)", ui.FormatDuration(time.Until(c.expires).Round(time.Second)))))
-			hint := "Enter the 6-digit code. r: resend after the cooldown"
-			if ch == contact.WhatsApp {
-				hint += ", e: send by e-mail instead"
-			}
-			fmt.Fprintln(errOut, cs.Muted(hint+", Ctrl-C: cancel"))
+			fl.announce()
 		}
 		announce = true
-
-		var action ui.CodeAction
-		var code string
-		for {
-			code, action, err = ed.ReadCode(ctx, c.prompt(ch == contact.WhatsApp))
-			if err != nil {
-				return err
-			}
-			if action != ui.CodeEntered {
-				break
-			}
-			login, resp, verr := client.VerifyOTPWithResponse(ctx, api.OTPVerifyRequest{VerificationID: c.VerificationID, Code: code})
-			if verr == nil {
-				return finishLogin(ctx, o, client, store, login, resp.ServerNow(o.Now()))
-			}
-			var apiErr *api.Error
-			if !errors.As(verr, &apiErr) || apiErr.Kind() != api.KindVerification {
-				return otpHint(verr)
-			}
-			if n, ok := attemptsLeft(apiErr); ok && n > 0 {
-				fmt.Fprintf(errOut, "%s Wrong code. %s left.\n", cs.FailureIcon(), plural(n, "attempt"))
-				continue
-			}
-			// This code is dead: the prompt now offers a new one, with the
-			// countdown of the cooldown until it can be sent.
-			c.dead = true
-			o.forgetPending()
-			msg := apiErr.Message
-			if _, ok := attemptsLeft(apiErr); ok {
-				msg = "Wrong code, and no attempts are left on it"
-			}
-			fmt.Fprintf(errOut, "%s %s: a new code is needed.\n", cs.FailureIcon(), ui.SingleLine(msg))
-		}
-		nextCh, nextDest := ch, dest
-		if action == ui.CodeSwitchEmail {
-			nextCh, nextDest, err = askEmail(ctx, o, ed)
-			if err != nil {
-				return err
-			}
-		}
-		// A refused request (that destination's cooldown) is said at once,
-		// not waited out behind the person's back, and the code already
-		// sent stays the one to type: nothing new was sent.
-		next, err := requestCode(ctx, o, client, nextCh, nextDest, true)
-		if err != nil {
-			var apiErr *api.Error
-			if errors.As(err, &apiErr) && apiErr.Kind() == api.KindRateLimited {
-				fmt.Fprintf(errOut, "%s %s\n", cs.FailureIcon(), ui.SingleLine(otpRefusal(apiErr)))
-				announce = false
-				continue
-			}
+		action, err := fl.enterCode(ctx)
+		if err != nil || action == ui.CodeEntered {
 			return err
 		}
-		ch, dest, c = nextCh, nextDest, next
+		if announce, err = fl.resend(ctx, action); err != nil {
+			return err
+		}
 	}
+}
+
+// announce says where the code went, for how long it is valid, and the keys
+// the prompt takes.
+func (fl *loginFlow) announce() {
+	cs := fl.cs
+	fmt.Fprintf(fl.errOut, "%s Sent a code by %s to %s %s\n", cs.SuccessIcon(), channelName(fl.c.Channel), cs.Bold(ui.SingleLine(fl.c.DestinationHint)),
+		cs.Muted(fmt.Sprintf("(valid for %s)", ui.FormatDuration(time.Until(fl.c.expires).Round(time.Second)))))
+	hint := "Enter the 6-digit code. r: resend after the cooldown"
+	if fl.ch == contact.WhatsApp {
+		hint += ", e: send by e-mail instead"
+	}
+	fmt.Fprintln(fl.errOut, cs.Muted(hint+", Ctrl-C: cancel"))
+}
+
+// enterCode reads and verifies codes of fl.c until one logs in (returned
+// as ui.CodeEntered) or the person asks for another code.
+func (fl *loginFlow) enterCode(ctx context.Context) (ui.CodeAction, error) {
+	cs := fl.cs
+	for {
+		code, action, err := fl.ed.ReadCode(ctx, fl.c.prompt(fl.ch == contact.WhatsApp))
+		if err != nil || action != ui.CodeEntered {
+			return action, err
+		}
+		login, resp, verr := fl.client.VerifyOTPWithResponse(ctx, api.OTPVerifyRequest{VerificationID: fl.c.VerificationID, Code: code})
+		if verr == nil {
+			return ui.CodeEntered, finishLogin(ctx, fl.o, fl.client, fl.store, login, resp.ServerNow(fl.o.Now()))
+		}
+		var apiErr *api.Error
+		if !errors.As(verr, &apiErr) || apiErr.Kind() != api.KindVerification {
+			return ui.CodeEntered, otpHint(verr)
+		}
+		if n, ok := attemptsLeft(apiErr); ok && n > 0 {
+			fmt.Fprintf(fl.errOut, "%s Wrong code. %s left.\n", cs.FailureIcon(), ui.Plural(n, "attempt"))
+			continue
+		}
+		// This code is dead: the prompt now offers a new one, with the
+		// countdown of the cooldown until it can be sent.
+		fl.c.dead = true
+		fl.o.forgetPending()
+		msg := apiErr.Message
+		if _, ok := attemptsLeft(apiErr); ok {
+			msg = "Wrong code, and no attempts are left on it"
+		}
+		fmt.Fprintf(fl.errOut, "%s %s: a new code is needed.\n", cs.FailureIcon(), ui.SingleLine(msg))
+	}
+}
+
+// resend sends a new code for action (r: to the same place, e: to an
+// e-mail address asked for). A refused request (that destination's
+// cooldown) is said at once, not waited out behind the person's back, and
+// the code already sent stays the one to type: nothing new was sent, and
+// announce is false.
+func (fl *loginFlow) resend(ctx context.Context, action ui.CodeAction) (announce bool, err error) {
+	nextCh, nextDest := fl.ch, fl.dest
+	if action == ui.CodeSwitchEmail {
+		if nextCh, nextDest, err = askEmail(ctx, fl.o, fl.ed); err != nil {
+			return false, err
+		}
+	}
+	next, err := requestCode(ctx, fl.o, fl.client, nextCh, nextDest, true)
+	if err != nil {
+		var apiErr *api.Error
+		if errors.As(err, &apiErr) && apiErr.Kind() == api.KindRateLimited {
+			fmt.Fprintf(fl.errOut, "%s %s\n", fl.cs.FailureIcon(), ui.SingleLine(otpRefusal(apiErr)))
+			return false, nil
+		}
+		return false, err
+	}
+	fl.ch, fl.dest, fl.c = nextCh, nextDest, next
+	return true, nil
 }
 
 // confirmGuess asks whether a national number read as Brazilian is the

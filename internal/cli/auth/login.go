@@ -14,6 +14,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/contact"
 	"github.com/zupy/zupy-cli/internal/credentials"
@@ -23,17 +24,15 @@ import (
 
 // LoginOptions is what `zupy login` uses.
 type LoginOptions struct {
-	IO        *ui.IOStreams
-	JSON      bool
-	Profile   string
-	Now       func() time.Time
-	Config    func() (*config.File, error)
-	Client    func() (*api.Client, error)
-	Store     func() (credentials.Store, error)
-	FileStore func() (credentials.Store, error)
-	// CredentialsFile is the path of the 0600 file --insecure-storage uses.
-	CredentialsFile func() (string, error)
-	Prompter        func() *ui.Prompter
+	IO      *ui.IOStreams
+	JSON    bool
+	Profile string
+	Now     func() time.Time
+	Config  func() (*config.File, error)
+	Client  func() (*api.Client, error)
+	// Resolve chooses the store the session is kept in.
+	Resolve  *resolve.Resolver
+	Prompter func() *ui.Prompter
 	// StateDir holds the pending code of each profile (pending.go).
 	StateDir func() (string, error)
 
@@ -52,8 +51,7 @@ type LoginOptions struct {
 
 // NewCmdLogin returns `zupy login`; runF replaces the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
-	o := &LoginOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Store: f.Store, FileStore: f.FileStore,
-		CredentialsFile: f.CredentialsFilePath, Prompter: f.Prompter,
+	o := &LoginOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Resolve: f.Resolve, Prompter: f.Prompter,
 		StateDir: func() (string, error) { return StateDir(f.Getenv) }}
 	cmd := &cobra.Command{
 		Use:   "login",
@@ -192,8 +190,7 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 	if o.InsecureStorage {
 		// Recorded at once, in either step of a two-step login, so that the
 		// step that stores the session (and every later command) finds it.
-		path, _ := o.CredentialsFile()
-		if err := cmdutil.UseFileStore(o.IO, o.Config, o.Profile, path, "the session"); err != nil {
+		if err := o.Resolve.AllowPlainText("the session"); err != nil {
 			return err
 		}
 	}
@@ -229,15 +226,12 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 	return interactiveLogin(ctx, o, client, store)
 }
 
-// sessionStore returns where the session will be kept, checked to be usable
-// before any code is requested or spent: a keyring that cannot be reached is
-// an error now, not after the code was used up.
+// sessionStore returns where the session will be kept (the profile's store,
+// which --insecure-storage has made the file), checked to be usable before
+// any code is requested or spent: a keyring that cannot be reached is an
+// error now, not after the code was used up.
 func sessionStore(ctx context.Context, o *LoginOptions) (credentials.Store, error) {
-	open := o.Store
-	if o.InsecureStorage {
-		open = o.FileStore
-	}
-	store, err := open()
+	store, err := o.Resolve.Store()
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +291,7 @@ func otpHint(err error) error {
 	switch {
 	case apiErr.Kind() == api.KindVerification && apiErr.ServerCode() == wire.ErrInvalidOTP:
 		if n, ok := attemptsLeft(apiErr); ok && n > 0 {
-			return cmdutil.WithHint(err, fmt.Sprintf("%s left on this code: run the same command again with the right code", plural(n, "attempt")))
+			return cmdutil.WithHint(err, fmt.Sprintf("%s left on this code: run the same command again with the right code", ui.Plural(n, "attempt")))
 		}
 		return cmdutil.WithHint(err, "No attempts are left on this code: "+newCodeHint)
 	case apiErr.Kind() == api.KindVerification:
@@ -328,13 +322,6 @@ func codeIsDead(err error) bool {
 
 // newCodeHint says how to get a new code without a terminal.
 const newCodeHint = "request a new one with `zupy login --email ADDR --request-only` (or --whatsapp NUMBER), a minute after the last one was sent"
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
 
 // otpRefusal says in words why the server refused a code request or a
 // verification with a 429: every 429 has the same message (SPEC §6) and

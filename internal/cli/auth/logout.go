@@ -88,11 +88,11 @@ func logoutProfile(ctx context.Context, opts *LogoutOptions, profile string, key
 	// for the active profile only, another profile uses its own base URL;
 	// ForProfile knows which.
 	p := opts.ForProfile(profile)
-	base, err := p.Setting(config.BaseURL)
+	base, err := p.Resolve.Configured()
 	if err != nil {
 		return err
 	}
-	store, err := p.Store()
+	store, err := p.Resolve.Store()
 	if err != nil {
 		return err
 	}

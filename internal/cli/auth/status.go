@@ -14,6 +14,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -39,12 +40,12 @@ type Status struct {
 
 // StatusOptions is what `zupy auth status` uses.
 type StatusOptions struct {
-	IO       *ui.IOStreams
-	JSON     bool
-	Profile  string
-	Now      func() time.Time
-	Settings func() (*config.Resolver, error)
-	Resolver func() (credentials.Resolver, error)
+	IO      *ui.IOStreams
+	JSON    bool
+	Profile string
+	Now     func() time.Time
+	// Resolve finds the profile's settings, base URL and credentials.
+	Resolve *resolve.Resolver
 	// ClientFor is a client of the base URL the status reports.
 	ClientFor func(baseURL string) (*api.Client, error)
 	// Config and ForProfile find and open every profile, for --all.
@@ -56,7 +57,7 @@ type StatusOptions struct {
 
 // NewCmdStatus returns `zupy auth status`; runF replaces the run in tests.
 func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Resolver: f.Resolver, ClientFor: f.ClientFor,
+	opts := &StatusOptions{IO: f.IOStreams, Now: f.Now, Resolve: f.Resolve, ClientFor: f.ClientFor,
 		Config: f.Config, ForProfile: f.ForProfile}
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -91,7 +92,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if opts.All {
 		return statusAllRun(ctx, opts)
 	}
-	st, err := profileStatus(ctx, opts.Profile, opts.Settings, opts.Resolver, opts.ClientFor, opts.Now)
+	st, err := profileStatus(ctx, opts.Profile, opts.Resolve, opts.ClientFor, opts.Now)
 	if err != nil {
 		return err
 	}
@@ -129,7 +130,7 @@ func statusAllRun(ctx context.Context, opts *StatusOptions) error {
 	all := make([]Status, 0, len(names))
 	for _, name := range names {
 		p := opts.ForProfile(name)
-		st, err := profileStatus(ctx, name, p.Settings, p.Resolver, p.ClientFor, opts.Now)
+		st, err := profileStatus(ctx, name, p.Resolve, p.ClientFor, opts.Now)
 		if err != nil {
 			var unavailable *credentials.UnavailableError
 			if !errors.As(err, &unavailable) {
@@ -160,14 +161,14 @@ func statusAllRun(ctx context.Context, opts *StatusOptions) error {
 
 // profileStatus is the status of one profile, read with its own settings,
 // credentials and base URL.
-func profileStatus(ctx context.Context, profile string, settingsOf func() (*config.Resolver, error), resolver func() (credentials.Resolver, error),
+func profileStatus(ctx context.Context, profile string, res *resolve.Resolver,
 	clientFor func(string) (*api.Client, error), localNow func() time.Time) (Status, error) {
 	st := Status{Profile: profile, SavedKeys: []credentials.SavedKey{}}
-	settings, err := settingsOf()
+	settings, err := res.Settings()
 	if err != nil {
 		return st, err
 	}
-	base, err := settings.Get(config.BaseURL)
+	base, err := res.Configured()
 	if err != nil {
 		return st, err
 	}
@@ -178,12 +179,12 @@ func profileStatus(ctx context.Context, profile string, settingsOf func() (*conf
 	if v, err := settings.Get(config.DefaultKeyID); err == nil {
 		st.DefaultKeyID = v.Value
 	}
-	r, err := resolver()
+	r, err := res.Credentials()
 	if err != nil {
 		return st, err
 	}
-	if secret, src, err := r.APIKey(ctx, ""); err == nil {
-		st.APIKeySource, st.APIKeyHint = src.String(), apikey.Mask(secret)
+	if secret := res.EnvAPIKey(); secret != "" {
+		st.APIKeySource, st.APIKeyHint = credentials.EnvAPIKey, apikey.Mask(secret)
 	}
 	token, src, err := r.Session(ctx)
 	switch {
@@ -195,8 +196,8 @@ func profileStatus(ctx context.Context, profile string, settingsOf func() (*conf
 		st.CredentialSource = src.String()
 		if src.Kind != credentials.SourceEnv {
 			// A stored session is only sent to the base URL that issued it.
-			var mismatch *cmdutil.IssuerMismatchError
-			if err := cmdutil.CheckSessionIssuer(ctx, r.Store, profile, base.Value); errors.As(err, &mismatch) {
+			var mismatch *resolve.IssuerMismatchError
+			if err := resolve.CheckSessionIssuer(ctx, r.Store, profile, base.Value); errors.As(err, &mismatch) {
 				st.Problem = "not logged in at this base URL (the session was issued by " + mismatch.Issuer + ")"
 				break
 			} else if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
@@ -19,7 +20,7 @@ type TokenOptions struct {
 
 // NewCmdToken returns `zupy auth token`; runF replaces the run in tests.
 func NewCmdToken(f *cmdutil.Factory, runF func(*TokenOptions) error) *cobra.Command {
-	opts := &TokenOptions{IO: f.IOStreams, Resolver: f.Resolver}
+	opts := &TokenOptions{IO: f.IOStreams, Resolver: f.Resolve.Credentials}
 	return &cobra.Command{
 		Use:   "token",
 		Short: "Print the session token, alone, for scripts",
@@ -41,7 +42,7 @@ func tokenRun(ctx context.Context, opts *TokenOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := cmdutil.SessionToken(ctx, r)
+	s, err := resolve.SessionToken(ctx, r)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/build"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -21,7 +22,6 @@ func New(io *ui.IOStreams, getenv func(string) string) *Factory {
 	f.Profile = profileFunc(f)                                         // depends on Global (--profile) and ZUPY_PROFILE
 	f.ConfigDir = func() (string, error) { return config.Dir(getenv) } // depends on ZUPY_CONFIG_DIR, XDG_CONFIG_HOME, HOME
 	f.Config = configFunc(f)                                           // depends on ConfigDir
-	f.FileStore = fileStoreFunc(f)                                     // depends on ConfigDir
 	f.Prompter = prompterFunc(io)                                      // depends on IOStreams
 	wireProfile(f, f.Profile, getenv, func() *pflag.FlagSet { return f.Global.Flags })
 	f.ForProfile = forProfileFunc(f) // depends on everything above, for another profile
@@ -34,11 +34,14 @@ func New(io *ui.IOStreams, getenv func(string) string) *Factory {
 // active one).
 func wireProfile(f *Factory, profile func() string, getenv func(string) string, flags func() *pflag.FlagSet) {
 	f.Settings = settingsFunc(f, profile, getenv, flags) // depends on Config, the profile, its flags and environment
-	f.ClientFor = clientForFunc(f)                       // depends on Settings (allow_insecure_http), Global (--retries, --timeout, --debug), ZUPY_DEBUG, IOStreams
-	f.Client = clientFunc(f, f.ClientFor)                // depends on Settings (base_url), ClientFor
-	f.QuietClient = clientFunc(f, quietClientFor(f))     // depends on Settings (base_url, allow_insecure_http), Global (--timeout, --debug)
-	f.Store = storeFunc(f)                               // depends on Settings (credential_store), Keyring, IOStreams (timeout), FileStore
-	f.Resolver = resolverFunc(f, profile, getenv)        // depends on Store, the profile, ZUPY_API_KEY and ZUPY_SESSION_TOKEN
+	f.Resolve = resolve.New(resolve.Deps{                // depends on Settings, Config, Keyring, IOStreams, the profile, ZUPY_API_KEY and ZUPY_SESSION_TOKEN
+		IO: f.IOStreams, Profile: profile, Getenv: getenv, Settings: func() (*config.Resolver, error) { return f.Settings() },
+		Config:  func() (*config.File, error) { return f.Config() },
+		Keyring: keyringFunc(f), CredentialsFile: f.CredentialsFilePath,
+	})
+	f.ClientFor = clientForFunc(f)                   // depends on Resolve (plain http), Global (--retries, --timeout, --debug), ZUPY_DEBUG, IOStreams
+	f.Client = clientFunc(f, f.ClientFor)            // depends on Resolve (base URL), ClientFor
+	f.QuietClient = clientFunc(f, quietClientFor(f)) // depends on Resolve (base URL, plain http), Global (--timeout, --debug)
 }
 
 func profileFunc(f *Factory) func() string {
@@ -84,34 +87,9 @@ func settingsFunc(f *Factory, profile func() string, getenv func(string) string,
 	}
 }
 
-// RefuseInsecureHTTP refuses (a usage error) a base URL that would send a
-// credential in clear text over a network: plain http to a host other than
-// loopback or a single-label name, unless allow_insecure_http (the flag,
-// the variable or the profile's setting) opts in. Every API client is built
-// through it, so no command path escapes it (docs/security-model.md#plain-http).
-func RefuseInsecureHTTP(settings func() (*config.Resolver, error), baseURL string) error {
-	host := config.PlainHTTPHost(baseURL)
-	if host == "" {
-		return nil
-	}
-	r, err := settings()
-	if err != nil {
-		return UsageIf(err)
-	}
-	allow, err := r.Get(config.AllowInsecureHTTP)
-	if err != nil {
-		return UsageIf(err)
-	}
-	if allow.Value == "true" {
-		return nil
-	}
-	return WithHint(Usagef("refusing plain http to %s: a key or session sent there crosses the network in clear text", host),
-		"Use https, or opt in with --allow-insecure-http, ZUPY_ALLOW_INSECURE_HTTP=1 or `zupy config set allow_insecure_http true`")
-}
-
 func clientForFunc(f *Factory) func(string) (*api.Client, error) {
 	return func(baseURL string) (*api.Client, error) {
-		if err := RefuseInsecureHTTP(f.Settings, baseURL); err != nil {
+		if err := f.Resolve.RefuseInsecureHTTP(baseURL); err != nil {
 			return nil, err
 		}
 		errOut := f.IOStreams.ErrOut
@@ -135,7 +113,7 @@ func clientForFunc(f *Factory) func(string) (*api.Client, error) {
 
 func quietClientFor(f *Factory) func(string) (*api.Client, error) {
 	return func(baseURL string) (*api.Client, error) {
-		if err := RefuseInsecureHTTP(f.Settings, baseURL); err != nil {
+		if err := f.Resolve.RefuseInsecureHTTP(baseURL); err != nil {
 			return nil, err
 		}
 		return api.New(api.Options{BaseURL: baseURL, UserAgent: build.UserAgent(), Timeout: f.Global.Timeout, Debug: f.DebugWriter()}), nil
@@ -151,7 +129,7 @@ func formatWait(d time.Duration) string {
 
 func clientFunc(f *Factory, clientFor func(string) (*api.Client, error)) func() (*api.Client, error) {
 	return func() (*api.Client, error) {
-		base, err := f.Setting(config.BaseURL)
+		base, err := f.Resolve.BaseURL()
 		if err != nil {
 			return nil, err
 		}
@@ -159,40 +137,15 @@ func clientFunc(f *Factory, clientFor func(string) (*api.Client, error)) func() 
 	}
 }
 
-func fileStoreFunc(f *Factory) func() (credentials.Store, error) {
-	return func() (credentials.Store, error) {
-		path, err := f.CredentialsFilePath()
-		if err != nil {
-			return nil, err
-		}
-		return credentials.NewFile(path), nil
-	}
-}
-
-func storeFunc(f *Factory) func() (credentials.Store, error) {
-	return func() (credentials.Store, error) {
-		v, err := f.Setting(config.CredentialStore)
-		if err != nil {
-			return nil, err
-		}
-		if v.Value == "file" {
-			return f.FileStore()
-		}
+// keyringFunc is the OS keyring store (f.Keyring in tests), its calls
+// bounded by KeyringTimeout.
+func keyringFunc(f *Factory) func() credentials.Store {
+	return func() credentials.Store {
 		backend := f.Keyring
 		if backend == nil {
 			backend = credentials.OSBackend()
 		}
-		return credentials.NewKeyring(backend, f.KeyringTimeout()), nil
-	}
-}
-
-func resolverFunc(f *Factory, profile func() string, getenv func(string) string) func() (credentials.Resolver, error) {
-	return func() (credentials.Resolver, error) {
-		store, err := f.Store()
-		if err != nil {
-			return credentials.Resolver{}, err
-		}
-		return credentials.Resolver{Store: store, Getenv: getenv, Profile: profile()}, nil
+		return credentials.NewKeyring(backend, f.KeyringTimeout())
 	}
 }
 

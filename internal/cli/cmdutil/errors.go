@@ -13,6 +13,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/apikey"
+	"github.com/zupy/zupy-cli/internal/cli/clierr"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/fileperm"
@@ -32,41 +33,25 @@ const (
 	ExitInterrupted  = 130
 )
 
-// UsageError is bad input found before any request was sent: a flag, an
-// argument, a file or standard input.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
+// The error values below cmdutil (internal/cli/clierr), under the names
+// every command uses.
+type (
+	UsageError = clierr.UsageError
+	CodedError = clierr.CodedError
+)
 
 // Usagef returns a UsageError with a formatted message.
-func Usagef(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
+func Usagef(format string, args ...any) error { return clierr.Usagef(format, args...) }
 
-// CodedError is a local failure of a kind, with the error code it reports,
-// like a missing login (api.KindAuth) or a key no emulator sent
-// (api.KindNotFound).
-type CodedError struct {
-	Kind api.Kind
-	Code string
-	Msg  string
-}
-
-func (e *CodedError) Error() string { return e.Msg }
+// WithHint attaches a hint shown on the line after the error
+// (clierr.WithHint).
+func WithHint(err error, hint string) error { return clierr.WithHint(err, hint) }
 
 // LoginHint is what to run to log in to profile.
-func LoginHint(profile string) string {
-	if profile != "" && profile != "default" {
-		return fmt.Sprintf("Run `zupy login --profile %s`", profile)
-	}
-	return "Run `zupy login`"
-}
+func LoginHint(profile string) string { return clierr.LoginHint(profile) }
 
 // NotLoggedIn is the error of a command that needs a session and has none.
-func NotLoggedIn(profile string) error {
-	return WithHint(&CodedError{Kind: api.KindAuth, Code: api.CodeAuthentication, Msg: "not logged in"}, LoginHint(profile))
-}
+func NotLoggedIn(profile string) error { return clierr.NotLoggedIn(profile) }
 
 // SilentError is a failure of a kind that the command already reported on
 // its own: nothing more is printed. Code, when not zero, is the exit code
@@ -86,27 +71,6 @@ func (e *SilentError) exitCode() int {
 	return exitCodeOf(e.Kind)
 }
 
-// hinted attaches a hint line to an error.
-type hinted struct {
-	err  error
-	hint string
-}
-
-func (h *hinted) Error() string { return h.err.Error() }
-func (h *hinted) Unwrap() error { return h.err }
-func (h *hinted) Hint() string  { return h.hint }
-
-// WithHint attaches a hint shown on the line after the error. It is the one
-// way to give an error a hint: the printer reads it (or the Hint method of
-// an error from another package, like an unusable keyring's) from the
-// outermost error that has one. An empty hint adds nothing.
-func WithHint(err error, hint string) error {
-	if err == nil || hint == "" {
-		return err
-	}
-	return &hinted{err: err, hint: hint}
-}
-
 // ExitCode maps err to the process exit code (SPEC §4). It is the only such
 // mapping: errors from internal/api and local failures carry a kind, and
 // only here does a kind become a number.
@@ -115,7 +79,6 @@ func ExitCode(err error) int {
 		return ExitOK
 	}
 	var silent *SilentError
-	var usage *UsageError
 	var coded *CodedError
 	var apiErr *api.Error
 	switch {
@@ -123,7 +86,7 @@ func ExitCode(err error) int {
 		return silent.exitCode()
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.As(err, &usage):
+	case isUsage(err):
 		return ExitUsage
 	case errors.As(err, &coded):
 		return exitCodeOf(coded.Kind)
@@ -157,7 +120,6 @@ func exitCodeOf(k api.Kind) int {
 // Describe returns the error code, message, details and hint to print for err.
 func Describe(err error) (code, msg string, details map[string]any, hint string) {
 	msg = err.Error()
-	var usage *UsageError
 	var coded *CodedError
 	var apiErr *api.Error
 	var netErr *api.NetworkError
@@ -167,7 +129,7 @@ func Describe(err error) (code, msg string, details map[string]any, hint string)
 	switch {
 	case errors.Is(err, context.Canceled):
 		code, msg = "interrupted", "cancelled before it finished"
-	case errors.As(err, &usage):
+	case isUsage(err):
 		code = "usage_error"
 	case errors.As(err, &coded):
 		code, msg = coded.Code, coded.Msg
@@ -246,6 +208,15 @@ func PrintError(w io.Writer, cs *ui.ColorScheme, err error, asJSON bool) {
 	}
 }
 
+// isUsage reports whether err is bad input found before anything was sent:
+// a *UsageError, or config's own (an unknown key, a bad value, a bad
+// ZUPY_BASE_URL or profile name), which config cannot name as ours.
+func isUsage(err error) bool {
+	var usage *UsageError
+	var cfgUsage *config.UsageError
+	return errors.As(err, &usage) || errors.As(err, &cfgUsage)
+}
+
 // maskDetails masks secrets in every string of an error's details, keys
 // included; the server's were redacted already, local ones may echo input.
 func maskDetails(d map[string]any) map[string]any {
@@ -273,15 +244,4 @@ func maskValue(v any) any {
 		return maskDetails(x)
 	}
 	return v
-}
-
-// UsageIf turns config's usage errors (an unknown key, a bad value, a bad
-// ZUPY_BASE_URL or profile name) into CLI usage errors (exit 2); any other
-// error is returned as it is.
-func UsageIf(err error) error {
-	var ue *config.UsageError
-	if errors.As(err, &ue) {
-		return &UsageError{Err: err}
-	}
-	return err
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
@@ -57,6 +58,9 @@ func TestExitCode(t *testing.T) {
 		{"canceled inside a network error", &api.NetworkError{Op: "GET", URL: "http://x/v1", Err: context.Canceled}, 130},
 		{"network error", &api.NetworkError{Op: "GET", URL: "http://x/v1", Err: errors.New("connection refused")}, 1},
 		{"wrapped usage", fmt.Errorf("keys create: %w", Usagef("bad")), 2},
+		// config's own usage error needs no conversion at each call site.
+		{"config usage", &config.UsageError{Msg: "unknown config key"}, 2},
+		{"config usage, hinted and wrapped", WithHint(fmt.Errorf("settings: %w", &config.UsageError{Msg: "bad"}), "fix it"), 2},
 		{"wrapped api 403", fmt.Errorf("rotate key_x: %w", apiErr(403, api.CodePermission)), 4},
 		{"wrapped api 404 twice", fmt.Errorf("a: %w", fmt.Errorf("b: %w", apiErr(404, api.CodeNotFound))), 7},
 		{"hint keeps api code", WithHint(apiErr(429, api.CodeRateLimit), "wait"), 5},
@@ -246,5 +250,12 @@ func TestDescribeNetworkTimeoutSuggestsTimeoutFlag(t *testing.T) {
 	}
 	if ExitCode(err) != 1 {
 		t.Errorf("ExitCode = %d, want 1", ExitCode(err))
+	}
+}
+
+func TestDescribeConfigUsageErrorIsUsage(t *testing.T) {
+	code, msg, _, _ := Describe(&config.UsageError{Msg: "unknown config key \"x\""})
+	if code != "usage_error" || msg != `unknown config key "x"` {
+		t.Errorf("Describe = %q, %q; want usage_error and the message", code, msg)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -70,22 +71,18 @@ type Factory struct {
 	Settings func() (*config.Resolver, error)
 	// ClientFor is a client of baseURL with the global retry, timeout and
 	// debug options; retries are announced on stderr. A plain-http URL of a
-	// remote host is refused (RefuseInsecureHTTP).
+	// remote host is refused (Resolve.RefuseInsecureHTTP).
 	ClientFor func(baseURL string) (*api.Client, error)
-	// Client is a client of the profile's base URL.
+	// Client is a client of the profile's base URL (Resolve.BaseURL).
 	Client func() (*api.Client, error)
 	// QuietClient is a client of the profile's base URL that makes one
 	// attempt and prints nothing: for shell completion, where a <Tab>
 	// neither waits out retries nor prints about them.
 	QuietClient func() (*api.Client, error)
-	// Store is the profile's credential store: the OS keyring, or the 0600
-	// credentials file when the profile's credential_store is "file".
-	Store func() (credentials.Store, error)
-	// FileStore is the opt-in credentials file, whatever the profile says.
-	FileStore func() (credentials.Store, error)
-	// Resolver looks up the profile's credentials: environment first, then
-	// Store.
-	Resolver func() (credentials.Resolver, error)
+	// Resolve decides, for the profile, the session for a base URL, the
+	// API key, the base URL of each kind of request and the store a secret
+	// is kept in (internal/cli/resolve). Commands never decide these.
+	Resolve *resolve.Resolver
 	// Prompter asks the person at the terminal; it refuses without one.
 	Prompter func() *ui.Prompter
 	// ForProfile is this factory for another profile: its own settings,

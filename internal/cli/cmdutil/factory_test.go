@@ -192,7 +192,7 @@ func TestCredentialStoreIsTheFileWhenTheProfileSaysSo(t *testing.T) {
 	f, _ := newFactory(testEnv{"ZUPY_CONFIG_DIR": dir})
 	backend := &fakeBackend{}
 	f.Keyring = backend
-	store, err := f.Store()
+	store, err := f.Resolve.Store()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestCredentialStoreIsTheInjectedKeyringOtherwise(t *testing.T) {
 	f, _ := newFactory(testEnv{"ZUPY_CONFIG_DIR": dir}) // profile default: keyring
 	backend := &fakeBackend{}
 	f.Keyring = backend
-	store, err := f.Store()
+	store, err := f.Resolve.Store()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestCredentialStoreFollowsProfileFlag(t *testing.T) {
 	f, _ := newFactory(testEnv{"ZUPY_CONFIG_DIR": dir})
 	f.Keyring = &fakeBackend{}
 	globalFlags(t, f, map[string]string{"profile": "work"})
-	store, err := f.Store()
+	store, err := f.Resolve.Store()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,10 +314,10 @@ func TestForProfileReadsTheOtherProfileFromTheFileOnly(t *testing.T) {
 	if c, err := f.Client(); err != nil || c.BaseURL() != "http://127.0.0.1:9/v1" {
 		t.Errorf("active client: %v, %v", c, err)
 	}
-	if s, err := work.Store(); err != nil || s.Location() != filepath.Join(dir, "credentials.yaml") {
+	if s, err := work.Resolve.Store(); err != nil || s.Location() != filepath.Join(dir, "credentials.yaml") {
 		t.Errorf("work store: %v, %v", s, err)
 	}
-	if s, err := f.Store(); err != nil || s.Location() != "keyring" {
+	if s, err := f.Resolve.Store(); err != nil || s.Location() != "keyring" {
 		t.Errorf("active store: %v, %v", s, err)
 	}
 }

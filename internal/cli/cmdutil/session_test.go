@@ -7,16 +7,17 @@ import (
 	"testing"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/credentials"
 )
 
 // sessionOf is SessionToken over the factory's resolver.
 func sessionOf(f *Factory) (string, credentials.Source, error) {
-	r, err := f.Resolver()
+	r, err := f.Resolve.Credentials()
 	if err != nil {
 		return "", credentials.Source{}, err
 	}
-	s, err := SessionToken(context.Background(), r)
+	s, err := resolve.SessionToken(context.Background(), r)
 	return s.Token, s.Source, err
 }
 
@@ -96,7 +97,7 @@ func TestSessionErrorAddsLoginHintOnlyToRefusedSession(t *testing.T) {
 		{"404", "default", apiErr(404, api.CodeNotFound), keyringSrc, ""},
 		{"not an api error", "default", errors.New("boom"), keyringSrc, ""},
 	} {
-		got := Session{Source: c.src, Profile: c.profile}.Refused(c.err)
+		got := resolve.Session{Source: c.src, Profile: c.profile}.Refused(c.err)
 		_, _, _, hint := Describe(got)
 		if hint != c.hint {
 			t.Errorf("%s: hint %q, want %q", c.name, hint, c.hint)
@@ -140,11 +141,11 @@ func TestSessionForChecksTheIssuer(t *testing.T) {
 				backend.entries[credentials.Service+"|"+k] = v
 			}
 			f.Keyring = backend
-			r, err := f.Resolver()
+			r, err := f.Resolve.Credentials()
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := SessionFor(context.Background(), r, tc.target)
+			s, err := resolve.SessionFor(context.Background(), r, tc.target)
 			if !tc.refused {
 				if err != nil || s.Token == "" {
 					t.Fatalf("SessionFor = %+v, %v; want the session", s, err)

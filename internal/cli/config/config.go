@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	zconfig "github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
@@ -54,7 +55,7 @@ func completeKeys(cmd *cobra.Command, args []string, toComplete string) ([]strin
 // settings is the active profile's resolver, its errors made usage errors.
 func settings(get func() (*zconfig.Resolver, error)) (*zconfig.Resolver, error) {
 	r, err := get()
-	return r, cmdutil.UsageIf(err)
+	return r, err
 }
 
 // editProfile loads config.yaml, checks the profile name, applies edit to
@@ -66,11 +67,11 @@ func editProfile(load func() (*zconfig.File, error), profile string, edit func(*
 		return err
 	}
 	if err := zconfig.ValidateProfile(profile); err != nil {
-		return cmdutil.UsageIf(err)
+		return err
 	}
 	changed, err := edit(file)
 	if err != nil || !changed {
-		return cmdutil.UsageIf(err)
+		return err
 	}
 	return file.Save()
 }
@@ -106,7 +107,7 @@ func listRun(_ context.Context, opts *ListOptions) error {
 	}
 	values, err := r.All()
 	if err != nil {
-		return cmdutil.UsageIf(err)
+		return err
 	}
 	if opts.JSON {
 		return ui.WriteJSON(opts.IO.Out, values)
@@ -160,7 +161,7 @@ func getRun(_ context.Context, opts *GetOptions) error {
 	}
 	v, err := r.Get(opts.Key)
 	if err != nil {
-		return cmdutil.UsageIf(err)
+		return err
 	}
 	if opts.JSON {
 		return ui.WriteJSON(opts.IO.Out, v)
@@ -174,16 +175,16 @@ type SetOptions struct {
 	IO     *ui.IOStreams
 	JSON   bool
 	Config func() (*zconfig.File, error)
-	// Settings decides allow_insecure_http for a plain-http base_url.
-	Settings func() (*zconfig.Resolver, error)
-	Profile  string
+	// Resolve refuses a plain-http base_url not opted into.
+	Resolve *resolve.Resolver
+	Profile string
 
 	Key, Value string
 }
 
 // NewCmdSet returns `config set`; runF replaces the run in tests.
 func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command {
-	opts := &SetOptions{IO: f.IOStreams, Config: f.Config, Settings: f.Settings}
+	opts := &SetOptions{IO: f.IOStreams, Config: f.Config, Resolve: f.Resolve}
 	return &cobra.Command{
 		Use:               "set KEY VALUE",
 		Short:             "Store a setting in the active profile",
@@ -210,7 +211,7 @@ func setRun(_ context.Context, opts *SetOptions) error {
 		if opts.Key == zconfig.BaseURL {
 			// Refused now rather than at the first request, which would
 			// send a credential in clear text.
-			if err := cmdutil.RefuseInsecureHTTP(opts.Settings, stored); err != nil {
+			if err := opts.Resolve.RefuseInsecureHTTP(stored); err != nil {
 				return false, err
 			}
 		}

@@ -126,14 +126,7 @@ func previousSummary(p *api.PreviousKey, now time.Time) string {
 // the secret alone goes to stdout.
 func summary(verb string, k *api.Key) string {
 	return fmt.Sprintf("%s key %s %q (%s, %s, expires %s)", verb, k.KeyID, ui.SingleLine(k.Name), k.Environment,
-		plural(len(k.Permissions), "scope"), k.ExpiresAt.UTC().Format(time.RFC3339))
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+		ui.Plural(len(k.Permissions), "scope"), k.ExpiresAt.UTC().Format(time.RFC3339))
 }
 
 // rotationSummary says who performed a rotation: a person with a session, or
@@ -152,3 +145,7 @@ func rotationStyle(cs *ui.ColorScheme, r *api.Rotation) func(string) string {
 	}
 	return nil
 }
+
+// plural is ui.Plural under the name scan.go uses; scan.go moves to its own
+// package in another change, which calls ui.Plural itself.
+var plural = ui.Plural

@@ -2,7 +2,6 @@ package keys
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -10,38 +9,12 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/scope"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
 // completionTimeout bounds the API call that completes key ids: a shell
 // waiting on <Tab> must never hang.
 const completionTimeout = 2 * time.Second
-
-// completeScopeList completes the scope after the last comma of toComplete,
-// keeping what comes before it and leaving out scopes already listed.
-func completeScopeList(toComplete string) []string {
-	prefix, cur := "", toComplete
-	if i := strings.LastIndex(toComplete, ","); i >= 0 {
-		prefix, cur = toComplete[:i+1], toComplete[i+1:]
-	}
-	given := splitList([]string{prefix})
-	var out []string
-	for _, s := range scope.Catalog {
-		if strings.HasPrefix(s.Name, strings.TrimSpace(cur)) && !slices.Contains(given, s.Name) {
-			out = append(out, prefix+s.Name+"\t"+s.Description)
-		}
-	}
-	return out
-}
-
-func registerScopeCompletion(cmd *cobra.Command, flags ...string) {
-	for _, name := range flags {
-		_ = cmd.RegisterFlagCompletionFunc(name, func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			return completeScopeList(toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
-		})
-	}
-}
 
 func registerEnvironmentCompletion(cmd *cobra.Command) {
 	_ = cmd.RegisterFlagCompletionFunc("environment", cobra.FixedCompletions(
@@ -60,7 +33,7 @@ func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
 		ctx, cancel := context.WithTimeout(context.Background(), completionTimeout)
 		defer cancel()
 		// One attempt: a <Tab> neither waits out retries nor prints about them.
-		s, err := openSession(ctx, f.QuietClient, f.Resolver)
+		s, err := openSession(ctx, f.QuietClient, f.Resolve.Credentials)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -23,10 +24,8 @@ type CreateOptions struct {
 	Config   func() (*config.File, error)
 	Client   func() (*api.Client, error)
 	Resolver func() (credentials.Resolver, error)
-	Store    func() (credentials.Store, error)
-	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.
-	FileStore       func() (credentials.Store, error)
-	CredentialsFile func() (string, error)
+	// Resolve chooses the store --save writes to.
+	Resolve *resolve.Resolver
 
 	InsecureStorage bool
 	Name            string
@@ -52,8 +51,7 @@ type CreateOptions struct {
 
 // NewCmdCreate returns `keys create`; runF replaces the run in tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Resolver: f.Resolver, Store: f.Store,
-		FileStore: f.FileStore, CredentialsFile: f.CredentialsFilePath}
+	opts := &CreateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Resolver: f.Resolve.Credentials, Resolve: f.Resolve}
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --scopes S1,S2",
 		Short: "Create an API key and print its secret once",
@@ -123,7 +121,7 @@ lives 365 days.`,
 	fl.BoolVar(&opts.Save, "save", false, "Save the secret in the profile's credential store")
 	fl.BoolVar(&opts.Default, "default", false, "Make it the profile's default key (implies --save)")
 	cmdutil.AddInsecureStorageFlag(fl, &opts.InsecureStorage, "the saved secret")
-	registerScopeCompletion(cmd, "scopes")
+	cmdutil.RegisterScopeCompletion(cmd, "scopes")
 	registerEnvironmentCompletion(cmd)
 	return cmd
 }
@@ -192,7 +190,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if opts.Save {
 		// Probe the store first: an unusable keyring fails the command
 		// before the key exists.
-		if store, err = openSecretStore(opts.IO, opts.Config, opts.Profile, opts.InsecureStorage, opts.Store, opts.FileStore, opts.CredentialsFile); err != nil {
+		if store, err = openSecretStore(opts.Resolve, profileConfig{opts.Config, opts.Profile}, opts.InsecureStorage); err != nil {
 			return err
 		}
 		if _, err := store.saved(ctx, ""); err != nil {

@@ -13,12 +13,6 @@ import (
 // The local validation of SPEC §5, with messages naming the flag. Every
 // function here is pure: it runs before any request is sent.
 
-// MaxGrace is the longest grace period a rotation accepts (SPEC §4).
-const MaxGrace = 168 * time.Hour
-
-// DefaultGrace is the grace period of a rotation without --grace.
-const DefaultGrace = 24 * time.Hour
-
 // flagError is a usage error "invalid --FLAG: MESSAGE", taking the message of
 // an apikey.FieldError without its wire field name.
 func flagError(flag string, err error) error {
@@ -150,7 +144,7 @@ func parseGrace(s string) (time.Duration, error) {
 	switch {
 	case d < 0:
 		return 0, cmdutil.Usagef("invalid --grace %s: must not be negative", s)
-	case d > MaxGrace:
+	case d > apikey.MaxGrace:
 		return 0, cmdutil.Usagef("invalid --grace %s: must be at most 168h (7 days)", s)
 	case d%time.Second != 0:
 		return 0, cmdutil.Usagef("invalid --grace %s: must be a whole number of seconds", s)

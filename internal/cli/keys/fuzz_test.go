@@ -10,7 +10,7 @@ import (
 )
 
 // FuzzParseGrace: --grace is refused with a usage error, or is a whole
-// number of seconds from 0 to MaxGrace.
+// number of seconds from 0 to apikey.MaxGrace.
 func FuzzParseGrace(f *testing.F) {
 	for _, s := range []string{"24h", "90m", "2d", "0", "0d", "00y", "-1h", "-0d", "7d", "8d", "168h", "168h1s", "1.5s", "1y", "+1d", "", " 1h ", "-110000d"} {
 		f.Add(s)
@@ -24,8 +24,8 @@ func FuzzParseGrace(f *testing.F) {
 			}
 			return
 		}
-		if d < 0 || d > MaxGrace || d%time.Second != 0 {
-			t.Fatalf("parseGrace(%q) = %v, outside 0…%v in whole seconds", s, d, MaxGrace)
+		if d < 0 || d > apikey.MaxGrace || d%time.Second != 0 {
+			t.Fatalf("parseGrace(%q) = %v, outside 0…%v in whole seconds", s, d, apikey.MaxGrace)
 		}
 	})
 }

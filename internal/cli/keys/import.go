@@ -11,8 +11,8 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
-	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 	"github.com/zupy/zupy-cli/internal/wire"
 )
@@ -26,13 +26,11 @@ type ImportOptions struct {
 	JSON      bool
 	Profile   string
 	Config    func() (*config.File, error)
-	Settings  func() (*config.Resolver, error)
 	ClientFor func(baseURL string) (*api.Client, error)
-	Store     func() (credentials.Store, error)
 	Prompter  func() *ui.Prompter
-	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.
-	FileStore       func() (credentials.Store, error)
-	CredentialsFile func() (string, error)
+	// Resolve chooses the base URL the key is checked at and the store it
+	// is saved in.
+	Resolve *resolve.Resolver
 
 	InsecureStorage bool
 	Default         bool
@@ -41,8 +39,7 @@ type ImportOptions struct {
 
 // NewCmdImport returns `keys import`; runF replaces the run in tests.
 func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Command {
-	opts := &ImportOptions{IO: f.IOStreams, Config: f.Config, Settings: f.Settings, ClientFor: f.ClientFor, Store: f.Store, Prompter: f.Prompter,
-		FileStore: f.FileStore, CredentialsFile: f.CredentialsFilePath}
+	opts := &ImportOptions{IO: f.IOStreams, Config: f.Config, ClientFor: f.ClientFor, Prompter: f.Prompter, Resolve: f.Resolve}
 	cmd := &cobra.Command{
 		Use:   "import",
 		Short: "Save an existing API key secret in the credential store",
@@ -52,7 +49,13 @@ func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Co
 The secret is read from a prompt with hidden input on a terminal, or from
 standard input otherwise (or with --key-stdin); it is never taken as a flag.
 It is checked with GET /auth/verify, which tells its key id, before it is
-saved. No login is needed. --default also makes it the profile's default key.`,
+saved. No login is needed. --default also makes it the profile's default key.
+
+The check goes to the base URL chosen as for ping: --base-url, ZUPY_BASE_URL,
+the profile's base_url or environment, else the API of the key's own
+environment. A key whose environment contradicts the profile's environment
+setting is refused before anything is sent or saved, unless the base URL is
+named for this run.`,
 		Example: `  zupy keys import --default                # on a terminal: the secret is asked, hidden
   printf '%s\n' "$ZUPY_API_KEY" | zupy keys import
   zupy keys import --key-stdin < key.txt`,
@@ -102,11 +105,17 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	store, err := openSecretStore(opts.IO, opts.Config, opts.Profile, opts.InsecureStorage, opts.Store, opts.FileStore, opts.CredentialsFile)
+	// Where the key goes is decided first: a key the profile refuses is
+	// neither sent nor stored.
+	base, _, err := opts.Resolve.ForKey(parsed, source)
 	if err != nil {
 		return err
 	}
-	client, err := clientForKey(opts.Settings, opts.ClientFor, parsed)
+	store, err := openSecretStore(opts.Resolve, profileConfig{opts.Config, opts.Profile}, opts.InsecureStorage)
+	if err != nil {
+		return err
+	}
+	client, err := opts.ClientFor(base)
 	if err != nil {
 		return err
 	}

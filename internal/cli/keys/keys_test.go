@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/clitest"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -119,7 +120,7 @@ func TestBareDateExpiresAtTheEndOfThatDay(t *testing.T) {
 func TestParseGrace(t *testing.T) {
 	good := map[string]time.Duration{
 		"0": 0, "0s": 0, "0d": 0, "24h": 24 * time.Hour, "90m": 90 * time.Minute, "2d": 48 * time.Hour,
-		"168h": MaxGrace, "7d": MaxGrace, " 1h ": time.Hour,
+		"168h": apikey.MaxGrace, "7d": apikey.MaxGrace, " 1h ": time.Hour,
 	}
 	for in, want := range good {
 		got, err := parseGrace(in)
@@ -208,22 +209,6 @@ func TestRevokeWithoutTerminalNeedsYes(t *testing.T) {
 	cmd.SetArgs([]string{"key_0123456789ab"})
 	if err := cmd.Execute(); err != nil || !ran {
 		t.Errorf("on a terminal revoke should ask: err = %v, ran = %v", err, ran)
-	}
-}
-
-func TestCompleteScopeListIsCommaAware(t *testing.T) {
-	got := completeScopeList("loyalty:read,coupons:")
-	var names []string
-	for _, c := range got {
-		names = append(names, strings.SplitN(c, "\t", 2)[0])
-	}
-	if want := []string{"loyalty:read,coupons:validate", "loyalty:read,coupons:redeem"}; !slices.Equal(names, want) {
-		t.Errorf("completions = %v, want %v", names, want)
-	}
-	for _, c := range completeScopeList("loyalty:read,") {
-		if strings.HasPrefix(c, "loyalty:read,loyalty:read") {
-			t.Errorf("offered a scope already given: %q", c)
-		}
 	}
 }
 

@@ -42,7 +42,7 @@ const terminalPage = api.DefaultPageLimit
 
 // NewCmdList returns `keys list`; runF replaces the run in tests.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolver}
+	opts := &ListOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolve.Credentials}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},

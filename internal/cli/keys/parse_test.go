@@ -179,7 +179,7 @@ func TestRevokeReportsAnUnreadableStoreAsANoteNotAFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, _, errOut := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
-	opts := &RevokeOptions{IO: f.IOStreams, Profile: "default", Config: f.Config, Client: f.Client, Resolver: f.Resolver,
+	opts := &RevokeOptions{IO: f.IOStreams, Profile: "default", Config: f.Config, Client: f.Client, Resolver: f.Resolve.Credentials,
 		Store: func() (credentials.Store, error) { return lockedStore{}, nil }, Prompter: f.Prompter, KeyID: key.KeyID, Yes: true}
 	if err := revokeRun(ctx, opts); err != nil {
 		t.Fatalf("revoke failed because of the store: %v", err)

@@ -32,7 +32,7 @@ type RevokeOptions struct {
 
 // NewCmdRevoke returns `keys revoke`; runF replaces the run in tests.
 func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Command {
-	opts := &RevokeOptions{IO: f.IOStreams, Config: f.Config, Client: f.Client, Resolver: f.Resolver, Store: f.Store, Prompter: f.Prompter}
+	opts := &RevokeOptions{IO: f.IOStreams, Config: f.Config, Client: f.Client, Resolver: f.Resolve.Credentials, Store: f.Resolve.Store, Prompter: f.Prompter}
 	cmd := &cobra.Command{
 		Use:   "revoke KEY_ID",
 		Short: "Revoke an API key at once",

@@ -10,7 +10,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/cli/keyauth"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -28,12 +28,10 @@ type RotateOptions struct {
 	Client    func() (*api.Client, error)
 	ClientFor func(baseURL string) (*api.Client, error)
 	Resolver  func() (credentials.Resolver, error)
-	Store     func() (credentials.Store, error)
-	// ChooseKey finds the key --self rotates, as for ping (keyauth.Choose).
-	ChooseKey func(ctx context.Context, keyID string) (*keyauth.Choice, error)
-	// FileStore and CredentialsFile are the 0600 file --insecure-storage uses.
-	FileStore       func() (credentials.Store, error)
-	CredentialsFile func() (string, error)
+	// ChooseKey finds the key --self rotates, as for ping (resolve.Key).
+	ChooseKey func(ctx context.Context, keyID string) (*resolve.Choice, error)
+	// Resolve chooses the store --save writes to.
+	Resolve *resolve.Resolver
 
 	KeyID           string
 	Self            bool
@@ -49,10 +47,7 @@ type RotateOptions struct {
 // NewCmdRotate returns `keys rotate`; runF replaces the run in tests.
 func NewCmdRotate(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Command {
 	opts := &RotateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Settings: f.Settings, Client: f.Client,
-		ClientFor: f.ClientFor, Resolver: f.Resolver, Store: f.Store, FileStore: f.FileStore, CredentialsFile: f.CredentialsFilePath,
-		ChooseKey: func(ctx context.Context, keyID string) (*keyauth.Choice, error) {
-			return keyauth.Choose(ctx, keyauth.FromFactory(f), keyID)
-		}}
+		ClientFor: f.ClientFor, Resolver: f.Resolve.Credentials, ChooseKey: f.Resolve.Key, Resolve: f.Resolve}
 	cmd := &cobra.Command{
 		Use:   "rotate {KEY_ID | --self}",
 		Short: "Replace an API key with a new secret, keeping the old one for a grace period",
@@ -105,7 +100,7 @@ extends a lineage. A warning says when the new key expires within 30 days;
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Self, "self", false, "Rotate a key with itself (needs keys:rotate; no login): --key-id, ZUPY_API_KEY or the default key")
 	fl.StringVar(&opts.SelfKeyID, "key-id", "", "With --self: the saved key to rotate, its `KEY_ID`")
-	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
+	_ = cmd.RegisterFlagCompletionFunc("key-id", f.Resolve.CompleteSavedKeyIDs)
 	fl.StringVar(&opts.GraceRaw, "grace", "24h", "How long the old key keeps working, a `DURATION` from 0 to 168h (also 2d)")
 	fl.BoolVar(&opts.Save, "save", false, "Save the new secret, replacing the old key's saved secret")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "Do not check the new key with GET /auth/verify")
@@ -146,106 +141,146 @@ func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 }
 
 func rotateRun(ctx context.Context, opts *RotateOptions) error {
-	req := api.RotateRequest{GracePeriodSeconds: int64(opts.Grace / time.Second)}
-	var (
-		client                     *api.Client
-		key                        *api.Key
-		resp                       *api.Response
-		store                      *keyStore
-		oldWasSaved, oldWasDefault bool
-		self                       *keyauth.Choice
-	)
 	if opts.Self {
-		var err error
-		if self, err = opts.ChooseKey(ctx, opts.SelfKeyID); err != nil {
-			return err
-		}
-		if client, err = opts.ClientFor(self.BaseURL); err != nil {
-			return err
-		}
-		if key, resp, err = client.RotateSelfWithResponse(ctx, self.Key.Secret, req); err != nil {
-			return cmdutil.WithHint(err, selfHint(err, self.Describe()))
-		}
-	} else {
-		s, err := openSession(ctx, opts.Client, opts.Resolver)
-		if err != nil {
-			return err
-		}
-		client = s.client
-		if opts.KeyID == "" {
-			if opts.KeyID, err = pickKey(ctx, opts.IO, s, "rotate", ""); err != nil {
-				return err
-			}
-		}
-		if opts.Save {
-			if store, err = openSecretStore(opts.IO, opts.Config, opts.Profile, opts.InsecureStorage, opts.Store, opts.FileStore, opts.CredentialsFile); err != nil {
-				return err
-			}
-			if oldWasSaved, err = store.saved(ctx, opts.KeyID); err != nil {
-				return err
-			}
-			oldWasDefault = store.storedDefault() == opts.KeyID
-		}
-		if key, resp, err = client.RotateKeyWithResponse(ctx, s.token(), opts.KeyID, req); err != nil {
-			return s.wrap(err)
-		}
+		return rotateSelf(ctx, opts)
 	}
+	return rotateByID(ctx, opts)
+}
 
-	out := newKeyOutput{Title: "Rotated API key", Verb: "Rotated", Key: key}
-	if p := key.PreviousKey; p != nil {
-		out.Title = fmt.Sprintf("Rotated %s → %s", p.KeyID, key.KeyID)
+// rotateByID rotates the key opts.KeyID (picked on a terminal when not
+// given) with the session; --save replaces its saved secret, the default
+// key moving with it.
+func rotateByID(ctx context.Context, opts *RotateOptions) error {
+	s, err := openSession(ctx, opts.Client, opts.Resolver)
+	if err != nil {
+		return err
 	}
-	if w := expiryWarning(key, opts.Self, opts.Now()); w != "" {
-		out.Notes = append(out.Notes, w)
+	if opts.KeyID == "" {
+		if opts.KeyID, err = pickKey(ctx, opts.IO, s, "rotate", ""); err != nil {
+			return err
+		}
 	}
-	var saveErr error
-	if opts.Save && !opts.Self {
-		makeDefault := oldWasDefault
-		if saveErr = store.save(ctx, key.KeyID, key.APIKey, makeDefault); saveErr == nil {
-			out.Default = makeDefault
-			out.Notes = append(out.Notes, savedNote(key.KeyID, store.where(), makeDefault))
+	var store *keyStore
+	var oldWasSaved, oldWasDefault bool
+	if opts.Save {
+		if store, err = openSecretStore(opts.Resolve, profileConfig{opts.Config, opts.Profile}, opts.InsecureStorage); err != nil {
+			return err
+		}
+		if oldWasSaved, err = store.saved(ctx, opts.KeyID); err != nil {
+			return err
+		}
+		oldWasDefault = store.storedDefault() == opts.KeyID
+	}
+	key, resp, err := s.client.RotateKeyWithResponse(ctx, s.token(), opts.KeyID, rotateRequest(opts))
+	if err != nil {
+		return s.wrap(err)
+	}
+	r := newRotation(opts, s.client, key, resp)
+	if opts.Save {
+		if r.saveErr = store.save(ctx, key.KeyID, key.APIKey, oldWasDefault); r.saveErr == nil {
+			r.out.Default = oldWasDefault
+			r.note(savedNote(key.KeyID, store.where(), oldWasDefault))
 			if oldWasSaved {
 				if err := store.remove(ctx, opts.KeyID); err != nil {
-					out.Notes = append(out.Notes, fmt.Sprintf("Could not remove the saved secret of %s: %v", opts.KeyID, err))
+					r.note(fmt.Sprintf("Could not remove the saved secret of %s: %v", opts.KeyID, err))
 				} else {
-					out.Notes = append(out.Notes, fmt.Sprintf("Removed the saved secret of %s", opts.KeyID))
+					r.note(fmt.Sprintf("Removed the saved secret of %s", opts.KeyID))
 				}
 			}
 		}
 	}
+	r.verify(ctx, opts)
+	return r.finish(opts)
+}
 
-	var verifyErr error
-	if !opts.NoVerify {
-		verifyErr = verifyNew(ctx, client, key)
-		var ipErr *ipNotAllowed
-		if errors.As(verifyErr, &ipErr) {
-			out.Notes = append(out.Notes, "Not verified: this machine's IP address is outside the key's allow-list")
-			verifyErr = nil
-		} else if verifyErr == nil {
-			out.Notes = append(out.Notes, "Verified the new key with GET /auth/verify")
-		}
-	}
-
-	if opts.Self && (self.FromStore() || opts.Save) {
-		// Only a key the server has accepted replaces a saved one.
-		if opts.NoVerify || verifyErr != nil {
-			out.Notes = append(out.Notes, "The saved keys are unchanged: the new key was not verified; save it with `zupy keys import`")
-		} else {
-			notes, err := replaceSaved(ctx, opts, self, key)
-			out.Notes = append(out.Notes, notes...)
-			saveErr = err
-		}
-	}
-
-	// The secret is printed whatever happened next: it is never lost.
-	if err := out.print(opts.IO, opts.JSON, resp.ServerNow(opts.Now())); err != nil {
+// rotateSelf rotates the key chosen as for ping with itself; a saved key
+// (or, with --save, any) is replaced in the store once the server has
+// accepted its successor.
+func rotateSelf(ctx context.Context, opts *RotateOptions) error {
+	self, err := opts.ChooseKey(ctx, opts.SelfKeyID)
+	if err != nil {
 		return err
 	}
-	if verifyErr != nil {
-		return cmdutil.WithHint(verifyErr, fmt.Sprintf("The new key %s was created and its secret printed above, but GET /auth/verify refused it", key.KeyID))
+	client, err := opts.ClientFor(self.BaseURL)
+	if err != nil {
+		return err
 	}
-	if saveErr != nil {
-		return saveFailed(key.KeyID, saveErr)
+	key, resp, err := client.RotateSelfWithResponse(ctx, self.Key.Secret, rotateRequest(opts))
+	if err != nil {
+		return cmdutil.WithHint(err, selfHint(err, self.Describe()))
+	}
+	r := newRotation(opts, client, key, resp)
+	r.verify(ctx, opts)
+	if self.FromStore() || opts.Save {
+		// Only a key the server has accepted replaces a saved one.
+		if opts.NoVerify || r.verifyErr != nil {
+			r.note("The saved keys are unchanged: the new key was not verified; save it with `zupy keys import`")
+		} else {
+			notes, err := replaceSaved(ctx, opts, self, key)
+			r.out.Notes = append(r.out.Notes, notes...)
+			r.saveErr = err
+		}
+	}
+	return r.finish(opts)
+}
+
+func rotateRequest(opts *RotateOptions) api.RotateRequest {
+	return api.RotateRequest{GracePeriodSeconds: int64(opts.Grace / time.Second)}
+}
+
+// rotation is a successor the server created and what is left to report
+// of it: the finish both kinds of rotation share.
+type rotation struct {
+	client *api.Client
+	key    *api.Key
+	resp   *api.Response
+	out    newKeyOutput
+	// verifyErr is GET /auth/verify's refusal of the successor; saveErr a
+	// failure to save it.
+	verifyErr, saveErr error
+}
+
+func newRotation(opts *RotateOptions, client *api.Client, key *api.Key, resp *api.Response) *rotation {
+	r := &rotation{client: client, key: key, resp: resp, out: newKeyOutput{Title: "Rotated API key", Verb: "Rotated", Key: key}}
+	if p := key.PreviousKey; p != nil {
+		r.out.Title = fmt.Sprintf("Rotated %s → %s", p.KeyID, key.KeyID)
+	}
+	if w := expiryWarning(key, opts.Self, opts.Now()); w != "" {
+		r.note(w)
+	}
+	return r
+}
+
+func (r *rotation) note(n string) { r.out.Notes = append(r.out.Notes, n) }
+
+// verify checks the successor with GET /auth/verify unless --no-verify; a
+// refusal for this machine's IP is a note, not a failure.
+func (r *rotation) verify(ctx context.Context, opts *RotateOptions) {
+	if opts.NoVerify {
+		return
+	}
+	r.verifyErr = verifyNew(ctx, r.client, r.key)
+	var ipErr *ipNotAllowed
+	if errors.As(r.verifyErr, &ipErr) {
+		r.note("Not verified: this machine's IP address is outside the key's allow-list")
+		r.verifyErr = nil
+	} else if r.verifyErr == nil {
+		r.note("Verified the new key with GET /auth/verify")
+	}
+}
+
+// finish prints the successor, whatever happened to it after the server
+// created it (its secret is never lost), then reports a failed
+// verification or save.
+func (r *rotation) finish(opts *RotateOptions) error {
+	if err := r.out.print(opts.IO, opts.JSON, r.resp.ServerNow(opts.Now())); err != nil {
+		return err
+	}
+	if r.verifyErr != nil {
+		return cmdutil.WithHint(r.verifyErr, fmt.Sprintf("The new key %s was created and its secret printed above, but GET /auth/verify refused it", r.key.KeyID))
+	}
+	if r.saveErr != nil {
+		return saveFailed(r.key.KeyID, r.saveErr)
 	}
 	return nil
 }
@@ -295,14 +330,14 @@ func verifyNew(ctx context.Context, client *api.Client, key *api.Key) error {
 // replaceSaved saves the successor of a self-rotated key in the profile's
 // store: in place of the old key when that came from the store (the default
 // key moving with it), else (--save) as a new saved key.
-func replaceSaved(ctx context.Context, opts *RotateOptions, self *keyauth.Choice, key *api.Key) ([]string, error) {
+func replaceSaved(ctx context.Context, opts *RotateOptions, self *resolve.Choice, key *api.Key) ([]string, error) {
 	p := profileConfig{opts.Config, opts.Profile}
 	var ks *keyStore
 	if self.FromStore() {
 		ks = &keyStore{profileConfig: p, store: self.Store}
 	} else {
 		var err error
-		if ks, err = openKeyStore(opts.Store, p); err != nil {
+		if ks, err = openKeyStore(opts.Resolve.Store, p); err != nil {
 			return nil, err
 		}
 	}

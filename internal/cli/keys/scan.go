@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -37,6 +35,9 @@ type ScanOptions struct {
 	Store     func() (credentials.Store, error)
 	Config    func() (*config.File, error)
 	Prompter  func() *ui.Prompter
+	// VerifyTarget is where --verify sends a key of an environment, or
+	// why it is not sent (resolve.ForScannedKey).
+	VerifyTarget func(apikey.Environment) (target, skip string, err error)
 
 	Paths    []string
 	Git      bool
@@ -54,7 +55,8 @@ var scanOutputs = []string{"text", "json", "sarif"}
 // NewCmdScan returns `keys scan`; runF replaces the run in tests.
 func NewCmdScan(f *cmdutil.Factory, runF func(*ScanOptions) error) *cobra.Command {
 	opts := &ScanOptions{IO: f.IOStreams, Settings: f.Settings, ClientFor: f.ClientFor, Client: f.Client,
-		Resolver: f.Resolver, Store: f.Store, Config: f.Config, Prompter: f.Prompter}
+		Resolver: f.Resolve.Credentials, Store: f.Resolve.Store, Config: f.Config, Prompter: f.Prompter,
+		VerifyTarget: f.Resolve.ForScannedKey}
 	cmd := &cobra.Command{
 		Use:   "scan [PATH]...",
 		Short: "Find leaked Zupy secrets in files or git history, and revoke them",
@@ -344,77 +346,6 @@ func (s *scanSession) keyIDByHint(ctx context.Context, secret string, env apikey
 	return ids[0], nil
 }
 
-// verifyTarget is the base URL a key of env is sent to (SPEC §4: only the
-// API of its own environment), or "" and why it is not sent. A key goes to
-// its environment's URL, unless a base URL was named: --base-url or
-// ZUPY_BASE_URL is used only when it is that environment's URL, a profile's
-// base_url only when the profile's environment (or its URL's) is the key's;
-// a loopback URL (the emulator, which serves both) always. A profile's
-// environment alone names no URL: the key still goes to its own API.
-func (o *ScanOptions) verifyTarget(env apikey.Environment) (target, skip string, err error) {
-	r, err := o.Settings()
-	if err != nil {
-		return "", "", cmdutil.UsageIf(err)
-	}
-	v, err := r.Get(config.BaseURL)
-	if err != nil {
-		return "", "", cmdutil.UsageIf(err)
-	}
-	if v.Source == config.SourceDefault || v.Via == config.Environment {
-		return env.BaseURL(), "", nil
-	}
-	if isLoopbackURL(v.Value) {
-		return v.Value, "", nil
-	}
-	serves, ok := environmentOf(v.Value)
-	if v.Source == config.SourceFile {
-		e, err := r.Get(config.Environment)
-		if err != nil {
-			return "", "", cmdutil.UsageIf(err)
-		}
-		if e.Source != config.SourceDefault {
-			serves, ok = apikey.Environment(e.Value), true
-		}
-	}
-	if ok && serves == env {
-		return v.Value, "", nil
-	}
-	origin := v.Origin
-	if v.Source == config.SourceFile {
-		origin = "base_url of profile " + r.Profile
-	}
-	if !ok {
-		return "", fmt.Sprintf("%s (%s) is not known to be the %s API", v.Value, origin, env), nil
-	}
-	return "", fmt.Sprintf("%s (%s) is the %s API", v.Value, origin, serves), nil
-}
-
-// environmentOf is the environment whose API u is, when it is one of the
-// two documented URLs.
-func environmentOf(u string) (apikey.Environment, bool) {
-	for _, e := range []apikey.Environment{apikey.Production, apikey.Staging} {
-		if u == e.BaseURL() {
-			return e, true
-		}
-	}
-	return "", false
-}
-
-// isLoopbackURL reports whether u's host is this machine: localhost or a
-// loopback address, where the emulator runs.
-func isLoopbackURL(u string) bool {
-	parsed, err := url.Parse(u)
-	if err != nil {
-		return false
-	}
-	h := strings.TrimSuffix(strings.ToLower(parsed.Hostname()), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(h)
-	return err == nil && ip.Unmap().IsLoopback()
-}
-
 // verify checks each distinct API key found with GET /auth/verify, once,
 // without retries. Session tokens are never sent.
 func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, session *scanSession) (map[string]*verdict, error) {
@@ -442,7 +373,7 @@ func (o *ScanOptions) verify(ctx context.Context, findings []scan.Finding, sessi
 			continue
 		}
 		verdicts[secret] = &verdict{status: statusUnverified, environment: string(key.Environment)}
-		u, skip, err := o.verifyTarget(key.Environment)
+		u, skip, err := o.VerifyTarget(key.Environment)
 		if err != nil {
 			return nil, err
 		}

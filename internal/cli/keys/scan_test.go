@@ -110,8 +110,10 @@ func TestScanSendsEachKeyToItsOwnEnvironment(t *testing.T) {
 			map[apikey.Environment]string{apikey.Production: skip, apikey.Staging: skip}},
 		{"profile environment staging", nil, nil, "environment: staging\n",
 			map[apikey.Environment]string{apikey.Production: prod, apikey.Staging: staging}},
+		// A leaked key never goes to the profile's own server, even one set
+		// to the key's environment (docs/scan.md).
 		{"profile base_url with its environment", nil, nil, "base_url: " + proxy + "\nenvironment: production\n",
-			map[apikey.Environment]string{apikey.Production: proxy, apikey.Staging: skip}},
+			map[apikey.Environment]string{apikey.Production: skip, apikey.Staging: skip}},
 		{"profile base_url without environment", nil, nil, "base_url: " + proxy + "\n",
 			map[apikey.Environment]string{apikey.Production: skip, apikey.Staging: skip}},
 		{"profile base_url of staging", nil, nil, "base_url: " + staging + "\n",
@@ -145,7 +147,7 @@ func TestScanSendsEachKeyToItsOwnEnvironment(t *testing.T) {
 				t.Fatal(err)
 			}
 			for keyEnv, want := range tt.want {
-				got, why, err := opts.verifyTarget(keyEnv)
+				got, why, err := opts.VerifyTarget(keyEnv)
 				if err != nil || got != want {
 					t.Errorf("%s key goes to %q (%v), want %q", keyEnv, got, err, want)
 				}

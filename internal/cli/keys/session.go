@@ -7,17 +7,16 @@ import (
 	"slices"
 
 	"github.com/zupy/zupy-cli/internal/api"
-	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
-	"github.com/zupy/zupy-cli/internal/ui"
 )
 
 // sessionClient is what the session-authenticated subcommands talk through.
 type sessionClient struct {
 	client  *api.Client
-	session cmdutil.Session
+	session resolve.Session
 }
 
 // openSession finds the session (ZUPY_SESSION_TOKEN, else the profile's
@@ -26,15 +25,15 @@ type sessionClient struct {
 func openSession(ctx context.Context, newClient func() (*api.Client, error), resolver func() (credentials.Resolver, error)) (*sessionClient, error) {
 	client, err := newClient()
 	if err != nil {
-		return nil, cmdutil.UsageIf(err)
+		return nil, err
 	}
 	r, err := resolver()
 	if err != nil {
-		return nil, cmdutil.UsageIf(err)
+		return nil, err
 	}
-	s, err := cmdutil.SessionFor(ctx, r, client.BaseURL())
+	s, err := resolve.SessionFor(ctx, r, client.BaseURL())
 	if err != nil {
-		return nil, cmdutil.UsageIf(err)
+		return nil, err
 	}
 	return &sessionClient{client: client, session: s}, nil
 }
@@ -48,24 +47,6 @@ func (s *sessionClient) wrap(err error) error {
 		return nil
 	}
 	return s.session.Refused(err)
-}
-
-// clientForKey is the client for requests authenticated by key: the active
-// base URL, except that with none configured (no flag, variable or profile
-// setting) a staging key goes to the staging API, as for `zupy ping`.
-func clientForKey(settings func() (*config.Resolver, error), clientFor func(string) (*api.Client, error), key apikey.Key) (*api.Client, error) {
-	r, err := settings()
-	if err != nil {
-		return nil, cmdutil.UsageIf(err)
-	}
-	v, err := r.Get(config.BaseURL)
-	if err != nil {
-		return nil, cmdutil.UsageIf(err)
-	}
-	if v.Source == config.SourceDefault {
-		return clientFor(key.Environment.BaseURL())
-	}
-	return clientFor(v.Value)
 }
 
 // defaultKeyID is the profile's default_key_id setting, "" when unset or
@@ -127,25 +108,16 @@ type keyStore struct {
 }
 
 // openSecretStore opens the store a command saves a secret in: the
-// profile's store, or with --insecure-storage the 0600 credentials file,
-// after the warning that names it and the profile setting that records it.
-func openSecretStore(io *ui.IOStreams, cfg func() (*config.File, error), profile string, insecure bool,
-	store, fileStore func() (credentials.Store, error), credentialsFile func() (string, error)) (*keyStore, error) {
-	open := store
-	if insecure {
-		path, _ := credentialsFile()
-		if err := cmdutil.UseFileStore(io, cfg, profile, path, "the secret"); err != nil {
-			return nil, err
-		}
-		open = fileStore
-	}
-	return openKeyStore(open, profileConfig{cfg, profile})
+// profile's, or with --insecure-storage the 0600 credentials file, as the
+// resolver decides (resolve.StoreFor).
+func openSecretStore(r *resolve.Resolver, p profileConfig, insecure bool) (*keyStore, error) {
+	return openKeyStore(func() (credentials.Store, error) { return r.StoreFor(insecure, "the secret") }, p)
 }
 
 func openKeyStore(open func() (credentials.Store, error), p profileConfig) (*keyStore, error) {
 	s, err := open()
 	if err != nil {
-		return nil, cmdutil.UsageIf(err)
+		return nil, err
 	}
 	return &keyStore{profileConfig: p, store: s}, nil
 }

@@ -29,7 +29,7 @@ type ShowOptions struct {
 
 // NewCmdShow returns `keys show`; runF replaces the run in tests.
 func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
-	opts := &ShowOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolver}
+	opts := &ShowOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolve.Credentials}
 	cmd := &cobra.Command{
 		Use:   "show KEY_ID",
 		Short: "Show one API key",

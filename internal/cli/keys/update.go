@@ -51,7 +51,7 @@ type UpdateOptions struct {
 
 // NewCmdUpdate returns `keys update`; runF replaces the run in tests.
 func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
-	opts := &UpdateOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolver}
+	opts := &UpdateOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolve.Credentials}
 	cmd := &cobra.Command{
 		Use:   "update KEY_ID [flags]",
 		Short: "Change an API key's name, scopes, rate limit, IP allow-list or expiry",
@@ -98,7 +98,7 @@ the keys is offered to pick from.`,
 	fl.BoolVar(&opts.ClearIPs, "clear-ips", false, "Empty the IP allow-list")
 	fl.StringVar(&opts.Expires, "expires", "", "New expiry `DATE`: a date (2027-06-30) or an RFC 3339 time")
 	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "New lifetime from now, a `DURATION`: 90d, 12h, 1y")
-	registerScopeCompletion(cmd, "scopes", "add-scope", "remove-scope")
+	cmdutil.RegisterScopeCompletion(cmd, "scopes", "add-scope", "remove-scope")
 	return cmd
 }
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
-	"github.com/zupy/zupy-cli/internal/cli/keyauth"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/scope"
 	"github.com/zupy/zupy-cli/internal/ui"
 	"github.com/zupy/zupy-cli/internal/wire"
@@ -27,8 +27,8 @@ const maxCount = 10000
 // PingOptions are what `zupy ping` uses.
 type PingOptions struct {
 	IO *ui.IOStreams
-	// ChooseKey finds the key and base URL (keyauth.Choose).
-	ChooseKey func(ctx context.Context, keyID string) (*keyauth.Choice, error)
+	// ChooseKey finds the key and base URL (resolve.Key).
+	ChooseKey func(ctx context.Context, keyID string) (*resolve.Choice, error)
 	// NewClient returns a client of the base URL.
 	NewClient func(baseURL string) (*api.Client, error)
 	// Sleep waits between requests and through --wait; tests inject one
@@ -46,10 +46,8 @@ type PingOptions struct {
 // NewCmdPing returns `zupy ping`; runF replaces the run in tests.
 func NewCmdPing(f *cmdutil.Factory, runF func(*PingOptions) error) *cobra.Command {
 	opts := &PingOptions{
-		IO: f.IOStreams,
-		ChooseKey: func(ctx context.Context, keyID string) (*keyauth.Choice, error) {
-			return keyauth.Choose(ctx, keyauth.FromFactory(f), keyID)
-		},
+		IO:        f.IOStreams,
+		ChooseKey: f.Resolve.Key,
 		NewClient: f.ClientFor,
 		Sleep:     f.Sleep,
 	}
@@ -120,10 +118,8 @@ latency_ms}].`,
 	// is shadowed by a hidden flag of no effect, out of its help and docs.
 	fl.Int("retries", 0, "No effect: ping never retries")
 	_ = fl.MarkHidden("retries")
-	_ = cmd.RegisterFlagCompletionFunc("key-id", keyauth.CompleteSavedKeyIDs(func() keyauth.Deps { return keyauth.FromFactory(f) }))
-	_ = cmd.RegisterFlagCompletionFunc("permission", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		return completeScopeList(toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
-	})
+	_ = cmd.RegisterFlagCompletionFunc("key-id", f.Resolve.CompleteSavedKeyIDs)
+	cmdutil.RegisterScopeCompletion(cmd, "permission")
 	return cmd
 }
 
@@ -145,24 +141,6 @@ func (o *PingOptions) parse(cmd *cobra.Command, perms []string) error {
 		return cmdutil.WithHint(&cmdutil.UsageError{Err: errors.New("--interval needs --count greater than 1")}, "Example: zupy ping --count 10 --interval 500ms")
 	}
 	return nil
-}
-
-// completeScopeList completes the scope after the last comma of toComplete,
-// keeping what comes before it and leaving out scopes already listed (as
-// keys does for --scopes).
-func completeScopeList(toComplete string) []string {
-	prefix, cur := "", toComplete
-	if i := strings.LastIndex(toComplete, ","); i >= 0 {
-		prefix, cur = toComplete[:i+1], toComplete[i+1:]
-	}
-	given := strings.Split(prefix, ",")
-	var out []string
-	for _, s := range scope.Catalog {
-		if strings.HasPrefix(s.Name, strings.TrimSpace(cur)) && !slices.Contains(given, s.Name) {
-			out = append(out, prefix+s.Name+"\t"+s.Description)
-		}
-	}
-	return out
 }
 
 // attempt is one request of a ping.
@@ -217,7 +195,7 @@ func (o outcome) identity() attempt {
 // run sends opts.Count requests, opts.Interval apart. A 429 stops it, or
 // with --wait is waited out (in real time, as the server's Retry-After
 // says) and the request sent again, waiting again if it is still refused.
-func run(ctx context.Context, opts *PingOptions, choice *keyauth.Choice, send func() attempt) outcome {
+func run(ctx context.Context, opts *PingOptions, choice *resolve.Choice, send func() attempt) outcome {
 	var out outcome
 	var bar *ui.Progress // a single request shows the client's spinner instead
 	newBar := func() {
@@ -280,7 +258,7 @@ func run(ctx context.Context, opts *PingOptions, choice *keyauth.Choice, send fu
 }
 
 // finish prints what a ping got and returns its error.
-func finish(opts *PingOptions, choice *keyauth.Choice, out outcome) error {
+func finish(opts *PingOptions, choice *resolve.Choice, out outcome) error {
 	if len(out.all) == 0 {
 		return out.failure // no answer: a network error, or interrupted
 	}
@@ -299,7 +277,7 @@ func finish(opts *PingOptions, choice *keyauth.Choice, out outcome) error {
 }
 
 // explain turns a refused request into the command's error.
-func explain(opts *PingOptions, choice *keyauth.Choice, a attempt) error {
+func explain(opts *PingOptions, choice *resolve.Choice, a attempt) error {
 	if a.err == nil {
 		return nil
 	}
@@ -367,7 +345,7 @@ func missingOf(asked []string, a attempt) []string {
 	return missing
 }
 
-func keyID(choice *keyauth.Choice, a attempt) string {
+func keyID(choice *resolve.Choice, a attempt) string {
 	switch {
 	case a.verify != nil && a.verify.KeyID != "":
 		return a.verify.KeyID

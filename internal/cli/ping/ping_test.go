@@ -87,10 +87,3 @@ func TestWaitForFollowsTheServer(t *testing.T) {
 		t.Errorf("freesUp = %q", got)
 	}
 }
-
-func TestScopeCompletionIsCommaAware(t *testing.T) {
-	got := completeScopeList("loyalty:read,loy")
-	if len(got) != 1 || !strings.HasPrefix(got[0], "loyalty:read,loyalty:write\t") {
-		t.Fatalf("completions = %q", got)
-	}
-}

@@ -12,19 +12,19 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/apikey"
-	"github.com/zupy/zupy-cli/internal/cli/keyauth"
+	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/ui"
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // report is what one answer of a ping shows.
 type report struct {
-	choice *keyauth.Choice
+	choice *resolve.Choice
 	asked  []string // --permission
 	a      attempt
 }
 
-func newReport(opts *PingOptions, choice *keyauth.Choice, a attempt) report {
+func newReport(opts *PingOptions, choice *resolve.Choice, a attempt) report {
 	return report{choice: choice, asked: opts.Permissions, a: a}
 }
 
@@ -89,7 +89,7 @@ type latencyJSON struct {
 	Max    float64 `json:"max"`
 }
 
-func jsonOf(opts *PingOptions, choice *keyauth.Choice, out outcome) pingJSON {
+func jsonOf(opts *PingOptions, choice *resolve.Choice, out outcome) pingJSON {
 	last := out.last()
 	rep := newReport(opts, choice, out.identity())
 	id, env, perms, _ := rep.identity()
@@ -246,7 +246,7 @@ func formatLatency(d time.Duration) string {
 }
 
 // printBurst reports a --count run as text.
-func printBurst(opts *PingOptions, choice *keyauth.Choice, out outcome) {
+func printBurst(opts *PingOptions, choice *resolve.Choice, out outcome) {
 	cs := opts.IO.ColorScheme()
 	w := opts.IO.Out
 	icon := cs.SuccessIcon()
@@ -254,7 +254,7 @@ func printBurst(opts *PingOptions, choice *keyauth.Choice, out outcome) {
 		icon = cs.FailureIcon()
 	}
 	lat := latencies(out.all)
-	fmt.Fprintf(w, "%s Sent %s with %s to %s\n", icon, plural(len(out.all), "request"), ui.SingleLine(keyID(choice, out.identity())), choice.BaseURL+"/auth/verify")
+	fmt.Fprintf(w, "%s Sent %s with %s to %s\n", icon, ui.Plural(len(out.all), "request"), ui.SingleLine(keyID(choice, out.identity())), choice.BaseURL+"/auth/verify")
 	others := len(out.all) - out.ok - out.r429
 	counts := fmt.Sprintf("%d × 2xx, %d × 429", out.ok, out.r429)
 	if others > 0 {
@@ -267,13 +267,6 @@ func printBurst(opts *PingOptions, choice *keyauth.Choice, out outcome) {
 			fmtMS(lat.Min), fmtMS(lat.Median), fmtMS(lat.P95), fmtMS(lat.Max))},
 	})
 	printRateLimit(opts.IO, out.last().resp)
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
 }
 
 func fmtMS(v float64) string {

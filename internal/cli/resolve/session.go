@@ -1,4 +1,4 @@
-package cmdutil
+package resolve
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/clierr"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 )
@@ -24,7 +25,7 @@ type Session struct {
 func SessionToken(ctx context.Context, r credentials.Resolver) (Session, error) {
 	tok, src, err := r.Session(ctx)
 	if errors.Is(err, credentials.ErrNotFound) {
-		return Session{Source: src, Profile: r.Profile}, NotLoggedIn(r.Profile)
+		return Session{Source: src, Profile: r.Profile}, clierr.NotLoggedIn(r.Profile)
 	}
 	return Session{Token: tok, Source: src, Profile: r.Profile}, err
 }
@@ -80,7 +81,7 @@ func CheckSessionIssuer(ctx context.Context, store credentials.Store, profile, t
 		return nil
 	}
 	mismatch := &IssuerMismatchError{Profile: profile, Issuer: issuer, Target: target}
-	return WithHint(&UsageError{Err: mismatch},
+	return clierr.WithHint(&clierr.UsageError{Err: mismatch},
 		fmt.Sprintf("Log in at %s with `zupy login`, or set ZUPY_SESSION_TOKEN", target))
 }
 
@@ -92,7 +93,7 @@ func (s Session) Refused(err error) error {
 		return err
 	}
 	if s.Source.Kind == credentials.SourceEnv {
-		return WithHint(err, "The session in "+s.Source.Detail+" was refused: unset it or set a fresh one from `zupy auth token`")
+		return clierr.WithHint(err, "The session in "+s.Source.Detail+" was refused: unset it or set a fresh one from `zupy auth token`")
 	}
-	return WithHint(err, LoginHint(s.Profile))
+	return clierr.WithHint(err, clierr.LoginHint(s.Profile))
 }
