@@ -4,7 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
+
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // Every route has one method, in one shape, as go-github's: the decoded
@@ -58,26 +61,148 @@ func (c *Client) CreateKey(ctx context.Context, token string, req CreateKeyReque
 	return c.key(ctx, Request{Method: http.MethodPost, Path: "/api-keys", Token: token, Body: req})
 }
 
-// ListKeys lists the partner's keys (GET /api-keys); an empty environment or
-// status is left to the server's default. The Response's Date shows times
-// relative to the server's clock.
+// ListKeys lists every one of the partner's keys (GET /api-keys), walking
+// the pages; an empty environment or status is left to the server's
+// default. The Response is the first page's (the server's Date, to show
+// times relative to the server's clock).
 func (c *Client) ListKeys(ctx context.Context, token, environment, status string) ([]Key, *Response, error) {
-	q := url.Values{}
-	if environment != "" {
-		q.Set("environment", environment)
+	return c.ListKeysUpTo(ctx, token, ListKeysQuery{Environment: environment, Status: status, Limit: wire.MaxPageLimit}, 0)
+}
+
+// ListKeysQuery asks for one page of GET /api-keys. Zero values are left
+// to the server's defaults (the first page, 100 keys, active ones).
+type ListKeysQuery struct {
+	Environment string
+	Status      string
+	Limit       int
+	Cursor      string
+}
+
+func (q ListKeysQuery) values() url.Values {
+	v := url.Values{}
+	if q.Environment != "" {
+		v.Set("environment", q.Environment)
 	}
-	if status != "" {
-		q.Set("status", status)
+	if q.Status != "" {
+		v.Set("status", q.Status)
 	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	if q.Cursor != "" {
+		v.Set("cursor", q.Cursor)
+	}
+	return v
+}
+
+// ListKeysPage fetches one page of keys, newest first, with its
+// next_cursor (nil on the last page) and the answer's metadata.
+func (c *Client) ListKeysPage(ctx context.Context, token string, q ListKeysQuery) (*KeyList, *Response, error) {
 	var out KeyList
-	resp, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/api-keys", Query: q, Token: token}, &out)
+	resp, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/api-keys", Query: q.values(), Token: token}, &out)
 	if err != nil {
 		return nil, resp, err
 	}
 	if out.Data == nil {
 		out.Data = []Key{}
 	}
-	return out.Data, resp, nil
+	return &out, resp, nil
+}
+
+// ListKeysUpTo walks the pages of q from its cursor until max keys (0: all
+// of them) and returns them with the first page's metadata. The server's
+// cursor keeps the walk to the keys that existed when it began, each once.
+func (c *Client) ListKeysUpTo(ctx context.Context, token string, q ListKeysQuery, max int) ([]Key, *Response, error) {
+	var keys []Key
+	var first *Response
+	for {
+		if max > 0 && (q.Limit == 0 || q.Limit > max-len(keys)) {
+			q.Limit = max - len(keys)
+		}
+		page, resp, err := c.ListKeysPage(ctx, token, q)
+		if first == nil {
+			first = resp
+		}
+		if err != nil {
+			return nil, first, err
+		}
+		keys = append(keys, page.Data...)
+		if page.NextCursor == nil || *page.NextCursor == "" || max > 0 && len(keys) >= max || len(page.Data) == 0 {
+			if keys == nil {
+				keys = []Key{}
+			}
+			return keys, first, nil
+		}
+		q.Cursor = *page.NextCursor
+	}
+}
+
+// UsageQuery asks for a key's usage (GET /api-keys/{key_id}/usage and
+// /api-keys/self/usage): since and until are RFC 3339 times or durations
+// before now ("24h", "7d"); empty ones, and Bucket "", are left to the
+// server.
+type UsageQuery struct {
+	Since   string
+	Until   string
+	Bucket  string
+	Lineage bool
+}
+
+func (q UsageQuery) values() url.Values {
+	v := url.Values{}
+	for name, val := range map[string]string{"since": q.Since, "until": q.Until, "bucket": q.Bucket} {
+		if val != "" {
+			v.Set(name, val)
+		}
+	}
+	if q.Lineage {
+		v.Set("lineage", "true")
+	}
+	return v
+}
+
+// KeyUsage fetches a key's usage with the session (GET
+// /api-keys/{key_id}/usage), with the answer's metadata.
+func (c *Client) KeyUsage(ctx context.Context, token, keyID string, q UsageQuery) (*KeyUsage, *Response, error) {
+	var out KeyUsage
+	resp, err := c.Do(ctx, Request{Method: http.MethodGet, Path: keyPath(keyID) + "/usage", Query: q.values(), Token: token}, &out)
+	if err != nil {
+		return nil, resp, err
+	}
+	return &out, resp, nil
+}
+
+// SelfUsage fetches apiKey's own usage with apiKey itself, which must hold
+// keys:rotate (GET /api-keys/self/usage), with the answer's metadata.
+func (c *Client) SelfUsage(ctx context.Context, apiKey string, q UsageQuery) (*KeyUsage, *Response, error) {
+	var out KeyUsage
+	resp, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/api-keys/self/usage", Query: q.values(), Token: apiKey}, &out)
+	if err != nil {
+		return nil, resp, err
+	}
+	return &out, resp, nil
+}
+
+// UsageSummary fetches one page of per-key usage summaries (GET
+// /api-keys/usage); since as in UsageQuery, limit 0 and cursor "" left to
+// the server.
+func (c *Client) UsageSummary(ctx context.Context, token, since string, limit int, cursor string) (*UsageSummaryList, *Response, error) {
+	q := url.Values{}
+	if since != "" {
+		q.Set("since", since)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	var out UsageSummaryList
+	resp, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/api-keys/usage", Query: q, Token: token}, &out)
+	if err != nil {
+		return nil, resp, err
+	}
+	return &out, resp, nil
 }
 
 // GetKey fetches one key (GET /api-keys/{key_id}).
@@ -136,6 +261,18 @@ func (c *Client) Outbox(ctx context.Context, destination string) (*Outbox, *Resp
 		return nil, resp, err
 	}
 	return &out, resp, nil
+}
+
+// EmulatorClock reads the emulator's clock (GET {origin}/_emulator/clock).
+func (c *Client) EmulatorClock(ctx context.Context) (time.Time, *Response, error) {
+	var out struct {
+		Now time.Time `json:"now"`
+	}
+	resp, err := c.do(ctx, c.Origin(), Request{Method: http.MethodGet, Path: "/_emulator/clock"}, &out)
+	if err != nil {
+		return time.Time{}, resp, err
+	}
+	return out.Now, resp, nil
 }
 
 // AdvanceClock moves the emulator's clock forward and returns its new time

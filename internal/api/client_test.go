@@ -162,7 +162,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 			name: "ListKeys", status: 200, answer: `{"data":[{"key_id":"key_a"},{"key_id":"key_b"}]}`,
 			call:   func(c *Client) (any, error) { return dropResponse(c.ListKeys(ctx, testSession, "staging", "all")) },
 			method: "GET", path: "/v1/api-keys", token: testSession,
-			query: url.Values{"environment": {"staging"}, "status": {"all"}},
+			query: url.Values{"environment": {"staging"}, "status": {"all"}, "limit": {"1000"}},
 			checkDone: func(t *testing.T, got any) {
 				if ks := got.([]Key); len(ks) != 2 || ks[1].KeyID != "key_b" {
 					t.Fatalf("%+v", ks)
@@ -170,9 +170,47 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 			},
 		},
 		{
+			name: "ListKeysPage", status: 200, answer: `{"data":[{"key_id":"key_a"}],"next_cursor":"c2"}`,
+			call: func(c *Client) (any, error) {
+				return dropResponse(c.ListKeysPage(ctx, testSession, ListKeysQuery{Limit: 1, Cursor: "c1"}))
+			},
+			method: "GET", path: "/v1/api-keys", token: testSession, query: url.Values{"limit": {"1"}, "cursor": {"c1"}},
+			checkDone: func(t *testing.T, got any) {
+				if l := got.(*KeyList); len(l.Data) != 1 || l.NextCursor == nil || *l.NextCursor != "c2" {
+					t.Fatalf("%+v", l)
+				}
+			},
+		},
+		{
+			name: "KeyUsage", status: 200, answer: `{"key_id":"key_a","bucket":"hour","totals":{"requests":3}}`,
+			call: func(c *Client) (any, error) {
+				return dropResponse(c.KeyUsage(ctx, testSession, "key_a", UsageQuery{Since: "7d", Bucket: "hour", Lineage: true}))
+			},
+			method: "GET", path: "/v1/api-keys/key_a/usage", token: testSession,
+			query: url.Values{"since": {"7d"}, "bucket": {"hour"}, "lineage": {"true"}},
+			checkDone: func(t *testing.T, got any) {
+				if u := got.(*KeyUsage); u.KeyID != "key_a" || u.Totals.Requests != 3 {
+					t.Fatalf("%+v", u)
+				}
+			},
+		},
+		{
+			name: "SelfUsage", status: 200, answer: `{"key_id":"key_a"}`,
+			call:   func(c *Client) (any, error) { return dropResponse(c.SelfUsage(ctx, testKey, UsageQuery{Since: "1h"})) },
+			method: "GET", path: "/v1/api-keys/self/usage", token: testKey, query: url.Values{"since": {"1h"}},
+		},
+		{
+			name: "UsageSummary", status: 200, answer: `{"data":[{"key_id":"key_a"}],"next_cursor":null}`,
+			call: func(c *Client) (any, error) {
+				return dropResponse(c.UsageSummary(ctx, testSession, "24h", 50, "c1"))
+			},
+			method: "GET", path: "/v1/api-keys/usage", token: testSession,
+			query: url.Values{"since": {"24h"}, "limit": {"50"}, "cursor": {"c1"}},
+		},
+		{
 			name: "ListKeys without filters", status: 200, answer: `{"data":[]}`,
 			call:   func(c *Client) (any, error) { return dropResponse(c.ListKeys(ctx, testSession, "", "")) },
-			method: "GET", path: "/v1/api-keys", token: testSession,
+			method: "GET", path: "/v1/api-keys", token: testSession, query: url.Values{"limit": {"1000"}},
 			checkDone: func(t *testing.T, got any) {
 				if ks := got.([]Key); ks == nil || len(ks) != 0 {
 					t.Fatalf("%#v", ks)

@@ -76,3 +76,53 @@ func TestClientReadsTheEmulatorsHeadersAndSpeaksItsRoutes(t *testing.T) {
 		t.Fatalf("after reset the session still works: %v", err)
 	}
 }
+
+// ListKeys walks every page of the real emulator's key list; ListKeysUpTo
+// stops at the number asked for.
+func TestListKeysWalksEveryPage(t *testing.T) {
+	ctx := context.Background()
+	srv, err := emulator.Open(ctx, emulator.Config{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	c := api.New(api.Options{BaseURL: ts.URL + "/v1", UserAgent: "zupy/test"})
+	ch, _, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, _, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, _, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, _, err := c.CreateKey(ctx, login.SessionToken, api.CreateKeyRequest{Name: "k", Permissions: []string{"loyalty:read"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, _, err := c.ListKeysUpTo(ctx, login.SessionToken, api.ListKeysQuery{Limit: 2}, 0)
+	if err != nil || len(all) != 5 {
+		t.Fatalf("walk of pages of 2: %d keys, %v", len(all), err)
+	}
+	seen := map[string]bool{}
+	for _, k := range all {
+		seen[k.KeyID] = true
+	}
+	if len(seen) != 5 {
+		t.Fatalf("walk repeated keys: %v", seen)
+	}
+	some, _, err := c.ListKeysUpTo(ctx, login.SessionToken, api.ListKeysQuery{Limit: 2}, 3)
+	if err != nil || len(some) != 3 || some[0].KeyID != all[0].KeyID {
+		t.Fatalf("up to 3: %d keys, %v", len(some), err)
+	}
+	u, _, err := c.KeyUsage(ctx, login.SessionToken, all[0].KeyID, api.UsageQuery{Since: "1h"})
+	if err != nil || u.KeyID != all[0].KeyID || len(u.Series) < 60 || len(u.Series) > 61 {
+		t.Fatalf("usage of %s: %d minute buckets over an hour, %v", all[0].KeyID, len(u.Series), err)
+	}
+}

@@ -16,6 +16,13 @@ type (
 	PreviousKey      = wire.PreviousKey
 	Rotation         = wire.Rotation
 	KeyList          = wire.KeyList
+	KeyUsage         = wire.KeyUsage
+	LineageUsage     = wire.LineageUsage
+	UsageCounts      = wire.UsageCounts
+	UsagePoint       = wire.UsagePoint
+	UsageIP          = wire.UsageIP
+	UsageSummary     = wire.UsageSummary
+	UsageSummaryList = wire.UsageSummaryList
 	CreateKeyRequest = wire.CreateKeyRequest
 	UpdateKeyRequest = wire.UpdateKeyRequest
 	RotateRequest    = wire.RotateRequest
@@ -30,6 +37,12 @@ type (
 const (
 	RotatedBySession = wire.RotatedBySession
 	RotatedByKey     = wire.RotatedByKey
+)
+
+// Page sizes of the paginated lists.
+const (
+	DefaultPageLimit = wire.DefaultPageLimit
+	MaxPageLimit     = wire.MaxPageLimit
 )
 
 // Key statuses.

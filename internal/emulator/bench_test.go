@@ -1,8 +1,10 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,4 +45,25 @@ func benchVerify(b *testing.B, h *harness) {
 			b.Fatalf("status %d: %s", w.Code, w.Body)
 		}
 	}
+}
+
+// BenchmarkUsageRecord measures what recording a request's usage costs
+// (docs/api.md "Usage"): one per-key slot, locked for the increments, with
+// a scope and a client address, from every core at once over 64 keys.
+func BenchmarkUsageRecord(b *testing.B) {
+	u := newUsageStats()
+	ids := make([]string, 64)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("key_%012d", i)
+	}
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	ip := netip.MustParseAddr("203.0.113.7")
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		id := ids[next.Add(1)%int64(len(ids))]
+		for pb.Next() {
+			u.record(id, now, http.StatusOK, ip, true, "loyalty:read", nil)
+		}
+	})
 }

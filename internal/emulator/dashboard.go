@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
+	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/contact"
 	"github.com/zupy/zupy-cli/internal/emulator/store"
 	"github.com/zupy/zupy-cli/internal/wire"
@@ -57,6 +60,7 @@ func (s *Server) dashboardRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /_emulator/ui/{$}", s.handleUIAsset)
 	m.HandleFunc("GET /_emulator/ui/{file}", s.handleUIAsset)
 	m.HandleFunc("GET /_emulator/ui/state", s.handleUIState)
+	m.HandleFunc("GET /_emulator/ui/usage", s.handleUIUsage)
 	m.HandleFunc("GET /_emulator/ui/events", s.handleUIEvents)
 }
 
@@ -103,16 +107,28 @@ func (s *Server) dashboardState(r *http.Request) (wire.DashboardState, error) {
 	if err != nil {
 		return wire.DashboardState{}, err
 	}
+	q, err := parseQuery(r, "keys")
+	if err != nil {
+		return wire.DashboardState{}, err
+	}
+	shown := wire.DefaultPageLimit
+	if v := q.Get("keys"); v != "" {
+		if shown, err = strconv.Atoi(v); err != nil || shown < 1 {
+			return wire.DashboardState{}, validation("keys", "must be a whole number of at least 1")
+		}
+	}
 	keys, err := s.usage.reading(func() ([]store.Key, error) { return s.store.AllKeys(ctx) })
 	if err != nil {
 		return wire.DashboardState{}, err
 	}
+	total := len(keys)
+	keys = keys[:min(shown, len(keys))] // the table pages: the newest first
 	audit, err := s.store.RecentAuditEvents(ctx, dashboardAuditEvents)
 	if err != nil {
 		return wire.DashboardState{}, err
 	}
 	now := s.clock.Now()
-	st := wire.DashboardState{Now: now.UTC(), Partners: []wire.DashboardPartner{}, Outbox: []wire.DashboardMessage{},
+	st := wire.DashboardState{Now: now.UTC(), KeysTotal: total, Partners: []wire.DashboardPartner{}, Outbox: []wire.DashboardMessage{},
 		Keys: []wire.DashboardKey{}, Lineages: []wire.DashboardLineage{}, Audit: []wire.DashboardAudit{}}
 	for _, p := range partners {
 		st.Partners = append(st.Partners, wire.DashboardPartner{ID: p.ID, Name: p.Name, Email: p.Email, WhatsApp: p.WhatsApp, CreatedAt: p.CreatedAt})
@@ -156,6 +172,33 @@ func (s *Server) dashboardState(r *http.Request) (wire.DashboardState, error) {
 		st.Audit = append(st.Audit, wire.DashboardAudit{ID: e.ID, At: e.At, PartnerID: e.PartnerID, Actor: e.Actor, Action: e.Action, KeyID: e.KeyID, Detail: e.Detail})
 	}
 	return st, nil
+}
+
+// handleUIUsage is GET /_emulator/ui/usage?key_id=&since=: the usage of
+// any key, as GET /api-keys/{key_id}/usage answers it, for the dashboard's
+// chart (which, like the rest of the dashboard, sees every partner's keys).
+func (s *Server) handleUIUsage(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r, "key_id", "since", "bucket")
+	if err == nil {
+		var win usageWindow
+		var k store.Key
+		if win, err = parseUsageWindow(q, s.clock.Now(), true); err == nil {
+			if !apikey.ValidID(q.Get("key_id")) {
+				err = errKeyNotFound
+			} else if k, err = s.store.KeyByID(r.Context(), q.Get("key_id")); errors.Is(err, store.ErrNotFound) {
+				err = errKeyNotFound
+			}
+		}
+		if err == nil {
+			var out wire.KeyUsage
+			if out, err = s.keyUsage(r.Context(), k, win); err == nil {
+				w.Header().Set("Cache-Control", "no-store")
+				writeJSON(w, http.StatusOK, out)
+				return
+			}
+		}
+	}
+	s.writeError(w, r, err)
 }
 
 // handleUIEvents is the dashboard's event stream (text/event-stream): one

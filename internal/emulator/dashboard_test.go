@@ -414,3 +414,41 @@ func TestDashboardRoutesAnswerOnlyLoopbackHostsAndOrigins(t *testing.T) {
 	}
 	expect(t, h.request("POST", "/_emulator/reset", "", "{}", "Content-Type", "application/json", "Origin", h.ts.URL), http.StatusNoContent)
 }
+
+// The dashboard's key table pages (the newest ?keys= of keys_total), and
+// each key's chart reads GET /_emulator/ui/usage.
+func TestDashboardPagesItsKeysAndChartsAKey(t *testing.T) {
+	h := newHarness(t)
+	sess := h.login()
+	var ids []string
+	for range 3 {
+		ids = append(ids, h.createKey(sess, nil).KeyID)
+	}
+	k := h.createKey(sess, map[string]any{"rate_limit": 2})
+	for range 3 {
+		h.request("GET", "/v1/loyalty/program", k.APIKey, nil)
+	}
+	var st wire.DashboardState
+	r := h.request("GET", "/_emulator/ui/state?keys=2", "", nil)
+	expect(t, r, 200)
+	r.decode(t, &st)
+	if len(st.Keys) != 2 || st.KeysTotal != 4 || st.Keys[0].KeyID != k.KeyID || st.Keys[1].KeyID != ids[2] {
+		t.Fatalf("state?keys=2: %d keys of %d", len(st.Keys), st.KeysTotal)
+	}
+	r = h.request("GET", "/_emulator/ui/state", "", nil)
+	r.decode(t, &st)
+	if len(st.Keys) != 4 || st.KeysTotal != 4 {
+		t.Fatalf("state: %d keys of %d", len(st.Keys), st.KeysTotal)
+	}
+	expect(t, h.request("GET", "/_emulator/ui/state?keys=0", "", nil), 400, wire.CodeValidation)
+
+	var u wire.KeyUsage
+	r = h.request("GET", "/_emulator/ui/usage?since=1h&bucket=minute&key_id="+k.KeyID, "", nil)
+	expect(t, r, 200)
+	r.decode(t, &u)
+	if u.KeyID != k.KeyID || u.Totals.Requests != 3 || u.Totals.OK != 2 || u.Totals.RateLimited != 1 || u.RateLimit != 2 {
+		t.Fatalf("usage %+v", u.Totals)
+	}
+	expect(t, h.request("GET", "/_emulator/ui/usage?key_id=key_000000000000", "", nil), 404, wire.CodeNotFound, wire.MsgKeyNotFound)
+	expect(t, h.request("GET", "/_emulator/ui/usage?key_id="+k.KeyID+"&bucket=week", "", nil), 400, wire.CodeValidation)
+}

@@ -77,13 +77,16 @@ func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	s.usage.reset()
+	s.stats.reset()
 	if err := s.store.Reset(ctx); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.keys.clear()
 	s.usage.reset()
+	s.stats.reset()
 	s.outbox.clear()
+	s.loyalty.reset()
 	s.limiter.Reset()
 	if err := s.seedPartner(ctx); err != nil {
 		s.writeError(w, r, err)

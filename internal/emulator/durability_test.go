@@ -222,7 +222,7 @@ func TestNoSecretReachesDiskOrLog(t *testing.T) {
 	h.advance(61)
 	sess2 := h.login()
 	h.createKey(sess2, map[string]any{"environment": "staging"})
-	if err := h.srv.usage.flush(t.Context(), h.srv.store); err != nil {
+	if err := h.srv.flushUsage(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 

@@ -70,9 +70,13 @@ type Server struct {
 	limiter *ratelimit.Limiter
 	keys    *keyCache
 	usage   *usageTracker
-	outbox  *outbox
-	events  *hub
-	trusted []netip.Prefix
+	stats   *usageStats
+	// rolledUp is when (emulator clock, Unix ns) the usage retention last ran.
+	rolledUp atomic.Int64
+	outbox   *outbox
+	loyalty  *loyaltyData
+	events   *hub
+	trusted  []netip.Prefix
 	// allowedHosts: see Config.AllowedHosts; keyRoutes: the patterns of
 	// the routes authenticated by an API key.
 	allowedHosts map[string]bool
@@ -121,7 +125,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		limiter:      ratelimit.New(clk.Now),
 		keys:         newKeyCache(),
 		usage:        newUsageTracker(),
+		stats:        newUsageStats(),
 		outbox:       newOutbox(cfg.Messages),
+		loyalty:      newLoyaltyData(),
 		events:       newHub(),
 		trusted:      cfg.TrustedProxies,
 		allowedHosts: make(map[string]bool),
@@ -158,7 +164,7 @@ func (s *Server) Close() error {
 		<-s.flushed
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		flushErr := s.usage.flush(ctx, s.store)
+		flushErr := s.flushUsage(ctx)
 		clockErr := s.store.SaveClock(ctx, s.clock.state())
 		s.closeErr = errors.Join(flushErr, clockErr, s.store.Close())
 	})
@@ -175,7 +181,7 @@ func (s *Server) flushLoop() {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if err := s.usage.flush(ctx, s.store); err != nil {
+			if err := s.flushUsage(ctx); err != nil {
 				s.log.Error("flush key usage", slog.Any("error", err))
 			}
 			cancel()
@@ -239,6 +245,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/api-keys", s.withSession(s.handleCreateKey))
 	m.HandleFunc("GET /v1/api-keys", s.withSession(s.handleListKeys))
 	m.HandleFunc("GET /v1/api-keys/{key_id}", s.withSession(s.handleGetKey))
+	m.HandleFunc("GET /v1/api-keys/usage", s.withSession(s.handleUsageSummary))
+	m.HandleFunc("GET /v1/api-keys/{key_id}/usage", s.withSession(s.handleKeyUsage))
 	m.HandleFunc("PATCH /v1/api-keys/{key_id}", s.withSession(s.handleUpdateKey))
 	m.HandleFunc("DELETE /v1/api-keys/{key_id}", s.withSession(s.handleRevokeKey))
 	m.HandleFunc("POST /v1/api-keys/{key_id}/rotate", s.withSession(s.handleRotateKey))
@@ -248,10 +256,19 @@ func (s *Server) routes() {
 		h              keyHandler
 	}{
 		{"POST /v1/api-keys/self/rotate", "keys:rotate", s.handleSelfRotate},
+		{"GET /v1/api-keys/self/usage", "keys:rotate", s.handleSelfUsage},
 		{"GET /v1/auth/verify", "", s.handleVerify},
 		{"GET /v1/loyalty/program", "loyalty:read", s.handleLoyaltyProgram},
+		{"GET /v1/loyalty/customers/search", "customer:read", s.handleCustomerSearch},
+		{"POST /v1/loyalty/customers", "customer:write", s.handleCreateCustomer},
+		{"POST /v1/loyalty/validate-coupon", "coupons:validate", s.handleValidateCoupon},
+		{"POST /v1/loyalty/points/add", "loyalty:write", s.handleAddPoints},
+		{"GET /v1/webhooks", "webhooks:manage", s.handleListWebhooks},
 	} {
-		m.HandleFunc(kr.pattern, s.withKey(kr.scope, kr.h))
+		// The management calls on /api-keys/self/* are not use of the API
+		// (docs/api.md "Usage").
+		record := !strings.HasPrefix(kr.pattern[strings.IndexByte(kr.pattern, ' ')+1:], "/v1/api-keys/self/")
+		m.HandleFunc(kr.pattern, s.withKey(kr.scope, record, kr.h))
 		s.keyRoutes[kr.pattern] = true
 	}
 	m.HandleFunc("GET /_emulator/outbox", s.handleOutbox)

@@ -49,6 +49,7 @@ var (
 	errSessionInvalid   = errorf(http.StatusUnauthorized, wire.CodeAuthentication, wire.ErrInvalidSessionToken, wire.MsgInvalidSessionToken)
 	errIPNotAllowed     = errorf(http.StatusForbidden, wire.CodePermission, wire.ErrIPNotAllowed, wire.MsgIPNotAllowed)
 	errKeyNotFound      = errorf(http.StatusNotFound, wire.CodeNotFound, wire.ErrKeyNotFound, wire.MsgKeyNotFound)
+	errCustomerNotFound = errorf(http.StatusNotFound, wire.CodeNotFound, wire.ErrCustomerNotFound, wire.MsgCustomerNotFound)
 	errAlreadyRotated   = errorf(http.StatusConflict, wire.CodeConflict, wire.ErrKeyAlreadyRotated, wire.MsgKeyAlreadyRotated)
 	errRotateRevoked    = errorf(http.StatusConflict, wire.CodeConflict, wire.ErrKeyRevoked, wire.MsgKeyRevoked)
 	errRotateExpired    = errorf(http.StatusConflict, wire.CodeConflict, wire.ErrKeyExpired, wire.MsgAPIKeyExpired)
@@ -101,8 +102,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeError renders err: an *apiError as itself, anything else as a 500 that
-// leaks nothing (the cause goes to the log only).
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+// leaks nothing (the cause goes to the log only). It returns the status
+// written.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) int {
 	var ae *apiError
 	if !errors.As(err, &ae) {
 		msg := "internal error"
@@ -126,4 +128,5 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	details[wire.DetailDocumentationURL] = wire.DocumentationURL
 	body := wire.ErrorBody{Error: ae.Code, Message: ae.Message, Details: details}
 	writeJSON(w, ae.Status, body)
+	return ae.Status
 }

@@ -321,7 +321,7 @@ func TestLastUsedAtIsWholeSeconds(t *testing.T) {
 	if !strings.Contains(string(r.body), `"last_used_at":"2030-01-01T12:00:00Z"`) {
 		t.Fatalf("last_used_at not in whole seconds: %s", r.body)
 	}
-	if err := h.srv.usage.flush(t.Context(), h.srv.store); err != nil {
+	if err := h.srv.flushUsage(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	stored, err := h.srv.store.KeyByID(t.Context(), k.KeyID)

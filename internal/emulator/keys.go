@@ -332,10 +332,11 @@ func (s *Server) mintKey(k *store.Key) (string, error) {
 	return secret, nil
 }
 
-// handleListKeys is GET /api-keys?environment=&status= (status defaults to
-// active; "all" lists every key), newest first.
+// handleListKeys is GET /api-keys?environment=&status=&limit=&cursor=
+// (status defaults to active; "all" lists every key), newest first, a page
+// at a time (docs/api.md "Pages").
 func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request, p principal) error {
-	q, err := parseQuery(r, "environment", "status")
+	q, err := parseQuery(r, "environment", "status", "limit", "cursor")
 	if err != nil {
 		return err
 	}
@@ -355,19 +356,30 @@ func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request, p princi
 	default:
 		return validation("status", fmt.Sprintf("invalid status %q: must be active, expired, revoked or all", status))
 	}
-	keys, err := s.usage.reading(func() ([]store.Key, error) { return s.store.KeysOfPartner(r.Context(), p.partner.ID) })
+	now := s.clock.Now()
+	limit, cur, err := pageParams(q, now)
 	if err != nil {
 		return err
 	}
-	now := s.clock.Now()
-	keys = slices.DeleteFunc(keys, func(k store.Key) bool {
-		return env != "" && k.Environment != env || status != "all" && keyStatus(k, now) != status
+	if status == "all" {
+		status = ""
+	}
+	var last store.KeyPosition
+	var more bool
+	keys, err := s.usage.reading(func() ([]store.Key, error) {
+		var keys []store.Key
+		var err error
+		keys, last, more, err = s.store.KeysPage(r.Context(), p.partner.ID, store.KeyFilter{Environment: env, Status: status, At: cur.at}, cur.after, limit)
+		return keys, err
 	})
+	if err != nil {
+		return err
+	}
 	data, err := s.wireKeys(r.Context(), keys, now)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wire.KeyList{Data: data})
+	writeJSON(w, http.StatusOK, wire.KeyList{Data: data, NextCursor: nextCursor(cur, last, more)})
 	return nil
 }
 
@@ -472,7 +484,8 @@ func presentFields(b updateBody) []string {
 func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request, p principal) error {
 	ctx := r.Context()
 	id := r.PathValue("key_id")
-	now := stamp(s.clock.Now())
+	exact := s.clock.Now()
+	now := stamp(exact)
 	var hash string
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		k, err := ownedKey(ctx, tx, p.partner.ID, id)
@@ -480,7 +493,10 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request, p princ
 			return err
 		}
 		hash = k.SecretHash
-		revoked, err := tx.RevokeKey(ctx, id, now)
+		// revoked_at is kept to the nanosecond (shown in whole seconds), so
+		// that a walk of the key list can tell a revocation made just after
+		// it began from one made just before (docs/api.md "Pages").
+		revoked, err := tx.RevokeKey(ctx, id, exact)
 		if err != nil || !revoked {
 			return err
 		}
@@ -599,7 +615,7 @@ func (s *Server) rotate(w http.ResponseWriter, r *http.Request, b rotateBody, pa
 		}
 		old.ExpiresAt = minTime(old.ExpiresAt, now.Add(grace))
 		if grace == 0 {
-			old.RevokedAt = now
+			old.RevokedAt = nowExact // to the nanosecond, as on revoke
 		}
 		won, err := tx.MarkRotated(ctx, old.ID, next.ID, old.ExpiresAt, old.RevokedAt)
 		if err != nil {

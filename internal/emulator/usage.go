@@ -39,18 +39,28 @@ func (u *usageTracker) record(id string, t time.Time) {
 	u.mu.Unlock()
 }
 
-// flush writes the pending usage. On failure the batch is put back.
-func (u *usageTracker) flush(ctx context.Context, st *store.Store) error {
+// flush writes the pending usage and, in the same transaction, what also
+// writes (nil: nothing); force runs the transaction even with no usage
+// pending. On failure the batch is put back and failed (if any) is called.
+func (u *usageTracker) flush(ctx context.Context, st *store.Store, force bool, also func(*store.Tx) error, failed func()) error {
 	u.flushMu.Lock()
 	defer u.flushMu.Unlock()
 	u.mu.Lock()
 	batch := u.pending
 	u.pending = make(map[string]store.Usage)
 	u.mu.Unlock()
-	if len(batch) == 0 {
+	if len(batch) == 0 && !force {
 		return nil
 	}
-	err := st.Update(ctx, func(tx *store.Tx) error { return tx.AddUsage(ctx, batch) })
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.AddUsage(ctx, batch); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(tx)
+		}
+		return nil
+	})
 	if err != nil {
 		u.mu.Lock()
 		for id, b := range batch {
@@ -62,6 +72,9 @@ func (u *usageTracker) flush(ctx context.Context, st *store.Store) error {
 			u.pending[id] = p
 		}
 		u.mu.Unlock()
+		if failed != nil {
+			failed()
+		}
 	}
 	return err
 }

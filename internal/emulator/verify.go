@@ -25,19 +25,37 @@ type keyHandler func(w http.ResponseWriter, r *http.Request, k *cachedKey, d rat
 // 4 IP restrictions, 5 rate limit, 6 the route's scope (routeScope, if any)
 // and every ?permission= asked for. Requests that pass 1–4 count against
 // the key lineage's budget and its usage, and carry the X-RateLimit headers.
-func (s *Server) withKey(routeScope string, h keyHandler) http.HandlerFunc {
+// When record is set, every request whose key was identified (stage 2) is
+// counted in the usage statistics with its answer's class (docs/api.md
+// "Usage"); the management calls on /api-keys/self/* are not.
+func (s *Server) withKey(routeScope string, record bool, h keyHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		k, d, err := s.verifyKey(r.Context(), w, r, routeScope)
+		var v verification
+		k, d, err := s.verifyKey(r.Context(), w, r, routeScope, &v)
 		if err == nil {
 			err = h(w, r, k, d)
 		}
+		status := http.StatusOK
 		if err != nil {
-			s.writeError(w, r, err)
+			status = s.writeError(w, r, err)
+		}
+		if record && v.key != nil {
+			ip, _ := s.clientIP(r)
+			s.stats.record(v.key.ID, v.now, status, ip, v.scopesChecked, routeScope, v.asked)
 		}
 	}
 }
 
-func (s *Server) verifyKey(ctx context.Context, w http.ResponseWriter, r *http.Request, routeScope string) (*cachedKey, ratelimit.Decision, error) {
+// verification is what verifyKey learned, for the usage statistics: the key
+// once identified, the time it was checked at, and whether stage 6 ran.
+type verification struct {
+	key           *cachedKey
+	now           time.Time
+	scopesChecked bool
+	asked         []string
+}
+
+func (s *Server) verifyKey(ctx context.Context, w http.ResponseWriter, r *http.Request, routeScope string, v *verification) (*cachedKey, ratelimit.Decision, error) {
 	var d ratelimit.Decision
 	secret, err := keyFromHeader(r)
 	if err != nil {
@@ -48,6 +66,7 @@ func (s *Server) verifyKey(ctx context.Context, w http.ResponseWriter, r *http.R
 		return nil, d, err
 	}
 	now := s.clock.Now()
+	v.key, v.now = k, now
 	if err := checkLive(k, now); err != nil {
 		return nil, d, err
 	}
@@ -69,6 +88,7 @@ func (s *Server) verifyKey(ctx context.Context, w http.ResponseWriter, r *http.R
 		}
 		asked = q["permission"]
 	}
+	v.scopesChecked, v.asked = true, asked
 	if err := checkScopes(k, routeScope, asked); err != nil {
 		return nil, d, err
 	}

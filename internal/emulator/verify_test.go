@@ -259,7 +259,7 @@ func TestUsageStatsAreBatchedButVisible(t *testing.T) {
 	if got.UsageCount != 3 || got.LastUsedAt == nil {
 		t.Fatalf("usage %d last %v (db had %d)", got.UsageCount, got.LastUsedAt, row.UsageCount)
 	}
-	if err := h.srv.usage.flush(t.Context(), h.srv.store); err != nil {
+	if err := h.srv.flushUsage(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	row, err = h.srv.store.KeyByID(t.Context(), k.KeyID)

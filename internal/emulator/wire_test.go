@@ -64,7 +64,14 @@ var specFields = map[string][]string{
 	"error":         {"error", "message", "details"},
 	"outbox":        {"messages"},
 	"message":       {"channel", "destination", "code", "text", "sent_at"},
-	"list":          {"data"},
+	"list":          {"data", "next_cursor", "since?", "until?"},
+	"key_usage": {"key_id", "bucket", "since", "until", "rate_limit", "permissions", "series", "totals", "peak_minute", "scopes", "ips",
+		"lineage?"},
+	"lineage_usage": {"key_id", "status", "rotated_from", "rotated_to", "series", "totals"},
+	"usage_summary": {"key_id", "totals", "peak_minute", "scopes", "ips", "last_request_at"},
+	"usage_point":   {"start", "requests", "ok", "unauthorized", "forbidden", "rate_limited"},
+	"usage_counts":  {"requests", "ok", "unauthorized", "forbidden", "rate_limited"},
+	"usage_ip":      {"ip", "requests", "last_seen"},
 	"clock":         {"now"},
 }
 
@@ -107,7 +114,8 @@ func checkSpecFields(t *testing.T, what string, v any) {
 
 func objectKind(v map[string]any) string {
 	for _, k := range []struct{ field, kind string }{
-		{"key_hint", "key"}, {"by", "last_rotation"}, {"verification_id", "challenge"}, {"session_token", "login"}, {"whatsapp", "partner"},
+		{"key_hint", "key"}, {"bucket", "key_usage"}, {"series", "lineage_usage"}, {"last_request_at", "usage_summary"},
+		{"start", "usage_point"}, {"rate_limited", "usage_counts"}, {"last_seen", "usage_ip"}, {"by", "last_rotation"}, {"verification_id", "challenge"}, {"session_token", "login"}, {"whatsapp", "partner"},
 		{"authenticated", "verification"}, {"reset_at", "rate_limit"}, {"message", "error"}, {"messages", "outbox"},
 		{"sent_at", "message"}, {"data", "list"}, {"now", "clock"}, {"created_at", "session"}, {"status", "previous_key"},
 	} {
@@ -139,6 +147,10 @@ func TestEveryAnswerRoundTripsThroughTheClientTypes(t *testing.T) {
 	h.secrets = append(h.secrets, created.APIKey)
 	roundTrip[wire.Verification](t, "GET /auth/verify", h.request("GET", "/v1/auth/verify", created.APIKey, nil), 200)
 	roundTrip[wire.KeyList](t, "GET /api-keys", h.request("GET", "/v1/api-keys?status=all", sess, nil), 200)
+	roundTrip[wire.KeyList](t, "GET /api-keys (pages)", h.request("GET", "/v1/api-keys?status=all&limit=1", sess, nil), 200)
+	roundTrip[wire.KeyUsage](t, "GET /api-keys/{id}/usage", h.request("GET", "/v1/api-keys/"+created.KeyID+"/usage?since=5m&lineage=true", sess, nil), 200)
+	roundTrip[wire.KeyUsage](t, "GET /api-keys/self/usage", h.request("GET", "/v1/api-keys/self/usage", created.APIKey, nil), 200)
+	roundTrip[wire.UsageSummaryList](t, "GET /api-keys/usage", h.request("GET", "/v1/api-keys/usage", sess, nil), 200)
 	used := roundTrip[wire.Key](t, "GET /api-keys/{id}", h.request("GET", "/v1/api-keys/"+created.KeyID, sess, nil), 200)
 	if used.LastUsedAt == nil {
 		t.Fatal("last_used_at not set after a verification")

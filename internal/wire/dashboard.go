@@ -49,8 +49,11 @@ type DashboardState struct {
 	Partners []DashboardPartner `json:"partners"`
 	Outbox   []DashboardMessage `json:"outbox"`
 	Keys     []DashboardKey     `json:"keys"`
-	Lineages []DashboardLineage `json:"lineages"`
-	Audit    []DashboardAudit   `json:"audit"`
+	// KeysTotal counts every key; Keys holds the newest ?keys= of them
+	// (100 by default), the lineages those keys belong to.
+	KeysTotal int                `json:"keys_total"`
+	Lineages  []DashboardLineage `json:"lineages"`
+	Audit     []DashboardAudit   `json:"audit"`
 }
 
 // DashboardPartner is a partner account, contacts in full.

@@ -104,9 +104,96 @@ type PreviousKey struct {
 	Status    string    `json:"status"`
 }
 
-// KeyList is the answer to GET /api-keys.
+// KeyList is the answer to GET /api-keys: a page of keys, newest first.
+// NextCursor, given as ?cursor=, asks for the next page; nil on the last.
 type KeyList struct {
-	Data []Key `json:"data"`
+	Data       []Key   `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// Page sizes of the paginated lists (GET /api-keys, GET /api-keys/usage).
+const (
+	DefaultPageLimit = 100
+	MaxPageLimit     = 1000
+)
+
+// Usage buckets (?bucket= of the usage routes).
+const (
+	BucketMinute = "minute"
+	BucketHour   = "hour"
+	BucketDay    = "day"
+)
+
+// UsageCounts are requests by answer class: ok 2xx, unauthorized 401,
+// forbidden 403, rate_limited 429 (a 400 or 404 counts in requests only).
+type UsageCounts struct {
+	Requests     int64 `json:"requests"`
+	OK           int64 `json:"ok"`
+	Unauthorized int64 `json:"unauthorized"`
+	Forbidden    int64 `json:"forbidden"`
+	RateLimited  int64 `json:"rate_limited"`
+}
+
+// UsagePoint is one bucket of a usage series, starting at Start.
+type UsagePoint struct {
+	Start time.Time `json:"start"`
+	UsageCounts
+}
+
+// UsageIP is a client address of a key: its requests and when last seen.
+type UsageIP struct {
+	IP       string    `json:"ip"`
+	Requests int64     `json:"requests"`
+	LastSeen time.Time `json:"last_seen"`
+}
+
+// KeyUsage is the answer to GET /api-keys/{key_id}/usage and
+// GET /api-keys/self/usage: the key's requests in [since, until) as a
+// series of buckets (every bucket, zeros included), their totals, the
+// scopes it was checked for, its client addresses, its busiest minute, and
+// with ?lineage=true the other keys of its rotation lineage.
+type KeyUsage struct {
+	KeyID       string           `json:"key_id"`
+	Bucket      string           `json:"bucket"`
+	Since       time.Time        `json:"since"`
+	Until       time.Time        `json:"until"`
+	RateLimit   int              `json:"rate_limit"`
+	Permissions []string         `json:"permissions"`
+	Series      []UsagePoint     `json:"series"`
+	Totals      UsageCounts      `json:"totals"`
+	PeakMinute  *UsagePoint      `json:"peak_minute"`
+	Scopes      map[string]int64 `json:"scopes"`
+	IPs         []UsageIP        `json:"ips"`
+	Lineage     []LineageUsage   `json:"lineage,omitempty"`
+}
+
+// LineageUsage is the series of another key of a rotation lineage, oldest
+// key first.
+type LineageUsage struct {
+	KeyID       string       `json:"key_id"`
+	Status      string       `json:"status"`
+	RotatedFrom *string      `json:"rotated_from"`
+	RotatedTo   *string      `json:"rotated_to"`
+	Series      []UsagePoint `json:"series"`
+	Totals      UsageCounts  `json:"totals"`
+}
+
+// UsageSummary is one key's row of GET /api-keys/usage.
+type UsageSummary struct {
+	KeyID         string           `json:"key_id"`
+	Totals        UsageCounts      `json:"totals"`
+	PeakMinute    *UsagePoint      `json:"peak_minute"`
+	Scopes        map[string]int64 `json:"scopes"`
+	IPs           []UsageIP        `json:"ips"`
+	LastRequestAt *time.Time       `json:"last_request_at"`
+}
+
+// UsageSummaryList is the answer to GET /api-keys/usage, paged like KeyList.
+type UsageSummaryList struct {
+	Since      time.Time      `json:"since"`
+	Until      time.Time      `json:"until"`
+	Data       []UsageSummary `json:"data"`
+	NextCursor *string        `json:"next_cursor"`
 }
 
 // CreateKeyRequest is the body of POST /api-keys. Optional fields are

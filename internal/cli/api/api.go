@@ -97,8 +97,8 @@ status line and headers on stderr so that stdout stays the filtered body.
 PATH may repeat the base URL's own path: with the base URL
 https://api.zupy.com/v1, /v1/loyalty/program is /loyalty/program (as gh api
 drops a leading /api/v3). The management routes (/api-keys…, except
-/api-keys/self/rotate, and /auth/session) take the login session: add
---session for them.`,
+a key's own /api-keys/self/rotate and /api-keys/self/usage, and
+/auth/session) take the login session: add --session for them.`,
 		Example: `  zupy api /loyalty/program
   zupy api /auth/verify -i
   zupy api --session /api-keys --jq '.data[].key_id'
@@ -317,14 +317,14 @@ func stripBasePath(base, path string) string {
 }
 
 // needsSession reports whether path is a route that takes the login session,
-// not an API key (SPEC §6): the key management routes, except a key's
-// rotation of itself, and the session's own.
+// not an API key (docs/api.md): the key management routes, except a key's
+// calls on itself (/api-keys/self/…), and the session's own.
 func needsSession(path string) bool {
 	p, _, _ := strings.Cut(path, "?")
 	p = strings.TrimRight(p, "/")
 	switch {
-	case p == "/api-keys/self/rotate":
-		return false
+	case p == "/api-keys/self", strings.HasPrefix(p, "/api-keys/self/"):
+		return false // a key's calls on itself: rotate, usage
 	case p == "/api-keys", strings.HasPrefix(p, "/api-keys/"):
 		return true
 	case p == "/auth/session", strings.HasPrefix(p, "/auth/session/"):

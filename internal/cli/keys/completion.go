@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
@@ -36,12 +37,13 @@ func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		keys, _, err := s.client.ListKeys(ctx, s.token(), "", status)
+		// The first page (the newest keys) is enough for a <Tab>.
+		page, _, err := s.client.ListKeysPage(ctx, s.token(), api.ListKeysQuery{Status: status})
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []string
-		for _, k := range keys {
+		for _, k := range page.Data {
 			if strings.HasPrefix(k.KeyID, toComplete) {
 				out = append(out, ui.SingleLine(k.KeyID)+"\t"+ui.SingleLine(k.Name))
 			}

@@ -30,7 +30,15 @@ type ListOptions struct {
 
 	Environment string
 	Status      string
+	// Limit > 0 lists at most that many keys; All lists every key even on
+	// a terminal (which otherwise shows the first page).
+	Limit int
+	All   bool
 }
+
+// terminalPage is how many keys `keys list` shows on a terminal unless
+// told otherwise: the server's page.
+const terminalPage = api.DefaultPageLimit
 
 // NewCmdList returns `keys list`; runF replaces the run in tests.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
@@ -53,11 +61,18 @@ pipe each key is one tab-separated line with RFC 3339 times, without a header:
 ID NAME ENV SCOPES RATE IPS EXPIRES LAST_USED STATUS, lists comma-separated and
 empty fields for none. -o json prints an array of key objects.
 
+On a terminal the newest 100 keys are shown, with a line saying how to see
+more: --limit N shows up to N, --all every key. In a pipe (rows or -o json)
+every key is listed unless --limit is given, so no script is cut short; the
+pages are walked so that each key that existed when the listing began appears
+exactly once.
+
 Secrets are never listed.`,
 		Example: `  zupy keys list
   zupy keys list --environment staging --status all
   zupy keys list -o json | jq -r '.[].key_id'
-  zupy keys list | cut -f1,2`,
+  zupy keys list | cut -f1,2
+  zupy keys list --all --status all`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Environment != "" {
@@ -70,6 +85,12 @@ Secrets are never listed.`,
 			if err := cmdutil.OneOf("status", opts.Status, listStatuses...); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("limit") && opts.Limit < 1 {
+				return cmdutil.Usagef("--limit must be a whole number of at least 1 (got %d)", opts.Limit)
+			}
+			if opts.All && opts.Limit > 0 {
+				return cmdutil.Usagef("--limit and --all cannot be combined")
+			}
 			opts.JSON = f.JSON()
 			if runF != nil {
 				return runF(opts)
@@ -80,6 +101,8 @@ Secrets are never listed.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Environment, "environment", "", "Only keys of this `ENV`: production or staging")
 	fl.StringVar(&opts.Status, "status", api.StatusActive, "Only keys with this `STATUS`: active, expired, revoked or all")
+	fl.IntVar(&opts.Limit, "limit", 0, "List at most `N` keys, the newest first")
+	fl.BoolVar(&opts.All, "all", false, "List every key, also on a terminal (which shows the newest 100)")
 	registerEnvironmentCompletion(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(listStatuses, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -90,9 +113,27 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	keys, resp, err := s.client.ListKeys(ctx, s.token(), opts.Environment, opts.Status)
+	q := api.ListKeysQuery{Environment: opts.Environment, Status: opts.Status, Limit: api.MaxPageLimit}
+	var keys []api.Key
+	var resp *api.Response
+	more := false
+	switch {
+	case opts.Limit > 0:
+		keys, resp, err = s.client.ListKeysUpTo(ctx, s.token(), q, opts.Limit)
+	case opts.All || !opts.IO.IsStdoutTTY():
+		keys, resp, err = s.client.ListKeysUpTo(ctx, s.token(), q, 0)
+	default: // a person at a terminal: the first page, and how to see more
+		q.Limit = terminalPage
+		var page *api.KeyList
+		if page, resp, err = s.client.ListKeysPage(ctx, s.token(), q); err == nil {
+			keys, more = page.Data, page.NextCursor != nil && *page.NextCursor != ""
+		}
+	}
 	if err != nil {
 		return s.wrap(err)
+	}
+	if more {
+		defer fmt.Fprintf(opts.IO.ErrOut, "Showing the newest %d keys; see more with --limit N, or every key with --all\n", len(keys))
 	}
 	if opts.JSON {
 		return ui.WriteJSON(opts.IO.Out, keys)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +27,7 @@ func parse(t *testing.T, env map[string]string, tty bool, args ...string) (any, 
 	group.AddCommand(
 		NewCmdCreate(f, func(o *CreateOptions) error { return keep(o) }),
 		NewCmdList(f, func(o *ListOptions) error { return keep(o) }),
+		NewCmdUsage(f, func(o *UsageOptions) error { return keep(o) }),
 		NewCmdShow(f, func(o *ShowOptions) error { return keep(o) }),
 		NewCmdUpdate(f, func(o *UpdateOptions) error { return keep(o) }),
 		NewCmdRotate(f, func(o *RotateOptions) error { return keep(o) }),
@@ -68,6 +70,22 @@ func TestNewCmdKeysParsesIntoOptions(t *testing.T) {
 			l := o.(*ListOptions)
 			return l.Status == "all" && l.Environment == "staging" && l.JSON
 		}},
+		{"list limit", []string{"list", "--limit", "5"}, false, func(o any) bool {
+			l := o.(*ListOptions)
+			return l.Limit == 5 && !l.All
+		}},
+		{"usage defaults", []string{"usage"}, false, func(o any) bool {
+			u := o.(*UsageOptions)
+			return u.KeyID == "" && u.Since == "24h" && u.Bucket == "" && !u.Lineage && !u.Watch && u.Interval == 5*time.Second
+		}},
+		{"usage flags", []string{"usage", id, "--since", "7d", "--bucket", "hour", "--lineage", "--watch", "--interval", "2s"}, true, func(o any) bool {
+			u := o.(*UsageOptions)
+			return u.KeyID == id && u.Since == "7d" && u.Bucket == "hour" && u.Lineage && u.Watch && u.Interval == 2*time.Second
+		}},
+		{"list all", []string{"list", "--all"}, true, func(o any) bool {
+			l := o.(*ListOptions)
+			return l.All && l.Limit == 0
+		}},
 		{"list environment alias", []string{"ls", "--environment", "test"}, false, func(o any) bool {
 			return o.(*ListOptions).Environment == "staging"
 		}},
@@ -106,6 +124,12 @@ func TestNewCmdKeysRefusesBadInputBeforeTheRun(t *testing.T) {
 	}{
 		{"list environment", []string{"list", "--environment", "dev"}, `invalid --environment "dev": must be production or staging (or live or test, the key prefixes)`},
 		{"list status", []string{"list", "--status", "gone"}, `invalid --status "gone": must be active, expired, revoked, all`},
+		{"usage bucket", []string{"usage", "key_0123456789ab", "--bucket", "week"}, `invalid --bucket "week": must be auto, minute, hour, day`},
+		{"usage since", []string{"usage", "key_0123456789ab", "--since", "0d"}, `invalid --since "0d": not a duration (90m, 24h, 7d) or an RFC 3339 time`},
+		{"usage interval without watch", []string{"usage", "key_0123456789ab", "--interval", "2s"}, "--interval needs --watch"},
+		{"usage interval too short", []string{"usage", "key_0123456789ab", "--watch", "--interval", "100ms"}, "invalid --interval 100ms: must be at least 1s"},
+		{"list limit zero", []string{"list", "--limit", "0"}, "--limit must be a whole number of at least 1 (got 0)"},
+		{"list limit and all", []string{"list", "--limit", "3", "--all"}, "--limit and --all cannot be combined"},
 		{"show bad id", []string{"show", "key_x"}, `invalid key id "key_x": a key id is key_ followed by 12 lowercase letters or digits`},
 		{"show no id", []string{"show"}, "missing KEY_ID"},
 		{"update nothing", []string{"update", "key_0123456789ab"}, "nothing to update"},

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +145,79 @@ func TestListLeavesTheKeyringAloneWithAnEnvironmentSession(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "x") {
 		t.Errorf("list output:\n%s", out.String())
+	}
+}
+
+// keys list shows the first page and how to see more on a terminal, and
+// every key in a pipe unless --limit says otherwise.
+func TestListPagesOnATerminalAndListsEveryKeyInAPipe(t *testing.T) {
+	base, session := clitest.Emulator(t, nil)
+	ctx := context.Background()
+	c := api.New(api.Options{BaseURL: base})
+	for range api.DefaultPageLimit + 2 {
+		if _, _, err := c.CreateKey(ctx, session, api.CreateKeyRequest{Name: "k", Permissions: []string{"loyalty:read"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := c.AdvanceClock(ctx, 61); err != nil { // a fresh session budget
+		t.Fatal(err)
+	}
+	rows := func(tty bool, args ...string) (int, string) {
+		t.Helper()
+		f, out, errOut := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
+		f.IOStreams.SetTTY(false, tty, tty)
+		if err := clitest.Run(ctx, f, NewCmdKeys(f), append([]string{"keys", "list"}, args...)...); err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(args, "json") {
+			return strings.Count(out.String(), `"key_id":`), errOut.String()
+		}
+		n := 0
+		for _, line := range strings.Split(out.String(), "\n") {
+			if strings.Contains(line, "key_") {
+				n++
+			}
+		}
+		return n, errOut.String()
+	}
+	if n, hint := rows(true); n != api.DefaultPageLimit || !strings.Contains(hint, "see more with --limit N, or every key with --all") {
+		t.Errorf("terminal: %d rows, stderr %q; want the first page and how to see more", n, hint)
+	}
+	if n, hint := rows(true, "--all"); n != api.DefaultPageLimit+2 || hint != "" {
+		t.Errorf("terminal --all: %d rows, stderr %q", n, hint)
+	}
+	if n, _ := rows(false); n != api.DefaultPageLimit+2 {
+		t.Errorf("pipe: %d rows, want every key", n)
+	}
+	if n, _ := rows(false, "-o", "json"); n != api.DefaultPageLimit+2 {
+		t.Errorf("pipe -o json: %d keys, want every key", n)
+	}
+	if n, _ := rows(false, "--limit", "3"); n != 3 {
+		t.Errorf("pipe --limit 3: %d rows", n)
+	}
+}
+
+// A server without usage data (its usage route answers a plain 404) makes
+// keys usage say so and exit 1; an unknown key stays exit 7.
+func TestUsageTellsAMissingRouteFromAnUnknownKey(t *testing.T) {
+	base, session := clitest.Emulator(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/usage") && strings.Contains(r.URL.Path, "key_0000000000aa") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				fmt.Fprint(w, `{"error":"not_found","message":"Not found","details":{"error_code":"NOT_FOUND"}}`)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	f, _, _ := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
+	err := clitest.Run(context.Background(), f, NewCmdKeys(f), "keys", "usage", "key_0000000000aa")
+	if err == nil || !strings.Contains(err.Error(), "the API does not offer usage data") || cmdutil.ExitCode(err) != 1 {
+		t.Errorf("missing route: %v (exit %d), want the API does not offer usage data, exit 1", err, cmdutil.ExitCode(err))
+	}
+	err = clitest.Run(context.Background(), f, NewCmdKeys(f), "keys", "usage", "key_0000000000bb")
+	if err == nil || cmdutil.ExitCode(err) != cmdutil.ExitNotFound {
+		t.Errorf("unknown key: %v (exit %d), want exit 7", err, cmdutil.ExitCode(err))
 	}
 }

@@ -19,3 +19,11 @@ func TestMain(m *testing.M) { zupytest.Main(m) }
 func TestTerminalCreateCardAndRevokeConfirm(t *testing.T) {
 	clitest.TerminalScript(t, "tmux-keys.sh", zupytest.Path(t), 60*time.Second)
 }
+
+// TestTerminalUsageChart runs scripts/tmux-keys-usage.sh: on a real
+// terminal at 80 and 120 columns, `keys usage` draws the chart within the
+// width, with the limit line and the 2xx/4xx/429 split, says the peak
+// minute against the limit, and --watch redraws in place until Ctrl-C.
+func TestTerminalUsageChart(t *testing.T) {
+	clitest.TerminalScript(t, "tmux-keys-usage.sh", zupytest.Path(t), 60*time.Second)
+}

@@ -234,6 +234,21 @@ func TestDashboardInABrowser(t *testing.T) {
 	if uses != "3" || barNow != "3" {
 		t.Fatalf("usage %q, bar %q: want 3 and 3", uses, barNow)
 	}
+	// The key's usage chart: the three verifications, then live, a fourth.
+	run("open the key's usage chart",
+		chromedp.Click(chromedp.CSS(row+` button[data-usage="`+keyID+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#usage-chart .col .ok`)),
+	)
+	if got := text(`#usage-summary`); !strings.HasPrefix(got, "3 requests: 3 2xx") {
+		t.Fatalf("usage summary %q, want 3 requests", got)
+	}
+	cli.env["ZUPY_API_KEY"] = secret
+	cli.run(ctx, "", "ping", "--count", "1")
+	delete(cli.env, "ZUPY_API_KEY")
+	waitFor4 := `new Promise((ok) => { const f = () => document.querySelector("#usage-summary").textContent.startsWith("4 requests") ? ok("4") : setTimeout(f, 100); f(); })`
+	if got := eval(waitFor4, true); got != "4" {
+		t.Fatalf("the chart did not follow the event stream: %q", got)
+	}
 	html := eval(`document.documentElement.outerHTML`, false)
 	if !strings.HasPrefix(secret, "zup_live_sk_") || strings.Contains(html, secret) {
 		t.Fatal("the page shows the key's secret (or keys create printed no secret)")

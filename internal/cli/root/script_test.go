@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,7 +73,14 @@ func TestScripts(t *testing.T) {
 }
 
 func setupScript(env *testscript.Env) error {
-	srv, err := emulator.Open(context.Background(), emulator.Config{DataDir: filepath.Join(env.WorkDir, ".emulator")})
+	cfg := emulator.Config{DataDir: filepath.Join(env.WorkDir, ".emulator")}
+	// A script with a .trust-loopback file sends X-Forwarded-For as a proxy
+	// on loopback would: its emulator believes it (zupy emulator start
+	// --trusted-proxy 127.0.0.0/8).
+	if _, err := os.Stat(filepath.Join(env.WorkDir, ".trust-loopback")); err == nil {
+		cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}
+	srv, err := emulator.Open(context.Background(), cfg)
 	if err != nil {
 		return err
 	}

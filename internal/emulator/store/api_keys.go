@@ -106,6 +106,91 @@ func (q Queries) KeysOfPartner(ctx context.Context, partnerID string) ([]Key, er
 		`SELECT `+keyColumns+` FROM api_keys WHERE partner_id = ? ORDER BY created_at DESC, rowid DESC`, partnerID)
 }
 
+// KeysOfLineage returns the keys of a partner's lineage (a key and those
+// rotated from it or to it), oldest first.
+func (q Queries) KeysOfLineage(ctx context.Context, partnerID, lineageID string) ([]Key, error) {
+	return queryAll(ctx, q.q, "list lineage", scanKey,
+		`SELECT `+keyColumns+` FROM api_keys WHERE partner_id = ? AND lineage_id = ? ORDER BY created_at, rowid`, partnerID, lineageID)
+}
+
+// KeyFilter selects keys for KeysPage. Status (active, expired, revoked;
+// empty for all) is judged at At, and only keys created by At are listed,
+// so that the pages of one walk describe the keys as they were when it
+// began, whatever is created or revoked meanwhile.
+type KeyFilter struct {
+	Environment string
+	Status      string
+	At          time.Time
+}
+
+// KeyPosition is where a page of keys ends: the created_at and rowid of
+// its last key, in the list's order (newest first).
+type KeyPosition struct {
+	CreatedAt time.Time
+	Row       int64
+}
+
+// KeysPage returns up to limit of a partner's keys matching f, newest
+// first, after position after (the zero position: from the start), the
+// position of the last one returned, and whether more keys follow it.
+func (q Queries) KeysPage(ctx context.Context, partnerID string, f KeyFilter, after KeyPosition, limit int) ([]Key, KeyPosition, bool, error) {
+	// created_at is in whole seconds: a key created in At's second after At
+	// may be listed too. Revocations are kept to the nanosecond.
+	where := `partner_id = ? AND created_at <= ?`
+	at := f.At.UnixNano()
+	args := []any{partnerID, at}
+	if f.Environment != "" {
+		where += ` AND environment = ?`
+		args = append(args, f.Environment)
+	}
+	switch f.Status {
+	case "active":
+		where += ` AND (revoked_at IS NULL OR revoked_at > ?) AND expires_at > ?`
+		args = append(args, at, at)
+	case "expired":
+		where += ` AND (revoked_at IS NULL OR revoked_at > ?) AND expires_at <= ?`
+		args = append(args, at, at)
+	case "revoked":
+		where += ` AND revoked_at <= ?`
+		args = append(args, at)
+	}
+	if !after.CreatedAt.IsZero() {
+		where += ` AND (created_at, rowid) < (?, ?)`
+		args = append(args, after.CreatedAt.UnixNano(), after.Row)
+	}
+	args = append(args, limit+1) // one more tells whether a next page exists
+	type row struct {
+		k   Key
+		pos KeyPosition
+	}
+	rows, err := queryAll(ctx, q.q, "list keys", func(r rowScanner) (row, error) {
+		var v row
+		var err error
+		v.k, err = scanKey(rowidScanner{r, &v.pos.Row})
+		v.pos.CreatedAt = v.k.CreatedAt
+		return v, err
+	}, `SELECT `+keyColumns+`, rowid FROM api_keys WHERE `+where+` ORDER BY created_at DESC, rowid DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, KeyPosition{}, false, err
+	}
+	more := len(rows) > limit
+	rows = rows[:min(len(rows), limit)]
+	keys := make([]Key, len(rows))
+	var last KeyPosition
+	for i, r := range rows {
+		keys[i], last = r.k, r.pos
+	}
+	return keys, last, more, nil
+}
+
+// rowidScanner scans a key row followed by its rowid.
+type rowidScanner struct {
+	r   rowScanner
+	row *int64
+}
+
+func (s rowidScanner) Scan(dest ...any) error { return s.r.Scan(append(dest, s.row)...) }
+
 // UpdateKeySettings writes a key's changeable settings.
 func (q Queries) UpdateKeySettings(ctx context.Context, k Key) error {
 	_, err := q.q.ExecContext(ctx, `UPDATE api_keys SET name = ?, description = ?, permissions = ?, rate_limit = ?,

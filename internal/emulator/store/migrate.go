@@ -124,6 +124,40 @@ CREATE INDEX audit_events_key ON audit_events (key_id, action);
 CREATE INDEX otp_challenges_expiry ON otp_challenges (expires_at);
 CREATE INDEX otp_challenges_unknown ON otp_challenges (created_at) WHERE partner_id IS NULL;
 `,
+	// 5: usage statistics per key (docs/api.md "Usage"): request counts by
+	// answer class per bucket (granularity 60, 3600 or 86400 seconds;
+	// minutes roll up into hours and hours into days as they age), the
+	// scopes checked per bucket, and the last client addresses.
+	`
+CREATE TABLE usage_buckets (
+	key_id       TEXT NOT NULL,
+	start        INTEGER NOT NULL,
+	granularity  INTEGER NOT NULL,
+	requests     INTEGER NOT NULL DEFAULT 0,
+	ok           INTEGER NOT NULL DEFAULT 0,
+	unauthorized INTEGER NOT NULL DEFAULT 0,
+	forbidden    INTEGER NOT NULL DEFAULT 0,
+	rate_limited INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (key_id, start, granularity)
+) WITHOUT ROWID;
+CREATE INDEX usage_buckets_age ON usage_buckets (granularity, start);
+CREATE TABLE usage_scopes (
+	key_id      TEXT NOT NULL,
+	start       INTEGER NOT NULL,
+	granularity INTEGER NOT NULL,
+	scope       TEXT NOT NULL,
+	count       INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (key_id, start, granularity, scope)
+) WITHOUT ROWID;
+CREATE INDEX usage_scopes_age ON usage_scopes (granularity, start);
+CREATE TABLE usage_ips (
+	key_id    TEXT NOT NULL,
+	ip        TEXT NOT NULL,
+	requests  INTEGER NOT NULL DEFAULT 0,
+	last_seen INTEGER NOT NULL,
+	PRIMARY KEY (key_id, ip)
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the database to the latest schema version, one migration

@@ -76,7 +76,7 @@ func queryAll[T any](ctx context.Context, q querier, what string, scan func(rowS
 // the dashboard.
 func (q Queries) Rows(ctx context.Context, table string) (int, error) {
 	switch table {
-	case "partners", "otp_challenges", "otp_locks", "sessions", "api_keys", "audit_events":
+	case "partners", "otp_challenges", "otp_locks", "sessions", "api_keys", "audit_events", "usage_buckets", "usage_scopes", "usage_ips":
 	default:
 		return 0, fmt.Errorf("count rows: no table %q", table)
 	}

@@ -188,7 +188,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 // Reset deletes every row except the HMAC secret, in one transaction.
 func (s *Store) Reset(ctx context.Context) error {
 	return s.Update(ctx, func(tx *Tx) error {
-		for _, table := range []string{"audit_events", "sessions", "otp_challenges", "otp_locks", "api_keys", "partners"} {
+		for _, table := range []string{"usage_buckets", "usage_scopes", "usage_ips", "audit_events", "sessions", "otp_challenges", "otp_locks", "api_keys", "partners"} {
 			if _, err := tx.q.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 				return fmt.Errorf("reset %s: %w", table, err)
 			}

@@ -150,7 +150,8 @@ func rebuildAt(t *testing.T, v int, rows ...string) *Store {
 		t.Fatal(err)
 	}
 	stmts := []string{`DROP TABLE audit_events`, `DROP TABLE api_keys`, `DROP TABLE sessions`, `DROP TABLE otp_challenges`,
-		`DROP TABLE otp_locks`, `DROP TABLE partners`, `DROP TABLE meta`, `DELETE FROM schema_version`}
+		`DROP TABLE otp_locks`, `DROP TABLE partners`, `DROP TABLE meta`, `DROP TABLE usage_buckets`, `DROP TABLE usage_scopes`,
+		`DROP TABLE usage_ips`, `DELETE FROM schema_version`}
 	for i := range v {
 		stmts = append(stmts, migrations[i], fmt.Sprintf(`INSERT INTO schema_version (version) VALUES (%d)`, i+1))
 	}

@@ -107,7 +107,7 @@
       const status = el("td", { data: { status: k.status } }, badge(k.status, k.status));
       if (k.in_grace) status.append(" ", badge("grace", "grace"));
       return el("tr", { data: { keyId: k.key_id } },
-        el("td", null, k.name),
+        el("td", null, k.name, el("div", null, el("button", { type: "button", class: "link", data: { usage: k.key_id } }, "usage chart"))),
         el("td", { class: "mono" }, el("div", null, k.key_id), el("div", { class: "muted" }, k.key_hint)),
         el("td", null, k.environment),
         el("td", { class: "wrap" }, k.permissions.join(", ")),
@@ -119,7 +119,8 @@
         el("td", { class: "mono" }, rotation || "—"));
     });
     fill($("keys").tBodies[0], keyRows);
-    $("keys-count").textContent = s.keys.length ? "(" + s.keys.length + ")" : "";
+    $("keys-count").textContent = s.keys_total ? "(" + (s.keys.length < s.keys_total ? s.keys.length + " of " : "") + s.keys_total + ")" : "";
+    $("keys-more").hidden = s.keys.length >= s.keys_total;
     showEmpty("keys-empty", s.keys.length === 0);
 
     const limits = s.lineages.map((l) => {
@@ -174,11 +175,12 @@
     if (loading) { again = true; return; }
     loading = true;
     try {
-      const r = await fetch("/_emulator/ui/state", { cache: "no-store", headers: { Accept: "application/json" } });
+      const r = await fetch("/_emulator/ui/state?keys=" + keysShown, { cache: "no-store", headers: { Accept: "application/json" } });
       if (!r.ok) throw new Error("state: HTTP " + r.status);
       state = await r.json();
       fetchedAt = performance.now();
       render();
+      if (usageKey) await loadUsage();
       document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
     } catch (err) {
       message("Could not load the emulator's state: " + err.message, true);
@@ -186,6 +188,40 @@
       loading = false;
       if (again) { again = false; load(); }
     }
+  }
+
+  // --- the usage chart of one key (GET /_emulator/ui/usage) ---------------------
+  let keysShown = 100; // the key table pages: "Show more keys" adds a page
+  let usageKey = "";
+  async function loadUsage() {
+    const r = await fetch("/_emulator/ui/usage?since=1h&bucket=minute&key_id=" + encodeURIComponent(usageKey), { cache: "no-store", headers: { Accept: "application/json" } });
+    if (!r.ok) { $("usage-panel").hidden = true; usageKey = ""; return; }
+    drawUsage(await r.json());
+  }
+  function drawUsage(u) {
+    $("usage-panel").hidden = false;
+    $("usage-key").textContent = u.key_id;
+    const top = Math.max(u.rate_limit, ...u.series.map((p) => p.requests), 1);
+    const cols = u.series.map((p) => {
+      const part = (cls, n) => {
+        const d = el("div", { class: cls });
+        d.style.height = (100 * n / top) + "%";
+        return d;
+      };
+      const c = el("div", { class: "col", title: p.start.slice(11, 16) + " UTC: " + p.requests + " requests, " + p.ok + " 2xx, " + p.rate_limited + " 429" },
+        part("ok", p.ok), part("rej", p.requests - p.ok - p.rate_limited), part("lim", p.rate_limited));
+      c.style.height = "100%";
+      return c;
+    });
+    const line = el("div", { class: "limit", title: "rate limit " + u.rate_limit + "/min" });
+    line.style.bottom = (100 * u.rate_limit / top) + "%";
+    $("usage-chart").replaceChildren(...cols, line);
+    const t = u.totals;
+    const peak = u.peak_minute ? "; peak " + u.peak_minute.requests + " of " + u.rate_limit + " req/min at " + u.peak_minute.start.slice(11, 16) + " UTC" : "";
+    $("usage-summary").textContent = t.requests + " requests: " + t.ok + " 2xx, " + t.unauthorized + " 401, " + t.forbidden + " 403, " + t.rate_limited + " 429" + peak;
+    const scopes = Object.entries(u.scopes).map(([k, v]) => k + " " + v).join(", ") || "none";
+    const ips = u.ips.map((i) => i.ip + " (" + i.requests + ")").join(", ") || "none";
+    $("usage-detail").textContent = "Scopes checked: " + scopes + ". Addresses: " + ips + ".";
   }
 
   function announce(e) {
@@ -260,6 +296,13 @@
   }
 
   function wire() {
+    $("keys").addEventListener("click", (ev) => {
+      const b = ev.target.closest("button[data-usage]");
+      if (!b) return;
+      usageKey = b.dataset.usage;
+      loadUsage().then(() => $("usage-panel").scrollIntoView({ block: "nearest" }));
+    });
+    $("keys-more").addEventListener("click", () => { keysShown += 100; load(); });
     for (const b of document.querySelectorAll("button[data-advance]")) {
       b.addEventListener("click", () => advance(Number(b.dataset.advance), b));
     }
