@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -50,6 +52,12 @@ const (
 
 // errUnavailable answers a stream asked for while the server shuts down.
 var errUnavailable = &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "The emulator is shutting down"}
+
+// errStreamsFull answers a stream asked for beyond DefaultMaxStreams: the API
+// keeps its connections, the extra dashboard waits (it reconnects by itself).
+var errStreamsFull = &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable",
+	Message: fmt.Sprintf("Too many dashboard event streams are open (at most %d): close a dashboard tab", DefaultMaxStreams),
+	Header:  map[string]string{"Retry-After": "5"}}
 
 // dashboardRoutes registers the dashboard's routes on m.
 func (s *Server) dashboardRoutes(m *http.ServeMux) {
@@ -166,8 +174,12 @@ func (s *Server) dashboardState(r *http.Request) (wire.DashboardState, error) {
 // never waited for). It ends when the client goes, or when the server
 // shuts down (CloseStreams), so it never holds up a drain.
 func (s *Server) handleUIEvents(w http.ResponseWriter, r *http.Request) {
-	sub, cancel, ok := s.events.subscribe()
-	if !ok {
+	sub, cancel, err := s.events.subscribe()
+	if errors.Is(err, errTooManyStreams) {
+		s.writeError(w, r, errStreamsFull)
+		return
+	}
+	if err != nil {
 		s.writeError(w, r, errUnavailable)
 		return
 	}
