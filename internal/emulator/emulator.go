@@ -58,6 +58,10 @@ const (
 	DefaultPartnerWhatsApp = "+5511999990000"
 )
 
+// ErrDataDirInUse is matched (errors.Is) by the error of Open on a data
+// directory that another emulator holds; the error names its process.
+var ErrDataDirInUse = store.ErrLocked
+
 // usageFlushInterval is how often batched key usage is written.
 const usageFlushInterval = time.Second
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -122,6 +123,10 @@ func startRun(ctx context.Context, o *StartOptions) error {
 		return err
 	}
 	ln, err := net.Listen("tcp", o.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return cmdutil.WithHint(fmt.Errorf("cannot listen on %s: the port is in use (by another emulator, or another program)", o.Addr),
+			"Pick a free port with --addr 127.0.0.1:0 (the base URL is printed on the first line), or stop what holds this one")
+	}
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.Addr, err)
 	}
@@ -131,7 +136,7 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	cfg.Messages = o.IO.ErrOut
 	srv, err := zemulator.Open(ctx, cfg)
 	if err != nil {
-		return err
+		return dataDirInUseHint(err)
 	}
 	defer srv.Close()
 
@@ -164,6 +169,15 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	}
 	logger.Info("stopped")
 	return srv.Close()
+}
+
+// dataDirInUseHint adds what to do to the refusal of a data directory that
+// another emulator holds; other errors are returned as they are.
+func dataDirInUseHint(err error) error {
+	if !errors.Is(err, zemulator.ErrDataDirInUse) {
+		return err
+	}
+	return cmdutil.WithHint(err, "Stop that emulator, or give this one another --data-dir (or --in-memory)")
 }
 
 // writeURLFile writes base and a newline to path, atomically.

@@ -168,6 +168,9 @@ func execRun(ctx context.Context, o *ExecOptions) error {
 	}
 	logs := newTailBuffer(200)
 	emu, err := startExecEmulator(ctx, o, logs)
+	if errors.Is(err, zemulator.ErrDataDirInUse) {
+		return dataDirInUseHint(err)
+	}
 	if err != nil {
 		return emulatorFailed(o.IO.ErrOut, err, logs)
 	}
