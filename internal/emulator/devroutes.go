@@ -35,10 +35,6 @@ type clockBody struct {
 	AdvanceSeconds *int64 `json:"advance_seconds"`
 }
 
-// clockState is the answer of POST /_emulator/clock.
-type clockState struct {
-	Now time.Time `json:"now"`
-}
 
 // handleClock is POST /_emulator/clock {"advance_seconds": N}: moves the
 // emulator's clock forward by N > 0 seconds (at most 100 years at a time,
@@ -67,7 +63,17 @@ func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	s.log.InfoContext(r.Context(), "clock advanced", slog.Int64("seconds", *b.AdvanceSeconds))
 	s.publish(Event{Type: EventClock, At: now.UTC()})
-	writeJSON(w, http.StatusOK, clockState{Now: now.UTC()})
+	writeJSON(w, http.StatusOK, s.clockState(now))
+}
+
+// handleClockShow is GET /_emulator/clock: the emulator's time, moving
+// nothing.
+func (s *Server) handleClockShow(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.clockState(s.clock.Now()))
+}
+
+func (s *Server) clockState(now time.Time) wire.ClockState {
+	return wire.ClockState{Now: now.UTC()}
 }
 
 // handleReset is POST /_emulator/reset: empties the data (keys, sessions,

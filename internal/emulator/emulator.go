@@ -260,6 +260,7 @@ func (s *Server) routes() {
 	}
 	m.HandleFunc("GET /_emulator/outbox", s.handleOutbox)
 	m.HandleFunc("POST /_emulator/clock", s.handleClock)
+	m.HandleFunc("GET /_emulator/clock", s.handleClockShow)
 	m.HandleFunc("POST /_emulator/reset", s.handleReset)
 	if !s.cfg.NoUI {
 		s.dashboardRoutes(m)

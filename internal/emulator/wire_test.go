@@ -164,6 +164,7 @@ func TestEveryAnswerRoundTripsThroughTheClientTypes(t *testing.T) {
 	h.secrets = append(h.secrets, self.APIKey)
 	roundTrip[wire.Key](t, "DELETE /api-keys/{id}", h.request("DELETE", "/v1/api-keys/"+self.KeyID, sess, nil), 200)
 	roundTrip[wire.ClockState](t, "POST /_emulator/clock", h.request("POST", "/_emulator/clock", "", wire.ClockRequest{AdvanceSeconds: 1}), 200)
+	roundTrip[wire.ClockState](t, "GET /_emulator/clock", h.request("GET", "/_emulator/clock", "", nil), 200)
 
 	errs := []struct {
 		what   string

@@ -186,7 +186,8 @@ type ClockRequest struct {
 	AdvanceSeconds int64 `json:"advance_seconds"`
 }
 
-// ClockState is the answer to POST /_emulator/clock.
+// ClockState is the answer to GET and POST /_emulator/clock: the emulator's
+// time.
 type ClockState struct {
 	Now time.Time `json:"now"`
 }

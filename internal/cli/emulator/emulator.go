@@ -32,11 +32,14 @@ func NewCmdEmulator(f *cmdutil.Factory) *cobra.Command {
 		Short: "Run a local Zupy authentication API for offline work and CI",
 		Long: `The emulator is a faithful local implementation of the Zupy authentication API
 (one-time codes, sessions, API keys, verification, rate limits) on an embedded
-SQLite database. Point zupy at it with ZUPY_BASE_URL or --base-url.`,
+SQLite database. Point zupy at it with ZUPY_BASE_URL or --base-url.
+
+start serves it; exec runs a command against a fresh one; otp prints the
+latest one-time code it sent; clock shows its clock or moves it forward.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: cmdutil.GroupRun,
 	}
-	cmd.AddCommand(NewCmdStart(f, nil), NewCmdOTP(f, nil), NewCmdExec(f, nil))
+	cmd.AddCommand(NewCmdStart(f, nil), NewCmdOTP(f, nil), NewCmdExec(f, nil), NewCmdClock(f, nil))
 	return cmd
 }
 
