@@ -35,7 +35,6 @@ type clockBody struct {
 	AdvanceSeconds *int64 `json:"advance_seconds"`
 }
 
-
 // handleClock is POST /_emulator/clock {"advance_seconds": N}: moves the
 // emulator's clock forward by N > 0 seconds (at most 100 years at a time,
 // and never past clockHorizon).
