@@ -27,7 +27,7 @@ func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
 			dest = n
 		}
 	}
-	writeJSON(w, http.StatusOK, wire.Outbox{Messages: s.outbox.list(dest)})
+	writeJSON(w, http.StatusOK, s.outbox.list(dest, s.clock.Now()))
 }
 
 // clockBody is the body of POST /_emulator/clock.

@@ -150,6 +150,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// Partners are the partner accounts codes can be sent to (the demo partner,
+// normally), for the startup banner.
+func (s *Server) Partners(ctx context.Context) ([]store.Partner, error) { return s.store.Partners(ctx) }
+
 // Handler serves /v1/... and /_emulator/....
 func (s *Server) Handler() http.Handler { return s.handler }
 

@@ -62,8 +62,8 @@ var specFields = map[string][]string{
 	"verification":  {"authenticated", "key_id", "environment", "permissions", "rate_limit"},
 	"rate_limit":    {"limit", "remaining", "reset_at"},
 	"error":         {"error", "message", "details"},
-	"outbox":        {"messages"},
-	"message":       {"channel", "destination", "code", "text", "sent_at"},
+	"outbox":        {"messages", "undelivered"},
+	"message":       {"channel", "destination", "code", "text", "sent_at", "expires_at", "status"},
 	"list":          {"data"},
 	"clock":         {"now"},
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/contact"
 	zemulator "github.com/zupy/zupy-cli/internal/emulator"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // NewCmdEmulator returns the emulator command group.
@@ -161,6 +163,13 @@ func startRun(ctx context.Context, o *StartOptions) error {
 		where = cfg.DataDir
 	}
 	logger.Info("emulator listening", "base_url", base, "data", where)
+	// Codes go only to a partner's addresses: name them, so that a login
+	// to another address is not a mystery (it is answered as sent).
+	if partners, err := srv.Partners(ctx); err == nil {
+		for _, p := range partners {
+			fmt.Fprintf(o.IO.ErrOut, "Partner: %s, %s, %s (one-time codes go only to these)\n", p.Name, p.Email, p.WhatsApp)
+		}
+	}
 	if !cfg.NoUI {
 		fmt.Fprintln(o.IO.ErrOut, "Dashboard: "+dashboardURL(ln.Addr()))
 	}
@@ -295,16 +304,27 @@ func NewCmdOTP(f *cmdutil.Factory, runF func(*OTPOptions) error) *cobra.Command 
 		Short: "Print the latest one-time code the emulator sent",
 		Long: `Print the latest one-time code the emulator at the base URL sent (to
 --destination, when given), for scripts and tests. Only an emulator answers
-this: the real Zupy API has no such route.`,
-		Example: `  zupy emulator otp --destination dev@example.com | zupy login --verification-id "$ID" --code-stdin`,
+this: the real Zupy API has no such route.
+
+--destination takes an address as login does: an e-mail address, a WhatsApp
+number in E.164 (+5511999990000, spaces, dashes and parentheses allowed), or a
+Brazilian national number such as "(11) 98765-4321", read as +55.
+
+Only a code that can still be used is printed (exit 0). When the latest code
+was already used, has expired or was replaced by a newer one, nothing goes to
+stdout: the error says which, and the exit code is 6, as for such a code at
+login. When no partner has the address, the emulator sent nothing: the error
+says so and names the partner's addresses (exit 7, as when no code was sent).`,
+		Example: `  zupy emulator otp --destination dev@example.com | zupy login --verification-id "$ID" --code-stdin
+  zupy emulator otp --destination "(11) 99999-0000"`,
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON = f.JSON()
 			opts.Destination = strings.TrimSpace(destination)
 			if opts.Destination != "" {
-				norm, err := contact.Normalize(contact.Guess(opts.Destination), opts.Destination)
+				norm, err := normalizeDestination(opts.Destination)
 				if err != nil {
-					return cmdutil.Usagef("invalid --destination: %v", err)
+					return err
 				}
 				opts.Destination = norm
 			}
@@ -352,7 +372,15 @@ func otpRun(ctx context.Context, opts *OTPOptions) error {
 		}
 		return err
 	}
+	var refused *api.UndeliveredOTP
+	if n := len(box.Undelivered); n > 0 {
+		refused = &box.Undelivered[n-1]
+	}
 	if len(box.Messages) == 0 {
+		if refused != nil {
+			return cmdutil.WithHint(&cmdutil.CodedError{Kind: api.KindNotFound, Code: "no_partner",
+				Msg: "no code was sent to " + refused.Destination + ": no partner has this address"}, refused.Reason)
+		}
 		msg := "the emulator has sent no code"
 		if opts.Destination != "" {
 			msg += " to " + opts.Destination
@@ -361,9 +389,49 @@ func otpRun(ctx context.Context, opts *OTPOptions) error {
 			"Request one with `zupy login --request-only`")
 	}
 	last := box.Messages[len(box.Messages)-1]
+	if refused != nil && !refused.RequestedAt.Before(last.SentAt) { // times are whole seconds
+		fmt.Fprintf(opts.IO.ErrOut, "Note: the latest request, for %s, sent nothing: no partner has that address\n", refused.Destination)
+	}
+	if err := codeUnusable(last); err != nil {
+		return err
+	}
 	if opts.JSON {
 		return ui.WriteJSON(opts.IO.Out, last)
 	}
 	_, err = fmt.Fprintln(opts.IO.Out, last.Code)
 	return err
+}
+
+// codeUnusable is the error of a message whose code can no longer be used
+// (exit 6, as for such a code at login), nil for a valid one (or one from
+// an emulator that does not say).
+func codeUnusable(m api.OutboxMessage) error {
+	var why string
+	switch m.Status {
+	case wire.OTPUsed:
+		why = "was already used"
+	case wire.OTPExpired:
+		why = "has expired (at " + m.ExpiresAt.UTC().Format(time.RFC3339) + ")"
+	case wire.OTPSuperseded:
+		why = "was replaced by a newer one"
+	default:
+		return nil
+	}
+	return cmdutil.WithHint(&cmdutil.CodedError{Kind: api.KindVerification, Code: "code_" + m.Status,
+		Msg: "the latest code sent to " + m.Destination + " " + why}, "Request a new one with `zupy login --request-only`")
+}
+
+// normalizeDestination reads --destination as login reads an address: an
+// e-mail address, an E.164 number, or a Brazilian national number (+55).
+// Only a lookup in the emulator's outbox follows, so the national number
+// needs no confirmation here.
+func normalizeDestination(dest string) (string, error) {
+	norm, err := contact.Normalize(contact.Guess(dest), dest)
+	if err == nil {
+		return norm, nil
+	}
+	if e164, _, ok := contact.BrazilianNational(dest); ok && contact.Guess(dest) == contact.WhatsApp {
+		return e164, nil
+	}
+	return "", cmdutil.Usagef("invalid --destination: %v", err)
 }
