@@ -317,7 +317,7 @@ login. When no partner has the address, the emulator sent nothing: the error
 says so and names the partner's addresses (exit 7, as when no code was sent).`,
 		Example: `  zupy emulator otp --destination dev@example.com | zupy login --verification-id "$ID" --code-stdin
   zupy emulator otp --destination "(11) 99999-0000"`,
-		Args:    cmdutil.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON = f.JSON()
 			opts.Destination = strings.TrimSpace(destination)
