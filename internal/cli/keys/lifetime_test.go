@@ -67,7 +67,9 @@ func TestExpiresInCountsFromTheServersClock(t *testing.T) {
 		}
 		return k
 	}
-	k := run(func(*cmdutil.Factory) []string { return []string{"create", "--name", "x", "--scopes", "loyalty:read", "--expires-in", "90d"} })
+	k := run(func(*cmdutil.Factory) []string {
+		return []string{"create", "--name", "x", "--scopes", "loyalty:read", "--expires-in", "90d"}
+	})
 	if _, err := c.AdvanceClock(ctx, 3600); err != nil {
 		t.Fatal(err)
 	}
