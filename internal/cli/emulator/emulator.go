@@ -316,7 +316,8 @@ stdout: the error says which, and the exit code is 6, as for such a code at
 login. When no partner has the address, the emulator sent nothing: the error
 says so and names the partner's addresses (exit 7, as when no code was sent).`,
 		Example: `  zupy emulator otp --destination dev@example.com | zupy login --verification-id "$ID" --code-stdin
-  zupy emulator otp --destination "(11) 99999-0000"`,
+  zupy login --whatsapp +5511999990000 --request-only
+  zupy emulator otp --destination "(11) 99999-0000"   # read as +5511999990000`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON = f.JSON()
