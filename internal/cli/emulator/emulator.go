@@ -313,8 +313,10 @@ Brazilian national number such as "(11) 98765-4321", read as +55.
 Only a code that can still be used is printed (exit 0). When the latest code
 was already used, has expired or was replaced by a newer one, nothing goes to
 stdout: the error says which, and the exit code is 6, as for such a code at
-login. When no partner has the address, the emulator sent nothing: the error
-says so and names the partner's addresses (exit 7, as when no code was sent).`,
+login. -o json prints the latest message whatever became of its code, with
+its "status" (valid, used, expired or superseded) and "expires_at". When no
+partner has the address, the emulator sent nothing: the error says so and
+names the partner's addresses (exit 7, as when no code was sent).`,
 		Example: `  zupy emulator otp --destination dev@example.com | zupy login --verification-id "$ID" --code-stdin
   zupy login --whatsapp +5511999990000 --request-only
   zupy emulator otp --destination "(11) 99999-0000"   # read as +5511999990000`,
@@ -393,11 +395,13 @@ func otpRun(ctx context.Context, opts *OTPOptions) error {
 	if refused != nil && !refused.RequestedAt.Before(last.SentAt) { // times are whole seconds
 		fmt.Fprintf(opts.IO.ErrOut, "Note: the latest request, for %s, sent nothing: no partner has that address\n", refused.Destination)
 	}
-	if err := codeUnusable(last); err != nil {
-		return err
-	}
+	// JSON carries the status for a program to read; text is the code
+	// alone, so it is printed only when it can still be used.
 	if opts.JSON {
 		return ui.WriteJSON(opts.IO.Out, last)
+	}
+	if err := codeUnusable(last); err != nil {
+		return err
 	}
 	_, err = fmt.Fprintln(opts.IO.Out, last.Code)
 	return err

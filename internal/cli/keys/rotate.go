@@ -193,7 +193,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if p := key.PreviousKey; p != nil {
 		out.Title = fmt.Sprintf("Rotated %s → %s", p.KeyID, key.KeyID)
 	}
-	if w := expiryWarning(key, opts.Self, opts.Now()); w != "" {
+	if w := expiryWarning(key, opts.Self, resp.ServerNow(opts.Now())); w != "" {
 		out.Notes = append(out.Notes, w)
 	}
 	var saveErr error
