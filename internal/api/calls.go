@@ -289,6 +289,17 @@ func (c *Client) Outbox(ctx context.Context, destination string) (*Outbox, error
 	return &out, nil
 }
 
+// EmulatorClock reads the emulator's clock (GET {origin}/_emulator/clock).
+func (c *Client) EmulatorClock(ctx context.Context) (time.Time, error) {
+	var out struct {
+		Now time.Time `json:"now"`
+	}
+	if _, err := c.do(ctx, c.Origin(), Request{Method: http.MethodGet, Path: "/_emulator/clock"}, &out); err != nil {
+		return time.Time{}, err
+	}
+	return out.Now, nil
+}
+
 // AdvanceClock moves the emulator's clock forward and returns its new time
 // (POST {origin}/_emulator/clock).
 func (c *Client) AdvanceClock(ctx context.Context, seconds int64) (time.Time, error) {

@@ -73,6 +73,9 @@ type DashboardMessage struct {
 	Code            string    `json:"code"`
 	SentAt          time.Time `json:"sent_at"`
 	ExpiresAt       time.Time `json:"expires_at"`
+	// Note, with no code, says why nothing was sent (no partner has the
+	// address).
+	Note string `json:"note,omitempty"`
 }
 
 // DashboardKey is a key as the dashboard shows it: the key object's fields

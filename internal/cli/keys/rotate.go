@@ -245,7 +245,7 @@ func newRotation(opts *RotateOptions, client *api.Client, key *api.Key, resp *ap
 	if p := key.PreviousKey; p != nil {
 		r.out.Title = fmt.Sprintf("Rotated %s → %s", p.KeyID, key.KeyID)
 	}
-	if w := expiryWarning(key, opts.Self, opts.Now()); w != "" {
+	if w := expiryWarning(key, opts.Self, resp.ServerNow(opts.Now())); w != "" {
 		r.note(w)
 	}
 	return r

@@ -41,7 +41,7 @@ var usageBuckets = []string{"auto", wire.BucketMinute, wire.BucketHour, wire.Buc
 
 // NewCmdUsage returns `keys usage`; runF replaces the run in tests.
 func NewCmdUsage(f *cmdutil.Factory, runF func(*UsageOptions) error) *cobra.Command {
-	opts := &UsageOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolver}
+	opts := &UsageOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolve.Credentials}
 	var bucket string
 	cmd := &cobra.Command{
 		Use:   "usage [KEY_ID]",

@@ -71,6 +71,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		}
 		unavailable.OfferFlag = ran != nil && ran.Flags().Lookup(cmdutil.InsecureStorageFlag) != nil
 	}
+	err = hintLocalEmulator(ctx, f, err)
 	if !errors.As(err, &silent) {
 		cmdutil.PrintError(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, f.JSON())
 	}

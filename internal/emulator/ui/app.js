@@ -89,6 +89,14 @@
       const fresh = !firstLoad && !seenMessages.has(id);
       seenMessages.add(id);
       const expired = Date.parse(m.expires_at) <= emulatorNow();
+      // A code asked for an address no partner has: nothing was sent.
+      if (m.note) {
+        return el("tr", { class: fresh ? "new" : "" },
+          el("td", null, timeEl(m.sent_at)),
+          el("td", null, m.channel === "email" ? "E-mail" : "WhatsApp"),
+          el("td", { class: "mono" }, m.destination_hint),
+          el("td", { colspan: "2" }, badge("not sent", "expired"), " " + m.note));
+      }
       return el("tr", { class: fresh ? "new" : "", data: { code: m.code } },
         el("td", null, timeEl(m.sent_at)),
         el("td", null, m.channel === "email" ? "E-mail" : "WhatsApp"),
