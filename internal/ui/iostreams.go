@@ -4,6 +4,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -39,6 +40,21 @@ type IOStreams struct {
 
 	editorOnce sync.Once
 	editor     *LineEditor
+
+	// ctx is the command's context: prompts end when it is cancelled.
+	ctx context.Context
+}
+
+// SetContext makes ctx the context of every prompt on these streams: Ctrl-C
+// or SIGTERM, which cancel the command's context, end a prompt too.
+func (s *IOStreams) SetContext(ctx context.Context) { s.ctx = ctx }
+
+// Context is the command's context set by SetContext, else Background.
+func (s *IOStreams) Context() context.Context {
+	if s.ctx == nil {
+		return context.Background()
+	}
+	return s.ctx
 }
 
 // Editor is the line editor of these streams, made on first use: the one

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"strings"
 )
@@ -34,7 +33,7 @@ func (p *Prompter) Input(label, def string) (string, error) {
 	if def != "" {
 		label += " " + p.io.ErrColorScheme().Muted("("+def+")")
 	}
-	line, err := p.io.Editor().ReadText(context.Background(), label, "")
+	line, err := p.io.Editor().ReadText(p.io.Context(), label, "")
 	if err != nil {
 		return "", err
 	}
@@ -78,5 +77,5 @@ func (p *Prompter) Confirm(label string, def bool) (bool, error) {
 // readHidden reads a line without showing it, through the streams' line
 // editor (raw mode on a terminal: nothing is echoed).
 func (p *Prompter) readHidden() (string, error) {
-	return p.io.Editor().ReadHidden(context.Background())
+	return p.io.Editor().ReadHidden(p.io.Context())
 }

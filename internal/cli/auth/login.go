@@ -213,7 +213,7 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 	}
 	switch {
 	case o.VerificationID != "":
-		code, err := readCode(o)
+		code, err := readCode(ctx, o)
 		if err != nil {
 			return err
 		}
@@ -259,10 +259,13 @@ func printChallenge(o *LoginOptions, c *api.OTPChallenge) error {
 
 // readCode reads the one-time code from stdin (--code-stdin) or a hidden
 // prompt, and checks its form before it is sent.
-func readCode(o *LoginOptions) (string, error) {
+func readCode(ctx context.Context, o *LoginOptions) (string, error) {
 	var code string
 	if o.CodeStdin {
-		data, err := io.ReadAll(io.LimitReader(o.IO.In, 1024))
+		data, err := io.ReadAll(io.LimitReader(cmdutil.ContextReader(ctx, o.IO.In), 1024))
+		if errors.Is(err, context.Canceled) {
+			return "", err
+		}
 		if err != nil {
 			return "", fmt.Errorf("read the code from stdin: %w", err)
 		}

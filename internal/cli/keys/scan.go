@@ -270,7 +270,7 @@ func (o *ScanOptions) find(ctx context.Context) ([]scan.Finding, scan.Stats, err
 	}}
 	switch {
 	case o.Stdin:
-		return scan.ScanReader(o.IO.In, "-")
+		return scan.ScanReader(cmdutil.ContextReader(ctx, o.IO.In), "-")
 	case o.Git:
 		dir := "."
 		if len(o.Paths) == 1 {

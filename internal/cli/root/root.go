@@ -43,11 +43,12 @@ func Main() int {
 // the exit code (SPEC §4). Errors are printed here, once.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	var filter *outputFilter
+	f.IOStreams.SetContext(ctx)
 	cmd := newRoot(f, &filter)
 	cmd.SetArgs(args)
 	ran, err := cmd.ExecuteContextC(ctx)
 	if filter != nil {
-		if ferr := filter.flush(); ferr != nil && err == nil {
+		if ferr := filter.flush(ctx); ferr != nil && err == nil {
 			err = ferr
 		}
 	}
