@@ -53,12 +53,20 @@ type CodedError struct {
 
 func (e *CodedError) Error() string { return e.Msg }
 
+// ZupyCommand is the zupy command line of args for profile: a hint that
+// names a command names it for the profile in use (`zupy auth status
+// --profile ci`), or the user's next command would act on another one. The
+// default profile adds nothing.
+func ZupyCommand(profile, args string) string {
+	if profile != "" && profile != "default" {
+		return "zupy " + args + " --profile " + profile
+	}
+	return "zupy " + args
+}
+
 // LoginHint is what to run to log in to profile.
 func LoginHint(profile string) string {
-	if profile != "" && profile != "default" {
-		return fmt.Sprintf("Run `zupy login --profile %s`", profile)
-	}
-	return "Run `zupy login`"
+	return "Run `" + ZupyCommand(profile, "login") + "`"
 }
 
 // NotLoggedIn is the error of a command that needs a session and has none.

@@ -248,3 +248,15 @@ func TestDescribeNetworkTimeoutSuggestsTimeoutFlag(t *testing.T) {
 		t.Errorf("ExitCode = %d, want 1", ExitCode(err))
 	}
 }
+
+func TestZupyCommandCarriesTheProfileInUse(t *testing.T) {
+	for profile, want := range map[string]string{
+		"":        "zupy auth status",
+		"default": "zupy auth status",
+		"fresh":   "zupy auth status --profile fresh",
+	} {
+		if got := ZupyCommand(profile, "auth status"); got != want {
+			t.Errorf("ZupyCommand(%q) = %q, want %q", profile, got, want)
+		}
+	}
+}
