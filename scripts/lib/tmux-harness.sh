@@ -42,7 +42,8 @@ mkdir -p "$work/home"
 export HOME="$work/home"
 export ZUPY_CONFIG_DIR="$work/home/.config/zupy"
 export XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
-unset ZUPY_SESSION_TOKEN ZUPY_API_KEY ZUPY_PROFILE ZUPY_DEBUG NO_COLOR CLICOLOR_FORCE TMUX
+# CI and ZUPY_PROMPT_DISABLED would stop every prompt these tests drive.
+unset ZUPY_SESSION_TOKEN ZUPY_API_KEY ZUPY_PROFILE ZUPY_DEBUG NO_COLOR CLICOLOR_FORCE TMUX CI ZUPY_PROMPT_DISABLED
 
 session="" # the tmux session being driven
 pane=""    # its last capture
@@ -106,7 +107,7 @@ start() {
 	session=$1
 	shift
 	local cmd
-	cmd=$(printf '%q ' env "ZUPY_BASE_URL=$base" "ZUPY_CONFIG_DIR=$ZUPY_CONFIG_DIR" "HOME=$HOME" \
+	cmd=$(printf '%q ' env -u CI -u ZUPY_PROMPT_DISABLED "ZUPY_BASE_URL=$base" "ZUPY_CONFIG_DIR=$ZUPY_CONFIG_DIR" "HOME=$HOME" \
 		TERM=xterm-256color "$zupy" "$@")
 	tmux -L "$sock" -f /dev/null new-session -d -s "$session" -x "$width" -y 40 \
 		"$cmd; echo \"[zupy exited \$?]\"; sleep 600"

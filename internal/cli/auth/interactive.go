@@ -110,9 +110,28 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 	// offered first: a new one would be refused for the cooldown anyway.
 	var c *challenge
 	if prev, p, ok := pendingCode(o, dest); ok && (o.Channel == "" || o.Channel == prev.Channel) {
-		c, dest, ch = prev, p.Destination, contact.Channel(prev.Channel)
-		fmt.Fprintf(errOut, "%s A code was sent by %s to %s %s ago and is still valid: enter it (r: a new one, once the cooldown allows)\n",
-			cs.SuccessIcon(), channelName(c.Channel), cs.Bold(ui.SingleLine(c.DestinationHint)), ui.FormatDuration(time.Since(p.SentAt)))
+		resume := true
+		if dest == "" {
+			// The address was not given this time: the pending code may
+			// have gone to a mistyped one, so ask before resuming it, and
+			// take another address as the answer.
+			var otherCh contact.Channel
+			var other string
+			var err error
+			resume, otherCh, other, err = askResume(ctx, o, ed, prev, p)
+			if err != nil {
+				return err
+			}
+			if !resume {
+				o.forgetPending()
+				ch, dest = otherCh, other
+			}
+		}
+		if resume {
+			c, dest, ch = prev, p.Destination, contact.Channel(prev.Channel)
+			fmt.Fprintf(errOut, "%s A code was sent by %s to %s %s ago and is still valid: enter it (r: a new one, once the cooldown allows)\n",
+				cs.SuccessIcon(), channelName(c.Channel), cs.Bold(ui.SingleLine(c.DestinationHint)), ui.FormatDuration(time.Since(p.SentAt)))
+		}
 	}
 	if dest == "" {
 		for {
@@ -171,15 +190,38 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 				hint += ", e: send by e-mail instead"
 			}
 			fmt.Fprintln(errOut, cs.Muted(hint+", Ctrl-C: cancel"))
+			fmt.Fprintln(errOut, cs.Muted("Wrong address? Type the right one instead of the code, or run `"+
+				cmdutil.ZupyCommand(o.Profile, "login --email ADDR")+"` (or --whatsapp NUMBER)"))
 		}
 		announce = true
 
 		var action ui.CodeAction
 		var code string
+		var nextCh contact.Channel
+		var nextDest string
 		for {
 			code, action, err = ed.ReadCode(ctx, c.prompt(ch == contact.WhatsApp))
 			if err != nil {
 				return err
+			}
+			if action == ui.CodeOther {
+				// Never sent as a code: an address is offered as the new
+				// destination, anything else refused, no attempt spent.
+				otherCh, other, ok := parseAddress(o, code)
+				if !ok {
+					fmt.Fprintf(errOut, "%s The code is %d digits (no attempt was used).\n", cs.FailureIcon(), contact.CodeLength)
+					continue
+				}
+				yes, err := askYesNo(ctx, ed, fmt.Sprintf("That is an address, not a code. Send a new code to %s instead?", ui.SingleLine(other)))
+				if err != nil {
+					return err
+				}
+				if !yes {
+					continue
+				}
+				o.forgetPending()
+				nextCh, nextDest = otherCh, other
+				break
 			}
 			if action != ui.CodeEntered {
 				break
@@ -206,7 +248,9 @@ func interactiveLogin(ctx context.Context, o *LoginOptions, client *api.Client, 
 			}
 			fmt.Fprintf(errOut, "%s %s: a new code is needed.\n", cs.FailureIcon(), msg)
 		}
-		nextCh, nextDest := ch, dest
+		if action != ui.CodeOther {
+			nextCh, nextDest = ch, dest
+		}
 		if action == ui.CodeSwitchEmail {
 			nextCh, nextDest, err = askEmail(ctx, o, ed)
 			if err != nil {
@@ -285,4 +329,46 @@ func askEmail(ctx context.Context, o *LoginOptions, ed *ui.LineEditor) (contact.
 			fmt.Fprintf(o.IO.ErrOut, "%s %v\n", cs.FailureIcon(), err)
 		}
 	}
+}
+
+// askResume asks whether to go on with the code sent earlier to p's
+// address: yes (or Enter) resumes it, no asks for an address, and an
+// address typed as the answer is the new destination (docs/getting-started.md).
+func askResume(ctx context.Context, o *LoginOptions, ed *ui.LineEditor, c *challenge, p *pending) (resume bool, ch contact.Channel, dest string, err error) {
+	cs := o.IO.ErrColorScheme()
+	question := fmt.Sprintf("Use the code sent to %s %s ago? [Y/n, or type another address]", ui.SingleLine(c.DestinationHint), ui.FormatDuration(time.Since(p.SentAt)))
+	for {
+		answer, err := ed.ReadText(ctx, question, "") // Enter is yes
+		if err != nil {
+			return false, "", "", err
+		}
+		switch strings.ToLower(strings.TrimSpace(answer)) {
+		case "", "y", "yes", "s", "sim":
+			return true, "", "", nil
+		case "n", "no", "nao", "não":
+			return false, "", "", nil
+		}
+		if ch, dest, ok := parseAddress(o, answer); ok {
+			return false, ch, dest, nil
+		}
+		fmt.Fprintf(o.IO.ErrOut, "%s Answer y or n, or type an e-mail address or a WhatsApp number (+55…)\n", cs.FailureIcon())
+	}
+}
+
+// parseAddress reads text as an e-mail address or a WhatsApp number in the
+// forms login takes (--channel, when given, decides which).
+func parseAddress(o *LoginOptions, text string) (contact.Channel, string, bool) {
+	ch := contact.Guess(text)
+	if o.Channel != "" {
+		ch = contact.Channel(o.Channel)
+	}
+	if dest, err := contact.Normalize(ch, text); err == nil {
+		return ch, dest, true
+	}
+	// A Brazilian number without +55: the question that offers it names
+	// it in full, which is the confirmation confirmGuess asks for.
+	if e164, _, ok := contact.BrazilianNational(text); ok && ch == contact.WhatsApp {
+		return ch, e164, true
+	}
+	return "", "", false
 }

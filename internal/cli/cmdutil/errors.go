@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"syscall"
 
 	"github.com/zupy/zupy-cli/internal/api"
@@ -62,6 +64,30 @@ func ZupyCommand(profile, args string) string {
 		return "zupy " + args + " --profile " + profile
 	}
 	return "zupy " + args
+}
+
+// zupyInBackquotes is a zupy command line quoted in a hint.
+var zupyInBackquotes = regexp.MustCompile("`zupy ([^`]*)`")
+
+// ForProfile rewrites every `zupy …` command quoted in hint for profile
+// (ZupyCommand), so that a hint's command acts on the profile in use. A
+// command that names a profile already, runs another command (emulator
+// exec -- CMD) or takes none (help, version, emulator) is left as it is.
+func ForProfile(hint, profile string) string {
+	if profile == "" || profile == "default" {
+		return hint
+	}
+	return zupyInBackquotes.ReplaceAllStringFunc(hint, func(m string) string {
+		args := m[len("`zupy ") : len(m)-1]
+		first, _, _ := strings.Cut(args, " ")
+		switch {
+		case strings.Contains(args, "--profile"), strings.Contains(args, " -- "):
+			return m
+		case first == "help", first == "version", first == "emulator", first == "completion":
+			return m
+		}
+		return "`" + ZupyCommand(profile, args) + "`"
+	})
 }
 
 // LoginHint is what to run to log in to profile.
@@ -217,9 +243,11 @@ func defaultAPIHint(e *api.Error) string {
 }
 
 // PrintError writes err to w: "Error: <code> - <message>" and a hint line,
-// or with JSON one document {"error","message","details","exit_code"}.
-func PrintError(w io.Writer, cs *ui.ColorScheme, err error, asJSON bool) {
+// or with JSON one document {"error","message","details","exit_code"}. The
+// commands the hint names carry profile (ForProfile).
+func PrintError(w io.Writer, cs *ui.ColorScheme, err error, asJSON bool, profile string) {
 	code, msg, details, hint := Describe(err)
+	hint = ForProfile(hint, profile)
 	exit := ExitCode(err)
 	if asJSON {
 		doc := struct {

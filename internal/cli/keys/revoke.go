@@ -39,6 +39,9 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   "revoke KEY_ID",
 		Short: "Revoke an API key at once",
+		// stripe's and a shell's words for it: `keys delete` says "did you
+		// mean revoke" (cmdutil.GroupRun).
+		SuggestFor: []string{"delete", "rm", "remove", "del"},
 		Long: `Revoke an API key: it stops working on the very next request. This cannot be
 undone. On a terminal you are asked to confirm; without one (CI, pipes) --yes
 is required, so a script never revokes by accident. On a terminal, without

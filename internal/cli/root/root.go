@@ -73,7 +73,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		unavailable.OfferFlag = ran != nil && ran.Flags().Lookup(cmdutil.InsecureStorageFlag) != nil
 	}
 	if !errors.As(err, &silent) {
-		cmdutil.PrintError(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, f.JSON())
+		cmdutil.PrintError(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, f.JSON(), f.Profile())
 	}
 	return cmdutil.ExitCode(err)
 }
@@ -113,10 +113,24 @@ of the Zupy authentication API for offline work and CI.`,
 	cmd.SetErr(f.IOStreams.ErrOut)
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// `keys creat --name x`: cobra parsed --name for the group, which
+		// has none; the mistyped command is the mistake to name first.
+		if c.HasSubCommands() {
+			if args := c.Flags().Args(); len(args) > 0 {
+				if sub, _, ferr := c.Find(args); ferr == nil && sub == c {
+					return cmdutil.GroupRun(c, args)
+				}
+			}
+		}
 		return cmdutil.WithHint(&cmdutil.UsageError{Err: err}, fmt.Sprintf("Run `%s --help` for usage", c.CommandPath()))
 	})
 
 	cmdutil.BindGlobalFlags(cmd.PersistentFlags(), &f.Global)
+	// stripe's habit, --api-key on the command line, is refused with what
+	// to do instead (validateGlobals): a secret in argv shows in ps and the
+	// shell's history (docs/security-model.md). Hidden: it is no option.
+	cmd.PersistentFlags().String(apiKeyFlag, "", "Refused: use ZUPY_API_KEY or `zupy keys import`")
+	_ = cmd.PersistentFlags().MarkHidden(apiKeyFlag)
 	cmd.Flags().BoolP("version", "v", false, "Print the version")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("profile", completeProfiles(f))
@@ -142,10 +156,18 @@ of the Zupy authentication API for offline work and CI.`,
 	return cmd
 }
 
+// apiKeyFlag is the flag other CLIs take a key in, refused here.
+const apiKeyFlag = "api-key"
+
 // validateGlobals checks the global flags before any command runs, so a bad
 // value is a usage error that changes nothing.
 func validateGlobals(f *cmdutil.Factory, cmd *cobra.Command, filter **outputFilter) error {
 	g := &f.Global
+	if fl := cmd.Flags().Lookup(apiKeyFlag); fl != nil && fl.Changed {
+		// The value is a secret: never echoed, not even masked.
+		return cmdutil.WithHint(cmdutil.Usagef("zupy takes no --%s: a secret on the command line shows in ps and the shell's history", apiKeyFlag),
+			"Use ZUPY_API_KEY (e.g. read -rs ZUPY_API_KEY; export ZUPY_API_KEY), or save the key with `zupy keys import`")
+	}
 	outputs := []string{"text", "json"}
 	if extra := cmd.Annotations[cmdutil.AnnotationOutputs]; extra != "" {
 		outputs = strings.Split(extra, ",")

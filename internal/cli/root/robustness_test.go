@@ -87,3 +87,37 @@ func TestPingWaitEndsAtWaitMax(t *testing.T) {
 		t.Fatalf("exit %d after %d requests, want 5 after 1\n%s", r.code, n.Load(), r.stderr)
 	}
 }
+
+// TestAuthStatusWithoutKeyringExitsThree: with no OS keyring (a first run
+// on a headless box) auth status prints what it can and exits 3, no usable
+// session, not 1.
+func TestAuthStatusWithoutKeyringExitsThree(t *testing.T) {
+	for _, args := range [][]string{{"auth", "status"}, {"auth", "status", "-o", "json"}, {"--profile", "fresh", "auth", "status"}} {
+		r := runZupy(t, []string{"ZUPY_TEST_KEYRING=unavailable", "ZUPY_BASE_URL=http://127.0.0.1:9/v1"}, args...)
+		if r.code != 3 {
+			t.Errorf("zupy %s: exit %d, want 3\n%s", strings.Join(args, " "), r.code, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "the keyring could not be read") {
+			t.Errorf("zupy %s: stdout does not say the keyring could not be read:\n%s", strings.Join(args, " "), r.stdout)
+		}
+	}
+}
+
+// TestHabitsAreUsageErrors: the gh and stripe habits zupy answers with what
+// to type instead are usage errors, exit 2.
+func TestHabitsAreUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"keys", "delete", "key_0123456789ab", "--yes"},
+		{"keys", "rm", "key_0123456789ab"},
+		{"keys", "creat", "--name", "x"},
+		{"ping", "--api-key", "zup_live_sk_AAAAAAAAAAAAAAAAAAAA"}, // zupy:allow
+	} {
+		r := runZupy(t, []string{"ZUPY_BASE_URL=http://127.0.0.1:9/v1"}, args...)
+		if r.code != 2 {
+			t.Errorf("zupy %s: exit %d, want 2\n%s", strings.Join(args, " "), r.code, r.stderr)
+		}
+		if strings.Contains(r.stderr, "zup_live_sk_A") {
+			t.Errorf("zupy %s echoed the key:\n%s", strings.Join(args, " "), r.stderr)
+		}
+	}
+}
