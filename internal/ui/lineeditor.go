@@ -466,3 +466,9 @@ const (
 	KeyUp   byte = 0xf1
 	KeyDown byte = 0xf2
 )
+
+// Note writes a line under the last prompt, marked as a failure: what the
+// answer should have been.
+func (e *LineEditor) Note(msg string) {
+	fmt.Fprintf(e.out, "%s %s\n", e.cs.FailureIcon(), msg)
+}

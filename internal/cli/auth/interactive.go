@@ -280,19 +280,20 @@ func confirmGuess(ctx context.Context, ed *ui.LineEditor, display string) (bool,
 	return askYesNo(ctx, ed, fmt.Sprintf("Send the code by WhatsApp to %s (Brazil)?", display))
 }
 
-// askYesNo asks question until the answer is yes or no.
+// askYesNo asks question until the answer is yes or no, saying what it
+// expects after any other answer.
 func askYesNo(ctx context.Context, ed *ui.LineEditor, question string) (bool, error) {
 	for {
 		answer, err := ed.ReadLine(ctx, question+" [y/n]")
 		if err != nil {
 			return false, err
 		}
-		switch strings.ToLower(answer) {
-		case "y", "yes", "s", "sim":
-			return true, nil
-		case "n", "no", "nao", "não":
-			return false, nil
+		if strings.TrimSpace(answer) != "" {
+			if yes, ok := ui.YesNo(answer, false); ok {
+				return yes, nil
+			}
 		}
+		ed.Note("Answer y (yes) or n (no)")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -122,7 +123,7 @@ of the Zupy authentication API for offline work and CI.`,
 				}
 			}
 		}
-		return cmdutil.WithHint(&cmdutil.UsageError{Err: err}, fmt.Sprintf("Run `%s --help` for usage", c.CommandPath()))
+		return cmdutil.WithHint(&cmdutil.UsageError{Err: numberFlagError(err)}, fmt.Sprintf("Run `%s --help` for usage", c.CommandPath()))
 	})
 
 	cmdutil.BindGlobalFlags(cmd.PersistentFlags(), &f.Global)
@@ -154,6 +155,29 @@ of the Zupy authentication API for offline work and CI.`,
 	cmd.SetHelpCommandGroupID("tools")
 	cmd.AddCommand(helpTopics()...)
 	return cmd
+}
+
+// pflagNumber matches pflag's error for a number flag given something else:
+// invalid argument "1k" for "--rate-limit" flag: strconv.ParseInt: parsing
+// "1k": invalid syntax.
+var pflagNumber = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: strconv\.Parse(Int|Uint|Float): parsing ".*": (invalid syntax|value out of range)$`)
+
+// numberFlagError puts pflag's strconv error for a number flag in a
+// sentence: what was given, and what is expected.
+func numberFlagError(err error) error {
+	m := pflagNumber.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	value, flag, kind, why := m[1], m[2], m[3], m[4]
+	want := "a whole number, such as 1000 (no units or suffixes like 1k)"
+	if kind == "Float" {
+		want = "a number, such as 1.5"
+	}
+	if why == "value out of range" {
+		return fmt.Errorf("invalid %s %q: the number is too large", flag, value)
+	}
+	return fmt.Errorf("invalid %s %q: %s", flag, value, want)
 }
 
 // apiKeyFlag is the flag other CLIs take a key in, refused here.
