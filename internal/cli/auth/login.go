@@ -192,8 +192,7 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 	if o.InsecureStorage {
 		// Recorded at once, in either step of a two-step login, so that the
 		// step that stores the session (and every later command) finds it.
-		path, _ := o.CredentialsFile()
-		if err := cmdutil.UseFileStore(o.IO, o.Config, o.Profile, path, "the session"); err != nil {
+		if err := cmdutil.UseFileStore(o.Config, o.Profile); err != nil {
 			return err
 		}
 	}
@@ -240,6 +239,12 @@ func sessionStore(ctx context.Context, o *LoginOptions) (credentials.Store, erro
 	store, err := open()
 	if err != nil {
 		return nil, err
+	}
+	if store.Location() != "keyring" {
+		// The session goes in plain text (--insecure-storage now, or the
+		// credential_store: file an earlier step recorded): said when it
+		// is written, not before a code that may never be entered.
+		store, _ = cmdutil.WarnOnWrite(o.IO, func() (credentials.Store, error) { return store, nil }, store.Location(), "the session")()
 	}
 	if _, err := store.Get(ctx, credentials.SessionAccount(o.Profile)); err != nil && !errors.Is(err, credentials.ErrNotFound) {
 		return nil, err

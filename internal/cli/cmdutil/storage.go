@@ -1,11 +1,14 @@
 package cmdutil
 
 import (
+	"context"
 	"fmt"
+	"sync"
 
 	"github.com/spf13/pflag"
 
 	"github.com/zupy/zupy-cli/internal/config"
+	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
@@ -20,12 +23,12 @@ func AddInsecureStorageFlag(fs *pflag.FlagSet, p *bool, what string) {
 }
 
 // UseFileStore is what --insecure-storage does before anything is written:
-// it names the file that will hold the secret in plain text, then records
-// credential_store: file in the profile so that later commands find it.
-// what is what will be stored ("the session", "the secret").
-func UseFileStore(io *ui.IOStreams, load func() (*config.File, error), profile, path, what string) error {
-	cs := io.ErrColorScheme()
-	fmt.Fprintf(io.ErrOut, "%s Storing %s in plain text in %s (mode 0600); anyone who can read that file can use it.\n", cs.WarningIcon(), what, path)
+// it records credential_store: file in the profile so that later commands
+// find what is stored. The warning that names the file is printed by the
+// store WarnOnWrite returns, when a secret is written: a command that ends
+// before it stores anything (login --request-only, a refused create) warns
+// of nothing.
+func UseFileStore(load func() (*config.File, error), profile string) error {
 	cfg, err := load()
 	if err != nil {
 		return err
@@ -37,4 +40,31 @@ func UseFileStore(io *ui.IOStreams, load func() (*config.File, error), profile, 
 		return err
 	}
 	return cfg.Save()
+}
+
+// WarnOnWrite opens the store open opens, wrapped so that the first secret
+// written to it is preceded by the warning that it is kept in plain text
+// in path; what names it ("the session", "the secret").
+func WarnOnWrite(io *ui.IOStreams, open func() (credentials.Store, error), path, what string) func() (credentials.Store, error) {
+	return func() (credentials.Store, error) {
+		s, err := open()
+		if err != nil {
+			return nil, err
+		}
+		return &plainTextStore{Store: s, warn: func() {
+			fmt.Fprintf(io.ErrOut, "%s Storing %s in plain text in %s (mode 0600); anyone who can read that file can use it.\n",
+				io.ErrColorScheme().WarningIcon(), what, path)
+		}}, nil
+	}
+}
+
+type plainTextStore struct {
+	credentials.Store
+	once sync.Once
+	warn func()
+}
+
+func (p *plainTextStore) Set(ctx context.Context, account, secret string) error {
+	p.once.Do(p.warn)
+	return p.Store.Set(ctx, account, secret)
 }

@@ -134,10 +134,10 @@ func openSecretStore(io *ui.IOStreams, cfg func() (*config.File, error), profile
 	open := store
 	if insecure {
 		path, _ := credentialsFile()
-		if err := cmdutil.UseFileStore(io, cfg, profile, path, "the secret"); err != nil {
+		if err := cmdutil.UseFileStore(cfg, profile); err != nil {
 			return nil, err
 		}
-		open = fileStore
+		open = cmdutil.WarnOnWrite(io, fileStore, path, "the secret")
 	}
 	return openKeyStore(open, profileConfig{cfg, profile})
 }
