@@ -90,7 +90,7 @@ extends a lineage. A warning says when the new key expires within 30 days;
   NEW=$(ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h)
   zupy keys rotate --self --key-id key_0123456789ab`,
 		Args:              cobra.ArbitraryArgs,
-		ValidArgsFunction: completeKeyIDs(f, ""),
+		ValidArgsFunction: completeKeyIDs(f, "", notRotated),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.parse(cmd, args); err != nil {
 				return err
