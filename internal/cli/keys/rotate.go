@@ -212,6 +212,13 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		}
 	}
 
+	if !opts.Self && !opts.Save && key.PreviousKey != nil && (profileConfig{opts.Config, opts.Profile}).storedDefault() == opts.KeyID {
+		// The saved default key is the old one: commands that use it
+		// (ping, api) fail once the grace ends, unless the new one is saved.
+		out.Notes = append(out.Notes, fmt.Sprintf("Warning: %s is the profile's saved default key; it stops working %s, when the grace period ends. Save the new key with `%s` (the secret on standard input), or rotate with --save next time",
+			opts.KeyID, key.PreviousKey.ExpiresAt.UTC().Format(time.RFC3339), cmdutil.ZupyCommand(opts.Profile, "keys import --default")))
+	}
+
 	var verifyErr error
 	if !opts.NoVerify {
 		verifyErr = verifyNew(ctx, client, key)
