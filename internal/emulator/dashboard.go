@@ -117,12 +117,12 @@ func (s *Server) dashboardState(r *http.Request) (wire.DashboardState, error) {
 	for _, p := range partners {
 		st.Partners = append(st.Partners, wire.DashboardPartner{ID: p.ID, Name: p.Name, Email: p.Email, WhatsApp: p.WhatsApp, CreatedAt: p.CreatedAt})
 	}
-	msgs := s.outbox.list("")
+	msgs, used := s.outbox.listUsed()
 	for i := len(msgs) - 1; i >= 0; i-- {
 		m := msgs[i]
 		ch := contact.Channel(m.Channel)
 		st.Outbox = append(st.Outbox, wire.DashboardMessage{Channel: m.Channel, DestinationHint: contact.Mask(ch, m.Destination),
-			Code: m.Code, SentAt: m.SentAt.UTC(), ExpiresAt: m.SentAt.Add(otpTTL(ch)).UTC()})
+			Code: m.Code, SentAt: m.SentAt.UTC(), ExpiresAt: m.SentAt.Add(otpTTL(ch)).UTC(), Used: used[i]})
 	}
 	lineages := map[string]*wire.DashboardLineage{}
 	var order []string
@@ -137,7 +137,7 @@ func (s *Server) dashboardState(r *http.Request) (wire.DashboardState, error) {
 		if l == nil {
 			// The newest key of a lineage sets its limit (the limiter uses
 			// the limit of the key presented; the newest is the one in use).
-			l = &wire.DashboardLineage{LineageID: k.LineageID, Name: k.Name, Limit: k.RateLimit}
+			l = &wire.DashboardLineage{LineageID: k.LineageID, Name: k.Name, Limit: k.RateLimit, Status: status}
 			lineages[k.LineageID] = l
 			order = append(order, k.LineageID)
 		}

@@ -200,6 +200,7 @@ func (s *Server) verifyOTP(w http.ResponseWriter, r *http.Request) error {
 	if outcome != nil {
 		return outcome
 	}
+	s.outbox.markUsed(req.Code, nowExact)
 	s.log.InfoContext(ctx, "partner logged in", slog.String("partner_id", login.Partner.ID), slog.String("verification_id", req.VerificationID))
 	s.publish(Event{Type: EventLogin, PartnerID: login.Partner.ID})
 	writeJSON(w, http.StatusOK, login)

@@ -22,6 +22,38 @@ type outbox struct {
 	mu       sync.Mutex
 	messages []wire.OutboxMessage
 	out      io.Writer
+	// used marks the messages whose code logged someone in (by index into
+	// messages), for the dashboard: a used code is no longer the one to type.
+	used map[int]bool
+}
+
+// markUsed marks the newest message still unexpired at now whose code is
+// code as used. Codes are random: two live messages with one code are a
+// one-in-a-million chance, and then the newer is marked.
+func (o *outbox) markUsed(code string, now time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := len(o.messages) - 1; i >= 0; i-- {
+		m := o.messages[i]
+		if m.Code == code && now.Before(m.SentAt.Add(otpTTL(contact.Channel(m.Channel)))) {
+			if o.used == nil {
+				o.used = map[int]bool{}
+			}
+			o.used[i] = true
+			return
+		}
+	}
+}
+
+// listUsed is list("") with, for each message, whether its code was used.
+func (o *outbox) listUsed() ([]wire.OutboxMessage, []bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	used := make([]bool, len(o.messages))
+	for i := range o.messages {
+		used[i] = o.used[i]
+	}
+	return append([]wire.OutboxMessage{}, o.messages...), used
 }
 
 func newOutbox(out io.Writer) *outbox {
@@ -38,6 +70,13 @@ func (o *outbox) deliver(ch contact.Channel, dest, code string, ttl time.Duratio
 	defer o.mu.Unlock()
 	if len(o.messages) == outboxCapacity {
 		o.messages = append(o.messages[:0], o.messages[1:]...)
+		shifted := map[int]bool{}
+		for i := range o.used {
+			if i > 0 {
+				shifted[i-1] = true
+			}
+		}
+		o.used = shifted
 	}
 	o.messages = append(o.messages, wire.OutboxMessage{Channel: string(ch), Destination: dest, Code: code, Text: text, SentAt: at})
 	banner := "WhatsApp message to " + dest
@@ -63,7 +102,7 @@ func (o *outbox) list(dest string) []wire.OutboxMessage {
 func (o *outbox) clear() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.messages = nil
+	o.messages, o.used = nil, nil
 }
 
 // messageText is the message in the wording of Zupy's WhatsApp message and
