@@ -257,7 +257,7 @@ func printChallenge(o *LoginOptions, c *api.OTPChallenge) error {
 		return ui.WriteJSON(o.IO.Out, c)
 	}
 	fmt.Fprintf(o.IO.ErrOut, "Sent a code by %s to %s; it expires at %s.\n", channelName(c.Channel), ui.SingleLine(c.DestinationHint), c.ExpiresAt.UTC().Format(time.RFC3339))
-	fmt.Fprintf(o.IO.ErrOut, "Complete the login with: zupy login --verification-id %s --code-stdin\n", c.VerificationID)
+	fmt.Fprintf(o.IO.ErrOut, "Complete the login with: %s\n", cmdutil.ZupyCommand(o.Profile, "login --verification-id "+c.VerificationID+" --code-stdin"))
 	_, err := fmt.Fprintln(o.IO.Out, c.VerificationID)
 	return err
 }

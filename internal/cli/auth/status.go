@@ -321,7 +321,7 @@ func printLoginHint(opts *StatusOptions, st *Status) {
 	case st.CredentialSource == credentials.EnvSessionToken:
 		// login refuses to act while the variable is set: say so
 		// instead of sending the user there.
-		hint = "Unset " + credentials.EnvSessionToken + " or give it a valid session token (`zupy login` does not replace it)"
+		hint = "Unset " + credentials.EnvSessionToken + " or give it a valid session token (`" + cmdutil.ZupyCommand(st.Profile, "login") + "` does not replace it)"
 	}
 	fmt.Fprintln(io.ErrOut, io.ErrColorScheme().Muted(hint))
 }
