@@ -144,7 +144,7 @@ func (s *Server) dashboardState(r *http.Request) (wire.DashboardState, error) {
 	for _, m := range box.Messages {
 		ch := contact.Channel(m.Channel)
 		st.Outbox = append(st.Outbox, wire.DashboardMessage{Channel: m.Channel, DestinationHint: contact.Mask(ch, m.Destination),
-			Code: m.Code, SentAt: m.SentAt.UTC(), ExpiresAt: m.SentAt.Add(otpTTL(ch)).UTC()})
+			Code: m.Code, SentAt: m.SentAt.UTC(), ExpiresAt: m.ExpiresAt.UTC(), Used: m.Status == wire.OTPUsed})
 	}
 	// Codes asked for addresses no partner has: the API does not say so,
 	// the dashboard does.
@@ -166,7 +166,7 @@ func (s *Server) dashboardState(r *http.Request) (wire.DashboardState, error) {
 		if l == nil {
 			// The newest key of a lineage sets its limit (the limiter uses
 			// the limit of the key presented; the newest is the one in use).
-			l = &wire.DashboardLineage{LineageID: k.LineageID, Name: k.Name, Limit: k.RateLimit}
+			l = &wire.DashboardLineage{LineageID: k.LineageID, Name: k.Name, Limit: k.RateLimit, Status: status}
 			lineages[k.LineageID] = l
 			order = append(order, k.LineageID)
 		}

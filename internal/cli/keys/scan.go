@@ -277,7 +277,7 @@ func (o *ScanOptions) find(ctx context.Context) ([]scan.Finding, scan.Stats, err
 	}}
 	switch {
 	case o.Stdin:
-		return scan.ScanReader(o.IO.In, "-")
+		return scan.ScanReader(cmdutil.ContextReader(ctx, o.IO.In), "-")
 	case o.Git:
 		dir := "."
 		if len(o.Paths) == 1 {
@@ -680,7 +680,7 @@ func (o *ScanOptions) summarize(findings []scan.Finding, verdicts map[string]*ve
 	if o.Verify && !o.Revoke && o.IO.IsStderrTTY() && slices.ContainsFunc(findings, func(f scan.Finding) bool {
 		return verdicts[f.Secret.Reveal()].status == statusLive
 	}) {
-		fmt.Fprintln(o.IO.ErrOut, "Revoke the live keys with `zupy keys scan --revoke` (it lists them and asks first)")
+		fmt.Fprintln(o.IO.ErrOut, "Revoke the live keys with `"+cmdutil.ZupyCommand(o.Profile, "keys scan --revoke")+"` (it lists them and asks first)")
 	}
 	return count
 }
