@@ -120,12 +120,15 @@ keys Enter
 wait_for "IP allow-list"
 type_text "10.0.0.0/8"
 keys Enter
+wait_for "it is shown only once"
+keys Down Enter
 wait_for "[zupy exited 0]"
-wait_for "Equivalent command: zupy keys create --name Asked --scopes customer:read,loyalty:read --environment staging --rate-limit 300 --expires-in 90d --allow-ip 10.0.0.0/8"
+wait_for "Equivalent command: zupy keys create --name Asked --scopes customer:read,loyalty:read --environment staging --rate-limit 300 --expires-in 90d --allow-ip 10.0.0.0/8 --save"
+wait_for "Saved key_"
 wait_for_re '│ *Secret +zup_test_sk_[A-Za-z0-9]{20} *│'
 asked=$(grep -oE 'key_[0-9a-z]{12}' <<<"$pane" | head -n 1)
 [[ $(z keys show "$asked" | sed -n 's/^rate_limit\t//p') == 300 ]] || fail "the asked rate limit was not sent"
-ok "keys create asked name, scopes, environment, rate limit, expiry and IPs, and showed the command line"
+ok "keys create asked name, scopes, environment, rate limit, expiry, IPs and whether to save, and showed the command line"
 
 # ---- 7. show and revoke without an id offer a list --------------------------
 start pick-show keys show
@@ -171,7 +174,7 @@ for w in 50 120; do
 	while IFS= read -r line; do
 		((${#line} <= w)) || fail "at $w columns a list line is ${#line} wide: $line"
 	done <<<"$pane"
-	grep -qE '^key_[0-9a-z]{12} \(default\)|^key_[0-9a-z]{12} +' <<<"$pane" || fail "at $w columns no key id is whole"
+	grep -qE '^key_[0-9a-z]{12} \(default\)|^key_[0-9a-z]{12}[*+]? +' <<<"$pane" || fail "at $w columns no key id is whole"
 	ok "at $w columns the card and the list fit, framed, the secret and ids whole"
 done
 grep -qE '^ID +NAME +ENV +SCOPES' <<<"$pane" || fail "at 120 columns the list lacks its main columns"

@@ -11,8 +11,11 @@
 # during that address's cooldown, then done once the emulator's clock has
 # moved on); Ctrl-C exiting 130; a code killed by five misses offering a new
 # code with the countdown of the cooldown, refusing digits and an early r;
-# login run again within the cooldown offering the code already sent, or
-# (another profile) a visible countdown to the next one; a Brazilian
+# login run again within the cooldown asking before it resumes the code
+# already sent, or (another profile) a visible countdown to the next one; a
+# mistyped number: the right one typed at the code prompt offered as the new
+# address (never spent as a code), and typed as the answer to "use the code
+# sent to …?"; a Brazilian
 # national number offered as +55 and sent only once confirmed; "already
 # logged in as … log in again?".
 #
@@ -190,6 +193,8 @@ wait_for "Sent a code by e-mail"
 keys C-c
 wait_for "[zupy exited 130]"
 start login6 login --insecure-storage
+wait_for_re "Use the code sent to d\*\*@example.com [0-9]+s ago\? \[Y/n, or type another address\]"
+keys Enter
 wait_for_re "A code was sent by e-mail to d\*\*@example.com [0-9]+s ago and is still valid: enter it"
 grep -qF "rate limited; retrying" <<<"$pane" && fail "the second login waited out the cooldown"
 wait_for "? Code ("
@@ -242,5 +247,36 @@ keys Enter
 wait_for "Kept the current session (profile default)."
 wait_for "[zupy exited 0]"
 ok "login while logged in asks first, and n keeps the session"
+
+
+# ---- 7. a mistyped number: never read as a code, not resumed unasked ---------
+advance_clock 901
+start login11 --profile typo login --insecure-storage --whatsapp +5511912345678
+wait_for "Sent a code by WhatsApp"
+wait_for "zupy login --email ADDR --profile typo"
+type_text "+55 11 98765-4321"
+keys Enter
+wait_for "That is an address, not a code. Send a new code to +5511987654321 instead? [y/n]"
+grep -qF "Wrong code" <<<"$pane" && fail "an address was spent as a code"
+type_text "n"
+keys Enter
+type_text "dev@example"
+keys Enter
+wait_for "The code is 6 digits (no attempt was used)."
+grep -qF "Wrong code" <<<"$pane" && fail "a line that is no code was spent as one"
+ok "a phone number typed at the code prompt is offered as an address, not spent as a code"
+keys C-c
+wait_for "[zupy exited 130]"
+start login12 --profile typo login --insecure-storage
+wait_for_re "Use the code sent to .+ ago\? \[Y/n, or type another address\]"
+type_text "dev@example.com"
+keys Enter
+wait_for "Sent a code by e-mail"
+code=$(otp dev@example.com)
+paste_secret "$code"
+keys Enter
+wait_for "Logged in as Demo Partner"
+wait_for "[zupy exited 0]"
+ok "login asks before resuming a code, and takes another address as the answer"
 
 echo "PASS: tmux login"

@@ -32,7 +32,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -210,12 +209,7 @@ func runOnce(env []string, argv ...string) sample {
 		fatalf("%s: %v", strings.Join(argv, " "), err)
 	}
 	wall := time.Since(start)
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	var rss int64
-	if ru != nil {
-		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
-	}
-	return sample{wall, rss}
+	return sample{wall, maxRSS(cmd.ProcessState)}
 }
 
 func median(d []time.Duration) time.Duration {

@@ -105,7 +105,8 @@ func (c *Client) Origin() string { return strings.TrimSuffix(c.base, "/v1") }
 
 // Request is one API call. Path is relative to the base URL and may carry a
 // query string, which is merged with Query. Body is encoded as JSON once, so
-// a retry sends the same bytes; a []byte or json.RawMessage is sent as is.
+// a retry sends the same bytes; a []byte or json.RawMessage is sent as is,
+// and a FileBody is streamed from its file, opened again for each attempt.
 type Request struct {
 	Method  string
 	Path    string
@@ -116,6 +117,14 @@ type Request struct {
 	// Header holds extra request headers (`zupy api -H`). They cannot
 	// replace Authorization, which only Token sets.
 	Header http.Header
+}
+
+// FileBody is a request body read from a file as it is sent, not held in
+// memory (`zupy api --input FILE`). Open is called once per attempt; the
+// request carries Size bytes, its Content-Length.
+type FileBody struct {
+	Open func() (io.ReadCloser, error)
+	Size int64
 }
 
 // Response is what the server answered.
@@ -155,7 +164,11 @@ func (c *Client) do(ctx context.Context, base string, r Request, out any) (*Resp
 	if err != nil {
 		return nil, err
 	}
-	body, err := encodeBody(r.Body)
+	var body []byte
+	file, streamed := r.Body.(*FileBody)
+	if !streamed {
+		body, err = encodeBody(r.Body)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encode %s %s request: %w", r.Method, r.Path, err)
 	}
@@ -164,7 +177,7 @@ func (c *Client) do(ctx context.Context, base string, r Request, out any) (*Resp
 		retries = 0
 	}
 	for retry := 0; ; retry++ {
-		resp, err := c.attempt(ctx, r, target, body)
+		resp, err := c.attempt(ctx, r, target, body, file)
 		if err != nil {
 			var netErr *NetworkError
 			if errors.As(err, &netErr) && !netErr.Permanent && r.Method == http.MethodGet && retry < retries && ctx.Err() == nil {
@@ -240,7 +253,7 @@ func transientStatus(status int) bool {
 
 // attempt sends the request once, bounded by Options.Timeout, and reads the
 // whole body.
-func (c *Client) attempt(ctx context.Context, r Request, target string, body []byte) (*Response, error) {
+func (c *Client) attempt(ctx context.Context, r Request, target string, body []byte, file *FileBody) (*Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &NetworkError{Op: r.Method, URL: safeURL(target), Err: err}
 	}
@@ -254,13 +267,29 @@ func (c *Client) attempt(ctx context.Context, r Request, target string, body []b
 	if body != nil {
 		reader = bytes.NewReader(body)
 	}
+	if file != nil {
+		rc, err := file.Open()
+		if err != nil {
+			return nil, fmt.Errorf("read the request body: %w", err)
+		}
+		defer rc.Close()
+		// Exactly Size bytes: a file that grew since it was measured
+		// would otherwise outrun its Content-Length.
+		reader = io.LimitReader(rc, file.Size)
+	}
 	req, err := http.NewRequestWithContext(actx, r.Method, target, reader)
 	if err != nil {
 		return nil, fmt.Errorf("build %s request: %s", r.Method, redactString(err.Error()))
 	}
+	if file != nil {
+		req.ContentLength = file.Size
+		if file.Size == 0 {
+			req.Body = http.NoBody
+		}
+	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.opts.UserAgent)
-	if body != nil {
+	if body != nil || file != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for name, values := range r.Header {
@@ -303,6 +332,9 @@ func (c *Client) attempt(ctx context.Context, r Request, target string, body []b
 	}
 	latency := time.Since(start)
 	done() // the spinner is gone before the trace is written
+	if file != nil {
+		body = fmt.Appendf(nil, "(%d bytes streamed from a file, not shown)", file.Size)
+	}
 	if err != nil {
 		netErr := c.networkError(ctx, actx, r.Method, target, err)
 		c.trace(r.Token, req, body, nil, nil, latency, netErr)

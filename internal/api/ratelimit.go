@@ -21,29 +21,45 @@ type RateLimitHeaders struct {
 
 func parseRateLimit(h http.Header, date time.Time, now func() time.Time) RateLimitHeaders {
 	var rl RateLimitHeaders
-	intHeader := func(name string, dst *int) {
+	intHeader := func(name string, dst *int, most int) {
 		v := strings.TrimSpace(h.Get(name))
 		if v == "" {
 			return
 		}
 		rl.Present = true
 		if n, err := strconv.Atoi(v); err == nil {
-			*dst = n
+			*dst = min(max(n, 0), most)
 		}
 	}
-	intHeader("X-RateLimit-Limit", &rl.Limit)
-	intHeader("X-RateLimit-Remaining", &rl.Remaining)
-	intHeader("X-RateLimit-Window", &rl.Window)
+	intHeader("X-RateLimit-Limit", &rl.Limit, maxRateCount)
+	intHeader("X-RateLimit-Remaining", &rl.Remaining, maxRateCount)
+	intHeader("X-RateLimit-Window", &rl.Window, int(MaxServerWait/time.Second))
 	var reset int
-	intHeader("X-RateLimit-Reset", &reset)
+	intHeader("X-RateLimit-Reset", &reset, math.MaxInt)
+	ref := date
+	if ref.IsZero() {
+		ref = now()
+	}
 	if reset > 0 {
-		rl.Reset = time.Unix(int64(reset), 0).UTC()
+		// A reset further than a day away is not a rate limit's window:
+		// it is read as a day, which also keeps the time printable
+		// (JSON has no year 292277026596).
+		rl.Reset = time.Unix(min(int64(reset), ref.Add(MaxServerWait).Unix()), 0).UTC()
 	}
 	if d, ok := parseRetryAfter(h.Get("Retry-After"), date, now); ok {
-		rl.RetryAfter = d
+		rl.RetryAfter = min(d, MaxServerWait)
 	}
 	return rl
 }
+
+// What the client believes of a server's rate-limit headers: counts up to a
+// billion, waits and resets up to a day away. Beyond, a header is clamped,
+// so that a hostile or broken server cannot make zupy print nonsense or fail
+// to write its JSON (docs/api.md#rate-limits).
+const (
+	maxRateCount  = 1_000_000_000
+	MaxServerWait = 24 * time.Hour
+)
 
 // parseRetryAfter reads a Retry-After value: delta seconds, or an HTTP date
 // taken relative to the server's Date (or now when it sent none). A date in

@@ -31,6 +31,7 @@ type (
 	ErrorBody        = wire.ErrorBody
 	OutboxMessage    = wire.OutboxMessage
 	Outbox           = wire.Outbox
+	UndeliveredOTP   = wire.UndeliveredOTP
 )
 
 // Who performed a rotation (Rotation.By).

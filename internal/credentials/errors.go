@@ -29,6 +29,9 @@ type UnavailableError struct {
 	// the hint may offer it; the CLI sets it. A hint names only flags the
 	// command has.
 	OfferFlag bool
+	// Command formats a zupy command line for the hint; the CLI sets it to
+	// one that adds the --profile in use (cmdutil.ZupyCommand).
+	Command func(args string) string
 }
 
 func (e *UnavailableError) Error() string {
@@ -71,11 +74,24 @@ func keyringKind(err error) string {
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
-// Hint is one line telling the user how to go on without the keyring.
+// Hint is one line telling the user how to go on without the keyring. The
+// variable it names is the one that stands for what was being read: the
+// session's for a session, the key's for a key.
 func (e *UnavailableError) Hint() string {
 	file := e.FilePath
 	if file == "" {
 		file = "credentials.yaml in the zupy config directory"
+	}
+	command := e.Command
+	if command == nil {
+		command = func(args string) string { return "zupy " + args }
+	}
+	env := EnvSessionToken + " / " + EnvAPIKey
+	switch {
+	case strings.HasSuffix(e.Account, "/session"):
+		env = EnvSessionToken
+	case strings.Contains(e.Account, "/key/"):
+		env = EnvAPIKey
 	}
 	var b strings.Builder
 	if e.Timeout {
@@ -83,12 +99,19 @@ func (e *UnavailableError) Hint() string {
 	} else {
 		b.WriteString("Set ")
 	}
+	if env == EnvSessionToken && !e.OfferFlag {
+		// An API key (ZUPY_API_KEY) does not stand in for the session the
+		// key management routes take (docs/security-model.md).
+		fmt.Fprintf(&b, "%s (this needs the login session, not an API key), or run `%s` to keep credentials in %s, then `%s`",
+			env, command("config set credential_store file"), file, command("login"))
+		return b.String()
+	}
 	if e.OfferFlag {
-		fmt.Fprintf(&b, "%s / %s, or re-run with --insecure-storage (or `zupy config set credential_store file`) to keep credentials in %s",
-			EnvSessionToken, EnvAPIKey, file)
+		fmt.Fprintf(&b, "%s, or re-run with --insecure-storage (or `%s`) to keep credentials in %s",
+			env, command("config set credential_store file"), file)
 	} else {
-		fmt.Fprintf(&b, "%s / %s, or run `zupy config set credential_store file` to keep credentials in %s",
-			EnvSessionToken, EnvAPIKey, file)
+		fmt.Fprintf(&b, "%s, or run `%s` to keep credentials in %s",
+			env, command("config set credential_store file"), file)
 	}
 	return b.String()
 }

@@ -88,10 +88,19 @@ func TestKeyringBackendFailuresAreUnavailableWithHint(t *testing.T) {
 				}
 				ue.OfferFlag = true
 				hint := ue.Hint()
-				for _, want := range []string{"ZUPY_SESSION_TOKEN", "ZUPY_API_KEY", "--insecure-storage", "zupy config set credential_store file", "credentials.yaml"} {
+				for _, want := range []string{"ZUPY_SESSION_TOKEN", "--insecure-storage", "zupy config set credential_store file", "credentials.yaml"} {
 					if !strings.Contains(hint, want) {
 						t.Errorf("Hint() = %q, missing %q", hint, want)
 					}
+				}
+				// A session is not replaced by a key: the hint names the
+				// session's variable only.
+				if strings.Contains(hint, "ZUPY_API_KEY") {
+					t.Errorf("Hint() = %q names ZUPY_API_KEY for a session", hint)
+				}
+				ue.Command = func(args string) string { return "zupy " + args + " --profile work" }
+				if hint := ue.Hint(); !strings.Contains(hint, "`zupy config set credential_store file --profile work`") {
+					t.Errorf("Hint() = %q does not use Command", hint)
 				}
 			})
 		}

@@ -46,3 +46,23 @@ func TestClockNeverGoesBackAcrossRestarts(t *testing.T) {
 		t.Fatalf("clock after reset and restart %v, before %v", after, before)
 	}
 }
+
+// Issue 21.15: `zupy emulator clock show` reads the clock through GET
+// /_emulator/clock, which moves nothing.
+func TestClockRouteShowsTheOffsetWithoutMovingIt(t *testing.T) {
+	h := newHarness(t)
+	var st wire.ClockState
+	h.request("GET", "/_emulator/clock", "", nil).decode(t, &st)
+	if d := time.Since(st.Now); d > time.Minute || d < -time.Minute {
+		t.Fatalf("a fresh clock: %+v", st)
+	}
+	h.advance(3600)
+	for range 2 {
+		r := h.request("GET", "/_emulator/clock", "", nil)
+		expect(t, r, http.StatusOK)
+		r.decode(t, &st)
+		if d := time.Until(st.Now); d < 59*time.Minute || d > 61*time.Minute {
+			t.Fatalf("after an hour's move: %+v", st)
+		}
+	}
+}

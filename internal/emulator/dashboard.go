@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -53,6 +54,12 @@ const (
 
 // errUnavailable answers a stream asked for while the server shuts down.
 var errUnavailable = &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "The emulator is shutting down"}
+
+// errStreamsFull answers a stream asked for beyond DefaultMaxStreams: the API
+// keeps its connections, the extra dashboard waits (it reconnects by itself).
+var errStreamsFull = &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable",
+	Message: fmt.Sprintf("Too many dashboard event streams are open (at most %d): close a dashboard tab", DefaultMaxStreams),
+	Header:  map[string]string{"Retry-After": "5"}}
 
 // dashboardRoutes registers the dashboard's routes on m.
 func (s *Server) dashboardRoutes(m *http.ServeMux) {
@@ -133,13 +140,19 @@ func (s *Server) dashboardState(r *http.Request) (wire.DashboardState, error) {
 	for _, p := range partners {
 		st.Partners = append(st.Partners, wire.DashboardPartner{ID: p.ID, Name: p.Name, Email: p.Email, WhatsApp: p.WhatsApp, CreatedAt: p.CreatedAt})
 	}
-	msgs := s.outbox.list("")
-	for i := len(msgs) - 1; i >= 0; i-- {
-		m := msgs[i]
+	box := s.outbox.list("", now)
+	for _, m := range box.Messages {
 		ch := contact.Channel(m.Channel)
 		st.Outbox = append(st.Outbox, wire.DashboardMessage{Channel: m.Channel, DestinationHint: contact.Mask(ch, m.Destination),
-			Code: m.Code, SentAt: m.SentAt.UTC(), ExpiresAt: m.SentAt.Add(otpTTL(ch)).UTC()})
+			Code: m.Code, SentAt: m.SentAt.UTC(), ExpiresAt: m.ExpiresAt.UTC(), Used: m.Status == wire.OTPUsed})
 	}
+	// Codes asked for addresses no partner has: the API does not say so,
+	// the dashboard does.
+	for _, u := range box.Undelivered {
+		st.Outbox = append(st.Outbox, wire.DashboardMessage{Channel: u.Channel, DestinationHint: contact.Mask(contact.Channel(u.Channel), u.Destination),
+			SentAt: u.RequestedAt.UTC(), ExpiresAt: u.RequestedAt.UTC(), Note: u.Reason})
+	}
+	slices.SortStableFunc(st.Outbox, func(a, b wire.DashboardMessage) int { return b.SentAt.Compare(a.SentAt) }) // newest first
 	lineages := map[string]*wire.DashboardLineage{}
 	var order []string
 	for _, k := range keys { // newest first
@@ -153,7 +166,7 @@ func (s *Server) dashboardState(r *http.Request) (wire.DashboardState, error) {
 		if l == nil {
 			// The newest key of a lineage sets its limit (the limiter uses
 			// the limit of the key presented; the newest is the one in use).
-			l = &wire.DashboardLineage{LineageID: k.LineageID, Name: k.Name, Limit: k.RateLimit}
+			l = &wire.DashboardLineage{LineageID: k.LineageID, Name: k.Name, Limit: k.RateLimit, Status: status}
 			lineages[k.LineageID] = l
 			order = append(order, k.LineageID)
 		}
@@ -209,8 +222,12 @@ func (s *Server) handleUIUsage(w http.ResponseWriter, r *http.Request) {
 // never waited for). It ends when the client goes, or when the server
 // shuts down (CloseStreams), so it never holds up a drain.
 func (s *Server) handleUIEvents(w http.ResponseWriter, r *http.Request) {
-	sub, cancel, ok := s.events.subscribe()
-	if !ok {
+	sub, cancel, err := s.events.subscribe()
+	if errors.Is(err, errTooManyStreams) {
+		s.writeError(w, r, errStreamsFull)
+		return
+	}
+	if err != nil {
 		s.writeError(w, r, errUnavailable)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -239,37 +240,129 @@ func TestEventStreamTellsWhatHappenedWithoutSecrets(t *testing.T) {
 
 func TestAStalledSubscriberNeverBlocksPublishing(t *testing.T) {
 	hb := newHub()
-	stalled, cancel, ok := hb.subscribe()
-	if !ok {
-		t.Fatal("subscribe refused")
+	defer hb.close()
+	stalled, cancel, err := hb.subscribe()
+	if err != nil {
+		t.Fatal(err)
 	}
 	defer cancel()
-	// Nobody reads stalled: publishing far more than its queue holds must
-	// return (a blocking publish would hang this test).
+	// Nobody reads stalled: fanning out far more than its queue holds must
+	// return (a blocking fan-out would hang this test).
 	for i := range 10 * subscriberQueue {
-		hb.publish(Event{Type: EventKeyCreated, KeyID: "key_" + string(rune('a'+i%26))})
+		hb.fanOut(Event{Type: EventKeyCreated, KeyID: "key_" + string(rune('a'+i%26))})
 	}
 	got := stalled.take()
 	if len(got) != 1 || got[0].Type != EventResync {
 		t.Fatalf("a subscriber that fell behind got %d events (first %+v), want one resync", len(got), got[0])
 	}
 	// After the resync it hears events again.
-	hb.publish(Event{Type: EventKeyRevoked, KeyID: "key_x"})
+	hb.fanOut(Event{Type: EventKeyRevoked, KeyID: "key_x"})
 	if got := stalled.take(); len(got) != 1 || got[0].Type != EventKeyRevoked {
 		t.Fatalf("after a resync: %+v", got)
 	}
 }
 
+// Issue 21.1: every verification handed its event to every stream inside
+// the request (throughput fell from 7.0k/s with no stream to 1.4k/s with
+// 300). publish only queues the event for the broadcaster: here the
+// subscribers' lock is held throughout, as by a fan-out that takes long,
+// and publishing still returns; the events it could not queue become one
+// resync for every subscriber.
+func TestPublishNeverWaitsForTheSubscribers(t *testing.T) {
+	hb := newHub()
+	defer hb.close()
+	sub, cancel, err := hb.subscribe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+	hb.mu.Lock()
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		for range 2 * publishQueue {
+			hb.publish(Event{Type: EventKeyUsed, KeyID: "key_a"})
+		}
+	}()
+	select {
+	case <-published:
+	case <-time.After(10 * time.Second): // a hang bound, not a timing assertion
+		hb.mu.Unlock()
+		t.Fatal("publish waited for the subscribers' lock")
+	}
+	hb.mu.Unlock()
+	// Once the broadcaster has caught up, an event goes through again.
+	deadline := time.After(10 * time.Second)
+	for len(hb.in) > 0 {
+		select {
+		case <-deadline:
+			t.Fatal("the broadcaster did not catch up")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	hb.publish(Event{Type: EventKeyRevoked, KeyID: "key_b"})
+	var got []Event
+	for !slices.ContainsFunc(got, func(e Event) bool { return e.Type == EventKeyRevoked }) {
+		select {
+		case <-sub.ready:
+			got = append(got, sub.take()...)
+		case <-deadline:
+			t.Fatalf("the broadcaster delivered %+v and then nothing", got)
+		}
+	}
+	if !slices.ContainsFunc(got, func(e Event) bool { return e.Type == EventResync }) {
+		t.Fatalf("events were dropped without a resync: %+v", got)
+	}
+}
+
+// BenchmarkPublishWithStreams is the request path's cost of one event with
+// 0, 1 and DefaultMaxStreams subscribers draining their queues: one channel
+// send, whatever the count (the fan-out runs on the broadcaster; what grows
+// with the count is the CPU the broadcaster and the drainers take).
+func BenchmarkPublishWithStreams(b *testing.B) {
+	for _, n := range []int{0, 1, DefaultMaxStreams} {
+		b.Run(fmt.Sprintf("streams=%d", n), func(b *testing.B) {
+			hb := newHub()
+			defer hb.close()
+			for range n {
+				sub, cancel, err := hb.subscribe()
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer cancel()
+				go func() {
+					for {
+						select {
+						case <-sub.ready:
+							sub.take()
+						case <-sub.done:
+							return
+						}
+					}
+				}()
+			}
+			e := Event{Type: EventKeyUsed, KeyID: "key_a"}
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					hb.publish(e)
+				}
+			})
+		})
+	}
+}
+
 func TestKeyUsesCoalesceForASlowSubscriber(t *testing.T) {
 	hb := newHub()
+	defer hb.close()
 	sub, cancel, _ := hb.subscribe()
 	defer cancel()
 	for range 5000 {
-		hb.publish(Event{Type: EventKeyUsed, KeyID: "key_a"})
+		hb.fanOut(Event{Type: EventKeyUsed, KeyID: "key_a"})
 	}
-	hb.publish(Event{Type: EventKeyCreated, KeyID: "key_b"})
+	hb.fanOut(Event{Type: EventKeyCreated, KeyID: "key_b"})
 	for range 7 {
-		hb.publish(Event{Type: EventKeyUsed, KeyID: "key_b"})
+		hb.fanOut(Event{Type: EventKeyUsed, KeyID: "key_b"})
 	}
 	got := sub.take()
 	want := []Event{{Type: EventKeyUsed, KeyID: "key_a", Count: 5000}, {Type: EventKeyCreated, KeyID: "key_b"}, {Type: EventKeyUsed, KeyID: "key_b", Count: 7}}
@@ -280,6 +373,69 @@ func TestKeyUsesCoalesceForASlowSubscriber(t *testing.T) {
 		if got[i].Type != want[i].Type || got[i].KeyID != want[i].KeyID || got[i].Count != want[i].Count {
 			t.Fatalf("event %d: %+v, want %+v", i, got[i], want[i])
 		}
+	}
+}
+
+// Issue 21.1: each event stream holds a connection while its client does
+// not read, so streams filled the connection cap and the API hung. Streams
+// have a cap of their own, well below the connection cap: with every stream
+// slot taken by clients that never read, verify still answers, and one
+// stream more is refused with a JSON 503.
+func TestIdleEventStreamsCannotTakeEveryConnection(t *testing.T) {
+	h := newHarness(t)
+	t.Cleanup(h.srv.CloseStreams)
+	session := h.login()
+	k := h.createKey(session, nil)
+	secret := h.secrets[len(h.secrets)-1]
+	// A connection cap a few above the streams' own: without that cap,
+	// streams alone would fill it.
+	const maxConns = DefaultMaxStreams + 4
+	cl, _ := serveOn(t, h.srv, ServeOptions{MaxConns: maxConns})
+	addr := cl.Addr().String()
+	openStream := func() (net.Conn, string) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		io.WriteString(c, "GET /_emulator/ui/events HTTP/1.1\r\nHost: "+addr+"\r\n\r\n")
+		c.SetReadDeadline(time.Now().Add(10 * time.Second)) // a hang bound
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream: %v", err)
+		}
+		return c, line
+	}
+	// The streams' readers read the status line and then nothing more.
+	for i := range DefaultMaxStreams {
+		if _, line := openStream(); !strings.Contains(line, " 200 ") {
+			t.Fatalf("stream %d: %q", i, line)
+		}
+	}
+	c, line := openStream()
+	if !strings.Contains(line, " 503 ") {
+		t.Fatalf("stream beyond the cap: %q, want 503", line)
+	}
+	c.Close()
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for range maxConns {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/auth/verify", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("verify with every stream slot taken: %v", err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), k.KeyID) {
+			t.Fatalf("verify: %d %s", res.StatusCode, body)
+		}
+	}
+	// The refusal is the API's JSON error form.
+	r := h.request("GET", "/_emulator/ui/events", "", nil)
+	expect(t, r, http.StatusServiceUnavailable, "unavailable")
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("the 503 carries no Retry-After")
 	}
 }
 
@@ -367,7 +523,10 @@ func TestEventStreamsOutliveTheWriteTimeoutAndEndOnShutdown(t *testing.T) {
 // that drains its queue as the event stream does.
 func BenchmarkVerifyWithDashboardOpen(b *testing.B) {
 	h := newBenchHarness(b)
-	sub, cancel, _ := h.srv.events.subscribe()
+	sub, cancel, err := h.srv.events.subscribe()
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer cancel()
 	go func() {
 		for {

@@ -27,17 +27,12 @@ func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
 			dest = n
 		}
 	}
-	writeJSON(w, http.StatusOK, wire.Outbox{Messages: s.outbox.list(dest)})
+	writeJSON(w, http.StatusOK, s.outbox.list(dest, s.clock.Now()))
 }
 
 // clockBody is the body of POST /_emulator/clock.
 type clockBody struct {
 	AdvanceSeconds *int64 `json:"advance_seconds"`
-}
-
-// clockState is the answer of POST /_emulator/clock.
-type clockState struct {
-	Now time.Time `json:"now"`
 }
 
 // handleClock is POST /_emulator/clock {"advance_seconds": N}: moves the
@@ -67,7 +62,17 @@ func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	s.log.InfoContext(r.Context(), "clock advanced", slog.Int64("seconds", *b.AdvanceSeconds))
 	s.publish(Event{Type: EventClock, At: now.UTC()})
-	writeJSON(w, http.StatusOK, clockState{Now: now.UTC()})
+	writeJSON(w, http.StatusOK, s.clockState(now))
+}
+
+// handleClockShow is GET /_emulator/clock: the emulator's time, moving
+// nothing.
+func (s *Server) handleClockShow(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.clockState(s.clock.Now()))
+}
+
+func (s *Server) clockState(now time.Time) wire.ClockState {
+	return wire.ClockState{Now: now.UTC()}
 }
 
 // handleReset is POST /_emulator/reset: empties the data (keys, sessions,

@@ -58,6 +58,10 @@ const (
 	DefaultPartnerWhatsApp = "+5511999990000"
 )
 
+// ErrDataDirInUse is matched (errors.Is) by the error of Open on a data
+// directory that another emulator holds; the error names its process.
+var ErrDataDirInUse = store.ErrLocked
+
 // usageFlushInterval is how often batched key usage is written.
 const usageFlushInterval = time.Second
 
@@ -151,6 +155,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	go s.flushLoop()
 	return s, nil
 }
+
+// Partners are the partner accounts codes can be sent to (the demo partner,
+// normally), for the startup banner.
+func (s *Server) Partners(ctx context.Context) ([]store.Partner, error) { return s.store.Partners(ctx) }
 
 // Handler serves /v1/... and /_emulator/....
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -273,6 +281,7 @@ func (s *Server) routes() {
 	}
 	m.HandleFunc("GET /_emulator/outbox", s.handleOutbox)
 	m.HandleFunc("POST /_emulator/clock", s.handleClock)
+	m.HandleFunc("GET /_emulator/clock", s.handleClockShow)
 	m.HandleFunc("POST /_emulator/reset", s.handleReset)
 	if !s.cfg.NoUI {
 		s.dashboardRoutes(m)

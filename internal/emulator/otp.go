@@ -143,11 +143,20 @@ func (s *Server) requestOTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	hint := contact.Mask(ch, dest)
 	if known {
-		s.outbox.deliver(ch, dest, code, ttl, now)
+		s.outbox.deliver(ch, dest, code, id, ttl, now)
 		s.publish(Event{Type: EventOTPSent, Channel: string(ch), DestinationHint: hint})
+		s.log.InfoContext(ctx, "otp requested", slog.String("verification_id", id), slog.String("channel", string(ch)),
+			slog.String("destination_hint", hint))
+	} else {
+		// The answer below is the same as for a partner's address (no
+		// account enumeration, docs/api.md#otp-login); the emulator's own
+		// log and outbox say what happened, and where codes do go.
+		partners := s.partnerContacts(ctx)
+		s.outbox.refuse(ch, dest, "No partner has this address: no code was sent. "+partners, now)
+		s.publish(Event{Type: EventOTPSent, Channel: string(ch), DestinationHint: hint})
+		s.log.WarnContext(ctx, "no partner has this address: no code was sent", slog.String("verification_id", id),
+			slog.String("channel", string(ch)), slog.String("destination_hint", hint), slog.String("partners", partners))
 	}
-	s.log.InfoContext(ctx, "otp requested", slog.String("verification_id", id), slog.String("channel", string(ch)),
-		slog.String("destination_hint", hint))
 	writeJSON(w, http.StatusAccepted, wire.OTPChallenge{VerificationID: id, Channel: string(ch), DestinationHint: hint,
 		ExpiresAt: now.Add(ttl), ResendAfter: now.Add(otpResendCooldown)})
 	return nil
@@ -200,6 +209,7 @@ func (s *Server) verifyOTP(w http.ResponseWriter, r *http.Request) error {
 	if outcome != nil {
 		return outcome
 	}
+	s.outbox.markUsed(req.VerificationID)
 	s.log.InfoContext(ctx, "partner logged in", slog.String("partner_id", login.Partner.ID), slog.String("verification_id", req.VerificationID))
 	s.publish(Event{Type: EventLogin, PartnerID: login.Partner.ID})
 	writeJSON(w, http.StatusOK, login)
@@ -279,6 +289,21 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 		return nil, login, err
 	}
 	return nil, wire.Login{SessionToken: token, ExpiresAt: sess.ExpiresAt, Partner: wirePartner(partner)}, nil
+}
+
+// partnerContacts names the partners and their addresses, for the log and
+// outbox of a code asked for an address none of them has: "Codes go to Demo
+// Partner: dev@example.com, +5511999990000."
+func (s *Server) partnerContacts(ctx context.Context) string {
+	partners, err := s.store.Partners(ctx)
+	if err != nil || len(partners) == 0 {
+		return "The emulator has no partner."
+	}
+	var names []string
+	for _, p := range partners {
+		names = append(names, fmt.Sprintf("%s: %s, %s", p.Name, p.Email, p.WhatsApp))
+	}
+	return "Codes go to " + strings.Join(names, "; ") + "."
 }
 
 // otpBounds bound what unauthenticated POST /auth/otp traffic can make the

@@ -62,8 +62,8 @@ var specFields = map[string][]string{
 	"verification":  {"authenticated", "key_id", "environment", "permissions", "rate_limit"},
 	"rate_limit":    {"limit", "remaining", "reset_at"},
 	"error":         {"error", "message", "details"},
-	"outbox":        {"messages"},
-	"message":       {"channel", "destination", "code", "text", "sent_at"},
+	"outbox":        {"messages", "undelivered"},
+	"message":       {"channel", "destination", "code", "text", "sent_at", "expires_at", "status"},
 	"list":          {"data", "next_cursor", "since?", "until?"},
 	"key_usage": {"key_id", "bucket", "since", "until", "rate_limit", "permissions", "series", "totals", "peak_minute", "scopes", "ips",
 		"lineage?"},
@@ -176,6 +176,7 @@ func TestEveryAnswerRoundTripsThroughTheClientTypes(t *testing.T) {
 	h.secrets = append(h.secrets, self.APIKey)
 	roundTrip[wire.Key](t, "DELETE /api-keys/{id}", h.request("DELETE", "/v1/api-keys/"+self.KeyID, sess, nil), 200)
 	roundTrip[wire.ClockState](t, "POST /_emulator/clock", h.request("POST", "/_emulator/clock", "", wire.ClockRequest{AdvanceSeconds: 1}), 200)
+	roundTrip[wire.ClockState](t, "GET /_emulator/clock", h.request("GET", "/_emulator/clock", "", nil), 200)
 
 	errs := []struct {
 		what   string

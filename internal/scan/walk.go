@@ -206,6 +206,11 @@ func readFiles(ctx context.Context, files <-chan file, opts Options) ([]Finding,
 // scanFile reads one file. A file that vanished since it was listed (git
 // lists deleted tracked files) is not an error.
 func scanFile(f file, buf []byte, st *Stats, fn func(hit)) ([]byte, error) {
+	// Only regular files are read: opening a FIFO would wait for a writer.
+	// One named on the command line is said, as one that cannot be opened.
+	if info, err := os.Stat(f.path); err == nil && !info.Mode().IsRegular() {
+		return buf, fmt.Errorf("skip %s: not a regular file", f.path)
+	}
 	fd, err := os.Open(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return buf, nil

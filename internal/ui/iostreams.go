@@ -4,9 +4,11 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"sync"
 
 	"golang.org/x/term"
@@ -39,6 +41,21 @@ type IOStreams struct {
 
 	editorOnce sync.Once
 	editor     *LineEditor
+
+	// ctx is the command's context: prompts end when it is cancelled.
+	ctx context.Context
+}
+
+// SetContext makes ctx the context of every prompt on these streams: Ctrl-C
+// or SIGTERM, which cancel the command's context, end a prompt too.
+func (s *IOStreams) SetContext(ctx context.Context) { s.ctx = ctx }
+
+// Context is the command's context set by SetContext, else Background.
+func (s *IOStreams) Context() context.Context {
+	if s.ctx == nil {
+		return context.Background()
+	}
+	return s.ctx
 }
 
 // Editor is the line editor of these streams, made on first use: the one
@@ -81,8 +98,26 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 
 // CanPrompt reports whether a person can answer a prompt: both standard
-// input and standard error (where prompts are written) are terminals.
-func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stderrTTY }
+// input and standard error (where prompts are written) are terminals, and
+// neither ZUPY_PROMPT_DISABLED nor CI is set (as GH_PROMPT_DISABLED in gh):
+// a CI job that runs under a pseudo-terminal must not wait on a question.
+// This is the one rule that decides whether zupy prompts.
+func (s *IOStreams) CanPrompt() bool {
+	return s.stdinTTY && s.stderrTTY && !s.PromptDisabled()
+}
+
+// PromptDisabled reports whether ZUPY_PROMPT_DISABLED or CI is set to
+// anything but empty, "false" or "0".
+func (s *IOStreams) PromptDisabled() bool {
+	for _, k := range []string{"ZUPY_PROMPT_DISABLED", "CI"} {
+		switch strings.ToLower(strings.TrimSpace(s.env(k))) {
+		case "", "false", "0":
+		default:
+			return true
+		}
+	}
+	return false
+}
 
 // SetNoColor turns colour off (the --no-color flag).
 func (s *IOStreams) SetNoColor(v bool) { s.noColor = v }

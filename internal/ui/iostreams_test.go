@@ -93,6 +93,33 @@ func TestCanPromptNeedsStdinAndStderrTerminals(t *testing.T) {
 	}
 }
 
+func TestPromptDisabledOrCIStopsPromptsOnATerminal(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{nil, true},
+		{map[string]string{"CI": ""}, true},
+		{map[string]string{"CI": "false"}, true},
+		{map[string]string{"CI": "0"}, true},
+		{map[string]string{"CI": "FALSE"}, true},
+		{map[string]string{"CI": "true"}, false},
+		{map[string]string{"CI": "1"}, false},
+		{map[string]string{"CI": "woodpecker"}, false},
+		{map[string]string{"ZUPY_PROMPT_DISABLED": "1"}, false},
+		{map[string]string{"ZUPY_PROMPT_DISABLED": "yes", "CI": "false"}, false},
+		{map[string]string{"ZUPY_PROMPT_DISABLED": "0"}, true},
+	} {
+		s := Test(nil, nil, nil)
+		s.SetTTY(true, true, true)
+		env := c.env
+		s.Env = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+		if got := s.CanPrompt(); got != c.want {
+			t.Errorf("env %v: CanPrompt() = %v, want %v", c.env, got, c.want)
+		}
+	}
+}
+
 func TestTestStreamsAreNotTerminals(t *testing.T) {
 	s := Test(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
 	if s.IsStdinTTY() || s.IsStdoutTTY() || s.IsStderrTTY() || s.CanPrompt() || s.ColorEnabled() {

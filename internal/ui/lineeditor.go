@@ -21,6 +21,10 @@ const (
 	CodeEntered     CodeAction = iota // typed the whole code and pressed Enter
 	CodeResend                        // pressed r after the cooldown
 	CodeSwitchEmail                   // pressed e (when offered)
+	// CodeOther: typed something that is not a code (an address, a phone
+	// number) and pressed Enter; the text is returned for the caller to
+	// read, and no attempt is spent on it.
+	CodeOther
 )
 
 // CodePrompt is what the code prompt shows: its deadlines on the local
@@ -203,8 +207,10 @@ func (e *LineEditor) ReadHidden(ctx context.Context) (string, error) {
 }
 
 // ReadCode reads p.Digits digits with a live countdown to p.Expires. Typed
-// digits are shown as dots. r asks for a resend once p.ResendAt has passed,
-// e (when p.OfferEmail) a switch to e-mail.
+// characters are shown as dots. r asks for a resend once p.ResendAt has
+// passed, e (when p.OfferEmail) a switch to e-mail, both as the first key.
+// A line that is not p.Digits digits (a phone number, an e-mail address) is
+// never taken for a code: it is returned with CodeOther.
 func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAction, error) {
 	restore := e.raw()
 	defer restore()
@@ -250,8 +256,9 @@ func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAc
 			continue
 		}
 		note = ""
+		first := len(typed) == 0
 		switch {
-		case b >= '0' && b <= '9' && len(typed) < p.Digits && usable:
+		case b >= '0' && b <= '9' && len(typed) < maxCodeLine && usable:
 			typed = append(typed, b)
 		case b == 127 || b == 8:
 			if len(typed) > 0 {
@@ -267,24 +274,45 @@ func (e *LineEditor) ReadCode(ctx context.Context, p CodePrompt) (string, CodeAc
 				}
 				continue
 			}
-			if len(typed) != p.Digits {
+			if len(typed) == 0 {
 				note = fmt.Sprintf("the code is %d digits", p.Digits)
 				continue
 			}
 			fmt.Fprint(e.out, "\r\n")
+			if !isDigits(typed, p.Digits) {
+				return string(typed), CodeOther, nil
+			}
 			return string(typed), CodeEntered, nil
-		case b == 'r' || b == 'R':
+		case first && (b == 'r' || b == 'R'):
 			if wait := p.ResendAt.Sub(time.Now()); wait > 0 {
 				note = fmt.Sprintf("a new code can be sent in %ds", seconds(wait))
 				continue
 			}
 			fmt.Fprint(e.out, "\r\n")
 			return "", CodeResend, nil
-		case (b == 'e' || b == 'E') && p.OfferEmail:
+		case first && (b == 'e' || b == 'E') && p.OfferEmail:
 			fmt.Fprint(e.out, "\r\n")
 			return "", CodeSwitchEmail, nil
+		case b > 0x20 && b < 0x7f && len(typed) < maxCodeLine && usable:
+			typed = append(typed, b)
 		}
 	}
+}
+
+// maxCodeLine bounds what the code prompt takes: an e-mail address fits.
+const maxCodeLine = 254
+
+// isDigits reports whether b is exactly n ASCII digits.
+func isDigits(b []byte, n int) bool {
+	if len(b) != n {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // seconds is d in whole seconds, rounded up: "in 0s" is never shown while
@@ -438,3 +466,9 @@ const (
 	KeyUp   byte = 0xf1
 	KeyDown byte = 0xf2
 )
+
+// Note writes a line under the last prompt, marked as a failure: what the
+// answer should have been.
+func (e *LineEditor) Note(msg string) {
+	fmt.Fprintf(e.out, "%s %s\n", e.cs.FailureIcon(), msg)
+}

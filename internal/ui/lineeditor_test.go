@@ -33,9 +33,8 @@ func TestReadLineCtrlCCancels(t *testing.T) {
 	}
 }
 
-func TestReadCodeTakesOnlyTheDigitsItAsksFor(t *testing.T) {
-	// Letters are ignored, a 7th digit is not taken, Enter submits.
-	ed, out := editor("12ab34567\r")
+func TestReadCodeTakesOnlySixDigitsAsACode(t *testing.T) {
+	ed, out := editor("123456\r")
 	p := CodePrompt{Expires: time.Now().Add(time.Hour), ResendAt: time.Now().Add(time.Hour), Digits: 6}
 	code, action, err := ed.ReadCode(context.Background(), p)
 	if err != nil || action != CodeEntered || code != "123456" {
@@ -43,6 +42,23 @@ func TestReadCodeTakesOnlyTheDigitsItAsksFor(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "123456") || !strings.Contains(out.String(), "••••••") {
 		t.Errorf("the code was echoed or not masked: %q", out.String())
+	}
+}
+
+// A phone number or an e-mail address typed at the code prompt is returned
+// as what it is, never cut to six digits and sent as a code.
+func TestReadCodeReturnsAnAddressAsOther(t *testing.T) {
+	for _, typed := range []string{"11987654321", "+55 11 98765-4321", "dev@example.com", "12ab34567", "1234567"} {
+		ed, out := editor(typed + "\r")
+		p := CodePrompt{Expires: time.Now().Add(time.Hour), ResendAt: time.Now().Add(time.Hour), Digits: 6, OfferEmail: true}
+		text, action, err := ed.ReadCode(context.Background(), p)
+		want := strings.ReplaceAll(typed, " ", "")
+		if err != nil || action != CodeOther || text != want {
+			t.Errorf("typed %q: ReadCode = %q, %v, %v; want %q, CodeOther", typed, text, action, err, want)
+		}
+		if strings.Contains(out.String(), typed) {
+			t.Errorf("typed %q was echoed: %q", typed, out.String())
+		}
 	}
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"strings"
 )
@@ -34,7 +33,7 @@ func (p *Prompter) Input(label, def string) (string, error) {
 	if def != "" {
 		label += " " + p.io.ErrColorScheme().Muted("("+def+")")
 	}
-	line, err := p.io.Editor().ReadText(context.Background(), label, "")
+	line, err := p.io.Editor().ReadText(p.io.Context(), label, "")
 	if err != nil {
 		return "", err
 	}
@@ -56,27 +55,43 @@ func (p *Prompter) Secret(label string) (string, error) {
 	return strings.TrimSpace(s), err
 }
 
-// Confirm asks a yes/no question; def is the answer to an empty line.
+// Confirm asks a yes/no question; def is the answer to an empty line. Any
+// other answer is not taken for a no: the question is asked again, saying
+// what it expects.
 func (p *Prompter) Confirm(label string, def bool) (bool, error) {
 	hint := "y/N"
 	if def {
 		hint = "Y/n"
 	}
-	ans, err := p.Input(label+" ["+hint+"]", "")
-	if err != nil {
-		return false, err
+	for {
+		ans, err := p.Input(label+" ["+hint+"]", "")
+		if err != nil {
+			return false, err
+		}
+		if yes, ok := YesNo(ans, def); ok {
+			return yes, nil
+		}
+		fmt.Fprintf(p.io.ErrOut, "%s Answer y (yes) or n (no); Enter is %s\n", p.io.ErrColorScheme().FailureIcon(), map[bool]string{true: "yes", false: "no"}[def])
 	}
-	switch strings.ToLower(ans) {
+}
+
+// YesNo reads an answer to a yes/no question: y, yes, s, sim (a Brazilian
+// answers in Portuguese) or n, no, nao, não, and an empty line as def; ok
+// is false for anything else.
+func YesNo(answer string, def bool) (yes, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "":
-		return def, nil
-	case "y", "yes":
-		return true, nil
+		return def, true
+	case "y", "yes", "s", "sim":
+		return true, true
+	case "n", "no", "nao", "não":
+		return false, true
 	}
-	return false, nil
+	return false, false
 }
 
 // readHidden reads a line without showing it, through the streams' line
 // editor (raw mode on a terminal: nothing is echoed).
 func (p *Prompter) readHidden() (string, error) {
-	return p.io.Editor().ReadHidden(context.Background())
+	return p.io.Editor().ReadHidden(p.io.Context())
 }

@@ -83,7 +83,8 @@ func TestConfirmAnswers(t *testing.T) {
 		{"YES\n", false, true},
 		{"n\n", true, false},
 		{"no\n", true, false},
-		{"maybe\n", true, false},
+		{"maybe\nn\n", true, false},
+		{"maybe\ny\n", false, true},
 		{"\n", true, true},
 		{"\n", false, false},
 	} {
@@ -95,6 +96,9 @@ func TestConfirmAnswers(t *testing.T) {
 		hint := "[y/N]"
 		if c.def {
 			hint = "[Y/n]"
+		}
+		if strings.HasPrefix(c.line, "maybe") && !strings.Contains(errOut.String(), "Answer y (yes) or n (no)") {
+			t.Errorf("an answer that is neither y nor n was not told what is expected: %q", errOut.String())
 		}
 		if !strings.Contains(errOut.String(), "Revoke key_1? "+hint) {
 			t.Errorf("prompt %q lacks %s", errOut.String(), hint)

@@ -73,6 +73,11 @@ type DashboardMessage struct {
 	Code            string    `json:"code"`
 	SentAt          time.Time `json:"sent_at"`
 	ExpiresAt       time.Time `json:"expires_at"`
+	// Note, with no code, says why nothing was sent (no partner has the
+	// address).
+	Note string `json:"note,omitempty"`
+	// Used is true once the code logged someone in: it cannot be typed again.
+	Used bool `json:"used"`
 }
 
 // DashboardKey is a key as the dashboard shows it: the key object's fields
@@ -112,6 +117,9 @@ type DashboardLineage struct {
 	Used      int       `json:"used"`
 	Remaining int       `json:"remaining"`
 	ResetAt   time.Time `json:"reset_at"`
+	// Status is the newest key's: a revoked or expired lineage spends
+	// nothing, whatever its window still holds.
+	Status string `json:"status"`
 }
 
 // DashboardAudit is one audit event.

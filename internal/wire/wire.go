@@ -255,17 +255,42 @@ type ErrorBody struct {
 }
 
 // OutboxMessage is one message the emulator "sent" (GET /_emulator/outbox).
+// Status is its code's state when listed: OTPValid, OTPUsed, OTPExpired or
+// OTPSuperseded (a newer code went to the same destination).
 type OutboxMessage struct {
 	Channel     string    `json:"channel"`
 	Destination string    `json:"destination"`
 	Code        string    `json:"code"`
 	Text        string    `json:"text"`
 	SentAt      time.Time `json:"sent_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	Status      string    `json:"status"`
 }
+
+// The states of an outbox message's code.
+const (
+	OTPValid      = "valid"
+	OTPUsed       = "used"
+	OTPExpired    = "expired"
+	OTPSuperseded = "superseded"
+)
 
 // Outbox is the answer to GET /_emulator/outbox.
 type Outbox struct {
 	Messages []OutboxMessage `json:"messages"`
+	// Undelivered are the codes asked for addresses no partner has: the
+	// API answered as for any address (docs/api.md, OTP login), and nothing
+	// was sent.
+	Undelivered []UndeliveredOTP `json:"undelivered"`
+}
+
+// UndeliveredOTP is a code asked for an address no partner has.
+type UndeliveredOTP struct {
+	Channel     string    `json:"channel"`
+	Destination string    `json:"destination"`
+	RequestedAt time.Time `json:"requested_at"`
+	// Reason says why nothing was sent, naming the partners' addresses.
+	Reason string `json:"reason"`
 }
 
 // ClockRequest is the body of POST /_emulator/clock.
@@ -273,7 +298,8 @@ type ClockRequest struct {
 	AdvanceSeconds int64 `json:"advance_seconds"`
 }
 
-// ClockState is the answer to POST /_emulator/clock.
+// ClockState is the answer to GET and POST /_emulator/clock: the emulator's
+// time.
 type ClockState struct {
 	Now time.Time `json:"now"`
 }

@@ -48,7 +48,8 @@ mkdir -p "$work/home"
 export HOME="$work/home"
 export ZUPY_CONFIG_DIR="$work/home/.config/zupy"
 export XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
-unset ZUPY_SESSION_TOKEN ZUPY_API_KEY ZUPY_PROFILE ZUPY_DEBUG NO_COLOR CLICOLOR_FORCE TMUX
+# CI and ZUPY_PROMPT_DISABLED would stop every prompt these tests drive.
+unset ZUPY_SESSION_TOKEN ZUPY_API_KEY ZUPY_PROFILE ZUPY_DEBUG NO_COLOR CLICOLOR_FORCE TMUX CI ZUPY_PROMPT_DISABLED
 
 session="" # the tmux session being driven
 pane=""    # its last capture

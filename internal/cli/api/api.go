@@ -5,6 +5,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,8 +34,9 @@ type APIOptions struct {
 	// BaseURL is the profile's base URL, for --session.
 	BaseURL   func() (string, error)
 	NewClient func(baseURL string) (*zapi.Client, error)
-	// ReadFile reads @file values and --input.
-	ReadFile func(name string) ([]byte, error)
+	// ReadFile reads @file values and --input when it is not a regular
+	// file, failing past limit bytes (cmdutil.ReadFile).
+	ReadFile func(ctx context.Context, name string, limit int64) ([]byte, error)
 
 	Path        string
 	Method      string
@@ -52,8 +54,9 @@ type APIOptions struct {
 	Filtered bool
 
 	// Built by parse.
-	body  []byte
-	query string
+	body   []byte
+	stream *zapi.FileBody // --input FILE of a regular file, sent as it is read
+	query  string
 }
 
 // NewCmdAPI returns `zupy api`; runF replaces the run in tests.
@@ -67,7 +70,7 @@ func NewCmdAPI(f *cmdutil.Factory, runF func(*APIOptions) error) *cobra.Command 
 			return v.Value, err
 		},
 		NewClient: f.ClientFor,
-		ReadFile:  os.ReadFile,
+		ReadFile:  cmdutil.ReadFile,
 	}
 	var headers []string
 	cmd := &cobra.Command{
@@ -84,7 +87,8 @@ As in gh api: -f key=value adds a string field and -F key=value a typed one
 file, @- from standard input); key[]=value builds an array and key[sub]=value an
 object. Fields make a JSON body and the method POST, unless -X says otherwise
 (with -X GET they go in the query string). --input sends a file (or - for
-standard input) as the body instead. -H adds a header; Authorization cannot be
+standard input) as the body instead; a file is streamed as it is sent. A body
+may hold at most 10 MiB: a larger one is refused before anything is sent. -H adds a header; Authorization cannot be
 set this way (it would put a secret in the command line).
 
 The exit code follows the status: 401 → 3, 403 → 4, 404 → 7, 429 → 5 (after
@@ -114,7 +118,7 @@ a key's own /api-keys/self/rotate and /api-keys/self/usage, and
 			opts.Path = args[0]
 			opts.MethodSet = cmd.Flags().Changed("method")
 			opts.Filtered = f.Global.JQ != "" || f.Global.Template != ""
-			if err := opts.parse(headers); err != nil {
+			if err := opts.parse(cmd.Context(), headers); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -142,22 +146,23 @@ a key's own /api-keys/self/rotate and /api-keys/self/usage, and
 
 // parse checks everything before a request is sent: the path, the method,
 // the headers, and builds the body or query from the fields.
-func (o *APIOptions) parse(headers []string) error {
-	if strings.Contains(o.Path, "://") {
-		return cmdutil.WithHint(&cmdutil.UsageError{Err: fmt.Errorf("PATH %q must be relative to the base URL", o.Path)}, "Example: zupy api /loyalty/program (set the server with --base-url)")
+func (o *APIOptions) parse(ctx context.Context, headers []string) error {
+	if err := checkPath(o.Path); err != nil {
+		return err
 	}
 	if !strings.HasPrefix(o.Path, "/") {
 		o.Path = "/" + o.Path
 	}
 	if _, rawQuery, ok := strings.Cut(o.Path, "?"); ok {
 		if _, err := url.ParseQuery(rawQuery); err != nil {
-			return cmdutil.Usagef("invalid query in PATH %q: %v", o.Path, err)
+			return cmdutil.Usagef("invalid query in PATH %s: %v", quoteShort(o.Path), err)
 		}
 	}
 	o.Method = strings.ToUpper(strings.TrimSpace(o.Method))
-	// A method is an RFC 7230 token, the same characters as a header name.
-	if !httpguts.ValidHeaderFieldName(o.Method) {
-		return cmdutil.Usagef("invalid -X %q: an HTTP method such as GET, POST, PATCH or DELETE", o.Method)
+	// A method is an RFC 9110 token, the same characters as a header name;
+	// the longest registered one is 17 characters long.
+	if len(o.Method) > maxMethodLen || !httpguts.ValidHeaderFieldName(o.Method) {
+		return cmdutil.Usagef("invalid -X %s: an HTTP method such as GET, POST, PATCH or DELETE (letters, at most %d characters)", quoteShort(o.Method), maxMethodLen)
 	}
 	o.Headers = http.Header{}
 	for _, h := range headers {
@@ -176,16 +181,14 @@ func (o *APIOptions) parse(headers []string) error {
 		}
 		o.Headers.Add(name, value)
 	}
-	fields, err := o.fields()
+	fields, err := o.fields(ctx)
 	if err != nil {
 		return err
 	}
 	if o.Input != "" {
-		data, err := o.readInput()
-		if err != nil {
+		if err := o.readInput(ctx); err != nil {
 			return err
 		}
-		o.body = data
 		if len(fields) > 0 {
 			o.query = encodeQuery(fields) // as gh: the body is the input
 		}
@@ -205,22 +208,101 @@ func (o *APIOptions) parse(headers []string) error {
 		return nil
 	}
 	o.body, err = encodeBody(fields)
+	if err == nil && len(o.body) > cmdutil.MaxRequestBody {
+		return tooLarge("the fields' JSON body", &cmdutil.TooLargeError{Limit: cmdutil.MaxRequestBody})
+	}
 	return err
 }
 
-func (o *APIOptions) readInput() ([]byte, error) {
-	if o.Input == "-" {
-		data, err := io.ReadAll(o.IO.In)
-		if err != nil {
-			return nil, &cmdutil.UsageError{Err: fmt.Errorf("--input -: %w", err)}
+// maxMethodLen bounds -X: the longest method in IANA's registry
+// (UPDATEREDIRECTREF) has 17 characters.
+const maxMethodLen = 20
+
+// checkPath refuses a PATH that cannot be sent as given: an absolute URL
+// (a "://" before the query; after the "?" it is data, /x?u=https://a), or
+// a character a request line cannot carry (a control character, a space).
+func checkPath(p string) error {
+	before, _, _ := strings.Cut(p, "?")
+	if strings.Contains(before, "://") {
+		return cmdutil.WithHint(&cmdutil.UsageError{Err: fmt.Errorf("PATH %s must be relative to the base URL", quoteShort(p))}, "Example: zupy api /loyalty/program (set the server with --base-url)")
+	}
+	if len(p) > maxPathLen {
+		return cmdutil.Usagef("PATH is %d bytes long: at most %d", len(p), maxPathLen)
+	}
+	for _, r := range p {
+		if r <= ' ' || r == 0x7f || r == '#' {
+			return cmdutil.WithHint(cmdutil.Usagef("invalid PATH %s: it holds %s", quoteShort(p), describeChar(r)),
+				"Percent-encode it (a space is %20), or pass query values with -f and -X GET")
 		}
-		return data, nil
 	}
-	data, err := o.ReadFile(o.Input)
+	return nil
+}
+
+// maxPathLen bounds PATH with its query: servers refuse longer request
+// lines (8 KiB is Go's and nginx's default).
+const maxPathLen = 8 << 10
+
+func describeChar(r rune) string {
+	switch r {
+	case ' ':
+		return "a space"
+	case '#':
+		return "a # (a fragment is never sent)"
+	case '\r', '\n':
+		return "a line break"
+	}
+	return fmt.Sprintf("the control character %U", r)
+}
+
+// quoteShort quotes s for an error message, cut to 60 bytes: a 120 KB -X is
+// not echoed whole.
+func quoteShort(s string) string {
+	if len(s) > 60 {
+		return fmt.Sprintf("%q… (%d bytes)", strings.ToValidUTF8(s[:60], ""), len(s))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// readInput reads --input: standard input and anything but a regular file
+// (a FIFO, /dev/stdin) into memory up to the cap, a regular file only
+// measured here and streamed when the request is sent.
+func (o *APIOptions) readInput(ctx context.Context) error {
+	if o.Input == "-" {
+		data, err := cmdutil.ReadAll(ctx, o.IO.In, cmdutil.MaxRequestBody)
+		if err != nil {
+			return tooLarge("--input -", err)
+		}
+		o.body = data
+		return nil
+	}
+	if fi, err := os.Stat(o.Input); err == nil && fi.Mode().IsRegular() {
+		if fi.Size() > cmdutil.MaxRequestBody {
+			return tooLarge("--input "+o.Input, &cmdutil.TooLargeError{Limit: cmdutil.MaxRequestBody})
+		}
+		name := o.Input
+		o.stream = &zapi.FileBody{Size: fi.Size(), Open: func() (io.ReadCloser, error) { return os.Open(name) }}
+		return nil
+	}
+	data, err := o.ReadFile(ctx, o.Input, cmdutil.MaxRequestBody)
 	if err != nil {
-		return nil, &cmdutil.UsageError{Err: fmt.Errorf("--input: %w", err)}
+		return tooLarge("--input "+o.Input, err)
 	}
-	return data, nil
+	o.body = data
+	return nil
+}
+
+// tooLarge is the usage error of input that could not be read or is over
+// the body cap; a cancel stays a cancel (exit 130).
+func tooLarge(what string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var big *cmdutil.TooLargeError
+	if errors.As(err, &big) {
+		return cmdutil.WithHint(cmdutil.Usagef("%s: the request body would be %s; nothing was sent", what, big.Error()),
+			"zupy api sends at most "+cmdutil.FormatBytes(cmdutil.MaxRequestBody)+" (the Zupy API takes far less)")
+	}
+	return &cmdutil.UsageError{Err: fmt.Errorf("%s: %w", what, err)}
 }
 
 func apiRun(ctx context.Context, opts *APIOptions) error {
@@ -271,6 +353,9 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 	client, err := opts.NewClient(base)
 	if err != nil {
 		return err
+	}
+	if opts.stream != nil {
+		req.Body = opts.stream
 	}
 	resp, err := client.Raw(ctx, req)
 	if resp == nil {

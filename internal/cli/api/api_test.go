@@ -31,6 +31,7 @@ func TestNewCmdAPIParsing(t *testing.T) {
 	if err := os.WriteFile(note, []byte("hello"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	big := sparseFile(t, 10<<20+1)
 	for _, tc := range []struct {
 		name       string
 		args       []string
@@ -65,6 +66,18 @@ func TestNewCmdAPIParsing(t *testing.T) {
 		{name: "field twice", args: []string{"/x", "-f", "a=1", "-f", "a=2"}, usageError: "given twice"},
 		{name: "missing file", args: []string{"/x", "-F", "a=@" + filepath.Join(dir, "nope")}, usageError: "a=@"},
 		{name: "absolute URL", args: []string{"https://example.com/v1/x"}, usageError: "relative to the base URL"},
+		{name: "a line break in PATH", args: []string{"/x\r\nA: b"}, usageError: "a line break"},
+		{name: "a space in PATH", args: []string{"/x y"}, usageError: "a space"},
+		{name: ":// in the query is data", args: []string{"/x?u=https://a"}, method: "GET", path: "/x?u=https://a"},
+		{name: ":// before the query", args: []string{"/x/https://a"}, usageError: "relative to the base URL"},
+		{name: "a method of 120 KB", args: []string{"-X", strings.Repeat("A", 120<<10), "/x"}, usageError: "at most 20 characters"},
+		{name: "a method with a line break", args: []string{"-X", "GET\r\nA: b", "/x"}, usageError: "invalid -X"},
+		{name: "--input /dev/zero", args: []string{"/x", "--input", "/dev/zero"}, usageError: "would be larger than 10 MiB; nothing was sent"},
+		{name: "--input of a file over the cap", args: []string{"/x", "--input", big}, usageError: "would be larger than 10 MiB"},
+		{name: "-F @file over the cap", args: []string{"/x", "-F", "a=@" + big}, usageError: "would be larger than 10 MiB"},
+		{name: "-F @- over the cap", args: []string{"/x", "-F", "a=@-"}, stdin: strings.Repeat("x", 10<<20+1), usageError: "would be larger than 10 MiB"},
+		{name: "--input - over the cap", args: []string{"/x", "--input", "-"}, stdin: strings.Repeat("x", 10<<20+1), usageError: "would be larger than 10 MiB"},
+		{name: "fields whose JSON is over the cap", args: []string{"/x", "-f", "a=" + strings.Repeat("\x01", 2<<20)}, usageError: "the fields' JSON body"},
 		{name: "session and key id", args: []string{"/x", "--session", "--key-id", "key_0123456789ab"}, usageError: "[key-id session]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,5 +148,33 @@ func TestNeedsSessionNamesTheManagementRoutes(t *testing.T) {
 		if got := needsSession(path); got != want {
 			t.Errorf("needsSession(%q) = %v, want %v", path, got, want)
 		}
+	}
+}
+
+// sparseFile makes a file of size bytes that takes no room on disk.
+func sparseFile(t *testing.T, size int64) string {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "big.json")
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func TestInputOfARegularFileIsStreamedNotRead(t *testing.T) {
+	name := sparseFile(t, 10<<20) // the cap itself is allowed
+	o, err := parse(t, "", "/x", "--input", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.body != nil || o.stream == nil || o.stream.Size != 10<<20 {
+		t.Fatalf("body %d bytes, stream %+v: want the file streamed, not read", len(o.body), o.stream)
+	}
+	if o.Method != http.MethodPost {
+		t.Fatalf("method %s, want POST", o.Method)
 	}
 }

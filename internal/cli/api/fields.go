@@ -1,9 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -19,7 +19,7 @@ type field struct {
 }
 
 // fields parses -f (strings) then -F (typed) in gh api's conventions.
-func (o *APIOptions) fields() ([]field, error) {
+func (o *APIOptions) fields(ctx context.Context) ([]field, error) {
 	var out []field
 	for _, f := range o.RawFields {
 		k, v, ok := strings.Cut(f, "=")
@@ -33,7 +33,7 @@ func (o *APIOptions) fields() ([]field, error) {
 		if !ok || k == "" {
 			return nil, cmdutil.Usagef("invalid -F %q: use key=value", f)
 		}
-		tv, err := o.typed(k, v)
+		tv, err := o.typed(ctx, k, v)
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +58,7 @@ func (o *APIOptions) fields() ([]field, error) {
 // typed is the value of -F: true, false and null as JSON values, integers
 // and decimals as numbers, @file and @- as the contents of a file or
 // standard input, anything else a string.
-func (o *APIOptions) typed(key, v string) (any, error) {
+func (o *APIOptions) typed(ctx context.Context, key, v string) (any, error) {
 	switch v {
 	case "true":
 		return true, nil
@@ -71,12 +71,12 @@ func (o *APIOptions) typed(key, v string) (any, error) {
 		var data []byte
 		var err error
 		if name == "-" {
-			data, err = io.ReadAll(o.IO.In)
+			data, err = cmdutil.ReadAll(ctx, o.IO.In, cmdutil.MaxRequestBody)
 		} else {
-			data, err = o.ReadFile(name)
+			data, err = o.ReadFile(ctx, name, cmdutil.MaxRequestBody)
 		}
 		if err != nil {
-			return nil, cmdutil.Usagef("-F %s=@%s: %v", key, name, err)
+			return nil, tooLarge(fmt.Sprintf("-F %s=@%s", key, name), err)
 		}
 		return string(data), nil
 	}

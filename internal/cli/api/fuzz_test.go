@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"math/big"
@@ -36,7 +37,7 @@ func FuzzFields(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw, typed string) {
 		o := &APIOptions{
 			IO:       ui.Test(strings.NewReader("from stdin"), &bytes.Buffer{}, &bytes.Buffer{}),
-			ReadFile: func(name string) ([]byte, error) { return nil, os.ErrNotExist },
+			ReadFile: func(context.Context, string, int64) ([]byte, error) { return nil, os.ErrNotExist },
 		}
 		if raw != "" {
 			o.RawFields = strings.Split(raw, "\n")
@@ -50,7 +51,7 @@ func FuzzFields(f *testing.F) {
 				t.Fatalf("-f %q -F %q: %s error %v is not a usage error", o.RawFields, o.TypedFields, stage, err)
 			}
 		}
-		fields, err := o.fields()
+		fields, err := o.fields(context.Background())
 		if err != nil {
 			usage("parse", err)
 			return

@@ -101,6 +101,10 @@ type loginFlow struct {
 	ch   contact.Channel
 	dest string
 	c    *challenge
+	// otherCh and otherDest are an address typed at the code prompt and
+	// confirmed: the next code goes there (ui.CodeOther).
+	otherCh   contact.Channel
+	otherDest string
 }
 
 // confirmExisting says, when the profile is logged in already, as whom and
@@ -144,9 +148,27 @@ func (fl *loginFlow) askDestination(ctx context.Context) error {
 	// A code sent moments ago (by an earlier `zupy login` that was left) is
 	// offered first: a new one would be refused for the cooldown anyway.
 	if prev, p, ok := pendingCode(o, fl.dest); ok && (o.Channel == "" || o.Channel == prev.Channel) {
-		fl.c, fl.dest, fl.ch = prev, p.Destination, contact.Channel(prev.Channel)
-		fmt.Fprintf(fl.errOut, "%s A code was sent by %s to %s %s ago and is still valid: enter it (r: a new one, once the cooldown allows)\n",
-			fl.cs.SuccessIcon(), channelName(fl.c.Channel), fl.cs.Bold(ui.SingleLine(fl.c.DestinationHint)), ui.FormatDuration(time.Since(p.SentAt)))
+		resume := true
+		if fl.dest == "" {
+			// The address was not given this time: the pending code may
+			// have gone to a mistyped one, so ask before resuming it, and
+			// take another address as the answer.
+			var otherCh contact.Channel
+			var other string
+			var err error
+			if resume, otherCh, other, err = askResume(ctx, o, fl.ed, prev, p); err != nil {
+				return err
+			}
+			if !resume {
+				o.forgetPending()
+				fl.ch, fl.dest = otherCh, other
+			}
+		}
+		if resume {
+			fl.c, fl.dest, fl.ch = prev, p.Destination, contact.Channel(prev.Channel)
+			fmt.Fprintf(fl.errOut, "%s A code was sent by %s to %s %s ago and is still valid: enter it (r: a new one, once the cooldown allows)\n",
+				fl.cs.SuccessIcon(), channelName(fl.c.Channel), fl.cs.Bold(ui.SingleLine(fl.c.DestinationHint)), ui.FormatDuration(time.Since(p.SentAt)))
+		}
 	}
 	for fl.dest == "" {
 		answer, err := fl.ed.ReadLine(ctx, "E-mail or WhatsApp number:")
@@ -231,6 +253,8 @@ func (fl *loginFlow) announce() {
 		hint += ", e: send by e-mail instead"
 	}
 	fmt.Fprintln(fl.errOut, cs.Muted(hint+", Ctrl-C: cancel"))
+	fmt.Fprintln(fl.errOut, cs.Muted("Wrong address? Type the right one instead of the code, or run `"+
+		cmdutil.ZupyCommand(fl.o.Profile, "login --email ADDR")+"` (or --whatsapp NUMBER)"))
 }
 
 // enterCode reads and verifies codes of fl.c until one logs in (returned
@@ -239,6 +263,25 @@ func (fl *loginFlow) enterCode(ctx context.Context) (ui.CodeAction, error) {
 	cs := fl.cs
 	for {
 		code, action, err := fl.ed.ReadCode(ctx, fl.c.prompt(fl.ch == contact.WhatsApp))
+		if err == nil && action == ui.CodeOther {
+			// Never sent as a code: an address is offered as the new
+			// destination, anything else refused, no attempt spent.
+			otherCh, other, ok := parseAddress(fl.o, code)
+			if !ok {
+				fmt.Fprintf(fl.errOut, "%s The code is %d digits (no attempt was used).\n", cs.FailureIcon(), contact.CodeLength)
+				continue
+			}
+			yes, err := askYesNo(ctx, fl.ed, fmt.Sprintf("That is an address, not a code. Send a new code to %s instead?", ui.SingleLine(other)))
+			if err != nil {
+				return action, err
+			}
+			if !yes {
+				continue
+			}
+			fl.o.forgetPending()
+			fl.otherCh, fl.otherDest = otherCh, other
+			return action, nil
+		}
 		if err != nil || action != ui.CodeEntered {
 			return action, err
 		}
@@ -267,12 +310,15 @@ func (fl *loginFlow) enterCode(ctx context.Context) (ui.CodeAction, error) {
 }
 
 // resend sends a new code for action (r: to the same place, e: to an
-// e-mail address asked for). A refused request (that destination's
+// e-mail address asked for, or to the address typed at the prompt). A refused request (that destination's
 // cooldown) is said at once, not waited out behind the person's back, and
 // the code already sent stays the one to type: nothing new was sent, and
 // announce is false.
 func (fl *loginFlow) resend(ctx context.Context, action ui.CodeAction) (announce bool, err error) {
 	nextCh, nextDest := fl.ch, fl.dest
+	if action == ui.CodeOther {
+		nextCh, nextDest = fl.otherCh, fl.otherDest
+	}
 	if action == ui.CodeSwitchEmail {
 		if nextCh, nextDest, err = askEmail(ctx, fl.o, fl.ed); err != nil {
 			return false, err
@@ -297,19 +343,20 @@ func confirmGuess(ctx context.Context, ed *ui.LineEditor, display string) (bool,
 	return askYesNo(ctx, ed, fmt.Sprintf("Send the code by WhatsApp to %s (Brazil)?", display))
 }
 
-// askYesNo asks question until the answer is yes or no.
+// askYesNo asks question until the answer is yes or no, saying what it
+// expects after any other answer.
 func askYesNo(ctx context.Context, ed *ui.LineEditor, question string) (bool, error) {
 	for {
 		answer, err := ed.ReadLine(ctx, question+" [y/n]")
 		if err != nil {
 			return false, err
 		}
-		switch strings.ToLower(answer) {
-		case "y", "yes", "s", "sim":
-			return true, nil
-		case "n", "no", "nao", "não":
-			return false, nil
+		if strings.TrimSpace(answer) != "" {
+			if yes, ok := ui.YesNo(answer, false); ok {
+				return yes, nil
+			}
 		}
+		ed.Note("Answer y (yes) or n (no)")
 	}
 }
 
@@ -346,4 +393,46 @@ func askEmail(ctx context.Context, o *LoginOptions, ed *ui.LineEditor) (contact.
 			fmt.Fprintf(o.IO.ErrOut, "%s %s\n", cs.FailureIcon(), ui.SingleLine(err.Error()))
 		}
 	}
+}
+
+// askResume asks whether to go on with the code sent earlier to p's
+// address: yes (or Enter) resumes it, no asks for an address, and an
+// address typed as the answer is the new destination (docs/getting-started.md).
+func askResume(ctx context.Context, o *LoginOptions, ed *ui.LineEditor, c *challenge, p *pending) (resume bool, ch contact.Channel, dest string, err error) {
+	cs := o.IO.ErrColorScheme()
+	question := fmt.Sprintf("Use the code sent to %s %s ago? [Y/n, or type another address]", ui.SingleLine(c.DestinationHint), ui.FormatDuration(time.Since(p.SentAt)))
+	for {
+		answer, err := ed.ReadText(ctx, question, "") // Enter is yes
+		if err != nil {
+			return false, "", "", err
+		}
+		switch strings.ToLower(strings.TrimSpace(answer)) {
+		case "", "y", "yes", "s", "sim":
+			return true, "", "", nil
+		case "n", "no", "nao", "não":
+			return false, "", "", nil
+		}
+		if ch, dest, ok := parseAddress(o, answer); ok {
+			return false, ch, dest, nil
+		}
+		fmt.Fprintf(o.IO.ErrOut, "%s Answer y or n, or type an e-mail address or a WhatsApp number (+55…)\n", cs.FailureIcon())
+	}
+}
+
+// parseAddress reads text as an e-mail address or a WhatsApp number in the
+// forms login takes (--channel, when given, decides which).
+func parseAddress(o *LoginOptions, text string) (contact.Channel, string, bool) {
+	ch := contact.Guess(text)
+	if o.Channel != "" {
+		ch = contact.Channel(o.Channel)
+	}
+	if dest, err := contact.Normalize(ch, text); err == nil {
+		return ch, dest, true
+	}
+	// A Brazilian number without +55: the question that offers it names
+	// it in full, which is the confirmation confirmGuess asks for.
+	if e164, _, ok := contact.BrazilianNational(text); ok && ch == contact.WhatsApp {
+		return ch, e164, true
+	}
+	return "", "", false
 }

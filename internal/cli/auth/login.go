@@ -190,7 +190,7 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 	if o.InsecureStorage {
 		// Recorded at once, in either step of a two-step login, so that the
 		// step that stores the session (and every later command) finds it.
-		if err := o.Resolve.AllowPlainText("the session"); err != nil {
+		if err := o.Resolve.AllowPlainText(); err != nil {
 			return err
 		}
 	}
@@ -210,7 +210,7 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 	}
 	switch {
 	case o.VerificationID != "":
-		code, err := readCode(o)
+		code, err := readCode(ctx, o)
 		if err != nil {
 			return err
 		}
@@ -235,6 +235,12 @@ func sessionStore(ctx context.Context, o *LoginOptions) (credentials.Store, erro
 	if err != nil {
 		return nil, err
 	}
+	if store.Location() != "keyring" {
+		// The session goes in plain text (--insecure-storage now, or the
+		// credential_store: file an earlier step recorded): said when it
+		// is written, not before a code that may never be entered.
+		store = o.Resolve.WarnOnWrite(store, "the session")
+	}
 	if _, err := store.Get(ctx, credentials.SessionAccount(o.Profile)); err != nil && !errors.Is(err, credentials.ErrNotFound) {
 		return nil, err
 	}
@@ -247,17 +253,20 @@ func printChallenge(o *LoginOptions, c *api.OTPChallenge) error {
 	}
 	fmt.Fprintf(o.IO.ErrOut, "Sent a code by %s to %s; it expires at %s.\n", channelName(c.Channel), ui.SingleLine(c.DestinationHint), c.ExpiresAt.UTC().Format(time.RFC3339))
 	id := ui.SingleLine(c.VerificationID)
-	fmt.Fprintf(o.IO.ErrOut, "Complete the login with: zupy login --verification-id %s --code-stdin\n", id)
+	fmt.Fprintf(o.IO.ErrOut, "Complete the login with: %s\n", cmdutil.ZupyCommand(o.Profile, "login --verification-id "+id+" --code-stdin"))
 	_, err := fmt.Fprintln(o.IO.Out, id)
 	return err
 }
 
 // readCode reads the one-time code from stdin (--code-stdin) or a hidden
 // prompt, and checks its form before it is sent.
-func readCode(o *LoginOptions) (string, error) {
+func readCode(ctx context.Context, o *LoginOptions) (string, error) {
 	var code string
 	if o.CodeStdin {
-		data, err := io.ReadAll(io.LimitReader(o.IO.In, 1024))
+		data, err := io.ReadAll(io.LimitReader(cmdutil.ContextReader(ctx, o.IO.In), 1024))
+		if errors.Is(err, context.Canceled) {
+			return "", err
+		}
 		if err != nil {
 			return "", fmt.Errorf("read the code from stdin: %w", err)
 		}

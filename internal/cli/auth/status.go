@@ -36,6 +36,10 @@ type Status struct {
 	APIKeyHint       string                 `json:"api_key_hint,omitempty"`
 	SavedKeys        []credentials.SavedKey `json:"saved_keys"` // null when not read
 	DefaultKeyID     string                 `json:"default_key_id"`
+
+	// unreadable is why the profile's credential store could not be read
+	// (no keyring on a first run), for the hint.
+	unreadable *credentials.UnavailableError
 }
 
 // StatusOptions is what `zupy auth status` uses.
@@ -51,6 +55,9 @@ type StatusOptions struct {
 	// Config and ForProfile find and open every profile, for --all.
 	Config     func() (*config.File, error)
 	ForProfile func(name string) *cmdutil.Factory
+	// CredentialsFile is where credential_store file keeps credentials,
+	// for the hint when the keyring cannot be read.
+	CredentialsFile func() (string, error)
 
 	All bool
 }
@@ -58,7 +65,7 @@ type StatusOptions struct {
 // NewCmdStatus returns `zupy auth status`; runF replaces the run in tests.
 func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
 	opts := &StatusOptions{IO: f.IOStreams, Now: f.Now, Resolve: f.Resolve, ClientFor: f.ClientFor,
-		Config: f.Config, ForProfile: f.ForProfile}
+		Config: f.Config, ForProfile: f.ForProfile, CredentialsFile: f.Resolve.CredentialsFilePath}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show who is logged in, until when, and where the credentials come from",
@@ -71,7 +78,9 @@ the partner logged in, the session's validity and the default key. The
 active profile is marked; flags and variables (--base-url, ZUPY_BASE_URL,
 ZUPY_SESSION_TOKEN) speak for it alone.
 
-Exits 3 when the active profile is not logged in or its session has expired.`,
+Exits 3 when the active profile is not logged in or its session has expired,
+and when its credentials cannot be read (no OS keyring on a headless first
+run): every other line is still printed, and the hint says how to go on.`,
 		Example: `  zupy auth status
   zupy auth status --all
   zupy auth status -o json | jq -r .expires_at`,
@@ -104,7 +113,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	} else {
 		printStatus(opts.IO, &st, false)
 		if !st.LoggedIn {
-			printLoginHint(opts.IO, &st)
+			printLoginHint(opts, &st)
 		}
 	}
 	if !st.LoggedIn {
@@ -187,9 +196,16 @@ func profileStatus(ctx context.Context, profile string, res *resolve.Resolver,
 		st.APIKeySource, st.APIKeyHint = credentials.EnvAPIKey, apikey.Mask(secret)
 	}
 	token, src, err := r.Session(ctx)
+	var unavailable *credentials.UnavailableError
 	switch {
 	case errors.Is(err, credentials.ErrNotFound):
 		st.Problem = "not logged in"
+	case errors.As(err, &unavailable):
+		// A status reports what it can: the keyring is one line of it.
+		st.Problem = "unknown: the " + r.Store.Location() + " could not be read (" + unavailable.Error() + ")"
+		st.unreadable = unavailable
+		st.SavedKeys = nil
+		return st, nil
 	case err != nil:
 		return st, err
 	default:
@@ -269,6 +285,8 @@ func printStatus(io *ui.IOStreams, st *Status, markActive bool) {
 		row("API key", fmt.Sprintf("%s from %s", st.APIKeyHint, st.APIKeySource))
 	}
 	switch {
+	case st.SavedKeys == nil && st.unreadable != nil:
+		row("Saved keys", cs.Muted("not read (the keyring could not be read)"))
 	case st.SavedKeys == nil:
 		row("Saved keys", cs.Muted("not read (the session comes from the environment; the keyring was not opened)"))
 	case len(st.SavedKeys) == 0:
@@ -294,13 +312,23 @@ func printStatus(io *ui.IOStreams, st *Status, markActive bool) {
 	}
 }
 
-// printLoginHint says on stderr how to log in to the profile of st.
-func printLoginHint(io *ui.IOStreams, st *Status) {
+// printLoginHint says on stderr how to log in to the profile of st, or how
+// to go on without a keyring.
+func printLoginHint(opts *StatusOptions, st *Status) {
+	io := opts.IO
 	hint := cmdutil.LoginHint(st.Profile)
-	if st.CredentialSource == credentials.EnvSessionToken {
+	switch {
+	case st.unreadable != nil:
+		if opts.CredentialsFile != nil {
+			st.unreadable.FilePath, _ = opts.CredentialsFile()
+		}
+		profile := st.Profile
+		st.unreadable.Command = func(args string) string { return cmdutil.ZupyCommand(profile, args) }
+		hint = st.unreadable.Hint()
+	case st.CredentialSource == credentials.EnvSessionToken:
 		// login refuses to act while the variable is set: say so
 		// instead of sending the user there.
-		hint = "Unset " + credentials.EnvSessionToken + " or give it a valid session token (`zupy login` does not replace it)"
+		hint = "Unset " + credentials.EnvSessionToken + " or give it a valid session token (`" + cmdutil.ZupyCommand(st.Profile, "login") + "` does not replace it)"
 	}
 	fmt.Fprintln(io.ErrOut, io.ErrColorScheme().Muted(hint))
 }

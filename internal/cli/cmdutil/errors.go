@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"syscall"
 
 	"github.com/zupy/zupy-cli/internal/api"
@@ -46,6 +48,41 @@ func Usagef(format string, args ...any) error { return clierr.Usagef(format, arg
 // WithHint attaches a hint shown on the line after the error
 // (clierr.WithHint).
 func WithHint(err error, hint string) error { return clierr.WithHint(err, hint) }
+
+// ZupyCommand is the zupy command line of args for profile: a hint that
+// names a command names it for the profile in use (`zupy auth status
+// --profile ci`), or the user's next command would act on another one. The
+// default profile adds nothing.
+func ZupyCommand(profile, args string) string {
+	if profile != "" && profile != "default" {
+		return "zupy " + args + " --profile " + profile
+	}
+	return "zupy " + args
+}
+
+// zupyInBackquotes is a zupy command line quoted in a hint.
+var zupyInBackquotes = regexp.MustCompile("`zupy ([^`]*)`")
+
+// ForProfile rewrites every `zupy …` command quoted in hint for profile
+// (ZupyCommand), so that a hint's command acts on the profile in use. A
+// command that names a profile already, runs another command (emulator
+// exec -- CMD) or takes none (help, version, emulator) is left as it is.
+func ForProfile(hint, profile string) string {
+	if profile == "" || profile == "default" {
+		return hint
+	}
+	return zupyInBackquotes.ReplaceAllStringFunc(hint, func(m string) string {
+		args := m[len("`zupy ") : len(m)-1]
+		first, _, _ := strings.Cut(args, " ")
+		switch {
+		case strings.Contains(args, "--profile"), strings.Contains(args, " -- "):
+			return m
+		case first == "help", first == "version", first == "emulator", first == "completion":
+			return m
+		}
+		return "`" + ZupyCommand(profile, args) + "`"
+	})
+}
 
 // LoginHint is what to run to log in to profile.
 func LoginHint(profile string) string { return clierr.LoginHint(profile) }
@@ -176,15 +213,17 @@ func defaultAPIHint(e *api.Error) string {
 }
 
 // PrintError writes err to w: "Error: <code> - <message>" and a hint line,
-// or with JSON one document {"error","message","details","exit_code"}.
+// or with JSON one document {"error","message","details","exit_code"}. The
+// commands the hint names carry profile (ForProfile).
 //
 // Every string is masked (apikey.MaskSecrets: an error may echo a flag's
 // value, a path or an expression, and a secret pasted there is never shown
 // whole) and, in text, made inert on a terminal (ui.Lines). This is the one
 // place errors are printed, cobra's own flag errors included
 // (docs/security-model.md).
-func PrintError(w io.Writer, cs *ui.ColorScheme, err error, asJSON bool) {
+func PrintError(w io.Writer, cs *ui.ColorScheme, err error, asJSON bool, profile string) {
 	code, msg, details, hint := Describe(err)
+	hint = ForProfile(hint, profile)
 	code, msg, hint = apikey.MaskSecrets(code), apikey.MaskSecrets(msg), apikey.MaskSecrets(hint)
 	details = maskDetails(details)
 	exit := ExitCode(err)

@@ -133,7 +133,7 @@ func TestPrintErrorText(t *testing.T) {
 			"Error: not_found - server says no\n"},
 	} {
 		var b bytes.Buffer
-		PrintError(&b, plain(), c.err, false)
+		PrintError(&b, plain(), c.err, false, "")
 		if b.String() != c.want {
 			t.Errorf("%s:\n got %q\nwant %q", c.name, b.String(), c.want)
 		}
@@ -142,7 +142,7 @@ func TestPrintErrorText(t *testing.T) {
 
 func TestPrintErrorInterruptedHidesContextJargon(t *testing.T) {
 	var b bytes.Buffer
-	PrintError(&b, plain(), fmt.Errorf("wait: %w", context.Canceled), false)
+	PrintError(&b, plain(), fmt.Errorf("wait: %w", context.Canceled), false, "")
 	got := b.String()
 	if !strings.HasPrefix(got, "Error: interrupted - ") || strings.Contains(got, "context canceled") || strings.Count(got, "\n") != 1 {
 		t.Errorf("got %q, want one line \"Error: interrupted - …\" without Go's wording", got)
@@ -152,7 +152,7 @@ func TestPrintErrorInterruptedHidesContextJargon(t *testing.T) {
 func TestPrintErrorShowsUnavailableKeyringHint(t *testing.T) {
 	ue := &credentials.UnavailableError{Op: "get", Account: "default/session", Err: errors.New("dbus: no such service"), FilePath: "/cfg/credentials.yaml"}
 	var b bytes.Buffer
-	PrintError(&b, plain(), fmt.Errorf("read session: %w", ue), false)
+	PrintError(&b, plain(), fmt.Errorf("read session: %w", ue), false, "")
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("want an error line and a hint line, got %q", b.String())
@@ -167,12 +167,12 @@ func TestPrintErrorShowsUnavailableKeyringHint(t *testing.T) {
 
 func TestPrintErrorTextIsStyledOnlyWhenColourIsOn(t *testing.T) {
 	var b bytes.Buffer
-	PrintError(&b, ui.NewColorScheme(&b, true, "", "xterm"), NotLoggedIn("default"), false)
+	PrintError(&b, ui.NewColorScheme(&b, true, "", "xterm"), NotLoggedIn("default"), false, "")
 	if !strings.Contains(b.String(), "\x1b[") {
 		t.Errorf("coloured scheme printed no ANSI: %q", b.String())
 	}
 	b.Reset()
-	PrintError(&b, plain(), NotLoggedIn("default"), false)
+	PrintError(&b, plain(), NotLoggedIn("default"), false, "")
 	if strings.Contains(b.String(), "\x1b") {
 		t.Errorf("plain scheme printed ANSI: %q", b.String())
 	}
@@ -202,7 +202,7 @@ func TestPrintErrorJSON(t *testing.T) {
 			"not_found", "server says no", map[string]any{}, "", 7},
 	} {
 		var b bytes.Buffer
-		PrintError(&b, plain(), c.err, true)
+		PrintError(&b, plain(), c.err, true, "")
 		raw := b.String()
 		if strings.Contains(raw, `"details": null`) {
 			t.Errorf("%s: details is null: %s", c.name, raw)
@@ -257,5 +257,31 @@ func TestDescribeConfigUsageErrorIsUsage(t *testing.T) {
 	code, msg, _, _ := Describe(&config.UsageError{Msg: "unknown config key \"x\""})
 	if code != "usage_error" || msg != `unknown config key "x"` {
 		t.Errorf("Describe = %q, %q; want usage_error and the message", code, msg)
+	}
+}
+
+func TestZupyCommandCarriesTheProfileInUse(t *testing.T) {
+	for profile, want := range map[string]string{
+		"":        "zupy auth status",
+		"default": "zupy auth status",
+		"fresh":   "zupy auth status --profile fresh",
+	} {
+		if got := ZupyCommand(profile, "auth status"); got != want {
+			t.Errorf("ZupyCommand(%q) = %q, want %q", profile, got, want)
+		}
+	}
+}
+
+func TestForProfileNamesTheProfileInEveryQuotedCommand(t *testing.T) {
+	hint := "Set ZUPY_SESSION_TOKEN, or run `zupy config set credential_store file` then `zupy login`; see `zupy help environment`, `zupy emulator exec -- go test`"
+	want := "Set ZUPY_SESSION_TOKEN, or run `zupy config set credential_store file --profile fresh` then `zupy login --profile fresh`; see `zupy help environment`, `zupy emulator exec -- go test`"
+	if got := ForProfile(hint, "fresh"); got != want {
+		t.Errorf("ForProfile:\n got %s\nwant %s", got, want)
+	}
+	if got := ForProfile(hint, "default"); got != hint {
+		t.Errorf("ForProfile(default) changed the hint: %s", got)
+	}
+	if got := ForProfile("Run `zupy login --profile work`", "work"); got != "Run `zupy login --profile work`" {
+		t.Errorf("a command that names its profile got another: %s", got)
 	}
 }

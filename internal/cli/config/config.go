@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/zupy/zupy-cli/internal/apikey"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	zconfig "github.com/zupy/zupy-cli/internal/config"
@@ -109,6 +110,7 @@ func listRun(_ context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	effectiveEnvironment(values)
 	if opts.JSON {
 		return ui.WriteJSON(opts.IO.Out, values)
 	}
@@ -118,8 +120,11 @@ func listRun(_ context.Context, opts *ListOptions) error {
 		t.AddField(v.Key, cs.Bold)
 		t.AddField(v.Value)
 		src := string(v.Source)
-		if v.Origin != "" {
+		switch {
+		case v.Origin != "":
 			src += " (" + v.Origin + ")"
+		case v.Via != "":
+			src += " (from " + v.Via + ")"
 		}
 		t.AddField(src, cs.Muted)
 		t.EndRow()
@@ -287,4 +292,28 @@ func pathRun(_ context.Context, opts *PathOptions) error {
 	}
 	_, err = fmt.Fprintln(opts.IO.Out, p)
 	return err
+}
+
+// effectiveEnvironment fills in an environment left unset with the one the
+// base URL names (production or staging), marked as derived from base_url:
+// config list shows what is in effect, and an unset environment is not
+// "none" when the base URL is Zupy's. Another server (an emulator) has no
+// environment of its own, and stays empty.
+func effectiveEnvironment(values []zconfig.Value) {
+	var base string
+	for _, v := range values {
+		if v.Key == zconfig.BaseURL {
+			base = v.Value
+		}
+	}
+	for i, v := range values {
+		if v.Key != zconfig.Environment || v.Value != "" {
+			continue
+		}
+		for _, env := range apikey.Environments {
+			if strings.TrimRight(base, "/") == env.BaseURL() {
+				values[i].Value, values[i].Via = string(env), zconfig.BaseURL
+			}
+		}
+	}
 }

@@ -143,7 +143,7 @@ func TestListJSONIsAnArrayOfKeyValueSource(t *testing.T) {
 	}
 	want := []map[string]string{
 		{"key": "base_url", "value": zconfig.DefaultBaseURL, "source": "default"},
-		{"key": "environment", "value": "", "source": "default"},
+		{"key": "environment", "value": "production", "source": "default", "via": "base_url"}, // the default base URL is production
 		{"key": "default_key_id", "value": "", "source": "default"},
 		{"key": "credential_store", "value": "file", "source": "file", "origin": path},
 		{"key": "allow_insecure_http", "value": "false", "source": "default"},

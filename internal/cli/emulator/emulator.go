@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/contact"
 	zemulator "github.com/zupy/zupy-cli/internal/emulator"
 	"github.com/zupy/zupy-cli/internal/ui"
+	"github.com/zupy/zupy-cli/internal/wire"
 )
 
 // NewCmdEmulator returns the emulator command group.
@@ -31,11 +34,14 @@ func NewCmdEmulator(f *cmdutil.Factory) *cobra.Command {
 		Short: "Run a local Zupy authentication API for offline work and CI",
 		Long: `The emulator is a faithful local implementation of the Zupy authentication API
 (one-time codes, sessions, API keys, verification, rate limits) on an embedded
-SQLite database. Point zupy at it with ZUPY_BASE_URL or --base-url.`,
+SQLite database. Point zupy at it with ZUPY_BASE_URL or --base-url.
+
+start serves it; exec runs a command against a fresh one; otp prints the
+latest one-time code it sent; clock shows its clock or moves it forward.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: cmdutil.GroupRun,
 	}
-	cmd.AddCommand(NewCmdStart(f, nil), NewCmdOTP(f, nil), NewCmdExec(f, nil))
+	cmd.AddCommand(NewCmdStart(f, nil), NewCmdOTP(f, nil), NewCmdExec(f, nil), NewCmdClock(f, nil))
 	return cmd
 }
 
@@ -122,6 +128,10 @@ func startRun(ctx context.Context, o *StartOptions) error {
 		return err
 	}
 	ln, err := net.Listen("tcp", o.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return cmdutil.WithHint(fmt.Errorf("cannot listen on %s: the port is in use (by another emulator, or another program)", o.Addr),
+			"Pick a free port with --addr 127.0.0.1:0 (the base URL is printed on the first line), or stop what holds this one")
+	}
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.Addr, err)
 	}
@@ -131,7 +141,7 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	cfg.Messages = o.IO.ErrOut
 	srv, err := zemulator.Open(ctx, cfg)
 	if err != nil {
-		return err
+		return dataDirInUseHint(err)
 	}
 	defer srv.Close()
 
@@ -153,6 +163,13 @@ func startRun(ctx context.Context, o *StartOptions) error {
 		where = cfg.DataDir
 	}
 	logger.Info("emulator listening", "base_url", base, "data", where)
+	// Codes go only to a partner's addresses: name them, so that a login
+	// to another address is not a mystery (it is answered as sent).
+	if partners, err := srv.Partners(ctx); err == nil {
+		for _, p := range partners {
+			fmt.Fprintf(o.IO.ErrOut, "Partner: %s, %s, %s (one-time codes go only to these)\n", p.Name, p.Email, p.WhatsApp)
+		}
+	}
 	if !cfg.NoUI {
 		fmt.Fprintln(o.IO.ErrOut, "Dashboard: "+dashboardURL(ln.Addr()))
 	}
@@ -164,6 +181,15 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	}
 	logger.Info("stopped")
 	return srv.Close()
+}
+
+// dataDirInUseHint adds what to do to the refusal of a data directory that
+// another emulator holds; other errors are returned as they are.
+func dataDirInUseHint(err error) error {
+	if !errors.Is(err, zemulator.ErrDataDirInUse) {
+		return err
+	}
+	return cmdutil.WithHint(err, "Stop that emulator, or give this one another --data-dir (or --in-memory)")
 }
 
 // writeURLFile writes base and a newline to path, atomically.
@@ -278,16 +304,30 @@ func NewCmdOTP(f *cmdutil.Factory, runF func(*OTPOptions) error) *cobra.Command 
 		Short: "Print the latest one-time code the emulator sent",
 		Long: `Print the latest one-time code the emulator at the base URL sent (to
 --destination, when given), for scripts and tests. Only an emulator answers
-this: the real Zupy API has no such route.`,
-		Example: `  zupy emulator otp --destination dev@example.com | zupy login --verification-id "$ID" --code-stdin`,
-		Args:    cmdutil.NoArgs,
+this: the real Zupy API has no such route.
+
+--destination takes an address as login does: an e-mail address, a WhatsApp
+number in E.164 (+5511999990000, spaces, dashes and parentheses allowed), or a
+Brazilian national number such as "(11) 98765-4321", read as +55.
+
+Only a code that can still be used is printed (exit 0). When the latest code
+was already used, has expired or was replaced by a newer one, nothing goes to
+stdout: the error says which, and the exit code is 6, as for such a code at
+login. -o json prints the latest message whatever became of its code, with
+its "status" (valid, used, expired or superseded) and "expires_at". When no
+partner has the address, the emulator sent nothing: the error says so and
+names the partner's addresses (exit 7, as when no code was sent).`,
+		Example: `  zupy emulator otp --destination dev@example.com | zupy login --verification-id "$ID" --code-stdin
+  zupy login --whatsapp +5511999990000 --request-only
+  zupy emulator otp --destination "(11) 99999-0000"   # read as +5511999990000`,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON = f.JSON()
 			opts.Destination = strings.TrimSpace(destination)
 			if opts.Destination != "" {
-				norm, err := contact.Normalize(contact.Guess(opts.Destination), opts.Destination)
+				norm, err := normalizeDestination(opts.Destination)
 				if err != nil {
-					return cmdutil.Usagef("invalid --destination: %v", err)
+					return err
 				}
 				opts.Destination = norm
 			}
@@ -335,7 +375,15 @@ func otpRun(ctx context.Context, opts *OTPOptions) error {
 		}
 		return err
 	}
+	var refused *api.UndeliveredOTP
+	if n := len(box.Undelivered); n > 0 {
+		refused = &box.Undelivered[n-1]
+	}
 	if len(box.Messages) == 0 {
+		if refused != nil {
+			return cmdutil.WithHint(&cmdutil.CodedError{Kind: api.KindNotFound, Code: "no_partner",
+				Msg: "no code was sent to " + refused.Destination + ": no partner has this address"}, refused.Reason)
+		}
 		msg := "the emulator has sent no code"
 		if opts.Destination != "" {
 			msg += " to " + opts.Destination
@@ -344,9 +392,51 @@ func otpRun(ctx context.Context, opts *OTPOptions) error {
 			"Request one with `zupy login --request-only`")
 	}
 	last := box.Messages[len(box.Messages)-1]
+	if refused != nil && !refused.RequestedAt.Before(last.SentAt) { // times are whole seconds
+		fmt.Fprintf(opts.IO.ErrOut, "Note: the latest request, for %s, sent nothing: no partner has that address\n", refused.Destination)
+	}
+	// JSON carries the status for a program to read; text is the code
+	// alone, so it is printed only when it can still be used.
 	if opts.JSON {
 		return ui.WriteJSON(opts.IO.Out, last)
 	}
+	if err := codeUnusable(last); err != nil {
+		return err
+	}
 	_, err = fmt.Fprintln(opts.IO.Out, ui.SingleLine(last.Code))
 	return err
+}
+
+// codeUnusable is the error of a message whose code can no longer be used
+// (exit 6, as for such a code at login), nil for a valid one (or one from
+// an emulator that does not say).
+func codeUnusable(m api.OutboxMessage) error {
+	var why string
+	switch m.Status {
+	case wire.OTPUsed:
+		why = "was already used"
+	case wire.OTPExpired:
+		why = "has expired (at " + m.ExpiresAt.UTC().Format(time.RFC3339) + ")"
+	case wire.OTPSuperseded:
+		why = "was replaced by a newer one"
+	default:
+		return nil
+	}
+	return cmdutil.WithHint(&cmdutil.CodedError{Kind: api.KindVerification, Code: "code_" + m.Status,
+		Msg: "the latest code sent to " + ui.SingleLine(m.Destination) + " " + why}, "Request a new one with `zupy login --request-only`")
+}
+
+// normalizeDestination reads --destination as login reads an address: an
+// e-mail address, an E.164 number, or a Brazilian national number (+55).
+// Only a lookup in the emulator's outbox follows, so the national number
+// needs no confirmation here.
+func normalizeDestination(dest string) (string, error) {
+	norm, err := contact.Normalize(contact.Guess(dest), dest)
+	if err == nil {
+		return norm, nil
+	}
+	if e164, _, ok := contact.BrazilianNational(dest); ok && contact.Guess(dest) == contact.WhatsApp {
+		return e164, nil
+	}
+	return "", cmdutil.Usagef("invalid --destination: %v", err)
 }

@@ -152,6 +152,10 @@ func TestStartServesAndShutsDownCleanly(t *testing.T) {
 	if !strings.Contains(stderr.String(), "emulator listening") {
 		t.Errorf("stderr lacks the listening log:\n%s", stderr.String())
 	}
+	// Issue 21.11: the banner names the partner codes go to.
+	if !strings.Contains(stderr.String(), "\nPartner: Demo Partner, dev@example.com, +5511999990000 (one-time codes go only to these)\n") {
+		t.Errorf("stderr does not name the demo partner:\n%s", stderr.String())
+	}
 }
 
 func TestStartWritesItsDatabaseUnderTheDataDir(t *testing.T) {
@@ -208,7 +212,12 @@ func TestNewCmdOTPNormalisesTheDestination(t *testing.T) {
 		{[]string{"otp"}, "", ""},
 		{[]string{"otp", "--destination", " Dev@Example.com "}, "dev@example.com", ""},
 		{[]string{"otp", "--destination", "+55 11 99999-0000"}, "+5511999990000", ""},
+		// Issue 21.11: every form login takes, the Brazilian national one too.
+		{[]string{"otp", "--destination", "(11) 98765-4321"}, "+5511987654321", ""},
+		{[]string{"otp", "--destination", "011 98765-4321"}, "+5511987654321", ""},
+		{[]string{"otp", "--destination", "+55 (11) 98765-4321"}, "+5511987654321", ""},
 		{[]string{"otp", "--destination", "nope"}, "", "invalid --destination"},
+		{[]string{"otp", "--destination", "98765-4321"}, "", "invalid --destination"},
 	} {
 		f, _, _ := clitest.Factory(nil, "")
 		var got *OTPOptions

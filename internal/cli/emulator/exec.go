@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,9 +30,18 @@ import (
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// ExitCommandNotFound is the exit code of `emulator exec` when CMD cannot be
-// found or run, as a shell says it.
-const ExitCommandNotFound = 127
+// The exit codes of `emulator exec` when CMD cannot be run, as a shell says
+// them: 127 when it is not found, 126 when it is found but cannot be
+// executed (not executable, a directory, not a program).
+const (
+	ExitCommandNotFound = 127
+	ExitCannotExecute   = 126
+)
+
+// execConfigPrefix starts the name of CMD's temporary configuration
+// directory, followed by zupy's process id: a directory whose process is
+// gone (zupy was killed) is swept by the next run.
+const execConfigPrefix = "zupy-exec-config-"
 
 // Environment variables `emulator exec` gives CMD.
 const (
@@ -88,7 +99,12 @@ see only the emulator's credentials, never your profile's session or keys.
 The emulator keeps its data in memory (the default) or in --data-dir. Its log
 is kept quiet and shown (its last lines) only when it fails. Signals sent to
 zupy (SIGINT, SIGTERM, SIGHUP, SIGQUIT) are passed on to CMD. A CMD that cannot
-be found exits 127.`,
+be found exits 127, one that cannot be executed 126, as in a shell.
+
+Without a terminal, CMD runs in a process group of its own, and whatever it
+leaves running is killed when it ends. On Linux, CMD is also killed when zupy
+dies, even by SIGKILL; the temporary configuration such a run leaves behind is
+removed by the next one.`,
 		Example: `  zupy emulator exec -- go test ./integration/...                          # your tests
   zupy emulator exec --with-key loyalty:read,customer:read -- npm test     # your tests
   zupy emulator exec --with-session -- sh -c 'zupy keys list'`,
@@ -164,10 +180,15 @@ func (o *ExecOptions) parse(cmd *cobra.Command, args []string) error {
 func execRun(ctx context.Context, o *ExecOptions) error {
 	path, err := exec.LookPath(o.Command[0])
 	if err != nil {
-		return commandNotFound(o.IO.ErrOut, o.Command[0], err)
+		return cannotRun(o.IO.ErrOut, o.Command[0], err)
 	}
+	// What an earlier run killed by SIGKILL could not remove.
+	sweepConfigDirs(os.TempDir())
 	logs := newTailBuffer(200)
 	emu, err := startExecEmulator(ctx, o, logs)
+	if errors.Is(err, zemulator.ErrDataDirInUse) {
+		return dataDirInUseHint(err)
+	}
 	if err != nil {
 		return emulatorFailed(o.IO.ErrOut, err, logs)
 	}
@@ -200,11 +221,25 @@ func execRun(ctx context.Context, o *ExecOptions) error {
 	c.Args[0] = o.Command[0]
 	c.Env = env
 	c.Stdin, c.Stdout, c.Stderr = o.IO.In, o.IO.Out, o.IO.ErrOut
+	// CMD dies with zupy (on Linux, even when zupy is SIGKILLed) and,
+	// without a terminal, runs in a process group of its own, killed when
+	// CMD ends, so that nothing it started outlives the emulator. On a
+	// terminal it stays in the foreground group, where Ctrl-C and the
+	// terminal itself reach it.
+	ownGroup := !o.IO.IsStdinTTY() && !o.IO.IsStdoutTTY() && !o.IO.IsStderrTTY()
+	configureCmd(c, ownGroup)
+	// When CMD's streams are not files, Wait also waits for what copies
+	// them, which a process CMD left in the background keeps open: bound
+	// that wait, so that killGroup can end it.
+	c.WaitDelay = time.Second
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer signal.Stop(signals)
 	if err := c.Start(); err != nil {
-		return commandNotFound(o.IO.ErrOut, o.Command[0], err)
+		return cannotRun(o.IO.ErrOut, o.Command[0], err)
+	}
+	if ownGroup {
+		defer killGroup(c)
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- c.Wait() }()
@@ -228,7 +263,7 @@ func execRun(ctx context.Context, o *ExecOptions) error {
 // whose default profile keeps credentials in a file there (never the OS
 // keyring, which holds the user's real ones).
 func execConfigDir() (string, error) {
-	dir, err := os.MkdirTemp("", "zupy-exec-config-")
+	dir, err := os.MkdirTemp("", execConfigPrefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		return "", fmt.Errorf("make a configuration directory for CMD: %w", err)
 	}
@@ -246,17 +281,77 @@ func execConfigDir() (string, error) {
 	return dir, nil
 }
 
-// commandNotFound reports a CMD that cannot be run: a line naming it, and
-// exit 127 as a shell says it.
-func commandNotFound(w io.Writer, name string, err error) error {
-	fmt.Fprintf(w, "Error: command_not_found - cannot run %q: %v\n", name, unwrapExecError(err))
-	return &cmdutil.SilentError{Code: ExitCommandNotFound}
+// sweepConfigDirs removes from tmp the configuration directories of runs
+// whose zupy process is gone; those of live processes (and names it cannot
+// read) are left alone.
+func sweepConfigDirs(tmp string) {
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), execConfigPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		// PID-RANDOM; the names of older zupy versions (RANDOM alone) say
+		// nothing of their process and are left.
+		digits, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(digits)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		_ = os.RemoveAll(filepath.Join(tmp, e.Name()))
+	}
+}
+
+// cannotRun reports a CMD that cannot be run: a line naming it, and the exit
+// code a shell gives: 127 when it is not found, 126 when it is found but
+// cannot be executed (also a name on PATH that is there only without the
+// execute permission, which exec.LookPath skips).
+func cannotRun(w io.Writer, name string, err error) error {
+	code, kind, cause := ExitCannotExecute, "command_not_executable", unwrapExecError(err)
+	switch {
+	case errors.Is(err, exec.ErrDot):
+		code, kind = ExitCommandNotFound, "command_not_found"
+	case errors.Is(err, exec.ErrNotFound):
+		if p := nonExecutableOnPath(name); p != "" {
+			cause = fmt.Errorf("%s: %w", p, fs.ErrPermission)
+			break
+		}
+		code, kind = ExitCommandNotFound, "command_not_found"
+	case errors.Is(err, fs.ErrNotExist):
+		code, kind = ExitCommandNotFound, "command_not_found"
+	}
+	fmt.Fprintf(w, "Error: %s - cannot run %q: %v\n", kind, name, cause)
+	return &cmdutil.SilentError{Code: code}
+}
+
+// nonExecutableOnPath is the first file named name in a PATH directory,
+// "" when there is none (or name holds a path separator).
+func nonExecutableOnPath(name string) string {
+	if strings.ContainsRune(name, os.PathSeparator) || strings.Contains(name, "/") {
+		return ""
+	}
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
 }
 
 // exitOf is CMD's outcome as zupy's: nil for 0, its code otherwise, and 128
 // plus the signal's number when a signal ended it, as a shell says it.
 func exitOf(c *exec.Cmd, err error) error {
 	var ee *exec.ExitError
+	if errors.Is(err, exec.ErrWaitDelay) {
+		err = nil // CMD ended; only its output's copying was cut
+	}
 	if err != nil && !errors.As(err, &ee) {
 		return fmt.Errorf("wait for %s: %w", c.Args[0], err)
 	}

@@ -5,7 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -104,6 +109,70 @@ func TestExecRefusesBadCommandLinesBeforeRunning(t *testing.T) {
 		o, err := parseExec(t, c.args...)
 		if o != nil || cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), c.mention) {
 			t.Errorf("%q: ran=%v, %v; want a usage error mentioning %q", c.args, o != nil, err, c.mention)
+		}
+	}
+}
+
+// Issue 21.6: a zupy killed by SIGKILL left CMD's temporary configuration
+// behind. The next run sweeps the directories of processes that are gone,
+// and leaves those of live ones (and names it cannot read) alone.
+func TestSweepRemovesOnlyTheConfigDirsOfGoneProcesses(t *testing.T) {
+	tmp := t.TempDir()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Skipf("no `true` to make a finished process: %v", err)
+	}
+	mk := func(name string) string {
+		p := filepath.Join(tmp, name)
+		if err := os.MkdirAll(filepath.Join(p, "sub"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	stale := mk(execConfigPrefix + strconv.Itoa(gone.Process.Pid) + "-123")
+	mine := mk(execConfigPrefix + strconv.Itoa(os.Getpid()) + "-456")
+	parent := mk(execConfigPrefix + strconv.Itoa(os.Getppid()) + "-789")
+	legacy := mk(execConfigPrefix + "123456789")
+	other := mk("zupy-other-1")
+	sweepConfigDirs(tmp)
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the directory of a finished process is still there: %v", err)
+	}
+	for _, p := range []string{mine, parent, legacy, other} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(p), err)
+		}
+	}
+}
+
+// Issue 21.6: a CMD that exists but cannot be executed exits 126, as in a
+// shell; one that does not exist still exits 127.
+func TestCannotRunTellsNotFoundFromNotExecutable(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	if err := os.WriteFile(plain, []byte("echo hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	for _, c := range []struct {
+		name string
+		code int
+		says string
+	}{
+		{plain, ExitCannotExecute, "command_not_executable"},
+		{"plain", ExitCannotExecute, "command_not_executable"}, // on PATH without the x bit
+		{dir, ExitCannotExecute, "command_not_executable"},     // a directory
+		{"no-such-command-zupy", ExitCommandNotFound, "command_not_found"},
+		{filepath.Join(dir, "missing"), ExitCommandNotFound, "command_not_found"},
+	} {
+		_, err := exec.LookPath(c.name)
+		if err == nil {
+			t.Fatalf("%s: LookPath found it", c.name)
+		}
+		var out bytes.Buffer
+		got := cannotRun(&out, c.name, err)
+		if cmdutil.ExitCode(got) != c.code || !strings.HasPrefix(out.String(), "Error: "+c.says+" - cannot run ") {
+			t.Errorf("%s: exit %d, %q; want %d and %s", c.name, cmdutil.ExitCode(got), out.String(), c.code, c.says)
 		}
 	}
 }

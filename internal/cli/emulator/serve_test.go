@@ -6,10 +6,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/clitest"
 )
 
@@ -22,7 +26,11 @@ func startEmulator(t *testing.T, args ...string) (string, func() error) {
 	var stderr clitest.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, pw, &stderr, nil, append([]string{"start", "--in-memory", "--addr", "127.0.0.1:0"}, args...)...)
+		base := []string{"start", "--in-memory", "--addr", "127.0.0.1:0"}
+		if slices.Contains(args, "--data-dir") {
+			base = []string{"start", "--addr", "127.0.0.1:0"}
+		}
+		err := run(ctx, pw, &stderr, nil, append(base, args...)...)
 		pw.Close()
 		done <- err
 	}()
@@ -96,5 +104,43 @@ func TestStartStopsCleanlyWithAStalledClient(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(time.Minute))
 	if _, err := io.ReadAll(c); err != nil && strings.Contains(err.Error(), "timeout") {
 		t.Fatal("the stalled client outlived the stop")
+	}
+}
+
+// Issue 21.15: a busy port said only "address already in use".
+func TestStartOnABusyPortSaysSoAndSuggestsAFreeOne(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var stderr clitest.SyncBuffer
+	err = run(context.Background(), io.Discard, &stderr, nil, "start", "--in-memory", "--addr", ln.Addr().String())
+	_, msg, _, hint := cmdutil.Describe(err)
+	if cmdutil.ExitCode(err) != cmdutil.ExitError || !strings.Contains(msg, "the port is in use") ||
+		!strings.Contains(msg, ln.Addr().String()) || !strings.Contains(hint, "--addr 127.0.0.1:0") {
+		t.Fatalf("start on a busy port: %q (hint %q), exit %d", msg, hint, cmdutil.ExitCode(err))
+	}
+}
+
+// Issue 21.2: two emulators on one --data-dir both started. The second
+// exits 1 naming the process that holds the directory; once the first
+// stops, a new one starts.
+func TestStartRefusesADataDirAnotherEmulatorHolds(t *testing.T) {
+	dir := t.TempDir()
+	_, stop := startEmulator(t, "--data-dir", dir)
+	var stderr clitest.SyncBuffer
+	err := run(context.Background(), io.Discard, &stderr, nil, "start", "--data-dir", dir, "--addr", "127.0.0.1:0")
+	_, msg, _, hint := cmdutil.Describe(err)
+	if cmdutil.ExitCode(err) != cmdutil.ExitError || !strings.Contains(msg, "process "+strconv.Itoa(os.Getpid())) ||
+		!strings.Contains(msg, dir) || !strings.Contains(hint, "--data-dir") {
+		t.Fatalf("second start: %q (hint %q), exit %d", msg, hint, cmdutil.ExitCode(err))
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	_, stop = startEmulator(t, "--data-dir", dir)
+	if err := stop(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -22,10 +22,10 @@ func registerEnvironmentCompletion(cmd *cobra.Command) {
 }
 
 // completeKeyIDs completes the first argument with the ids of the partner's
-// keys (status filters them; "" is the server's default, active), listed
-// with the stored session within completionTimeout. Any failure completes
-// nothing; it never prompts.
-func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
+// keys (status filters them; "" is the server's default, active; keep, when
+// given, filters them further), listed with the stored session within
+// completionTimeout. Any failure completes nothing; it never prompts.
+func completeKeyIDs(f *cmdutil.Factory, status string, keep ...func(api.Key) bool) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -44,6 +44,9 @@ func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
 		}
 		var out []string
 		for _, k := range page.Data {
+			if len(keep) > 0 && !keep[0](k) {
+				continue
+			}
 			if strings.HasPrefix(k.KeyID, toComplete) {
 				out = append(out, ui.SingleLine(k.KeyID)+"\t"+ui.SingleLine(k.Name))
 			}
@@ -51,3 +54,7 @@ func completeKeyIDs(f *cmdutil.Factory, status string) cobra.CompletionFunc {
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
 }
+
+// notRotated keeps the keys that can still be rotated: one rotated already
+// (in its grace period, still active) is refused by the server (409).
+func notRotated(k api.Key) bool { return k.RotatedTo == nil || *k.RotatedTo == "" }

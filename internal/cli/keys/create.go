@@ -27,6 +27,8 @@ type CreateOptions struct {
 	Resolver func() (credentials.Resolver, error)
 	// Resolve chooses the store --save writes to.
 	Resolve *resolve.Resolver
+	// Prompter confirms a lifetime under an hour.
+	Prompter func() *ui.Prompter
 
 	InsecureStorage bool
 	Name            string
@@ -52,7 +54,8 @@ type CreateOptions struct {
 
 // NewCmdCreate returns `keys create`; runF replaces the run in tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Resolver: f.Resolve.Credentials, Resolve: f.Resolve}
+	opts := &CreateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Client: f.Client, Resolver: f.Resolve.Credentials, Resolve: f.Resolve,
+		Prompter: f.Prompter}
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --scopes S1,S2",
 		Short: "Create an API key and print its secret once",
@@ -76,8 +79,10 @@ flag at all, for the environment, rate limit, expiry and IP allow-list too),
 then shows the equivalent command line. Without a terminal nothing is asked.
 
 --expires takes a date (2027-06-30, meaning 23:59:59Z that day) or an RFC 3339
-time; --expires-in a lifetime such as 90d, 12h or 1y. Without either the key
-lives 365 days.`,
+time; --expires-in a lifetime such as 90d, 12h or 1y, counted from the
+server's clock (the emulator's may have been moved). Under an hour (30m is 30
+minutes, not months) it asks first on a terminal, and warns otherwise.
+Without either the key lives 365 days.`,
 		Example: `  zupy keys create                          # on a terminal: asks for every field
   zupy keys create --name "PDV loja 1" --scopes loyalty:read,coupons:validate
   zupy keys create --name Checkout --scopes loyalty:read,loyalty:write --rate-limit 500 \
@@ -118,7 +123,7 @@ lives 365 days.`,
 	fl.StringVar(&opts.Environment, "environment", "production", "`ENV`: production or staging (live and test are accepted too)")
 	fl.StringArrayVar(&opts.AllowIPs, "allow-ip", nil, "Allow only this `IP` address or CIDR block; repeatable or comma-separated")
 	fl.StringVar(&opts.Expires, "expires", "", "Expiry `DATE`: a date (2027-06-30) or an RFC 3339 time")
-	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "Lifetime from now, a `DURATION`: 90d, 12h, 1y")
+	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "Lifetime from now on the server's clock, a `DURATION`: 90d, 12h, 1y")
 	fl.BoolVar(&opts.Save, "save", false, "Save the secret in the profile's credential store")
 	fl.BoolVar(&opts.Default, "default", false, "Make it the profile's default key (implies --save)")
 	cmdutil.AddInsecureStorageFlag(fl, &opts.InsecureStorage, "the saved secret")
@@ -186,6 +191,11 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		}
 		cs := opts.IO.ErrColorScheme()
 		fmt.Fprintf(opts.IO.ErrOut, "%s %s\n", cs.Muted("Equivalent command:"), opts.commandLine())
+	}
+	if opts.ExpiresIn != "" {
+		if opts.Request.ExpiresAt, err = lifetimeExpiry(ctx, s, opts.IO, opts.Prompter, opts.ExpiresIn, opts.Now()); err != nil {
+			return err
+		}
 	}
 	var store *keystore.Store
 	if opts.Save {

@@ -76,7 +76,7 @@ named for this run.`,
 }
 
 // readSecret reads the secret and names where it came from.
-func (o *ImportOptions) readSecret() (secret, source string, err error) {
+func (o *ImportOptions) readSecret(ctx context.Context) (secret, source string, err error) {
 	if !o.KeyStdin && o.IO.CanPrompt() {
 		s, err := o.Prompter().Secret("Paste the API key (input hidden):")
 		if err != nil {
@@ -84,7 +84,10 @@ func (o *ImportOptions) readSecret() (secret, source string, err error) {
 		}
 		return s, "prompt", nil
 	}
-	b, err := io.ReadAll(io.LimitReader(o.IO.In, maxSecretInput+1))
+	b, err := io.ReadAll(io.LimitReader(cmdutil.ContextReader(ctx, o.IO.In), maxSecretInput+1))
+	if errors.Is(err, context.Canceled) {
+		return "", "", err
+	}
 	if err != nil {
 		return "", "", fmt.Errorf("read stdin: %w", err)
 	}
@@ -95,7 +98,7 @@ func (o *ImportOptions) readSecret() (secret, source string, err error) {
 }
 
 func importRun(ctx context.Context, opts *ImportOptions) error {
-	secret, source, err := opts.readSecret()
+	secret, source, err := opts.readSecret(ctx)
 	if err != nil {
 		return err
 	}

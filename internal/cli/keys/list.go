@@ -25,6 +25,7 @@ type ListOptions struct {
 	JSON     bool
 	Now      func() time.Time
 	Settings func() (*config.Resolver, error)
+	Profile  string
 	Client   func() (*api.Client, error)
 	Resolver func() (credentials.Resolver, error)
 
@@ -91,7 +92,7 @@ Secrets are never listed.`,
 			if opts.All && opts.Limit > 0 {
 				return cmdutil.Usagef("--limit and --all cannot be combined")
 			}
-			opts.JSON = f.JSON()
+			opts.JSON, opts.Profile = f.JSON(), f.Profile()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -140,7 +141,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	}
 	if len(keys) == 0 {
 		if opts.IO.IsStderrTTY() {
-			fmt.Fprintln(opts.IO.ErrOut, "No keys. Create one with `zupy keys create --name NAME --scopes SCOPES`")
+			fmt.Fprintln(opts.IO.ErrOut, "No keys. Create one with `"+cmdutil.ZupyCommand(opts.Profile, "keys create --name NAME --scopes SCOPES")+"`")
 		}
 		return nil
 	}

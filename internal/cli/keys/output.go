@@ -25,9 +25,9 @@ func (o newKeyOutput) print(io *ui.IOStreams, asJSON bool, now time.Time) error 
 		if err := ui.WriteJSON(io.Out, o.Key); err != nil {
 			return err
 		}
-		for _, n := range o.Notes {
-			fmt.Fprintln(io.ErrOut, ui.SingleLine(n))
-		}
+		// The job log still gets the one-line summary docs/ci.md
+		// describes (never the secret): stdout is the document.
+		o.printSummary(io, now)
 		return nil
 	}
 	if io.IsStdoutTTY() {
@@ -41,6 +41,13 @@ func (o newKeyOutput) print(io *ui.IOStreams, asJSON bool, now time.Time) error 
 	if _, err := fmt.Fprintln(io.Out, o.Key.APIKey); err != nil {
 		return err
 	}
+	o.printSummary(io, now)
+	return nil
+}
+
+// printSummary writes on stderr the key's one-line summary, its
+// predecessor's, and the notes.
+func (o newKeyOutput) printSummary(io *ui.IOStreams, now time.Time) {
 	fmt.Fprintln(io.ErrOut, ui.SingleLine(summary(o.Verb, o.Key)))
 	if p := o.Key.PreviousKey; p != nil {
 		fmt.Fprintln(io.ErrOut, ui.SingleLine("Previous key "+previousSummary(p, now)))
@@ -48,7 +55,6 @@ func (o newKeyOutput) print(io *ui.IOStreams, asJSON bool, now time.Time) error 
 	for _, n := range o.Notes {
 		fmt.Fprintln(io.ErrOut, ui.SingleLine(n))
 	}
-	return nil
 }
 
 // savedNote is the line saying where a secret was saved.

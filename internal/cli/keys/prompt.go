@@ -67,8 +67,24 @@ func askCreate(ctx context.Context, o *CreateOptions, now time.Time) error {
 			}),
 		)
 	}
+	save := "no"
+	if !o.Save {
+		// The secret is shown once: on a terminal, offer to keep it
+		// rather than let it be lost with the screen.
+		qs = append(qs, ui.ChoiceQuestion("Save", "Keep the secret in the profile's credential store (it is shown only once)", []ui.Option{
+			{Label: "no", Description: "print it once, save nothing", Value: "no"},
+			{Label: "save", Description: "save it (--save)", Value: "save"},
+			{Label: "default", Description: "save it as the profile's default key (--default)", Value: "default"},
+		}, &save))
+	}
 	if err := o.IO.Ask(ctx, qs...); err != nil {
 		return err
+	}
+	switch save {
+	case "save":
+		o.Save = true
+	case "default":
+		o.Save, o.Default = true, true
 	}
 	if o.Scopes == nil {
 		o.Scopes = []string{strings.Join(picked, ",")}

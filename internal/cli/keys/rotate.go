@@ -86,7 +86,7 @@ extends a lineage. A warning says when the new key expires within 30 days;
   NEW=$(ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h)
   zupy keys rotate --self --key-id key_0123456789ab`,
 		Args:              cobra.ArbitraryArgs,
-		ValidArgsFunction: completeKeyIDs(f, ""),
+		ValidArgsFunction: completeKeyIDs(f, "", notRotated),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.parse(cmd, args); err != nil {
 				return err
@@ -177,6 +177,12 @@ func rotateByID(ctx context.Context, opts *RotateOptions) error {
 		return s.wrap(err)
 	}
 	r := newRotation(opts, s.client, key, resp)
+	if !opts.Save && key.PreviousKey != nil && (keystore.Profile{Load: opts.Config, Name: opts.Profile}).StoredDefault() == opts.KeyID {
+		// The saved default key is the old one: commands that use it
+		// (ping, api) fail once the grace ends, unless the new one is saved.
+		r.note(fmt.Sprintf("Warning: %s is the profile's saved default key; it stops working %s, when the grace period ends. Save the new key with `%s` (the secret on standard input), or rotate with --save next time",
+			opts.KeyID, key.PreviousKey.ExpiresAt.UTC().Format(time.RFC3339), cmdutil.ZupyCommand(opts.Profile, "keys import --default")))
+	}
 	if opts.Save {
 		if r.saveErr = store.Save(ctx, key.KeyID, key.APIKey, oldWasDefault); r.saveErr == nil {
 			r.out.Default = oldWasDefault
@@ -246,7 +252,7 @@ func newRotation(opts *RotateOptions, client *api.Client, key *api.Key, resp *ap
 	if p := key.PreviousKey; p != nil {
 		r.out.Title = fmt.Sprintf("Rotated %s → %s", p.KeyID, key.KeyID)
 	}
-	if w := expiryWarning(key, opts.Self, opts.Now()); w != "" {
+	if w := expiryWarning(key, opts.Self, resp.ServerNow(opts.Now())); w != "" {
 		r.note(w)
 	}
 	return r

@@ -25,6 +25,8 @@ type UpdateOptions struct {
 	Settings func() (*config.Resolver, error)
 	Client   func() (*api.Client, error)
 	Resolver func() (credentials.Resolver, error)
+	// Prompter confirms a lifetime under an hour.
+	Prompter func() *ui.Prompter
 
 	KeyID        string
 	Name         string
@@ -51,7 +53,7 @@ type UpdateOptions struct {
 
 // NewCmdUpdate returns `keys update`; runF replaces the run in tests.
 func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
-	opts := &UpdateOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolve.Credentials}
+	opts := &UpdateOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolve.Credentials, Prompter: f.Prompter}
 	cmd := &cobra.Command{
 		Use:   "update KEY_ID [flags]",
 		Short: "Change an API key's name, scopes, rate limit, IP allow-list or expiry",
@@ -97,7 +99,7 @@ the keys is offered to pick from.`,
 	fl.StringArrayVar(&opts.AllowIPs, "allow-ip", nil, "Replace the allow-list with this `IP` address or CIDR block; repeatable or comma-separated")
 	fl.BoolVar(&opts.ClearIPs, "clear-ips", false, "Empty the IP allow-list")
 	fl.StringVar(&opts.Expires, "expires", "", "New expiry `DATE`: a date (2027-06-30) or an RFC 3339 time")
-	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "New lifetime from now, a `DURATION`: 90d, 12h, 1y")
+	fl.StringVar(&opts.ExpiresIn, "expires-in", "", "New lifetime from now on the server's clock, a `DURATION`: 90d, 12h, 1y")
 	cmdutil.RegisterScopeCompletion(cmd, "scopes", "add-scope", "remove-scope")
 	return cmd
 }
@@ -194,6 +196,11 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 	}
 	if opts.KeyID == "" {
 		if opts.KeyID, err = pickKey(ctx, opts.IO, s, "update", ""); err != nil {
+			return err
+		}
+	}
+	if opts.ExpiresIn != "" {
+		if opts.Request.ExpiresAt, err = lifetimeExpiry(ctx, s, opts.IO, opts.Prompter, opts.ExpiresIn, opts.Now()); err != nil {
 			return err
 		}
 	}

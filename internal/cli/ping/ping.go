@@ -41,6 +41,9 @@ type PingOptions struct {
 	Count       int
 	Interval    time.Duration
 	Wait        bool
+	// WaitMax bounds the time --wait spends waiting in all: a server that
+	// refuses every request must not hold ping forever.
+	WaitMax time.Duration
 }
 
 // NewCmdPing returns `zupy ping`; runF replaces the run in tests.
@@ -83,7 +86,8 @@ Retry-After is.
 ping never retries on its own (--retries does not apply to it): on a 429 it
 stops (exit 5) and says when a request will be admitted again; with --wait it
 waits that long in real time, counting down, sends again, and waits again if
-the server still refuses.
+the server still refuses, up to --wait-max in all (default 3m): a wait that
+would go past it ends the ping with exit 5.
 
 With -o json the document has the same fields for any --count:
 authenticated, key_id, environment, permissions (the scopes the key holds),
@@ -114,6 +118,7 @@ latency_ms}].`,
 	fl.IntVar(&opts.Count, "count", 1, "Send `N` requests and summarise them")
 	fl.DurationVar(&opts.Interval, "interval", 0, "Pause between requests with --count, a `DURATION` (e.g. 100ms, 1s)")
 	fl.BoolVar(&opts.Wait, "wait", false, "On a 429, wait as the server says (with a countdown) and go on")
+	fl.DurationVar(&opts.WaitMax, "wait-max", defaultWaitMax, "With --wait, wait at most this `DURATION` in all, then exit 5")
 	// ping never retries (a 429 is what it reports): the global --retries
 	// is shadowed by a hidden flag of no effect, out of its help and docs.
 	fl.Int("retries", 0, "No effect: ping never retries")
@@ -133,6 +138,14 @@ func (o *PingOptions) parse(cmd *cobra.Command, perms []string) error {
 	}
 	if o.Count < 1 || o.Count > maxCount {
 		return cmdutil.Usagef("invalid --count %d: must be between 1 and %d", o.Count, maxCount)
+	}
+	if cmd.Flags().Changed("wait-max") {
+		if !o.Wait {
+			return cmdutil.WithHint(&cmdutil.UsageError{Err: errors.New("--wait-max bounds --wait: add --wait")}, "Example: zupy ping --count 150 --wait --wait-max 5m")
+		}
+		if o.WaitMax <= 0 {
+			return cmdutil.Usagef("invalid --wait-max %s: must be positive", o.WaitMax)
+		}
 	}
 	if o.Interval < 0 {
 		return cmdutil.Usagef("invalid --interval %s: must not be negative", o.Interval)
@@ -176,6 +189,7 @@ func pingRun(ctx context.Context, opts *PingOptions) error {
 type outcome struct {
 	all      []attempt // every answered request, in order
 	ok, r429 int
+	waited   time.Duration // waiting out 429s (--wait)
 	lastOK   attempt
 	failure  error // what ended it early, nil when all opts.Count were answered 2xx
 }
@@ -248,10 +262,17 @@ func run(ctx context.Context, opts *PingOptions, choice *resolve.Choice, send fu
 		if opts.Count > 1 {
 			label = fmt.Sprintf("rate limited after %d of %d; a request will be admitted again in", out.ok, opts.Count)
 		}
-		if err := opts.IO.Countdown(ctx, label, waitFor(a.resp), opts.Sleep); err != nil {
+		wait := waitFor(a.resp)
+		if out.waited+wait > opts.WaitMax {
+			out.failure = cmdutil.WithHint(a.err, fmt.Sprintf("Still rate limited after waiting %s; the next wait (%s) would pass --wait-max %s. A request will be admitted again %s",
+				ui.FormatSeconds(out.waited), ui.FormatSeconds(wait), opts.WaitMax, freesUp(a.resp)))
+			break
+		}
+		if err := opts.IO.Countdown(ctx, label, wait, opts.Sleep); err != nil {
 			out.failure = err
 			break
 		}
+		out.waited += wait
 		newBar()
 	}
 	return out
@@ -372,6 +393,10 @@ func stringList(v any) []string {
 	}
 	return out
 }
+
+// defaultWaitMax is --wait-max: a few windows of the Zupy rate limit (one
+// minute, docs/api.md#rate-limits).
+const defaultWaitMax = 3 * time.Minute
 
 // waitFor is how long the server says to wait after a 429: Retry-After, else
 // X-RateLimit-Reset minus the server's Date, else a second.

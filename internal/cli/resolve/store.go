@@ -3,6 +3,7 @@ package resolve
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
@@ -38,27 +39,29 @@ func (r *Resolver) fileStore() (credentials.Store, error) {
 
 // StoreFor is the store a command writes a secret in (what names it: "the
 // session", "the secret"). Plain text is allowed only when the user asked
-// for it (insecure, from --insecure-storage) or the profile already keeps
-// its secrets in the file; with insecure, AllowPlainText runs first.
+// for it (insecure, from --insecure-storage: AllowPlainText records it) or
+// the profile already keeps its secrets in the file. Chosen by insecure, the
+// file warns before the first secret is written to it (WarnOnWrite).
 func (r *Resolver) StoreFor(insecure bool, what string) (credentials.Store, error) {
 	if !insecure {
 		return r.Store()
 	}
-	if err := r.AllowPlainText(what); err != nil {
+	if err := r.AllowPlainText(); err != nil {
 		return nil, err
 	}
-	return r.fileStore()
+	s, err := r.fileStore()
+	if err != nil {
+		return nil, err
+	}
+	return r.WarnOnWrite(s, what), nil
 }
 
 // AllowPlainText is what --insecure-storage does before anything is
-// written: it names the file that will hold the secret in plain text, then
-// records credential_store: file in the profile so that later commands find
-// it. what is what will be stored ("the session", "the secret").
-func (r *Resolver) AllowPlainText(what string) error {
-	path, _ := r.d.CredentialsFile()
-	io := r.d.IO
-	cs := io.ErrColorScheme()
-	fmt.Fprintf(io.ErrOut, "%s Storing %s in plain text in %s (mode 0600); anyone who can read that file can use it.\n", cs.WarningIcon(), what, path)
+// written: it records credential_store: file in the profile so that later
+// commands find what is stored. The warning that names the file comes only
+// when a secret is written (WarnOnWrite): a command that ends before it
+// stores anything (login --request-only, a refused create) warns of nothing.
+func (r *Resolver) AllowPlainText() error {
 	cfg, err := r.d.Config()
 	if err != nil {
 		return err
@@ -71,6 +74,33 @@ func (r *Resolver) AllowPlainText(what string) error {
 		return err
 	}
 	return cfg.Save()
+}
+
+// WarnOnWrite wraps s so that the first secret written to it is preceded,
+// on stderr, by the warning that it is kept in plain text at s.Location();
+// what names it ("the session", "the secret"). The keyring is returned as
+// it is.
+func (r *Resolver) WarnOnWrite(s credentials.Store, what string) credentials.Store {
+	if s.Location() == "keyring" {
+		return s
+	}
+	io := r.d.IO
+	return &plainTextStore{Store: s, warn: func() {
+		fmt.Fprintf(io.ErrOut, "%s Storing %s in plain text in %s (mode 0600); anyone who can read that file can use it.\n",
+			io.ErrColorScheme().WarningIcon(), what, s.Location())
+	}}
+}
+
+// plainTextStore is a file store that warns once, before its first write.
+type plainTextStore struct {
+	credentials.Store
+	once sync.Once
+	warn func()
+}
+
+func (p *plainTextStore) Set(ctx context.Context, account, secret string) error {
+	p.once.Do(p.warn)
+	return p.Store.Set(ctx, account, secret)
 }
 
 // Credentials looks up the profile's credentials in the profile's store,

@@ -209,8 +209,9 @@ func TestDashboardInABrowser(t *testing.T) {
 	}
 
 	// A key created and used (zupy ping --count 3): its usage count and its
-	// lineage's bar move.
+	// lineage's bar move. The code that logged in is shown as used.
 	cli.run(ctx, code+"\n", "login", "--verification-id", challenge.VerificationID, "--code-stdin")
+	run("see the code marked used", chromedp.WaitVisible(chromedp.CSS(`#outbox tbody tr[data-code="`+code+`"] td[data-used="true"] .badge.used`)))
 	secret, _ := cli.run(ctx, "", "keys", "create", "--name", "browser key", "--scopes", "loyalty:read", "--rate-limit", "10", "--expires-in", "12h")
 	secret = strings.TrimSpace(secret)
 	keyOut, _ := cli.run(ctx, "", "keys", "list", "-o", "json")
@@ -254,6 +255,19 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Fatal("the page shows the key's secret (or keys create printed no secret)")
 	}
 
+	// A rotated key with many scopes and an allow-list: the widest rows the
+	// keys table draws (rotation from and to, grace), for the fit at 1280 px.
+	wideOut, _ := cli.run(ctx, "", "keys", "create", "--name", "Caixa da loja central 1", "--scopes",
+		"loyalty:read,loyalty:write,coupons:validate,coupons:redeem,customer:read", "--allow-ip", "203.0.113.10,198.51.100.0/24", "-o", "json")
+	var wide struct {
+		KeyID string `json:"key_id"`
+	}
+	if err := json.Unmarshal([]byte(wideOut), &wide); err != nil {
+		t.Fatalf("keys create: %v: %s", err, wideOut)
+	}
+	cli.run(ctx, "", "keys", "rotate", wide.KeyID, "--no-verify", "--grace", "2h")
+	run("see the rotated key", chromedp.WaitVisible(chromedp.CSS(`#keys tr[data-key-id="`+wide.KeyID+`"] .badge.grace`)))
+
 	// Screenshots at 375 px and 1280 px, not blank.
 	for _, width := range []int64{375, 1280} {
 		run(fmt.Sprintf("viewport of %d px", width),
@@ -280,11 +294,18 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Error("at 375 px the page scrolls sideways (only the tables' own regions may)")
 	}
 	run("back to wide", chromedp.EmulateViewport(1280, 900))
+	// At 1280 px nothing scrolls sideways, not even a table's own region.
+	if got := eval(`String(document.documentElement.scrollWidth > window.innerWidth || [...document.querySelectorAll(".scroll")].some((r) => r.scrollWidth > r.clientWidth))`, false); got != "false" {
+		t.Error("at 1280 px the page or a table scrolls sideways")
+	}
 
 	// "Advance 1 day": the 12-hour key is marked expired.
 	run("advance the clock a day",
 		chromedp.Click(chromedp.CSS(`button[data-advance="86400"]`)),
 		chromedp.WaitVisible(chromedp.CSS(row+` td[data-status="expired"]`)),
+		// The rate panel says so too: an expired (or revoked) lineage
+		// admits nothing, whatever its window holds.
+		chromedp.WaitVisible(chromedp.CSS(`#limits li[data-status="expired"] .badge.expired`)),
 	)
 	if eval(`window.__noReload`, false) != "still here" {
 		t.Fatal("advancing the clock reloaded the page")
@@ -303,7 +324,7 @@ func TestDashboardInABrowser(t *testing.T) {
 		Now time.Time `json:"now"`
 	}
 	getJSON(t, origin+"/_emulator/ui/state", &after)
-	if len(after.Keys) != 1 {
+	if len(after.Keys) != 3 {
 		t.Fatalf("a page of another origin reset the emulator (keys: %+v)", after.Keys)
 	}
 	if after.Now.After(time.Now().Add(30 * 24 * time.Hour)) {
@@ -338,7 +359,7 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Error("closing the reset dialog did not return the focus to its button")
 	}
 	getJSON(t, origin+"/_emulator/ui/state", &after)
-	if len(after.Keys) != 1 {
+	if len(after.Keys) != 3 {
 		t.Fatal("Escape in the reset dialog reset the emulator")
 	}
 	run("confirm a reset",

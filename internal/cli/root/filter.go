@@ -1,7 +1,9 @@
 package root
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -73,9 +75,11 @@ func (f *outputFilter) capture(s *ui.IOStreams) {
 	s.SetTTY(s.IsStdinTTY(), false, s.IsStderrTTY())
 }
 
-// flush applies the filter to what the command wrote and prints the result.
-// Nothing written is nothing printed.
-func (f *outputFilter) flush() error {
+// flush applies the filter to what the command wrote and prints the result
+// as it comes, so that a filter with no end (repeat(1)) neither fills the
+// memory nor outlives Ctrl-C: gojq stops when ctx is cancelled. Nothing
+// written is nothing printed.
+func (f *outputFilter) flush(ctx context.Context) error {
 	data := bytes.TrimSpace(f.buffer.Bytes())
 	if len(data) == 0 {
 		return nil
@@ -94,8 +98,9 @@ func (f *outputFilter) flush() error {
 		_, err := f.out.Write(b.Bytes())
 		return err
 	}
-	var b bytes.Buffer
-	iter := f.jq.Run(normalizeNumbers(doc))
+	w := bufio.NewWriter(f.out)
+	defer w.Flush()
+	iter := f.jq.RunWithContext(ctx, normalizeNumbers(doc))
 	for {
 		v, ok := iter.Next()
 		if !ok {
@@ -105,12 +110,20 @@ func (f *outputFilter) flush() error {
 			if h, ok := err.(interface{ IsHaltError() bool }); ok && h.IsHaltError() {
 				break
 			}
-			_, _ = f.out.Write(b.Bytes())
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			_ = w.Flush()
 			return fmt.Errorf("--jq: %v", err)
 		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if s, ok := v.(string); ok {
-			b.WriteString(s)
-			b.WriteByte('\n')
+			w.WriteString(s)
+			if err := w.WriteByte('\n'); err != nil {
+				return err
+			}
 			continue
 		}
 		var enc []byte
@@ -123,11 +136,12 @@ func (f *outputFilter) flush() error {
 		if err != nil {
 			return fmt.Errorf("--jq: %v", err)
 		}
-		b.Write(enc)
-		b.WriteByte('\n')
+		w.Write(enc)
+		if err := w.WriteByte('\n'); err != nil {
+			return err
+		}
 	}
-	_, err := f.out.Write(b.Bytes())
-	return err
+	return w.Flush()
 }
 
 // normalizeNumbers turns json.Number into the int or float64 gojq works on.

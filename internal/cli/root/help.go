@@ -94,6 +94,10 @@ variable beats the config file.
                        is fine)
   ZUPY_DEBUG           any value but 0/false/no traces HTTP on stderr, secrets
                        redacted (--debug)
+  ZUPY_PROMPT_DISABLED any value but 0/false: never prompt, even on a terminal
+                       (a missing answer is then a usage error, exit 2)
+  CI                   the same, as set by CI services (GitHub Actions,
+                       GitLab CI…)
   NO_COLOR             any non-empty value turns colour off (--no-color)
   CLICOLOR_FORCE       a value other than 0 forces colour when stdout is not a
                        terminal

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -43,11 +44,12 @@ func Main() int {
 // the exit code (SPEC §4). Errors are printed here, once.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	var filter *outputFilter
+	f.IOStreams.SetContext(ctx)
 	cmd := newRoot(f, &filter)
 	cmd.SetArgs(args)
 	ran, err := cmd.ExecuteContextC(ctx)
 	if filter != nil {
-		if ferr := filter.flush(); ferr != nil && err == nil {
+		if ferr := filter.flush(ctx); ferr != nil && err == nil {
 			err = ferr
 		}
 	}
@@ -71,8 +73,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		}
 		unavailable.OfferFlag = ran != nil && ran.Flags().Lookup(cmdutil.InsecureStorageFlag) != nil
 	}
+	err = hintLocalEmulator(ctx, f, err)
 	if !errors.As(err, &silent) {
-		cmdutil.PrintError(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, f.JSON())
+		cmdutil.PrintError(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, f.JSON(), f.Profile())
 	}
 	return cmdutil.ExitCode(err)
 }
@@ -112,10 +115,24 @@ of the Zupy authentication API for offline work and CI.`,
 	cmd.SetErr(f.IOStreams.ErrOut)
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return cmdutil.WithHint(&cmdutil.UsageError{Err: err}, fmt.Sprintf("Run `%s --help` for usage", c.CommandPath()))
+		// `keys creat --name x`: cobra parsed --name for the group, which
+		// has none; the mistyped command is the mistake to name first.
+		if c.HasSubCommands() {
+			if args := c.Flags().Args(); len(args) > 0 {
+				if sub, _, ferr := c.Find(args); ferr == nil && sub == c {
+					return cmdutil.GroupRun(c, args)
+				}
+			}
+		}
+		return cmdutil.WithHint(&cmdutil.UsageError{Err: numberFlagError(err)}, fmt.Sprintf("Run `%s --help` for usage", c.CommandPath()))
 	})
 
 	cmdutil.BindGlobalFlags(cmd.PersistentFlags(), &f.Global)
+	// stripe's habit, --api-key on the command line, is refused with what
+	// to do instead (validateGlobals): a secret in argv shows in ps and the
+	// shell's history (docs/security-model.md). Hidden: it is no option.
+	cmd.PersistentFlags().String(apiKeyFlag, "", "Refused: use ZUPY_API_KEY or `zupy keys import`")
+	_ = cmd.PersistentFlags().MarkHidden(apiKeyFlag)
 	cmd.Flags().BoolP("version", "v", false, "Print the version")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("profile", completeProfiles(f))
@@ -141,10 +158,41 @@ of the Zupy authentication API for offline work and CI.`,
 	return cmd
 }
 
+// pflagNumber matches pflag's error for a number flag given something else:
+// invalid argument "1k" for "--rate-limit" flag: strconv.ParseInt: parsing
+// "1k": invalid syntax.
+var pflagNumber = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: strconv\.Parse(Int|Uint|Float): parsing ".*": (invalid syntax|value out of range)$`)
+
+// numberFlagError puts pflag's strconv error for a number flag in a
+// sentence: what was given, and what is expected.
+func numberFlagError(err error) error {
+	m := pflagNumber.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	value, flag, kind, why := m[1], m[2], m[3], m[4]
+	want := "a whole number, such as 1000 (no units or suffixes like 1k)"
+	if kind == "Float" {
+		want = "a number, such as 1.5"
+	}
+	if why == "value out of range" {
+		return fmt.Errorf("invalid %s %q: the number is too large", flag, value)
+	}
+	return fmt.Errorf("invalid %s %q: %s", flag, value, want)
+}
+
+// apiKeyFlag is the flag other CLIs take a key in, refused here.
+const apiKeyFlag = "api-key"
+
 // validateGlobals checks the global flags before any command runs, so a bad
 // value is a usage error that changes nothing.
 func validateGlobals(f *cmdutil.Factory, cmd *cobra.Command, filter **outputFilter) error {
 	g := &f.Global
+	if fl := cmd.Flags().Lookup(apiKeyFlag); fl != nil && fl.Changed {
+		// The value is a secret: never echoed, not even masked.
+		return cmdutil.WithHint(cmdutil.Usagef("zupy takes no --%s: a secret on the command line shows in ps and the shell's history", apiKeyFlag),
+			"Use ZUPY_API_KEY (e.g. read -rs ZUPY_API_KEY; export ZUPY_API_KEY), or save the key with `zupy keys import`")
+	}
 	outputs := []string{"text", "json"}
 	if extra := cmd.Annotations[cmdutil.AnnotationOutputs]; extra != "" {
 		outputs = strings.Split(extra, ",")

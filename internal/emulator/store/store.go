@@ -46,6 +46,7 @@ type Store struct {
 	Queries
 	db     *sql.DB
 	keeper *sql.Conn // in-memory mode: pins the database for the Store's life
+	lock   *os.File  // on disk: the data directory's lock (lockDir), held until Close
 	secret []byte
 	macs   sync.Pool // of *macState keyed with secret; see Hash
 }
@@ -78,6 +79,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		pragmas.Add("_pragma", p)
 	}
 	var dsn string
+	var lock *os.File
 	maxConns := 1
 	if opts.InMemory {
 		name := make([]byte, 12)
@@ -95,11 +97,18 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
+		// One Store per data directory: a second emulator on it would keep
+		// a key cache that the first one's revocations never reach.
+		var err error
+		if lock, err = lockDir(opts.Dir); err != nil {
+			return nil, err
+		}
 		path := filepath.Join(opts.Dir, FileName)
 		// Create the file ourselves so it is private from the start; SQLite
 		// gives the -wal and -shm files the same mode.
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {
+			lock.Close()
 			return nil, fmt.Errorf("create database file: %w", err)
 		}
 		f.Close()
@@ -107,13 +116,16 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{Queries: Queries{q: db}, db: db}
+	s := &Store{Queries: Queries{q: db}, db: db, lock: lock}
 	if opts.InMemory {
 		if s.keeper, err = db.Conn(ctx); err != nil {
 			db.Close()
@@ -136,7 +148,12 @@ func (s *Store) Close() error {
 	if s.keeper != nil {
 		s.keeper.Close()
 	}
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	// After the database: the next Store on the directory finds it closed.
+	if s.lock != nil {
+		s.lock.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
 	return nil

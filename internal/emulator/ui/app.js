@@ -89,25 +89,35 @@
       const fresh = !firstLoad && !seenMessages.has(id);
       seenMessages.add(id);
       const expired = Date.parse(m.expires_at) <= emulatorNow();
+      // A code asked for an address no partner has: nothing was sent.
+      if (m.note) {
+        return el("tr", { class: fresh ? "new" : "" },
+          el("td", null, timeEl(m.sent_at)),
+          el("td", null, m.channel === "email" ? "E-mail" : "WhatsApp"),
+          el("td", { class: "mono" }, m.destination_hint),
+          el("td", { colspan: "2" }, badge("not sent", "expired"), " " + m.note));
+      }
       return el("tr", { class: fresh ? "new" : "", data: { code: m.code } },
         el("td", null, timeEl(m.sent_at)),
         el("td", null, m.channel === "email" ? "E-mail" : "WhatsApp"),
         el("td", { class: "mono" }, m.destination_hint),
         el("td", { class: "code" }, m.code),
-        el("td", null, expired ? badge("expired", "expired") : timeEl(m.expires_at)));
+        el("td", { data: { used: m.used ? "true" : "false" } },
+          m.used ? badge("used", "used") : expired ? badge("expired", "expired") : timeEl(m.expires_at)));
     });
     fill($("outbox").tBodies[0], outRows);
     $("outbox-count").textContent = s.outbox.length ? "(" + s.outbox.length + ")" : "";
     showEmpty("outbox-empty", s.outbox.length === 0);
 
     const keyRows = s.keys.map((k) => {
-      let rotation = "";
-      if (k.rotated_from) rotation = "from " + k.rotated_from;
-      if (k.rotated_to) rotation = (rotation ? rotation + ", " : "") + "to " + k.rotated_to;
+      // One line each, so that the table fits 1280 px.
+      const rotation = [];
+      if (k.rotated_from) rotation.push(el("div", null, "from " + k.rotated_from));
+      if (k.rotated_to) rotation.push(el("div", null, "to " + k.rotated_to));
       const status = el("td", { data: { status: k.status } }, badge(k.status, k.status));
       if (k.in_grace) status.append(" ", badge("grace", "grace"));
       return el("tr", { data: { keyId: k.key_id } },
-        el("td", null, k.name, el("div", null, el("button", { type: "button", class: "link", data: { usage: k.key_id } }, "usage chart"))),
+        el("td", { class: "name" }, k.name, el("div", null, el("button", { type: "button", class: "link", data: { usage: k.key_id } }, "usage chart"))),
         el("td", { class: "mono" }, el("div", null, k.key_id), el("div", { class: "muted" }, k.key_hint)),
         el("td", null, k.environment),
         el("td", { class: "wrap" }, k.permissions.join(", ")),
@@ -116,7 +126,7 @@
         el("td", null, timeEl(k.expires_at), k.in_grace ? el("div", { class: "muted" }, "grace ends") : null),
         el("td", { class: "uses", data: { uses: String(k.usage_count) } }, String(k.usage_count)),
         el("td", null, timeEl(k.last_used_at)),
-        el("td", { class: "mono" }, rotation || "—"));
+        el("td", { class: "mono" }, ...(rotation.length ? rotation : ["—"])));
     });
     fill($("keys").tBodies[0], keyRows);
     $("keys-count").textContent = s.keys_total ? "(" + (s.keys.length < s.keys_total ? s.keys.length + " of " : "") + s.keys_total + ")" : "";
@@ -132,9 +142,10 @@
         "aria-valuemin": "0", "aria-valuemax": String(l.limit), "aria-valuenow": String(l.used),
         "aria-label": l.name + ": " + l.used + " of " + l.limit + " requests this minute",
       }, fillSpan);
-      return el("li", { class: "limit", data: { lineage: l.lineage_id, used: String(l.used) } },
-        el("div", { class: "head" }, el("strong", null, l.name),
-          el("span", null, l.used + " of " + l.limit + " used, " + l.remaining + " left")),
+      const dead = l.status && l.status !== "active";
+      return el("li", { class: "limit", data: { lineage: l.lineage_id, used: String(l.used), status: l.status || "active" } },
+        el("div", { class: "head" }, el("strong", null, l.name, dead ? " " : null, dead ? badge(l.status, l.status) : null),
+          el("span", null, dead ? "no requests admitted" : l.used + " of " + l.limit + " used, " + l.remaining + " left")),
         bar,
         el("div", { class: "chain" }, l.chain.join(" → "), " · window resets ", timeEl(l.reset_at)));
     });

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	zscan "github.com/zupy/zupy-cli/internal/scan"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
@@ -25,10 +26,13 @@ type report struct {
 	// The run's mode, which decides the text table's columns and the
 	// summary's wording.
 	git, stdin, verify, revoke bool
+	// profile is the profile in use, named in the commands the summary
+	// suggests.
+	profile string
 }
 
 func newReport(o *ScanOptions, findings []zscan.Finding, verdicts map[string]*verdict, st zscan.Stats) *report {
-	r := &report{stats: st, git: o.Git, stdin: o.Stdin, verify: o.Verify, revoke: o.Revoke, results: make([]result, 0, len(findings))}
+	r := &report{stats: st, git: o.Git, stdin: o.Stdin, verify: o.Verify, revoke: o.Revoke, profile: o.Profile, results: make([]result, 0, len(findings))}
 	for _, f := range findings {
 		r.results = append(r.results, result{Finding: f, verdict: verdicts[f.Secret.Reveal()]})
 	}
@@ -156,7 +160,7 @@ func (r *report) summarize(io *ui.IOStreams) int {
 	if r.verify && !r.revoke && io.IsStderrTTY() && slices.ContainsFunc(r.results, func(res result) bool {
 		return res.verdict.status == statusLive
 	}) {
-		fmt.Fprintln(io.ErrOut, "Revoke the live keys with `zupy keys scan --revoke` (it lists them and asks first)")
+		fmt.Fprintln(io.ErrOut, "Revoke the live keys with `"+cmdutil.ZupyCommand(r.profile, "keys scan --revoke")+"` (it lists them and asks first)")
 	}
 	return count
 }

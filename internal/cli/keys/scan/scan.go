@@ -241,7 +241,7 @@ func (o *ScanOptions) find(ctx context.Context) ([]zscan.Finding, zscan.Stats, e
 	}}
 	switch {
 	case o.Stdin:
-		return zscan.ScanReader(o.IO.In, "-")
+		return zscan.ScanReader(cmdutil.ContextReader(ctx, o.IO.In), "-")
 	case o.Git:
 		dir := "."
 		if len(o.Paths) == 1 {
