@@ -10,17 +10,16 @@ import (
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
-// RequestOTP asks for a one-time code (POST /auth/otp, no credential).
-func (c *Client) RequestOTP(ctx context.Context, req OTPRequest) (*OTPChallenge, error) {
-	out, _, err := c.RequestOTPWithResponse(ctx, req, false)
-	return out, err
-}
+// Every route has one method, in one shape, as go-github's: the decoded
+// answer, the Response (its status, headers and the server's Date) whenever
+// the server answered, also with an error, and the error. A route that
+// answers nothing returns the Response and the error.
 
-// RequestOTPWithResponse is RequestOTP that also returns the answer's
-// metadata (the server's Date, to place the code's deadlines on the local
-// clock). noRetry returns a refusal (a 429 of the resend cooldown) at once
-// instead of waiting it out.
-func (c *Client) RequestOTPWithResponse(ctx context.Context, req OTPRequest, noRetry bool) (*OTPChallenge, *Response, error) {
+// RequestOTP asks for a one-time code (POST /auth/otp, no credential). The
+// Response's Date places the code's deadlines on the local clock. noRetry
+// returns a refusal (a 429 of the resend cooldown) at once instead of
+// waiting it out.
+func (c *Client) RequestOTP(ctx context.Context, req OTPRequest, noRetry bool) (*OTPChallenge, *Response, error) {
 	var out OTPChallenge
 	resp, err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/auth/otp", Body: req, NoRetry: noRetry}, &out)
 	if err != nil {
@@ -29,15 +28,9 @@ func (c *Client) RequestOTPWithResponse(ctx context.Context, req OTPRequest, noR
 	return &out, resp, nil
 }
 
-// VerifyOTP exchanges a code for a session (POST /auth/otp/verify).
-func (c *Client) VerifyOTP(ctx context.Context, req OTPVerifyRequest) (*Login, error) {
-	out, _, err := c.VerifyOTPWithResponse(ctx, req)
-	return out, err
-}
-
-// VerifyOTPWithResponse is VerifyOTP with the answer's metadata (the
-// server's Date, to say how long the session lasts on the server's clock).
-func (c *Client) VerifyOTPWithResponse(ctx context.Context, req OTPVerifyRequest) (*Login, *Response, error) {
+// VerifyOTP exchanges a code for a session (POST /auth/otp/verify). The
+// Response's Date says how long the session lasts on the server's clock.
+func (c *Client) VerifyOTP(ctx context.Context, req OTPVerifyRequest) (*Login, *Response, error) {
 	var out Login
 	resp, err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/auth/otp/verify", Body: req}, &out)
 	if err != nil {
@@ -46,10 +39,9 @@ func (c *Client) VerifyOTPWithResponse(ctx context.Context, req OTPVerifyRequest
 	return &out, resp, nil
 }
 
-// SessionWithResponse describes the session of token (GET /auth/session),
-// with the answer's metadata (the server's Date, to count the time left on
-// the server's clock).
-func (c *Client) SessionWithResponse(ctx context.Context, token string) (*Session, *Response, error) {
+// Session describes the session of token (GET /auth/session). The
+// Response's Date counts the time left on the server's clock.
+func (c *Client) Session(ctx context.Context, token string) (*Session, *Response, error) {
 	var out Session
 	resp, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/auth/session", Token: token}, &out)
 	if err != nil {
@@ -59,33 +51,21 @@ func (c *Client) SessionWithResponse(ctx context.Context, token string) (*Sessio
 }
 
 // DeleteSession revokes the session of token (DELETE /auth/session).
-func (c *Client) DeleteSession(ctx context.Context, token string) error {
-	_, err := c.Do(ctx, Request{Method: http.MethodDelete, Path: "/auth/session", Token: token}, nil)
-	return err
+func (c *Client) DeleteSession(ctx context.Context, token string) (*Response, error) {
+	return c.Do(ctx, Request{Method: http.MethodDelete, Path: "/auth/session", Token: token}, nil)
 }
 
 // CreateKey creates an API key (POST /api-keys); the answer carries the
 // secret in APIKey.
-func (c *Client) CreateKey(ctx context.Context, token string, req CreateKeyRequest) (*Key, error) {
-	return dropResponse(c.CreateKeyWithResponse(ctx, token, req))
-}
-
-// CreateKeyWithResponse is CreateKey with the answer's metadata.
-func (c *Client) CreateKeyWithResponse(ctx context.Context, token string, req CreateKeyRequest) (*Key, *Response, error) {
+func (c *Client) CreateKey(ctx context.Context, token string, req CreateKeyRequest) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodPost, Path: "/api-keys", Token: token, Body: req})
 }
 
 // ListKeys lists every one of the partner's keys (GET /api-keys), walking
 // the pages; an empty environment or status is left to the server's
-// default.
-func (c *Client) ListKeys(ctx context.Context, token, environment, status string) ([]Key, error) {
-	keys, _, err := c.ListKeysWithResponse(ctx, token, environment, status)
-	return keys, err
-}
-
-// ListKeysWithResponse is ListKeys with the first page's metadata (the
-// server's Date, to show times relative to the server's clock).
-func (c *Client) ListKeysWithResponse(ctx context.Context, token, environment, status string) ([]Key, *Response, error) {
+// default. The Response is the first page's: its Date shows times relative
+// to the server's clock.
+func (c *Client) ListKeys(ctx context.Context, token, environment, status string) ([]Key, *Response, error) {
 	return c.ListKeysUpTo(ctx, token, ListKeysQuery{Environment: environment, Status: status, Limit: wire.MaxPageLimit}, 0)
 }
 
@@ -226,42 +206,35 @@ func (c *Client) UsageSummary(ctx context.Context, token, since string, limit in
 }
 
 // GetKey fetches one key (GET /api-keys/{key_id}).
-func (c *Client) GetKey(ctx context.Context, token, keyID string) (*Key, error) {
-	return dropResponse(c.GetKeyWithResponse(ctx, token, keyID))
-}
-
-// GetKeyWithResponse is GetKey with the answer's metadata.
-func (c *Client) GetKeyWithResponse(ctx context.Context, token, keyID string) (*Key, *Response, error) {
+func (c *Client) GetKey(ctx context.Context, token, keyID string) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodGet, Path: keyPath(keyID), Token: token})
 }
 
-// UpdateKeyWithResponse changes the fields set in req (PATCH
-// /api-keys/{key_id}), with the answer's metadata.
-func (c *Client) UpdateKeyWithResponse(ctx context.Context, token, keyID string, req UpdateKeyRequest) (*Key, *Response, error) {
+// UpdateKey changes the fields set in req (PATCH /api-keys/{key_id}).
+func (c *Client) UpdateKey(ctx context.Context, token, keyID string, req UpdateKeyRequest) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodPatch, Path: keyPath(keyID), Token: token, Body: req})
 }
 
 // RevokeKey revokes a key (DELETE /api-keys/{key_id}) and returns it.
-func (c *Client) RevokeKey(ctx context.Context, token, keyID string) (*Key, error) {
-	return dropResponse(c.key(ctx, Request{Method: http.MethodDelete, Path: keyPath(keyID), Token: token}))
+func (c *Client) RevokeKey(ctx context.Context, token, keyID string) (*Key, *Response, error) {
+	return c.key(ctx, Request{Method: http.MethodDelete, Path: keyPath(keyID), Token: token})
 }
 
-// RotateKeyWithResponse creates the successor of a key (POST
-// /api-keys/{key_id}/rotate), with the answer's metadata.
-func (c *Client) RotateKeyWithResponse(ctx context.Context, token, keyID string, req RotateRequest) (*Key, *Response, error) {
+// RotateKey creates the successor of a key (POST
+// /api-keys/{key_id}/rotate).
+func (c *Client) RotateKey(ctx context.Context, token, keyID string, req RotateRequest) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodPost, Path: keyPath(keyID) + "/rotate", Token: token, Body: req})
 }
 
-// RotateSelfWithResponse rotates apiKey using apiKey itself, which must hold
-// keys:rotate (POST /api-keys/self/rotate), with the answer's metadata.
-func (c *Client) RotateSelfWithResponse(ctx context.Context, apiKey string, req RotateRequest) (*Key, *Response, error) {
+// RotateSelf rotates apiKey using apiKey itself, which must hold
+// keys:rotate (POST /api-keys/self/rotate).
+func (c *Client) RotateSelf(ctx context.Context, apiKey string, req RotateRequest) (*Key, *Response, error) {
 	return c.key(ctx, Request{Method: http.MethodPost, Path: "/api-keys/self/rotate", Token: apiKey, Body: req})
 }
 
 // Verify checks apiKey and, with permissions, that it holds each of them
-// (GET /auth/verify?permission=…). The Response, with its rate-limit headers,
-// is returned whenever the server answered, also with an error. noRetry
-// turns off every retry, so a 429 comes back at once.
+// (GET /auth/verify?permission=…). The Response carries the rate-limit
+// headers. noRetry turns off every retry, so a 429 comes back at once.
 func (c *Client) Verify(ctx context.Context, apiKey string, permissions []string, noRetry bool) (*Verification, *Response, error) {
 	var q url.Values
 	if len(permissions) > 0 {
@@ -277,50 +250,52 @@ func (c *Client) Verify(ctx context.Context, apiKey string, permissions []string
 
 // Outbox lists the messages the emulator "sent", oldest first, to
 // destination when it is not empty (GET {origin}/_emulator/outbox).
-func (c *Client) Outbox(ctx context.Context, destination string) (*Outbox, error) {
+func (c *Client) Outbox(ctx context.Context, destination string) (*Outbox, *Response, error) {
 	var q url.Values
 	if destination != "" {
 		q = url.Values{"destination": {destination}}
 	}
 	var out Outbox
-	if _, err := c.do(ctx, c.Origin(), Request{Method: http.MethodGet, Path: "/_emulator/outbox", Query: q}, &out); err != nil {
-		return nil, err
+	resp, err := c.do(ctx, c.Origin(), Request{Method: http.MethodGet, Path: "/_emulator/outbox", Query: q}, &out)
+	if err != nil {
+		return nil, resp, err
 	}
-	return &out, nil
+	return &out, resp, nil
 }
 
 // EmulatorClock reads the emulator's clock (GET {origin}/_emulator/clock).
-func (c *Client) EmulatorClock(ctx context.Context) (time.Time, error) {
+func (c *Client) EmulatorClock(ctx context.Context) (time.Time, *Response, error) {
 	var out struct {
 		Now time.Time `json:"now"`
 	}
-	if _, err := c.do(ctx, c.Origin(), Request{Method: http.MethodGet, Path: "/_emulator/clock"}, &out); err != nil {
-		return time.Time{}, err
+	resp, err := c.do(ctx, c.Origin(), Request{Method: http.MethodGet, Path: "/_emulator/clock"}, &out)
+	if err != nil {
+		return time.Time{}, resp, err
 	}
-	return out.Now, nil
+	return out.Now, resp, nil
 }
 
 // AdvanceClock moves the emulator's clock forward and returns its new time
 // (POST {origin}/_emulator/clock).
-func (c *Client) AdvanceClock(ctx context.Context, seconds int64) (time.Time, error) {
+func (c *Client) AdvanceClock(ctx context.Context, seconds int64) (time.Time, *Response, error) {
 	var out struct {
 		Now time.Time `json:"now"`
 	}
 	body := struct {
 		AdvanceSeconds int64 `json:"advance_seconds"`
 	}{seconds}
-	if _, err := c.do(ctx, c.Origin(), Request{Method: http.MethodPost, Path: "/_emulator/clock", Body: body}, &out); err != nil {
-		return time.Time{}, err
+	resp, err := c.do(ctx, c.Origin(), Request{Method: http.MethodPost, Path: "/_emulator/clock", Body: body}, &out)
+	if err != nil {
+		return time.Time{}, resp, err
 	}
-	return out.Now, nil
+	return out.Now, resp, nil
 }
 
 // ResetEmulator empties the emulator's data, keeping the demo partner
 // (POST {origin}/_emulator/reset).
-func (c *Client) ResetEmulator(ctx context.Context) error {
+func (c *Client) ResetEmulator(ctx context.Context) (*Response, error) {
 	// An empty JSON body: the emulator refuses a POST that is not JSON.
-	_, err := c.do(ctx, c.Origin(), Request{Method: http.MethodPost, Path: "/_emulator/reset", Body: struct{}{}}, nil)
-	return err
+	return c.do(ctx, c.Origin(), Request{Method: http.MethodPost, Path: "/_emulator/reset", Body: struct{}{}}, nil)
 }
 
 func (c *Client) key(ctx context.Context, r Request) (*Key, *Response, error) {
@@ -331,7 +306,5 @@ func (c *Client) key(ctx context.Context, r Request) (*Key, *Response, error) {
 	}
 	return &out, resp, nil
 }
-
-func dropResponse[T any](v T, _ *Response, err error) (T, error) { return v, err }
 
 func keyPath(keyID string) string { return "/api-keys/" + url.PathEscape(keyID) }

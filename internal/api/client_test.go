@@ -15,7 +15,7 @@ import (
 
 func TestRequestCarriesBearerUserAgentAndJSONHeaders(t *testing.T) {
 	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 201, `{"key_id":"key_abc"}`) })
-	if _, err := f.client.CreateKey(context.Background(), testSession, CreateKeyRequest{Name: "n", Permissions: []string{"loyalty:read"}}); err != nil {
+	if _, _, err := f.client.CreateKey(context.Background(), testSession, CreateKeyRequest{Name: "n", Permissions: []string{"loyalty:read"}}); err != nil {
 		t.Fatal(err)
 	}
 	h := f.rec.all()[0].Header
@@ -106,7 +106,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 			name: "RequestOTP", status: 202,
 			answer: `{"verification_id":"ver_1","channel":"email","destination_hint":"d***@example.com","expires_at":"2026-03-01T12:10:00Z","resend_after":"2026-03-01T12:01:00Z"}`,
 			call: func(c *Client) (any, error) {
-				return c.RequestOTP(ctx, OTPRequest{Channel: "email", Destination: "dev@example.com"})
+				return dropResponse(c.RequestOTP(ctx, OTPRequest{Channel: "email", Destination: "dev@example.com"}, false))
 			},
 			method: "POST", path: "/v1/auth/otp", body: `{"channel":"email","destination":"dev@example.com"}`,
 			checkDone: func(t *testing.T, got any) {
@@ -120,7 +120,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 			name: "VerifyOTP", status: 200,
 			answer: `{"session_token":"` + testSession + `","expires_at":"2026-03-02T12:00:00Z","partner":{"id":"p_1","name":"Demo Partner"}}`,
 			call: func(c *Client) (any, error) {
-				return c.VerifyOTP(ctx, OTPVerifyRequest{VerificationID: "ver_1", Code: testCode})
+				return dropResponse(c.VerifyOTP(ctx, OTPVerifyRequest{VerificationID: "ver_1", Code: testCode}))
 			},
 			method: "POST", path: "/v1/auth/otp/verify", body: `{"verification_id":"ver_1","code":"` + testCode + `"}`,
 			checkDone: func(t *testing.T, got any) {
@@ -131,7 +131,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		},
 		{
 			name: "Session", status: 200, answer: `{"partner":{"email":"dev@example.com"},"created_at":"2026-03-01T12:00:00Z"}`,
-			call:   func(c *Client) (any, error) { return dropResponse(c.SessionWithResponse(ctx, testSession)) },
+			call:   func(c *Client) (any, error) { return dropResponse(c.Session(ctx, testSession)) },
 			method: "GET", path: "/v1/auth/session", token: testSession,
 			checkDone: func(t *testing.T, got any) {
 				if s := got.(*Session); s.Partner.Email != "dev@example.com" {
@@ -141,14 +141,14 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		},
 		{
 			name: "DeleteSession", status: 204,
-			call:   func(c *Client) (any, error) { return nil, c.DeleteSession(ctx, testSession) },
+			call:   func(c *Client) (any, error) { _, err := c.DeleteSession(ctx, testSession); return nil, err },
 			method: "DELETE", path: "/v1/auth/session", token: testSession,
 		},
 		{
 			name: "CreateKey", status: 201, answer: keyJSON,
 			call: func(c *Client) (any, error) {
 				rl := 200
-				return c.CreateKey(ctx, testSession, CreateKeyRequest{Name: "pos", Permissions: []string{"loyalty:read"}, RateLimit: &rl})
+				return dropResponse(c.CreateKey(ctx, testSession, CreateKeyRequest{Name: "pos", Permissions: []string{"loyalty:read"}, RateLimit: &rl}))
 			},
 			method: "POST", path: "/v1/api-keys", token: testSession,
 			body: `{"name":"pos","permissions":["loyalty:read"],"rate_limit":200}`,
@@ -160,7 +160,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		},
 		{
 			name: "ListKeys", status: 200, answer: `{"data":[{"key_id":"key_a"},{"key_id":"key_b"}]}`,
-			call:   func(c *Client) (any, error) { return c.ListKeys(ctx, testSession, "staging", "all") },
+			call:   func(c *Client) (any, error) { return dropResponse(c.ListKeys(ctx, testSession, "staging", "all")) },
 			method: "GET", path: "/v1/api-keys", token: testSession,
 			query: url.Values{"environment": {"staging"}, "status": {"all"}, "limit": {"1000"}},
 			checkDone: func(t *testing.T, got any) {
@@ -209,7 +209,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		},
 		{
 			name: "ListKeys without filters", status: 200, answer: `{"data":[]}`,
-			call:   func(c *Client) (any, error) { return c.ListKeys(ctx, testSession, "", "") },
+			call:   func(c *Client) (any, error) { return dropResponse(c.ListKeys(ctx, testSession, "", "")) },
 			method: "GET", path: "/v1/api-keys", token: testSession, query: url.Values{"limit": {"1000"}},
 			checkDone: func(t *testing.T, got any) {
 				if ks := got.([]Key); ks == nil || len(ks) != 0 {
@@ -219,21 +219,21 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		},
 		{
 			name: "GetKey", status: 200, answer: keyJSON,
-			call:   func(c *Client) (any, error) { return c.GetKey(ctx, testSession, "key_abc123def456") },
+			call:   func(c *Client) (any, error) { return dropResponse(c.GetKey(ctx, testSession, "key_abc123def456")) },
 			method: "GET", path: "/v1/api-keys/key_abc123def456", token: testSession,
 		},
 		{
 			name: "UpdateKey", status: 200, answer: keyJSON,
 			call: func(c *Client) (any, error) {
 				name, ips := "new", []string{}
-				return dropResponse(c.UpdateKeyWithResponse(ctx, testSession, "key_abc123def456", UpdateKeyRequest{Name: &name, IPRestrictions: &ips}))
+				return dropResponse(c.UpdateKey(ctx, testSession, "key_abc123def456", UpdateKeyRequest{Name: &name, IPRestrictions: &ips}))
 			},
 			method: "PATCH", path: "/v1/api-keys/key_abc123def456", token: testSession,
 			body: `{"name":"new","ip_restrictions":[]}`,
 		},
 		{
 			name: "RevokeKey", status: 200, answer: `{"key_id":"key_abc123def456","status":"revoked"}`,
-			call:   func(c *Client) (any, error) { return c.RevokeKey(ctx, testSession, "key_abc123def456") },
+			call:   func(c *Client) (any, error) { return dropResponse(c.RevokeKey(ctx, testSession, "key_abc123def456")) },
 			method: "DELETE", path: "/v1/api-keys/key_abc123def456", token: testSession,
 			checkDone: func(t *testing.T, got any) {
 				if k := got.(*Key); k.Status != StatusRevoked {
@@ -244,7 +244,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		{
 			name: "RotateKey", status: 201, answer: keyJSON,
 			call: func(c *Client) (any, error) {
-				return dropResponse(c.RotateKeyWithResponse(ctx, testSession, "key_abc123def456", RotateRequest{GracePeriodSeconds: 86400}))
+				return dropResponse(c.RotateKey(ctx, testSession, "key_abc123def456", RotateRequest{GracePeriodSeconds: 86400}))
 			},
 			method: "POST", path: "/v1/api-keys/key_abc123def456/rotate", token: testSession,
 			body: `{"grace_period_seconds":86400}`,
@@ -257,7 +257,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		{
 			name: "RotateSelf", status: 201, answer: keyJSON,
 			call: func(c *Client) (any, error) {
-				return dropResponse(c.RotateSelfWithResponse(ctx, testKey, RotateRequest{GracePeriodSeconds: 0}))
+				return dropResponse(c.RotateSelf(ctx, testKey, RotateRequest{GracePeriodSeconds: 0}))
 			},
 			method: "POST", path: "/v1/api-keys/self/rotate", token: testKey,
 			body: `{"grace_period_seconds":0}`,
@@ -283,7 +283,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		{
 			name: "Outbox", status: 200,
 			answer: `{"messages":[{"channel":"whatsapp","destination":"+5511999990000","code":"` + testCode + `"}]}`,
-			call:   func(c *Client) (any, error) { return c.Outbox(ctx, "+5511999990000") },
+			call:   func(c *Client) (any, error) { return dropResponse(c.Outbox(ctx, "+5511999990000")) },
 			method: "GET", path: "/_emulator/outbox", query: url.Values{"destination": {"+5511999990000"}},
 			checkDone: func(t *testing.T, got any) {
 				if o := got.(*Outbox); len(o.Messages) != 1 || o.Messages[0].Code != testCode {
@@ -294,7 +294,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		{
 			name: "AdvanceClock", status: 200, answer: `{"now":"2026-03-01T13:00:00Z"}`,
 			call: func(c *Client) (any, error) {
-				now, err := c.AdvanceClock(ctx, 3600)
+				now, _, err := c.AdvanceClock(ctx, 3600)
 				return now, err
 			},
 			method: "POST", path: "/_emulator/clock", body: `{"advance_seconds":3600}`,
@@ -306,7 +306,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 		},
 		{
 			name: "ResetEmulator", status: 204,
-			call:   func(c *Client) (any, error) { return nil, c.ResetEmulator(ctx) },
+			call:   func(c *Client) (any, error) { _, err := c.ResetEmulator(ctx); return nil, err },
 			method: "POST", path: "/_emulator/reset", body: `{}`,
 		},
 	}
@@ -351,7 +351,7 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 
 func TestKeyIDIsPathEscaped(t *testing.T) {
 	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{}`) })
-	if _, err := f.client.GetKey(context.Background(), testSession, "key_a/b?c d"); err != nil {
+	if _, _, err := f.client.GetKey(context.Background(), testSession, "key_a/b?c d"); err != nil {
 		t.Fatal(err)
 	}
 	r := f.rec.all()[0]
@@ -431,7 +431,7 @@ func TestVerifyReturnsResponseWithError(t *testing.T) {
 
 func TestSuccessWithInvalidJSONIsAnError(t *testing.T) {
 	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `<html>`) })
-	if _, _, err := f.client.SessionWithResponse(context.Background(), testSession); err == nil {
+	if _, _, err := f.client.Session(context.Background(), testSession); err == nil {
 		t.Fatal("no error for an undecodable answer")
 	}
 }
@@ -490,13 +490,13 @@ func TestDebugTraceShowsExchangeWithoutSecrets(t *testing.T) {
 		}
 	}, func(o *Options) { o.Debug = &trace; o.Retries = 0 })
 	ctx := context.Background()
-	if _, err := f.client.VerifyOTP(ctx, OTPVerifyRequest{VerificationID: "ver_1", Code: testCode}); err != nil {
+	if _, _, err := f.client.VerifyOTP(ctx, OTPVerifyRequest{VerificationID: "ver_1", Code: testCode}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.client.CreateKey(ctx, testSession, CreateKeyRequest{Name: "n", Permissions: []string{"loyalty:read"}}); err != nil {
+	if _, _, err := f.client.CreateKey(ctx, testSession, CreateKeyRequest{Name: "n", Permissions: []string{"loyalty:read"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.client.Outbox(ctx, ""); err != nil {
+	if _, _, err := f.client.Outbox(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
 	_, _, _ = f.client.Verify(ctx, testKey, nil, true)
@@ -533,7 +533,7 @@ func TestDebugTraceShowsExchangeWithoutSecrets(t *testing.T) {
 func TestDebugTraceOfNetworkErrorRedactsToken(t *testing.T) {
 	var trace strings.Builder
 	c := New(Options{BaseURL: closedServerURL(t), Debug: &trace})
-	_, _, err := c.SessionWithResponse(context.Background(), testSession)
+	_, _, err := c.Session(context.Background(), testSession)
 	var netErr *NetworkError
 	if !errors.As(err, &netErr) {
 		t.Fatal(err)
@@ -567,11 +567,11 @@ func TestWithResponseMethodsReturnTheServerDate(t *testing.T) {
 		}
 	})
 	ctx := context.Background()
-	ch, resp, err := f.client.RequestOTPWithResponse(ctx, OTPRequest{Channel: "email", Destination: "dev@example.com"}, true)
+	ch, resp, err := f.client.RequestOTP(ctx, OTPRequest{Channel: "email", Destination: "dev@example.com"}, true)
 	if err != nil || ch.VerificationID != "ver_1" || !resp.Date.Equal(date) {
 		t.Fatalf("RequestOTPWithResponse = %+v, %+v, %v", ch, resp, err)
 	}
-	s, resp, err := f.client.SessionWithResponse(ctx, testSession)
+	s, resp, err := f.client.Session(ctx, testSession)
 	if err != nil || s.Partner.ID != "p" || !resp.Date.Equal(date) {
 		t.Fatalf("SessionWithResponse = %+v, %+v, %v", s, resp, err)
 	}

@@ -26,20 +26,20 @@ func TestClientReadsTheEmulatorsHeadersAndSpeaksItsRoutes(t *testing.T) {
 	t.Cleanup(ts.Close)
 	c := api.New(api.Options{BaseURL: ts.URL + "/v1", UserAgent: "zupy/test"})
 
-	ch, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail})
+	ch, _, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	box, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
+	box, _, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
 	if err != nil || len(box.Messages) != 1 {
 		t.Fatalf("outbox %+v %v", box, err)
 	}
-	login, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
+	login, _, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
 	if err != nil {
 		t.Fatal(err)
 	}
 	one := 1
-	k, err := c.CreateKey(ctx, login.SessionToken, api.CreateKeyRequest{Name: "ci", Permissions: []string{"loyalty:read"}, RateLimit: &one})
+	k, _, err := c.CreateKey(ctx, login.SessionToken, api.CreateKeyRequest{Name: "ci", Permissions: []string{"loyalty:read"}, RateLimit: &one})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,14 +65,14 @@ func TestClientReadsTheEmulatorsHeadersAndSpeaksItsRoutes(t *testing.T) {
 		t.Fatalf("401 as the client read it: %v", err)
 	}
 
-	upd, _, err := c.UpdateKeyWithResponse(ctx, login.SessionToken, k.KeyID, api.UpdateKeyRequest{AddPermissions: []string{"customer:read"}})
+	upd, _, err := c.UpdateKey(ctx, login.SessionToken, k.KeyID, api.UpdateKeyRequest{AddPermissions: []string{"customer:read"}})
 	if err != nil || len(upd.Permissions) != 2 {
 		t.Fatalf("add_permissions through the client: %+v %v", upd, err)
 	}
-	if err := c.ResetEmulator(ctx); err != nil {
+	if _, err := c.ResetEmulator(ctx); err != nil {
 		t.Fatalf("reset: %v", err)
 	}
-	if _, err := c.GetKey(ctx, login.SessionToken, k.KeyID); !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {
+	if _, _, err := c.GetKey(ctx, login.SessionToken, k.KeyID); !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {
 		t.Fatalf("after reset the session still works: %v", err)
 	}
 }
@@ -89,20 +89,20 @@ func TestListKeysWalksEveryPage(t *testing.T) {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	c := api.New(api.Options{BaseURL: ts.URL + "/v1", UserAgent: "zupy/test"})
-	ch, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail})
+	ch, _, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	box, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
+	box, _, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
 	if err != nil {
 		t.Fatal(err)
 	}
-	login, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
+	login, _, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {
-		if _, err := c.CreateKey(ctx, login.SessionToken, api.CreateKeyRequest{Name: "k", Permissions: []string{"loyalty:read"}}); err != nil {
+		if _, _, err := c.CreateKey(ctx, login.SessionToken, api.CreateKeyRequest{Name: "k", Permissions: []string{"loyalty:read"}}); err != nil {
 			t.Fatal(err)
 		}
 	}

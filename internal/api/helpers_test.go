@@ -105,3 +105,7 @@ func reply(w http.ResponseWriter, status int, body string, headers ...string) {
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, body)
 }
+
+// dropResponse keeps a call's value and error, for a table of calls of
+// every shape.
+func dropResponse[T any](v T, _ *Response, err error) (T, error) { return v, err }

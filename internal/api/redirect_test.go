@@ -20,7 +20,7 @@ func TestClientDoesNotFollowRedirectsWithTheToken(t *testing.T) {
 	defer redirector.Close()
 
 	c := New(Options{BaseURL: redirector.URL + "/v1"})
-	_, _, err := c.SessionWithResponse(context.Background(), "zup_sess_redirecttestredirecttestredirecttest12")
+	_, _, err := c.Session(context.Background(), "zup_sess_redirecttestredirecttestredirecttest12")
 	if leaked != "" {
 		t.Fatalf("the token followed the redirect to another server")
 	}

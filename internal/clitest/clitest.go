@@ -98,15 +98,15 @@ func Emulator(t testing.TB, wrap func(http.Handler) http.Handler) (baseURL, sess
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	base := hs.URL + "/v1"
 	c := api.New(api.Options{BaseURL: base})
-	ch, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail})
+	ch, _, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	box, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
+	box, _, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
 	if err != nil || len(box.Messages) == 0 {
 		t.Fatalf("outbox: %v", err)
 	}
-	login, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[len(box.Messages)-1].Code})
+	login, _, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[len(box.Messages)-1].Code})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,24 +131,24 @@ func NewExamples(t testing.TB, zupy string) *Examples {
 
 // login logs the demo partner in by e-mail and returns the session token.
 func (s *Examples) login(ctx context.Context) string {
-	ch, err := s.client.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail})
+	ch, _, err := s.client.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail}, false)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	login, err := s.client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: s.lastCode(ctx)})
+	login, _, err := s.client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: s.lastCode(ctx)})
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	s.session = login.SessionToken
 	// Past the resend cooldown, so that an example may ask for a code.
-	if _, err := s.client.AdvanceClock(ctx, 61); err != nil {
+	if _, _, err := s.client.AdvanceClock(ctx, 61); err != nil {
 		s.t.Fatal(err)
 	}
 	return login.SessionToken
 }
 
 func (s *Examples) lastCode(ctx context.Context) string {
-	box, err := s.client.Outbox(ctx, emulator.DefaultPartnerEmail)
+	box, _, err := s.client.Outbox(ctx, emulator.DefaultPartnerEmail)
 	if err != nil || len(box.Messages) == 0 {
 		s.t.Fatalf("outbox: %v", err)
 	}
@@ -162,7 +162,7 @@ var exampleScopes = []string{"loyalty:read", "coupons:validate", "coupons:redeem
 // its secret.
 func (s *Examples) newKey(ctx context.Context, name string, scopes ...string) *api.Key {
 	limit := 2000
-	k, err := s.client.CreateKey(ctx, s.session, api.CreateKeyRequest{Name: name, Permissions: scopes, Environment: "production", RateLimit: &limit})
+	k, _, err := s.client.CreateKey(ctx, s.session, api.CreateKeyRequest{Name: name, Permissions: scopes, Environment: "production", RateLimit: &limit})
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -237,11 +237,11 @@ func (s *Examples) Run(ctx context.Context, b Block) error {
 	}
 	if strings.Contains(text, "$ID") {
 		// A code for dev@example.com; then past its cooldown again.
-		ch, err := s.client.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail})
+		ch, _, err := s.client.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail}, false)
 		if err != nil {
 			return err
 		}
-		if _, err := s.client.AdvanceClock(ctx, 61); err != nil {
+		if _, _, err := s.client.AdvanceClock(ctx, 61); err != nil {
 			return err
 		}
 		env = append(env, "ID="+ch.VerificationID)

@@ -32,7 +32,7 @@ type challenge struct {
 // requestCode asks for a code. With noRetry a refusal (the cooldown) is
 // returned at once instead of waited out.
 func requestCode(ctx context.Context, o *LoginOptions, client *api.Client, ch contact.Channel, dest string, noRetry bool) (*challenge, error) {
-	c, resp, err := client.RequestOTPWithResponse(ctx, api.OTPRequest{Channel: string(ch), Destination: dest}, noRetry)
+	c, resp, err := client.RequestOTP(ctx, api.OTPRequest{Channel: string(ch), Destination: dest}, noRetry)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (fl *loginFlow) confirmExisting(ctx context.Context) (keep bool, err error)
 	if err != nil {
 		return false, nil
 	}
-	s, resp, err := fl.client.SessionWithResponse(ctx, token)
+	s, resp, err := fl.client.Session(ctx, token)
 	if err != nil {
 		return false, nil
 	}
@@ -285,7 +285,7 @@ func (fl *loginFlow) enterCode(ctx context.Context) (ui.CodeAction, error) {
 		if err != nil || action != ui.CodeEntered {
 			return action, err
 		}
-		login, resp, verr := fl.client.VerifyOTPWithResponse(ctx, api.OTPVerifyRequest{VerificationID: fl.c.VerificationID, Code: code})
+		login, resp, verr := fl.client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: fl.c.VerificationID, Code: code})
 		if verr == nil {
 			return ui.CodeEntered, finishLogin(ctx, fl.o, fl.client, fl.store, login, resp.ServerNow(fl.o.Now()))
 		}

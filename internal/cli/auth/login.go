@@ -214,7 +214,7 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 		if err != nil {
 			return err
 		}
-		login, resp, err := client.VerifyOTPWithResponse(ctx, api.OTPVerifyRequest{VerificationID: o.VerificationID, Code: code})
+		login, resp, err := client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: o.VerificationID, Code: code})
 		if err != nil {
 			if codeIsDead(err) {
 				o.forgetPending()
@@ -367,7 +367,7 @@ func attemptsLeft(e *api.Error) (int, bool) {
 // now is the server's time, which "until …" is counted from.
 func finishLogin(ctx context.Context, o *LoginOptions, client *api.Client, store credentials.Store, login *api.Login, now time.Time) error {
 	if err := store.Set(ctx, credentials.SessionAccount(o.Profile), login.SessionToken); err != nil {
-		_ = client.DeleteSession(context.WithoutCancel(ctx), login.SessionToken)
+		_, _ = client.DeleteSession(context.WithoutCancel(ctx), login.SessionToken)
 		return err
 	}
 	o.forgetPending() // the code is used

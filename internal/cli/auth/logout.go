@@ -109,7 +109,7 @@ func logoutProfile(ctx context.Context, opts *LogoutOptions, profile string, key
 	default:
 		client, err := p.ClientFor(issuer(ctx, store, profile, base.Value))
 		if err == nil {
-			err = client.DeleteSession(ctx, token)
+			_, err = client.DeleteSession(ctx, token)
 		}
 		if err != nil {
 			fmt.Fprintf(errOut, "%s Could not revoke the session on the server (%s); removing it locally anyway.\n", cs.WarningIcon(), ui.SingleLine(err.Error()))

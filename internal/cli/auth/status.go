@@ -224,7 +224,7 @@ func profileStatus(ctx context.Context, profile string, res *resolve.Resolver,
 		if err != nil {
 			return st, err
 		}
-		session, resp, err := client.SessionWithResponse(ctx, token)
+		session, resp, err := client.Session(ctx, token)
 		var apiErr *api.Error
 		switch {
 		case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:

@@ -239,7 +239,7 @@ func TestDescribeNetworkTimeoutSuggestsTimeoutFlag(t *testing.T) {
 	defer srv.Close()
 	defer close(block)
 	c := api.New(api.Options{BaseURL: srv.URL + "/v1", Timeout: 50 * time.Millisecond, Retries: 0})
-	_, _, err := c.SessionWithResponse(context.Background(), "zup_sess_x")
+	_, _, err := c.Session(context.Background(), "zup_sess_x")
 	var ne *api.NetworkError
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("err = %v, want a timed-out *api.NetworkError", err)

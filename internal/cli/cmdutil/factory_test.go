@@ -336,7 +336,7 @@ func TestQuietClientNeverRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ListKeys(context.Background(), "zup_sess_x", "", ""); err == nil {
+	if _, _, err := c.ListKeys(context.Background(), "zup_sess_x", "", ""); err == nil {
 		t.Fatal("a 429 was not an error")
 	}
 	if calls.Load() != 1 || errOut.Len() != 0 {

@@ -98,9 +98,9 @@ func clockRun(ctx context.Context, opts *ClockOptions) error {
 	}
 	var now time.Time
 	if opts.Advance > 0 {
-		now, err = client.AdvanceClock(ctx, int64(opts.Advance/time.Second))
+		now, _, err = client.AdvanceClock(ctx, int64(opts.Advance/time.Second))
 	} else {
-		now, err = client.EmulatorClock(ctx)
+		now, _, err = client.EmulatorClock(ctx)
 	}
 	if err != nil {
 		var apiErr *api.Error

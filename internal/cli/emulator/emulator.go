@@ -367,7 +367,7 @@ func otpRun(ctx context.Context, opts *OTPOptions) error {
 	if err := refuseZupyAPI(client.BaseURL()); err != nil {
 		return err
 	}
-	box, err := client.Outbox(ctx, opts.Destination)
+	box, _, err := client.Outbox(ctx, opts.Destination)
 	if err != nil {
 		var apiErr *api.Error
 		if errors.As(err, &apiErr) && apiErr.Kind() == api.KindNotFound {

@@ -457,7 +457,7 @@ func (e *execEmulator) waitReady(ctx context.Context) error {
 	defer cancel()
 	for {
 		rctx, rcancel := context.WithTimeout(ctx, time.Second)
-		_, err := e.client.Outbox(rctx, "")
+		_, _, err := e.client.Outbox(rctx, "")
 		rcancel()
 		if err == nil {
 			return nil
@@ -475,15 +475,15 @@ func (e *execEmulator) waitReady(ctx context.Context) error {
 // credentials logs the demo partner in through the emulator's own OTP flow
 // and, with --with-key, creates the key; it returns the variables for CMD.
 func (e *execEmulator) credentials(ctx context.Context, o *ExecOptions) ([]string, error) {
-	ch, err := e.client.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: zemulator.DefaultPartnerEmail})
+	ch, _, err := e.client.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: zemulator.DefaultPartnerEmail}, false)
 	if err != nil {
 		return nil, fmt.Errorf("log the demo partner in: %w", err)
 	}
-	box, err := e.client.Outbox(ctx, zemulator.DefaultPartnerEmail)
+	box, _, err := e.client.Outbox(ctx, zemulator.DefaultPartnerEmail)
 	if err != nil || len(box.Messages) == 0 {
 		return nil, fmt.Errorf("log the demo partner in: no code in the outbox (%v)", err)
 	}
-	login, err := e.client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[len(box.Messages)-1].Code})
+	login, _, err := e.client.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[len(box.Messages)-1].Code})
 	if err != nil {
 		return nil, fmt.Errorf("log the demo partner in: %w", err)
 	}
@@ -493,7 +493,7 @@ func (e *execEmulator) credentials(ctx context.Context, o *ExecOptions) ([]strin
 	}
 	if o.Scopes != nil {
 		limit := o.KeyRateLimit
-		k, err := e.client.CreateKey(ctx, login.SessionToken, api.CreateKeyRequest{Name: execKeyName, Permissions: o.Scopes, RateLimit: &limit})
+		k, _, err := e.client.CreateKey(ctx, login.SessionToken, api.CreateKeyRequest{Name: execKeyName, Permissions: o.Scopes, RateLimit: &limit})
 		if err != nil {
 			return nil, fmt.Errorf("create the --with-key key: %w", err)
 		}

@@ -145,7 +145,3 @@ func rotationStyle(cs *ui.ColorScheme, r *api.Rotation) func(string) string {
 	}
 	return nil
 }
-
-// plural is ui.Plural under the name scan.go uses; scan.go moves to its own
-// package in another change, which calls ui.Plural itself.
-var plural = ui.Plural

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/keys/keystore"
 	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
@@ -196,27 +197,27 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 			return err
 		}
 	}
-	var store *keyStore
+	var store *keystore.Store
 	if opts.Save {
 		// Probe the store first: an unusable keyring fails the command
 		// before the key exists.
-		if store, err = openSecretStore(opts.Resolve, profileConfig{opts.Config, opts.Profile}, opts.InsecureStorage); err != nil {
+		if store, err = openSecretStore(opts.Resolve, keystore.Profile{Load: opts.Config, Name: opts.Profile}, opts.InsecureStorage); err != nil {
 			return err
 		}
-		if _, err := store.saved(ctx, ""); err != nil {
+		if _, err := store.Saved(ctx, ""); err != nil {
 			return err
 		}
 	}
-	key, resp, err := s.client.CreateKeyWithResponse(ctx, s.token(), opts.Request)
+	key, resp, err := s.client.CreateKey(ctx, s.token(), opts.Request)
 	if err != nil {
 		return s.wrap(err)
 	}
 	out := newKeyOutput{Title: "Created API key", Verb: "Created", Key: key}
 	var saveErr error
 	if opts.Save {
-		if saveErr = store.save(ctx, key.KeyID, key.APIKey, opts.Default); saveErr == nil {
+		if saveErr = store.Save(ctx, key.KeyID, key.APIKey, opts.Default); saveErr == nil {
 			out.Default = opts.Default
-			out.Notes = append(out.Notes, savedNote(key.KeyID, store.where(), opts.Default))
+			out.Notes = append(out.Notes, savedNote(key.KeyID, store.Where(), opts.Default))
 		}
 	}
 	// The secret is printed whatever happened to --save: it is never lost.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/keys/keystore"
 	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -114,7 +115,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	store, err := openSecretStore(opts.Resolve, profileConfig{opts.Config, opts.Profile}, opts.InsecureStorage)
+	store, err := openSecretStore(opts.Resolve, keystore.Profile{Load: opts.Config, Name: opts.Profile}, opts.InsecureStorage)
 	if err != nil {
 		return err
 	}
@@ -130,7 +131,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		}
 		return err
 	}
-	if err := store.save(ctx, v.KeyID, parsed.Secret, opts.Default); err != nil {
+	if err := store.Save(ctx, v.KeyID, parsed.Secret, opts.Default); err != nil {
 		return err
 	}
 	if opts.JSON {
@@ -139,7 +140,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		}
 	}
 	cs := opts.IO.ErrColorScheme()
-	line := fmt.Sprintf("%s Imported %s (%s, %s) into %s", cs.SuccessIcon(), v.KeyID, v.Environment, strings.Join(v.Permissions, ", "), store.where())
+	line := fmt.Sprintf("%s Imported %s (%s, %s) into %s", cs.SuccessIcon(), v.KeyID, v.Environment, strings.Join(v.Permissions, ", "), store.Where())
 	if opts.Default {
 		line += " as the profile's default key"
 	}

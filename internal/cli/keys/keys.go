@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/keys/scan"
 )
 
 // NewCmdKeys returns the keys command group.
@@ -42,7 +43,7 @@ is also stored in the profile's credential store (never in config.yaml).`,
 		NewCmdRotate(f, nil),
 		NewCmdRevoke(f, nil),
 		NewCmdImport(f, nil),
-		NewCmdScan(f, nil),
+		scan.NewCmdScan(f, nil),
 	)
 	return cmd
 }

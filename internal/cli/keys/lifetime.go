@@ -25,7 +25,7 @@ func lifetimeExpiry(ctx context.Context, s *sessionClient, io *ui.IOStreams, pro
 	if err := confirmShortLifetime(io, prompter, expiresIn); err != nil {
 		return nil, err
 	}
-	_, resp, err := s.client.SessionWithResponse(ctx, s.token())
+	_, resp, err := s.client.Session(ctx, s.token())
 	if err != nil {
 		return nil, s.wrap(err)
 	}

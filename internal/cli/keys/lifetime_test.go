@@ -23,13 +23,13 @@ func TestExpiresInCountsFromTheServersClock(t *testing.T) {
 	ctx := context.Background()
 	c := api.New(api.Options{BaseURL: base})
 	// 20 hours ahead: the session (24 hours) still holds.
-	if _, err := c.AdvanceClock(ctx, 20*3600); err != nil {
+	if _, _, err := c.AdvanceClock(ctx, 20*3600); err != nil {
 		t.Fatal(err)
 	}
 	run := func(cmd func(*cmdutil.Factory) []string) *api.Key {
 		t.Helper()
 		f, out, errOut := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
-		before, err := c.EmulatorClock(ctx)
+		before, _, err := c.EmulatorClock(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +43,7 @@ func TestExpiresInCountsFromTheServersClock(t *testing.T) {
 			if err := root.ExecuteContext(ctx); err != nil {
 				t.Fatalf("%v: %v\n%s", args, err, errOut)
 			}
-			keys, err := c.ListKeys(ctx, session, "", "all")
+			keys, _, err := c.ListKeys(ctx, session, "", "all")
 			if err != nil || len(keys) == 0 {
 				t.Fatal(err)
 			}
@@ -58,7 +58,7 @@ func TestExpiresInCountsFromTheServersClock(t *testing.T) {
 			}
 			id = args[1]
 		}
-		k, err := c.GetKey(ctx, session, id)
+		k, _, err := c.GetKey(ctx, session, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +70,7 @@ func TestExpiresInCountsFromTheServersClock(t *testing.T) {
 	k := run(func(*cmdutil.Factory) []string {
 		return []string{"create", "--name", "x", "--scopes", "loyalty:read", "--expires-in", "90d"}
 	})
-	if _, err := c.AdvanceClock(ctx, 3600); err != nil {
+	if _, _, err := c.AdvanceClock(ctx, 3600); err != nil {
 		t.Fatal(err)
 	}
 	run(func(*cmdutil.Factory) []string { return []string{"update", k.KeyID, "--expires-in", "90d"} })

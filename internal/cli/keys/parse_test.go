@@ -174,7 +174,7 @@ func (lockedStore) Location() string                            { return "keyrin
 func TestRevokeReportsAnUnreadableStoreAsANoteNotAFailure(t *testing.T) {
 	base, session := clitest.Emulator(t, nil)
 	ctx := context.Background()
-	key, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "x", Permissions: []string{"loyalty:read"}})
+	key, _, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "x", Permissions: []string{"loyalty:read"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestRevokeReportsAnUnreadableStoreAsANoteNotAFailure(t *testing.T) {
 	if err := revokeRun(ctx, opts); err != nil {
 		t.Fatalf("revoke failed because of the store: %v", err)
 	}
-	got, err := api.New(api.Options{BaseURL: base}).GetKey(ctx, session, key.KeyID)
+	got, _, err := api.New(api.Options{BaseURL: base}).GetKey(ctx, session, key.KeyID)
 	if err != nil || got.Status != api.StatusRevoked {
 		t.Fatalf("key after revoke: %+v, %v", got, err)
 	}

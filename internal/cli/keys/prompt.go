@@ -177,7 +177,7 @@ func keyIDFrom(args []string) (string, error) {
 // pickKey asks which key to act on, from the partner's keys with status
 // ("" is the server's default, active; "all" every key).
 func pickKey(ctx context.Context, io *ui.IOStreams, s *sessionClient, verb, status string) (string, error) {
-	keys, err := s.client.ListKeys(ctx, s.token(), "", status)
+	keys, _, err := s.client.ListKeys(ctx, s.token(), "", status)
 	if err != nil {
 		return "", s.wrap(err)
 	}

@@ -2,7 +2,6 @@ package keys
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/keys/keystore"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/ui"
@@ -95,13 +95,13 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	}
 	// The key is read first, with or without --yes: a key revoked already is
 	// said to be so (exit 0), not reported as revoked again.
-	cur, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
+	cur, _, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
 	if err != nil {
 		return s.wrap(err)
 	}
 	pred := livePredecessor(ctx, s, cur)
 	if cur.Status == api.StatusRevoked {
-		notes := forgetKey(ctx, opts.Store, profileConfig{opts.Config, opts.Profile}, cur.KeyID)
+		notes := keystore.Forget(ctx, opts.Store, keystore.Profile{Load: opts.Config, Name: opts.Profile}, cur.KeyID)
 		if opts.JSON {
 			if err := ui.WriteJSON(io.Out, cur); err != nil {
 				return err
@@ -139,11 +139,11 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 			return &cmdutil.SilentError{Kind: api.KindUsage}
 		}
 	}
-	key, err := s.client.RevokeKey(ctx, s.token(), opts.KeyID)
+	key, _, err := s.client.RevokeKey(ctx, s.token(), opts.KeyID)
 	if err != nil {
 		return s.wrap(err)
 	}
-	notes := forgetKey(ctx, opts.Store, profileConfig{opts.Config, opts.Profile}, key.KeyID)
+	notes := keystore.Forget(ctx, opts.Store, keystore.Profile{Load: opts.Config, Name: opts.Profile}, key.KeyID)
 	if opts.JSON {
 		if err := ui.WriteJSON(io.Out, key); err != nil {
 			return err
@@ -172,7 +172,7 @@ func livePredecessor(ctx context.Context, s *sessionClient, cur *api.Key) *api.K
 	if cur.RotatedFrom == nil || *cur.RotatedFrom == "" {
 		return nil
 	}
-	pred, err := s.client.GetKey(ctx, s.token(), *cur.RotatedFrom)
+	pred, _, err := s.client.GetKey(ctx, s.token(), *cur.RotatedFrom)
 	if err != nil || pred.Status != api.StatusActive {
 		return nil
 	}
@@ -193,44 +193,12 @@ func warnPredecessor(io *ui.IOStreams, profile string, pred *api.Key) {
 
 // revokePredecessor revokes the rotation's old key (--with-predecessor).
 func revokePredecessor(ctx context.Context, opts *RevokeOptions, s *sessionClient, pred *api.Key) error {
-	key, err := s.client.RevokeKey(ctx, s.token(), pred.KeyID)
+	key, _, err := s.client.RevokeKey(ctx, s.token(), pred.KeyID)
 	if err != nil {
 		return s.wrap(fmt.Errorf("revoke the predecessor %s: %w", pred.KeyID, err))
 	}
-	notes := forgetKey(ctx, opts.Store, profileConfig{opts.Config, opts.Profile}, key.KeyID)
+	notes := keystore.Forget(ctx, opts.Store, keystore.Profile{Load: opts.Config, Name: opts.Profile}, key.KeyID)
 	fmt.Fprintf(opts.IO.ErrOut, "%s Revoked its predecessor %s %q\n", opts.IO.ErrColorScheme().SuccessIcon(), key.KeyID, ui.SingleLine(key.Name))
 	printNotes(opts.IO, notes)
 	return nil
-}
-
-// forgetKey removes a revoked key's saved secret and default-key setting,
-// best effort: the key is revoked on the server whatever happens here, so a
-// failure is reported as a note, not an error.
-func forgetKey(ctx context.Context, openStore func() (credentials.Store, error), p profileConfig, keyID string) []string {
-	var notes []string
-	if p.storedDefault() == keyID {
-		if err := p.setDefault(""); err != nil {
-			notes = append(notes, fmt.Sprintf("warning: could not clear default_key_id: %v", err))
-		} else {
-			notes = append(notes, fmt.Sprintf("%s is no longer the default key", keyID))
-		}
-	}
-	store, err := openKeyStore(openStore, p)
-	if err == nil {
-		var saved bool
-		if saved, err = store.saved(ctx, keyID); err == nil && saved {
-			if err = store.remove(ctx, keyID); err == nil {
-				notes = append(notes, fmt.Sprintf("Removed the saved secret of %s from %s", keyID, store.where()))
-			}
-		}
-	}
-	if err != nil {
-		var unavailable *credentials.UnavailableError
-		msg := err.Error()
-		if errors.As(err, &unavailable) {
-			msg = unavailable.Error()
-		}
-		notes = append(notes, fmt.Sprintf("warning: could not check for a saved secret of %s: %s", keyID, msg))
-	}
-	return notes
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/keys/keystore"
 	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
@@ -160,34 +161,34 @@ func rotateByID(ctx context.Context, opts *RotateOptions) error {
 			return err
 		}
 	}
-	var store *keyStore
+	var store *keystore.Store
 	var oldWasSaved, oldWasDefault bool
 	if opts.Save {
-		if store, err = openSecretStore(opts.Resolve, profileConfig{opts.Config, opts.Profile}, opts.InsecureStorage); err != nil {
+		if store, err = openSecretStore(opts.Resolve, keystore.Profile{Load: opts.Config, Name: opts.Profile}, opts.InsecureStorage); err != nil {
 			return err
 		}
-		if oldWasSaved, err = store.saved(ctx, opts.KeyID); err != nil {
+		if oldWasSaved, err = store.Saved(ctx, opts.KeyID); err != nil {
 			return err
 		}
-		oldWasDefault = store.storedDefault() == opts.KeyID
+		oldWasDefault = store.StoredDefault() == opts.KeyID
 	}
-	key, resp, err := s.client.RotateKeyWithResponse(ctx, s.token(), opts.KeyID, rotateRequest(opts))
+	key, resp, err := s.client.RotateKey(ctx, s.token(), opts.KeyID, rotateRequest(opts))
 	if err != nil {
 		return s.wrap(err)
 	}
 	r := newRotation(opts, s.client, key, resp)
-	if !opts.Save && key.PreviousKey != nil && (profileConfig{opts.Config, opts.Profile}).storedDefault() == opts.KeyID {
+	if !opts.Save && key.PreviousKey != nil && (keystore.Profile{Load: opts.Config, Name: opts.Profile}).StoredDefault() == opts.KeyID {
 		// The saved default key is the old one: commands that use it
 		// (ping, api) fail once the grace ends, unless the new one is saved.
 		r.note(fmt.Sprintf("Warning: %s is the profile's saved default key; it stops working %s, when the grace period ends. Save the new key with `%s` (the secret on standard input), or rotate with --save next time",
 			opts.KeyID, key.PreviousKey.ExpiresAt.UTC().Format(time.RFC3339), cmdutil.ZupyCommand(opts.Profile, "keys import --default")))
 	}
 	if opts.Save {
-		if r.saveErr = store.save(ctx, key.KeyID, key.APIKey, oldWasDefault); r.saveErr == nil {
+		if r.saveErr = store.Save(ctx, key.KeyID, key.APIKey, oldWasDefault); r.saveErr == nil {
 			r.out.Default = oldWasDefault
-			r.note(savedNote(key.KeyID, store.where(), oldWasDefault))
+			r.note(savedNote(key.KeyID, store.Where(), oldWasDefault))
 			if oldWasSaved {
-				if err := store.remove(ctx, opts.KeyID); err != nil {
+				if err := store.Remove(ctx, opts.KeyID); err != nil {
 					r.note(fmt.Sprintf("Could not remove the saved secret of %s: %v", opts.KeyID, err))
 				} else {
 					r.note(fmt.Sprintf("Removed the saved secret of %s", opts.KeyID))
@@ -211,7 +212,7 @@ func rotateSelf(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	key, resp, err := client.RotateSelfWithResponse(ctx, self.Key.Secret, rotateRequest(opts))
+	key, resp, err := client.RotateSelf(ctx, self.Key.Secret, rotateRequest(opts))
 	if err != nil {
 		return cmdutil.WithHint(err, selfHint(err, self.Describe()))
 	}
@@ -337,13 +338,13 @@ func verifyNew(ctx context.Context, client *api.Client, key *api.Key) error {
 // store: in place of the old key when that came from the store (the default
 // key moving with it), else (--save) as a new saved key.
 func replaceSaved(ctx context.Context, opts *RotateOptions, self *resolve.Choice, key *api.Key) ([]string, error) {
-	p := profileConfig{opts.Config, opts.Profile}
-	var ks *keyStore
+	p := keystore.Profile{Load: opts.Config, Name: opts.Profile}
+	var ks *keystore.Store
 	if self.FromStore() {
-		ks = &keyStore{profileConfig: p, store: self.Store}
+		ks = &keystore.Store{Profile: p, Secrets: self.Store}
 	} else {
 		var err error
-		if ks, err = openKeyStore(opts.Resolve.Store, p); err != nil {
+		if ks, err = keystore.Open(opts.Resolve.Store, p); err != nil {
 			return nil, err
 		}
 	}
@@ -351,13 +352,13 @@ func replaceSaved(ctx context.Context, opts *RotateOptions, self *resolve.Choice
 	if oldID == "" && key.PreviousKey != nil {
 		oldID = key.PreviousKey.KeyID
 	}
-	makeDefault := oldID != "" && ks.storedDefault() == oldID
-	if err := ks.save(ctx, key.KeyID, key.APIKey, makeDefault); err != nil {
+	makeDefault := oldID != "" && ks.StoredDefault() == oldID
+	if err := ks.Save(ctx, key.KeyID, key.APIKey, makeDefault); err != nil {
 		return nil, err
 	}
-	notes := []string{savedNote(key.KeyID, ks.where(), makeDefault)}
+	notes := []string{savedNote(key.KeyID, ks.Where(), makeDefault)}
 	if self.FromStore() {
-		if err := ks.remove(ctx, oldID); err != nil {
+		if err := ks.Remove(ctx, oldID); err != nil {
 			notes = append(notes, fmt.Sprintf("Could not remove the saved secret of %s: %v", oldID, err))
 		} else {
 			notes = append(notes, fmt.Sprintf("Removed the saved secret of %s", oldID))

@@ -78,7 +78,7 @@ func TestRotatePrintsTheSecretWhenVerificationFails(t *testing.T) {
 	}
 	base, session := clitest.Emulator(t, refuseVerify)
 	ctx := context.Background()
-	key, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "x", Permissions: []string{"loyalty:read"}})
+	key, _, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "x", Permissions: []string{"loyalty:read"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestRotatePrintsTheSecretWhenVerificationFails(t *testing.T) {
 
 	// --no-verify skips the check.
 	f, out, _ = runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session})
-	next, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "y", Permissions: []string{"loyalty:read"}})
+	next, _, err := api.New(api.Options{BaseURL: base}).CreateKey(ctx, session, api.CreateKeyRequest{Name: "y", Permissions: []string{"loyalty:read"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,11 +155,11 @@ func TestListPagesOnATerminalAndListsEveryKeyInAPipe(t *testing.T) {
 	ctx := context.Background()
 	c := api.New(api.Options{BaseURL: base})
 	for range api.DefaultPageLimit + 2 {
-		if _, err := c.CreateKey(ctx, session, api.CreateKeyRequest{Name: "k", Permissions: []string{"loyalty:read"}}); err != nil {
+		if _, _, err := c.CreateKey(ctx, session, api.CreateKeyRequest{Name: "k", Permissions: []string{"loyalty:read"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.AdvanceClock(ctx, 61); err != nil { // a fresh session budget
+	if _, _, err := c.AdvanceClock(ctx, 61); err != nil { // a fresh session budget
 		t.Fatal(err)
 	}
 	rows := func(tty bool, args ...string) (int, string) {

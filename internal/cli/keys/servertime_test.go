@@ -18,7 +18,7 @@ func TestRelativeTimesCountFromTheServersClock(t *testing.T) {
 	base, session := clitest.Emulator(t, nil)
 	ctx := context.Background()
 	c := api.New(api.Options{BaseURL: base})
-	if _, err := c.AdvanceClock(ctx, 20*3600); err != nil {
+	if _, _, err := c.AdvanceClock(ctx, 20*3600); err != nil {
 		t.Fatal(err)
 	}
 	run := func(args ...string) string {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
+	"github.com/zupy/zupy-cli/internal/cli/keys/keystore"
 	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/config"
 	"github.com/zupy/zupy-cli/internal/credentials"
@@ -63,95 +63,12 @@ func defaultKeyID(settings func() (*config.Resolver, error)) string {
 	return v.Value
 }
 
-// profileConfig is the profile's part of config.yaml that saving keys
-// touches: its default_key_id.
-type profileConfig struct {
-	load    func() (*config.File, error)
-	profile string
-}
-
-// setDefault records keyID as the profile's default_key_id in config.yaml;
-// "" removes the setting.
-func (p profileConfig) setDefault(keyID string) error {
-	cfg, err := p.load()
-	if err != nil {
-		return err
-	}
-	if keyID == "" {
-		if _, err := cfg.Unset(p.profile, config.DefaultKeyID); err != nil {
-			return err
-		}
-	} else if err := cfg.Set(p.profile, config.DefaultKeyID, keyID); err != nil {
-		return err
-	}
-	if err := cfg.Save(); err != nil {
-		return fmt.Errorf("save %s: %w", cfg.Path(), err)
-	}
-	return nil
-}
-
-// storedDefault is the default_key_id stored in the profile's file (the
-// setting has no flag or variable).
-func (p profileConfig) storedDefault() string {
-	cfg, err := p.load()
-	if err != nil {
-		return ""
-	}
-	v, _ := cfg.Get(p.profile, config.DefaultKeyID)
-	return v
-}
-
-// keyStore is the profile's credential store for saved keys.
-type keyStore struct {
-	profileConfig
-	store credentials.Store
-}
-
 // openSecretStore opens the store a command saves a secret in: the
 // profile's, or with --insecure-storage the 0600 credentials file, as the
 // resolver decides (resolve.StoreFor).
-func openSecretStore(r *resolve.Resolver, p profileConfig, insecure bool) (*keyStore, error) {
-	return openKeyStore(func() (credentials.Store, error) { return r.StoreFor(insecure, "the secret") }, p)
+func openSecretStore(r *resolve.Resolver, p keystore.Profile, insecure bool) (*keystore.Store, error) {
+	return keystore.Open(func() (credentials.Store, error) { return r.StoreFor(insecure, "the secret") }, p)
 }
-
-func openKeyStore(open func() (credentials.Store, error), p profileConfig) (*keyStore, error) {
-	s, err := open()
-	if err != nil {
-		return nil, err
-	}
-	return &keyStore{profileConfig: p, store: s}, nil
-}
-
-// saved reports whether keyID is saved in the profile. It is also the probe
-// run before a key is created with --save, so that an unusable keyring fails
-// the command before anything exists on the server.
-func (k *keyStore) saved(ctx context.Context, keyID string) (bool, error) {
-	keys, err := credentials.SavedKeys(ctx, k.store, k.profile)
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(keys, func(s credentials.SavedKey) bool { return s.KeyID == keyID }), nil
-}
-
-// save stores secret as the saved key keyID and, with makeDefault, makes it
-// the profile's default key.
-func (k *keyStore) save(ctx context.Context, keyID, secret string, makeDefault bool) error {
-	if err := credentials.SaveKey(ctx, k.store, k.profile, keyID, secret); err != nil {
-		return err
-	}
-	if makeDefault {
-		return k.setDefault(keyID)
-	}
-	return nil
-}
-
-// remove deletes the saved secret of keyID.
-func (k *keyStore) remove(ctx context.Context, keyID string) error {
-	return credentials.DeleteKey(ctx, k.store, k.profile, keyID)
-}
-
-// where names the store for messages: "keyring" or the file's path.
-func (k *keyStore) where() string { return credentials.SourceOf(k.store).String() }
 
 // saveFailed is the error of a key that exists on the server but whose
 // secret could not be saved; the secret has been printed already.

@@ -69,7 +69,7 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 			return err
 		}
 	}
-	key, resp, err := s.client.GetKeyWithResponse(ctx, s.token(), opts.KeyID)
+	key, resp, err := s.client.GetKey(ctx, s.token(), opts.KeyID)
 	if err != nil {
 		return s.wrap(err)
 	}

@@ -204,7 +204,7 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 			return err
 		}
 	}
-	key, resp, err := s.client.UpdateKeyWithResponse(ctx, s.token(), opts.KeyID, opts.Request)
+	key, resp, err := s.client.UpdateKey(ctx, s.token(), opts.KeyID, opts.Request)
 	var apiErr *api.Error
 	if errors.As(err, &apiErr) && apiErr.Details[wire.DetailField] == "remove_permissions" {
 		return cmdutil.WithHint(err, fmt.Sprintf("A key needs at least one scope: add another in the same command (--add-scope), or revoke the key with `zupy keys revoke %s`", opts.KeyID))

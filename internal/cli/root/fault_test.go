@@ -199,7 +199,7 @@ func TestConcurrentRotate(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	})
-	key, err := api.New(api.Options{BaseURL: base}).CreateKey(context.Background(), session,
+	key, _, err := api.New(api.Options{BaseURL: base}).CreateKey(context.Background(), session,
 		api.CreateKeyRequest{Name: "ci", Permissions: []string{"loyalty:read"}})
 	if err != nil {
 		t.Fatal(err)

@@ -1,11 +1,13 @@
-package keys
+package scan
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -52,7 +54,7 @@ func TestNewCmdScanParsesFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(append([]string{tt.output}, tt.args...), " "), func(t *testing.T) {
-			f, _, _ := testFactory(nil)
+			f, _, _ := clitest.Factory(nil, "")
 			f.IOStreams.SetTTY(tt.tty, tt.tty, tt.tty)
 			f.Global.Output = "text"
 			if tt.output != "" {
@@ -65,7 +67,10 @@ func TestNewCmdScanParsesFlags(t *testing.T) {
 			cmd.SetErr(&bytes.Buffer{})
 			err := cmd.Execute()
 			if tt.err != "" {
-				mustUsage(t, err, tt.err)
+				var ue *cmdutil.UsageError
+				if !errors.As(err, &ue) || !regexp.MustCompile(tt.err).MatchString(err.Error()) {
+					t.Fatalf("err = %v, want a usage error matching %q", err, tt.err)
+				}
 				if got != nil {
 					t.Fatal("the run was called after a usage error")
 				}
@@ -136,7 +141,7 @@ func TestScanSendsEachKeyToItsOwnEnvironment(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			f, _, _ := testFactory(env)
+			f, _, _ := clitest.Factory(env, "")
 			f.Global.Output = "text"
 			root := &cobra.Command{Use: "zupy"}
 			cmdutil.BindGlobalFlags(root.PersistentFlags(), &f.Global)
@@ -170,7 +175,7 @@ func scanFixture(t *testing.T, input string, tty bool, record func(*http.Request
 		}
 	}
 	base, session := clitest.Emulator(t, wrap)
-	key, err := api.New(api.Options{BaseURL: base}).CreateKey(context.Background(), session, api.CreateKeyRequest{Name: "leaked", Permissions: []string{"loyalty:read"}})
+	key, _, err := api.New(api.Options{BaseURL: base}).CreateKey(context.Background(), session, api.CreateKeyRequest{Name: "leaked", Permissions: []string{"loyalty:read"}})
 	if err != nil {
 		t.Fatal(err)
 	}
