@@ -63,8 +63,8 @@ func (c *Client) CreateKey(ctx context.Context, token string, req CreateKeyReque
 
 // ListKeys lists every one of the partner's keys (GET /api-keys), walking
 // the pages; an empty environment or status is left to the server's
-// default. The Response is the first page's (the server's Date, to show
-// times relative to the server's clock).
+// default. The Response is the first page's: its Date shows times relative
+// to the server's clock.
 func (c *Client) ListKeys(ctx context.Context, token, environment, status string) ([]Key, *Response, error) {
 	return c.ListKeysUpTo(ctx, token, ListKeysQuery{Environment: environment, Status: status, Limit: wire.MaxPageLimit}, 0)
 }

@@ -1,5 +1,5 @@
 // Package api is the typed HTTP client of the Zupy authentication API v1
-// (SPEC §6): it builds requests, decodes the three error shapes the Zupy docs
+// (docs/api.md): it builds requests, decodes the three error shapes the Zupy docs
 // use, retries rate-limited requests as the Zupy guide says, and writes a
 // --debug trace with every secret redacted.
 package api
@@ -21,7 +21,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// MaxRetryWait is the longest the client waits before one retry (SPEC §6).
+// MaxRetryWait is the longest the client waits before one retry (docs/api.md).
 const MaxRetryWait = 60 * time.Second
 
 // maxBody bounds how much of a response body the client reads.
@@ -148,7 +148,7 @@ func (r *Response) ServerNow(local time.Time) time.Time {
 	return r.Date
 }
 
-// Do sends r, retrying as SPEC §6 says, and decodes a 2xx JSON body into out
+// Do sends r, retrying as docs/api.md#how-the-zupy-client-speaks-this-contract says, and decodes a 2xx JSON body into out
 // when out is not nil. A non-2xx answer is an *Error, a transport failure a
 // *NetworkError. The Response of the last attempt is returned whenever the
 // server answered, also with an error.

@@ -11,7 +11,7 @@ import (
 )
 
 // classifyTransport names a transport failure for a person, with the host,
-// and says whether it is permanent (SPEC §6): a refused connection, an
+// and says whether it is permanent (docs/api.md): a refused connection, an
 // unknown host and a TLS failure do not heal in the seconds a retry waits,
 // so they are reported at once. Anything else (a reset, a timeout, a
 // connection closed mid-answer) is transient and cause is "".

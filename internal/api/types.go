@@ -53,7 +53,7 @@ const (
 	StatusRevoked = wire.StatusRevoked
 )
 
-// Error codes of the API (SPEC §6).
+// Error codes of the API (docs/api.md).
 const (
 	CodeValidation     = wire.CodeValidation
 	CodeAuthentication = wire.CodeAuthentication

@@ -1,6 +1,6 @@
 // Package apikey defines the Zupy API key format: generating, parsing,
 // masking and hashing keys. Client and emulator share it so that both apply
-// exactly the same rules (SPEC §5).
+// exactly the same rules (docs/api.md#routes).
 package apikey
 
 import (

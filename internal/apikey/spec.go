@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 )
 
-// Limits of the key settings (SPEC §5).
+// Limits of the key settings (docs/api.md#routes).
 const (
 	MaxNameLength        = 100
 	MaxDescriptionLength = 500

@@ -1,5 +1,5 @@
 // Package config reads and writes zupy's settings: a YAML file of profiles,
-// layered under environment variables and flags (SPEC §2). It never holds a
+// layered under environment variables and flags (docs/production-and-staging.md, `zupy help environment`). It never holds a
 // secret; those live in the credential store.
 package config
 

@@ -1,5 +1,5 @@
 // Package contact validates and masks the destinations of one-time codes
-// (WhatsApp numbers and e-mail addresses) and the codes themselves (SPEC §5).
+// (WhatsApp numbers and e-mail addresses) and the codes themselves (docs/api.md#routes).
 package contact
 
 import (
@@ -72,7 +72,7 @@ func NormalizeWhatsApp(s string) (string, error) {
 // 99) and an 8- or 9-digit number, without the country code. It returns the
 // E.164 form (+5511999990000) and a readable one (+55 11 99999-0000). It is
 // a guess, for a person to confirm before anything is sent; everywhere else
-// a number must be E.164 (SPEC §5).
+// a number must be E.164 (docs/api.md#routes).
 func BrazilianNational(s string) (e164, display string, ok bool) {
 	digits := strings.Map(func(r rune) rune {
 		switch r {

@@ -1,5 +1,5 @@
 // Package credentials keeps the CLI's secrets: session tokens and saved API
-// keys (SPEC §3). The default store is the OS keyring, reached through a
+// keys (docs/security-model.md). The default store is the OS keyring, reached through a
 // wrapper that bounds every call with a timeout; the opt-in file store keeps
 // them in a 0600 YAML file. A Resolver applies the lookup order: environment
 // variable first, then the profile's store.

@@ -30,7 +30,7 @@ func (osBackend) Set(service, user, password string) error {
 }
 func (osBackend) Delete(service, user string) error { return keyring.Delete(service, user) }
 
-// Keyring timeouts the CLI uses (SPEC §3).
+// Keyring timeouts the CLI uses (docs/security-model.md).
 const (
 	// HeadlessTimeout bounds keyring calls when no terminal can answer an
 	// unlock prompt.

@@ -40,7 +40,7 @@ func TestRealSecretService(t *testing.T) {
 	if err != nil || got != token {
 		t.Fatalf("Get = %q, %v; want the token", got, err)
 	}
-	// The entry is where SPEC §3 says, as other Secret Service clients see it.
+	// The entry is where docs/security-model.md says, as other Secret Service clients see it.
 	if secretTool, err := exec.LookPath("secret-tool"); err == nil {
 		out, err := exec.Command(secretTool, "lookup", "service", Service, "username", account).Output()
 		if err != nil || string(out) != token {

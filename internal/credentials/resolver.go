@@ -41,7 +41,7 @@ func SourceOf(s Store) Source {
 	return Source{Kind: SourceKeyring}
 }
 
-// Resolver finds a profile's session in the documented order (SPEC §3):
+// Resolver finds a profile's session in the documented order (docs/security-model.md):
 // the environment variable first, then the profile's store. Which API key
 // a command uses is decided in internal/cli/resolve.
 type Resolver struct {

@@ -1,5 +1,5 @@
 // Package emulator is the local implementation of the Zupy authentication
-// API (SPEC §6, docs/api.md): partner OTP login, sessions, API keys with
+// API (docs/api.md): partner OTP login, sessions, API keys with
 // scopes, rate limits, IP allow-lists and expiry, key verification, and the
 // emulator-only routes under /_emulator. State lives in SQLite
 // (internal/emulator/store); secrets are stored only as HMAC hashes.

@@ -12,7 +12,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
-// apiError is an error answer: status plus the flat body of SPEC §6. Handlers
+// apiError is an error answer: status plus the flat body of docs/api.md. Handlers
 // return it; writeError renders it.
 type apiError struct {
 	Status  int
@@ -38,7 +38,7 @@ func validation(field, message string) *apiError {
 	return errorf(http.StatusBadRequest, wire.CodeValidation, wire.ErrValidation, field+": "+message, wire.DetailField, field)
 }
 
-// The fixed error answers of SPEC §6.
+// The fixed error answers of docs/api.md.
 var (
 	errMissingAuth      = errorf(http.StatusUnauthorized, wire.CodeAuthentication, wire.ErrMissingAuthorization, wire.MsgMissingAuthorization)
 	errKeyFormat        = errorf(http.StatusUnauthorized, wire.CodeAuthentication, wire.ErrInvalidAPIKeyFormat, wire.MsgInvalidAPIKeyFormat)
@@ -73,7 +73,7 @@ func errInsufficient(required string, current []string) *apiError {
 }
 
 // tooMany is a 429 with Retry-After and details.retry_after in whole seconds.
-// Every 429 carries the one message of SPEC §6, for request limits as for
+// Every 429 carries the one message of docs/api.md, for request limits as for
 // OTP cooldowns, send caps and lock-outs; details.error_code tells them apart.
 func tooMany(upper string, retryAfter int, details ...any) *apiError {
 	if retryAfter < 1 {

@@ -104,7 +104,7 @@ func decode(v any, body []byte) error {
 // FuzzRequestBodies sends any body to every route that takes one, on the
 // real handler and database, signed in and with a key that may rotate
 // itself: whatever the body, the answer is never a 5xx, and an error answer
-// is the flat error body of SPEC §6 (a 400 naming its field). The clock
+// is the flat error body of docs/api.md (a 400 naming its field). The clock
 // moves 0.6 s per input, so no budget runs out; an expired session is
 // renewed.
 func FuzzRequestBodies(f *testing.F) {

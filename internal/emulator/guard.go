@@ -12,7 +12,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
-// The answers of the request guard (SPEC §6: the emulator's routes need no
+// The answers of the request guard (docs/api.md: the emulator's routes need no
 // credential, so a web page must not reach them).
 var (
 	errHostNotAllowed = errorf(http.StatusForbidden, wire.CodePermission, wire.ErrHostNotAllowed,

@@ -169,7 +169,7 @@ func editScopes(held, add, remove []string) ([]string, error) {
 }
 
 // applySettings validates the present fields of b and applies them to k,
-// with the rules of SPEC §5 shared with the client.
+// with the rules of docs/api.md#routes shared with the client.
 func applySettings(k *store.Key, b keyBody, now time.Time) error {
 	if b.Name != nil {
 		if err := apikey.ValidateName(*b.Name); err != nil {
@@ -525,7 +525,7 @@ type rotateBody struct {
 // selfRotateBody is the body of POST /api-keys/self/rotate: the grace period
 // only. A key rotating itself cannot choose its successor's expiry:
 // expires_at is an unknown field there, and the successor keeps the old
-// key's expires_at (SPEC §4 rotate), so a leaked keys:rotate key can renew
+// key's expires_at (docs/api.md#routes), so a leaked keys:rotate key can renew
 // its secret but never its lifetime.
 type selfRotateBody struct {
 	GracePeriodSeconds *int64 `json:"grace_period_seconds"`

@@ -18,7 +18,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
-// The OTP rules of SPEC §6.
+// The OTP rules of docs/api.md.
 const (
 	otpTTLWhatsApp    = 5 * time.Minute
 	otpTTLEmail       = 10 * time.Minute
@@ -227,7 +227,7 @@ func (s *Server) verifyInTx(ctx context.Context, tx *store.Tx, id, codeHash, tok
 	if err != nil {
 		return nil, login, err
 	}
-	// The lock-out belongs to the partner (SPEC §6: "20 consecutive failures
+	// The lock-out belongs to the partner (docs/api.md: "20 consecutive failures
 	// for a partner"), counted across all of its contacts. A challenge of an
 	// unknown destination counts and locks that destination alone, with the
 	// same thresholds and answers, so probing one contact does not tell a
@@ -307,7 +307,7 @@ func (s *Server) partnerContacts(ctx context.Context) string {
 }
 
 // otpBounds bound what unauthenticated POST /auth/otp traffic can make the
-// database hold (SPEC §6: it must not grow without bound).
+// database hold (docs/api.md: it must not grow without bound).
 type otpBounds struct {
 	// unknownChallenges is how many challenges of destinations that belong
 	// to no partner are kept, the newest; nothing is ever sent there, so

@@ -206,7 +206,7 @@ func expectLocked(t *testing.T, r resp, lo, hi float64) wire.ErrorBody {
 	return e
 }
 
-// SPEC §6: "20 consecutive failures for a partner lock OTP verification for
+// docs/api.md: "20 consecutive failures for a partner lock OTP verification for
 // 15 minutes". The count is the partner's, across its contacts: failures by
 // e-mail lock its WhatsApp logins too, for exactly 15 minutes of emulator
 // time, even with the right code.
@@ -314,7 +314,7 @@ func TestUnknownDestinationsLockOneByOne(t *testing.T) {
 
 // The accepted cost of counting per partner (docs/api.md, OTP login): once a
 // partner is locked through one contact, its other contacts answer 429 where
-// an unregistered one answers 401. This pins the behaviour SPEC §6 asks for,
+// an unregistered one answers 401. This pins the behaviour docs/api.md#otp-login asks for,
 // so that changing it is a decision, not an accident.
 func TestPartnerLockShowsOnItsOtherContacts(t *testing.T) {
 	h := newHarness(t)

@@ -9,8 +9,7 @@ import (
 	"time"
 )
 
-// ServeOptions bound what one client can hold of the server (SPEC §6,
-// server hygiene). Zero fields take the defaults below, stated in
+// ServeOptions bound what one client can hold of the server (docs/api.md#security). Zero fields take the defaults below, stated in
 // docs/api.md.
 type ServeOptions struct {
 	// MaxConns caps the open connections; further clients wait in the

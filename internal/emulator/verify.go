@@ -20,7 +20,7 @@ import (
 // keyHandler serves a route authenticated by an API key.
 type keyHandler func(w http.ResponseWriter, r *http.Request, k *cachedKey, d ratelimit.Decision) error
 
-// withKey runs the verification pipeline of SPEC §6 before h, in order, the
+// withKey runs the verification pipeline of docs/api.md before h, in order, the
 // first failure answering: 1 format, 2 lookup by hash, 3 revoked/expired,
 // 4 IP restrictions, 5 rate limit, 6 the route's scope (routeScope, if any)
 // and every ?permission= asked for. Requests that pass 1–4 count against
@@ -213,8 +213,8 @@ func checkScopes(k *cachedKey, routeScope string, asked []string) error {
 	return nil
 }
 
-// The X-RateLimit-* header names exactly as Zupy's docs spell them (SPEC
-// §6). They are set as map keys, not with Header.Set, which would send Go's
+// The X-RateLimit-* header names exactly as Zupy's docs spell them
+// (docs/api.md#rate-limits). They are set as map keys, not with Header.Set, which would send Go's
 // canonical X-Ratelimit-Limit; HTTP does not care, but people grep for them.
 // Clients read them with Header.Get, which finds either spelling once the
 // response is parsed.

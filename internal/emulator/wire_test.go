@@ -16,7 +16,7 @@ import (
 // aliases the wire types) and encodes it again: the two must be the same JSON
 // value. A field the emulator sends that T does not know fails the decode; a
 // field of T the emulator does not send, or sends under another name, fails
-// the comparison. And the object's top-level names must be those SPEC §6
+// the comparison. And the object's top-level names must be those docs/api.md
 // lists (specFields), so a wrong tag on the shared type cannot hide either.
 func roundTrip[T any](t *testing.T, what string, r resp, status int) T {
 	t.Helper()
@@ -47,7 +47,7 @@ func roundTrip[T any](t *testing.T, what string, r resp, status int) T {
 	return v
 }
 
-// specFields are the field names of SPEC §6's objects; optional ones end in
+// specFields are the field names of docs/api.md's objects; optional ones end in
 // "?". Nested objects are checked by the name of the field holding them.
 var specFields = map[string][]string{
 	"key": {"key_id", "name", "description", "permissions", "rate_limit", "environment", "ip_restrictions", "created_at",
@@ -96,7 +96,7 @@ func checkSpecFields(t *testing.T, what string, v any) {
 		}
 		for name := range v {
 			if _, ok := want[name]; !ok {
-				t.Fatalf("%s: %s object has %q, not a SPEC §6 field", what, kind, name)
+				t.Fatalf("%s: %s object has %q, not a docs/api.md field", what, kind, name)
 			}
 		}
 		for name, required := range want {

@@ -1,4 +1,4 @@
-// Package ratelimit is the emulator's sliding-window request limiter (SPEC §6).
+// Package ratelimit is the emulator's sliding-window request limiter (docs/api.md).
 //
 // Time is cut into fixed windows of length Window aligned to multiples of Window since the Unix
 // epoch. A key's load at instant t is estimated as

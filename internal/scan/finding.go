@@ -10,7 +10,7 @@ import (
 )
 
 // Secret is a secret found. It formats, marshals and prints only in its
-// masked form (SPEC §3), so no output path can show it whole by accident;
+// masked form (docs/security-model.md), so no output path can show it whole by accident;
 // Reveal is the one way to the value, for verification.
 type Secret struct{ value string }
 

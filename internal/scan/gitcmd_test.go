@@ -191,7 +191,12 @@ func newHostileRepo(t *testing.T) *hostileRepo {
 func TestHostileRepositoryIsArmed(t *testing.T) {
 	h := newHostileRepo(t)
 	_ = exec.Command("git", "-C", h.dir, "ls-files").Run()
-	_ = exec.Command("git", "-C", h.dir, "log").Run()
+	// One log a commit: a signature program that exits before reading its
+	// input can end a single log of every commit by SIGPIPE before the
+	// next commit's program runs.
+	for _, c := range strings.Fields(h.git(t, "rev-list", "HEAD")) {
+		_ = exec.Command("git", "-C", h.dir, "log", "-1", c).Run()
+	}
 	_ = exec.Command("git", "-C", h.dir, "cat-file", "-p", "HEAD:lost.txt").Run()
 	fired := h.fired(t)
 	for _, want := range []string{"core.fsmonitor", "gpg.openpgp.program", "gpg.ssh.program", "gpg.x509.program", "remote.ext"} {

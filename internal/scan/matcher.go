@@ -1,7 +1,7 @@
 // Package scan finds Zupy secrets (API keys and session tokens) in files, in
 // a git repository's history and in streams, without ever holding on to a
 // secret in a form that prints whole. It is the engine of `zupy keys scan`
-// (SPEC §4): matcher, walker, git history reader and SARIF writer.
+// (docs/scan.md): matcher, walker, git history reader and SARIF writer.
 package scan
 
 import (

@@ -1,5 +1,5 @@
 // Package scope is the catalog of permission scopes an API key can hold
-// (SPEC §5): the eight scopes Zupy documents plus keys:rotate.
+// (docs/api.md#routes): the eight scopes Zupy documents plus keys:rotate.
 package scope
 
 import (

@@ -1,6 +1,6 @@
 package wire
 
-// Error codes of the API: the "error" field of an error body (SPEC §6).
+// Error codes of the API: the "error" field of an error body (docs/api.md).
 const (
 	CodeValidation       = "validation_error"
 	CodeAuthentication   = "authentication_failed"
@@ -67,7 +67,7 @@ const (
 	ErrOTPLocked              = "OTP_LOCKED"
 )
 
-// The exact messages of SPEC §6, and the others the emulator answers with.
+// The exact messages of docs/api.md, and the others the emulator answers with.
 const (
 	MsgMissingAuthorization = "Missing Authorization header"
 	MsgInvalidAPIKeyFormat  = "Invalid API key format"

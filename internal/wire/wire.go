@@ -1,5 +1,5 @@
-// Package wire holds the JSON types of the Zupy authentication API v1 (SPEC
-// §6, docs/api.md) and the error codes and messages its answers carry. The
+// Package wire holds the JSON types of the Zupy authentication API v1
+// (docs/api.md) and the error codes and messages its answers carry. The
 // client (internal/api) decodes them and the emulator encodes them, so both
 // speak the same field names; neither depends on the other.
 package wire

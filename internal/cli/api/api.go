@@ -1,5 +1,5 @@
 // Package api is `zupy api`: an authenticated request to any Zupy endpoint,
-// in the conventions of `gh api` (SPEC §4).
+// in the conventions of `gh api` (docs/cli/zupy_api.md).
 package api
 
 import (
@@ -379,7 +379,7 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 // stripBasePath drops a leading copy of the base URL's path from path, so
 // that /v1/loyalty/program against …/v1 is /loyalty/program, not
 // /v1/v1/loyalty/program. With no base (before the base URL is known) it
-// drops a leading /v1, the API's version prefix (SPEC §6).
+// drops a leading /v1, the API's version prefix (docs/api.md).
 func stripBasePath(base, path string) string {
 	prefix := "/v1"
 	if base != "" {

@@ -70,7 +70,7 @@ func (c *challenge) prompt(offerEmail bool) ui.CodePrompt {
 	return ui.CodePrompt{Expires: c.expires, ResendAt: c.resendAt, Digits: contact.CodeLength, OfferEmail: offerEmail, Dead: c.dead}
 }
 
-// interactiveLogin is the terminal flow of SPEC §4: ask what is missing,
+// interactiveLogin is the terminal flow of docs/cli/zupy_login.md: ask what is missing,
 // request a code, show a live countdown while the code is typed, re-prompt
 // on a wrong code with the attempts left, offer a resend after the cooldown
 // and a switch to e-mail. Its steps are loginFlow's methods, in order.

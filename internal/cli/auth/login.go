@@ -195,7 +195,7 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 		}
 	}
 	if o.RequestOnly {
-		// Stores nothing, so the store is not opened (SPEC §3): on a
+		// Stores nothing, so the store is not opened (docs/security-model.md): on a
 		// headless box the keyring would only fail or wait.
 		ch, dest := o.destination()
 		challenge, err := requestCode(ctx, o, client, ch, dest, false)
@@ -333,7 +333,7 @@ func codeIsDead(err error) bool {
 const newCodeHint = "request a new one with `zupy login --email ADDR --request-only` (or --whatsapp NUMBER), a minute after the last one was sent"
 
 // otpRefusal says in words why the server refused a code request or a
-// verification with a 429: every 429 has the same message (SPEC §6) and
+// verification with a 429: every 429 has the same message (docs/api.md) and
 // details.error_code tells the cases apart.
 func otpRefusal(e *api.Error) string {
 	wait := ""

@@ -22,7 +22,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// Exit codes (SPEC §4).
+// Exit codes (`zupy help exit-codes`).
 const (
 	ExitOK           = 0
 	ExitError        = 1
@@ -108,7 +108,7 @@ func (e *SilentError) exitCode() int {
 	return exitCodeOf(e.Kind)
 }
 
-// ExitCode maps err to the process exit code (SPEC §4). It is the only such
+// ExitCode maps err to the process exit code (`zupy help exit-codes`). It is the only such
 // mapping: errors from internal/api and local failures carry a kind, and
 // only here does a kind become a number.
 func ExitCode(err error) int {
@@ -135,7 +135,7 @@ func ExitCode(err error) int {
 
 // exitCodeOf is a kind's exit code. A server's refusal of the input
 // (api.KindInvalid, a 400) is not a usage error: exit 2 means found before
-// any request was sent (SPEC §4), so it is an error (1), as in gh.
+// any request was sent (`zupy help exit-codes`), so it is an error (1), as in gh.
 func exitCodeOf(k api.Kind) int {
 	switch k {
 	case api.KindUsage:

@@ -16,7 +16,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// Global options (SPEC §2), filled by the root command's flags.
+// Global options (docs/production-and-staging.md, `zupy help environment`), filled by the root command's flags.
 type Global struct {
 	Profile string
 	BaseURL string
@@ -35,7 +35,7 @@ type Global struct {
 	Flags *pflag.FlagSet
 }
 
-// Keyring timeouts (SPEC §3): short when nobody can answer an unlock prompt.
+// Keyring timeouts (docs/security-model.md): short when nobody can answer an unlock prompt.
 const (
 	KeyringTimeoutHeadless    = 3 * time.Second
 	KeyringTimeoutInteractive = 60 * time.Second
@@ -143,7 +143,7 @@ func (f *Factory) KeyringTimeout() time.Duration {
 	return KeyringTimeoutHeadless
 }
 
-// BindGlobalFlags defines the global flags (SPEC §2) on fs, filling g.
+// BindGlobalFlags defines the global flags (docs/production-and-staging.md, `zupy help environment`) on fs, filling g.
 func BindGlobalFlags(fs *pflag.FlagSet, g *Global) {
 	g.Flags = fs
 	fs.StringVar(&g.Profile, "profile", "default", "Configuration profile `NAME` to use (env ZUPY_PROFILE)")

@@ -5,7 +5,7 @@ import (
 )
 
 // InsecureStorageFlag is the flag every command that stores a secret takes
-// (SPEC §3): keep it in the 0600 credentials file instead of the keyring,
+// (docs/security-model.md): keep it in the 0600 credentials file instead of the keyring,
 // as resolve.StoreFor decides.
 const InsecureStorageFlag = "insecure-storage"
 

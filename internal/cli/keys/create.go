@@ -132,7 +132,7 @@ Without either the key lives 365 days.`,
 	return cmd
 }
 
-// request validates the flags into the body of POST /api-keys (SPEC §5).
+// request validates the flags into the body of POST /api-keys (docs/api.md#routes).
 func (o *CreateOptions) request(now time.Time) (api.CreateKeyRequest, error) {
 	var req api.CreateKeyRequest
 	if o.Name == "" {

@@ -10,7 +10,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/scope"
 )
 
-// The local validation of SPEC §5, with messages naming the flag. Every
+// The local validation of docs/api.md#routes, with messages naming the flag. Every
 // function here is pure: it runs before any request is sent.
 
 // flagError is a usage error "invalid --FLAG: MESSAGE", taking the message of

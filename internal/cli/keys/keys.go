@@ -1,5 +1,5 @@
 // Package keys is `zupy keys`: create, list, show, update, rotate, revoke and
-// import API keys (SPEC §4 keys). Every flag is validated locally, with the
+// import API keys (docs/cli/zupy_keys.md). Every flag is validated locally, with the
 // rules the emulator applies (internal/apikey, internal/scope), before any
 // request is sent; a bad flag is a usage error (exit 2) naming the flag.
 package keys

@@ -9,7 +9,7 @@ import (
 )
 
 // newKeyOutput is how a key with its secret is printed after create or
-// rotate (SPEC §4): -o json the whole object with api_key; on a terminal a
+// rotate (docs/cli/zupy_keys_create.md): -o json the whole object with api_key; on a terminal a
 // card; otherwise the secret alone on stdout, so that
 // `export ZUPY_API_KEY=$(zupy keys create …)` works, and a summary on stderr.
 type newKeyOutput struct {

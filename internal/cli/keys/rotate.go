@@ -292,7 +292,7 @@ func (r *rotation) finish(opts *RotateOptions) error {
 	return nil
 }
 
-// expiryWarnWithin is how close an expiry makes rotate warn (SPEC §4).
+// expiryWarnWithin is how close an expiry makes rotate warn (docs/cli/zupy_keys_rotate.md).
 const expiryWarnWithin = 30 * 24 * time.Hour
 
 // expiryWarning is the note of a successor that expires within 30 days, or

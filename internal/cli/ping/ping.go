@@ -1,5 +1,5 @@
 // Package ping is `zupy ping`: check an API key against GET /auth/verify and
-// show its rate-limit headers (SPEC §4).
+// show its rate-limit headers (docs/cli/zupy_ping.md).
 package ping
 
 import (

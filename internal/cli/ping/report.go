@@ -29,7 +29,7 @@ func newReport(opts *PingOptions, choice *resolve.Choice, a attempt) report {
 }
 
 // rateLimitJSON is the rate_limit object of ping's JSON, named as in the
-// verify answer (SPEC §6), read from the headers (which every answer carries).
+// verify answer (docs/api.md), read from the headers (which every answer carries).
 type rateLimitJSON struct {
 	Limit     int        `json:"limit"`
 	Remaining int        `json:"remaining"`
@@ -109,7 +109,7 @@ func jsonOf(opts *PingOptions, choice *resolve.Choice, out outcome) pingJSON {
 }
 
 // authenticated reports whether the key passed authentication: answered,
-// or refused only for its rate limit or a missing scope (SPEC §6 checks
+// or refused only for its rate limit or a missing scope (docs/api.md#verifying-an-api-key checks
 // those after the key).
 func (r report) authenticated() bool {
 	switch {
@@ -200,7 +200,7 @@ func printRateLimit(io *ui.IOStreams, resp *api.Response) {
 	if rl := resp.RateLimit; !rl.Reset.IsZero() && !resp.Date.IsZero() {
 		reset += " (in " + ui.FormatSeconds(max(rl.Reset.Sub(resp.Date), 0)) + ")"
 	}
-	// The limiter slides (SPEC §6): Reset is where the current fixed window
+	// The limiter slides (docs/api.md): Reset is where the current fixed window
 	// ends, not when requests come back; a 429's Retry-After says that.
 	ra := header("Retry-After")
 	resetMeaning := "end of the current fixed window (the limit slides)"

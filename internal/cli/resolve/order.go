@@ -1,6 +1,6 @@
 package resolve
 
-// This file holds the whole precedence of docs/configuration.md: which API
+// This file holds the whole precedence of docs/production-and-staging.md#which-api-a-command-talks-to: which API
 // key a command authenticates with, and which base URL each kind of request
 // goes to. TestOrder walks every row.
 //

@@ -181,7 +181,7 @@ func plainHTTPRows(envKey map[string]string) []row {
 	return rows
 }
 
-// TestOrder walks every row of the order of docs/configuration.md: for
+// TestOrder walks every row of the order of docs/production-and-staging.md#which-api-a-command-talks-to: for
 // each purpose, the flag, the variable, the profile's base_url, its
 // environment preset and the key's own environment (its prefix), and every
 // conflict between a key of one environment and a profile of the other.

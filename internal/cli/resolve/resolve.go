@@ -6,7 +6,7 @@
 //   - which base URL a request goes to, for its purpose: a command of the
 //     profile, a key of a given environment, a key found by `keys scan`
 //     (order.go, the one file that holds the precedence of
-//     docs/configuration.md);
+//     docs/production-and-staging.md#which-api-a-command-talks-to);
 //   - which store keeps a secret: the profile's (the OS keyring, or the
 //     0600 credentials file with credential_store: file), or the file when
 //     the user allows plain text with --insecure-storage (store.go).

@@ -16,7 +16,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
-// outputFilter is --jq or --template (SPEC §2): the command writes its JSON
+// outputFilter is --jq or --template (docs/production-and-staging.md, `zupy help environment`): the command writes its JSON
 // into a buffer, and the filter's result goes to the real stdout once the
 // command is done. Both are checked before any command runs.
 type outputFilter struct {

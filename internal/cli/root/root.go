@@ -41,7 +41,7 @@ func Main() int {
 }
 
 // Run executes the command line args with the factory's streams and returns
-// the exit code (SPEC §4). Errors are printed here, once.
+// the exit code (`zupy help exit-codes`). Errors are printed here, once.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	var filter *outputFilter
 	f.IOStreams.SetContext(ctx)

@@ -32,7 +32,7 @@ func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // secretShape matches an API key or a session token as the generators make
-// them (SPEC §3).
+// them (docs/security-model.md).
 var secretShape = regexp.MustCompile(`zup_(?:live|test)_sk_[A-Za-z0-9]{20,}|zup_sess_[A-Za-z0-9]{40}`)
 
 // realSecrets returns the secret-shaped strings of text that could be real.

@@ -97,7 +97,7 @@ INSERT INTO otp_locks (destination, failures, locked_until)
 ALTER TABLE partners DROP COLUMN failed_verifications;
 ALTER TABLE partners DROP COLUMN locked_until;
 `,
-	// 3: back to SPEC §6's "20 consecutive failures for a partner": a lock
+	// 3: back to docs/api.md's "20 consecutive failures for a partner": a lock
 	// row is keyed by its subject, "partner:<id>" for a partner's contacts
 	// and "dest:<destination>" for an unknown destination. The rows of a
 	// partner's e-mail and number merge into the partner's (the higher

@@ -26,7 +26,7 @@ type report struct {
 	// The run's mode, which decides the text table's columns and the
 	// summary's wording.
 	git, stdin, verify, revoke bool
-	// profile is the profile in use, named in the commands the summary
+	// profile is the --profile in use, named in the commands the summary
 	// suggests.
 	profile string
 }

@@ -67,3 +67,29 @@ func TestNoWriterPrintsASecretWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokeHintNamesTheProfile: the command the summary suggests after
+// live keys runs against the --profile in use, as every printed command
+// does (cmdutil.ZupyCommand).
+func TestRevokeHintNamesTheProfile(t *testing.T) {
+	for profile, want := range map[string]string{
+		"":        "`zupy keys scan --revoke`",
+		"staging": "`zupy keys scan --revoke --profile staging`",
+	} {
+		fx, _ := reportFixture(t)
+		var findings []zscan.Finding
+		verdicts := map[string]*verdict{}
+		for _, res := range fx.results {
+			findings = append(findings, res.Finding)
+			verdicts[res.Secret.Reveal()] = res.verdict
+		}
+		r := newReport(&ScanOptions{Git: true, Verify: true, Profile: profile}, findings, verdicts, fx.stats)
+		var errOut bytes.Buffer
+		io := ui.Test(strings.NewReader(""), &bytes.Buffer{}, &errOut)
+		io.SetTTY(false, false, true)
+		r.summarize(io)
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("profile %q: want %s in\n%s", profile, want, errOut.String())
+		}
+	}
+}
