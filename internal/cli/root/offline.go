@@ -32,7 +32,7 @@ func hintLocalEmulator(ctx context.Context, f *cmdutil.Factory, err error) error
 	if !errors.As(err, &netErr) {
 		return err
 	}
-	v, serr := f.Setting(config.BaseURL)
+	v, serr := f.Resolve.Configured()
 	if serr != nil || v.Source != config.SourceDefault || !localEmulatorAnswers(context.WithoutCancel(ctx)) {
 		return err
 	}
