@@ -44,6 +44,7 @@ var (
 	skipGo    = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
 	skipLoad  = flag.Bool("skip-load", false, "skip the verify load comparison")
 	skipPing  = flag.Bool("skip-ping", false, "skip zupy ping against curl")
+	skipStart = flag.Bool("skip-startup", false, "skip the start-up comparison")
 	goCommand = "go"
 )
 
@@ -98,12 +99,20 @@ func main() {
 	r.mdf("## Machine\n\n%s\n", machine())
 
 	zupy, hello := buildBinaries(work)
-	startup(r, work, zupy, hello)
+	if !*skipStart {
+		startup(r, work, zupy, hello)
+	}
 	if !*skipPing {
 		ping(r, zupy)
 	}
 	if !*skipLoad {
 		load(r)
+	}
+	if !*skipProcess {
+		processLoad(r, work, zupy)
+	}
+	if !*skipScale {
+		scale(r, work, zupy)
 	}
 	if !*skipGo {
 		goBench(r)

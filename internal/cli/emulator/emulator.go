@@ -60,6 +60,9 @@ type StartOptions struct {
 	TrustedProxies  []string
 	AllowedHosts    []string
 	NoUI            bool
+	// NoUsage turns the per-key usage statistics off (hidden: for make
+	// bench, docs/benchmarks.md).
+	NoUsage bool
 	// URLFile receives the base URL once the emulator listens.
 	URLFile string
 }
@@ -117,6 +120,10 @@ events, the clock) is served at /_emulator/ui/; its URL is printed on stderr.
 	fl.StringVar(&o.URLFile, "url-file", "", "Also write the base URL to `FILE` once listening (removed on exit): for scripts that start it in the background")
 	fl.StringArrayVar(&o.AllowedHosts, "allowed-host", nil, "`HOST` name the emulator is reached by besides loopback ones (a container's, a proxy's); repeatable")
 	fl.BoolVar(&o.NoUI, "no-ui", false, "Do not serve the live dashboard at /_emulator/ui/")
+	// Hidden: only `make bench` uses it, to measure what recording costs
+	// (docs/benchmarks.md); a user has no reason to lose usage data.
+	fl.BoolVar(&o.NoUsage, "no-usage", false, "Do not record per-key usage statistics (for benchmarks)")
+	_ = fl.MarkHidden("no-usage")
 	// Not MarkFlagsMutuallyExclusive: cobra reports a flag-group violation
 	// as a plain error (exit 1) before RunE, and this is a usage error (exit 2).
 	return cmd
@@ -215,7 +222,7 @@ func exposureWarning(addr net.Addr) string {
 }
 
 func (o *StartOptions) config() (zemulator.Config, error) {
-	cfg := zemulator.Config{InMemory: o.InMemory, PartnerName: strings.TrimSpace(o.PartnerName), NoUI: o.NoUI}
+	cfg := zemulator.Config{InMemory: o.InMemory, PartnerName: strings.TrimSpace(o.PartnerName), NoUI: o.NoUI, NoUsageStats: o.NoUsage}
 	if o.InMemory && o.DataDir != "" {
 		return cfg, cmdutil.Usagef("--data-dir and --in-memory cannot be used together")
 	}
