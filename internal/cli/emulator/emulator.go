@@ -143,9 +143,15 @@ func startRun(ctx context.Context, o *StartOptions) error {
 		return fmt.Errorf("listen on %s: %w", o.Addr, err)
 	}
 	defer ln.Close()
-	logger := slog.New(slog.NewTextHandler(o.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// The log is written in batches (at least every 100 ms, all of it on
+	// a clean stop: docs/api.md "How the emulator stores things"); everything else
+	// this command prints to stderr goes through the same buffer, in order,
+	// and one-time code messages are written at once.
+	errOut := zemulator.NewLogWriter(o.IO.ErrOut)
+	defer errOut.Close()
+	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg.Logger = logger
-	cfg.Messages = o.IO.ErrOut
+	cfg.Messages = errOut.FlushingWriter()
 	srv, err := zemulator.Open(ctx, cfg)
 	if err != nil {
 		return dataDirInUseHint(err)
@@ -153,7 +159,7 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	defer srv.Close()
 
 	if w := exposureWarning(ln.Addr()); w != "" {
-		fmt.Fprintln(o.IO.ErrOut, "Warning: "+w)
+		fmt.Fprintln(errOut, "Warning: "+w)
 	}
 	base := "http://" + ln.Addr().String() + "/v1"
 	fmt.Fprintln(o.IO.Out, base)
@@ -174,12 +180,14 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	// to another address is not a mystery (it is answered as sent).
 	if partners, err := srv.Partners(ctx); err == nil {
 		for _, p := range partners {
-			fmt.Fprintf(o.IO.ErrOut, "Partner: %s, %s, %s (one-time codes go only to these)\n", p.Name, p.Email, p.WhatsApp)
+			fmt.Fprintf(errOut, "Partner: %s, %s, %s (one-time codes go only to these)\n", p.Name, p.Email, p.WhatsApp)
 		}
 	}
 	if !cfg.NoUI {
-		fmt.Fprintln(o.IO.ErrOut, "Dashboard: "+dashboardURL(ln.Addr()))
+		fmt.Fprintln(errOut, "Dashboard: "+dashboardURL(ln.Addr()))
 	}
+
+	_ = errOut.Flush() // the banner at once, not at the first tick
 
 	// Serve drains for a few seconds on SIGINT/SIGTERM, then cuts stalled
 	// clients and returns nil: a stop asked for is a success (exit 0).
