@@ -19,14 +19,15 @@ const (
 	logKeep = 256 << 10
 )
 
-// LogWriter batches the emulator's log (docs/architecture.md "Emulator"):
-// a Write copies the line into memory, and a goroutine writes what has
-// gathered to the underlying writer at least every LogFlushInterval, or
-// sooner once logKick bytes wait. At request rates the per-line write(2)
-// of an unbuffered stderr costs more than the rest of the log line
+// LogWriter batches the emulator's log (docs/api.md "How the emulator
+// stores things"): a Write copies the line into memory, and a goroutine
+// writes what has gathered to the underlying writer at least every
+// LogFlushInterval, or sooner once logKick bytes wait, so that a request
+// does not pay a write(2) of its own under the log handler's lock
 // (docs/benchmarks.md, process level). Flush writes at once; Close writes
-// everything still buffered and stops the goroutine, so a clean stop (Ctrl-C,
-// SIGTERM) loses no line. A Write after Close goes straight through.
+// everything still buffered and stops the goroutine, so a clean stop
+// (Ctrl-C, SIGTERM) loses no line. A Write after Close goes straight
+// through.
 //
 // Lines keep their order: one buffer, written in order by one writer at a
 // time.
