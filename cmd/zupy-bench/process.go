@@ -26,8 +26,8 @@ import (
 
 var (
 	procWorkers   = flag.Int("proc-workers", 32, "concurrent keep-alive clients of the process-level verify load")
-	procRounds    = flag.Int("proc-rounds", 12, "interleaved measured rounds of each process-level target")
-	procRoundTime = flag.Duration("proc-round", 500*time.Millisecond, "length of one process-level round")
+	procRounds    = flag.Int("proc-rounds", 24, "interleaved measured rounds of each process-level target")
+	procRoundTime = flag.Duration("proc-round", 250*time.Millisecond, "length of one process-level round")
 	skipProcess   = flag.Bool("skip-process", false, "skip the process-level verify load (zupy emulator start against a bare server binary)")
 	alsoZupy      = flag.String("also-zupy", "", "another zupy `BINARY` (an earlier build) to load with recording on beside this tree's, for a before/after in the same run")
 	skipScale     = flag.Bool("skip-scale", false, "skip the scale measurement (keys list --all over 10,000 keys, keys usage --since 30d)")
@@ -402,7 +402,7 @@ func processLoad(r *report, work, zupy string) {
 	off.before = func() error { return advanceClock(client, off.base, 120) }
 	targets := []*proc{bare, on, off}
 	if *alsoZupy != "" {
-		name := "zupy " + filepath.Base(*alsoZupy)
+		name := filepath.Base(*alsoZupy)
 		dir := filepath.Join(work, "also-data")
 		secrets, _ := seedKeys(dir, nKeys, nil)
 		urlFile := filepath.Join(work, "also.url")
@@ -462,7 +462,12 @@ func processLoad(r *report, work, zupy string) {
 	r.mdf("the end; the load generator shares the machine's cores with the servers. req/s, p50 and p99 are\n")
 	r.mdf("over all rounds; the ratios, and the verdicts, are the medians over the cycles of each round's\n")
 	r.mdf("figure against the bare server's in the same cycle, so that a burst of other work moves one cycle,\n")
-	r.mdf("not the result.\n\n")
+	r.mdf("not the result.")
+	if *alsoZupy != "" {
+		r.mdf(" The row %s is another build of zupy (`-also-zupy`), loaded with recording on in the same\n", targets[len(targets)-1].name)
+		r.mdf("cycles: a before/after of a change measured in one run.")
+	}
+	r.mdf("\n\n")
 	r.mdf("| | req/s | p50 | p99 | req/s ratio | p99 ratio |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, p := range targets {
 		rr, pr := p.ratios(bare)
