@@ -86,7 +86,7 @@ docs: ## Regenerate docs/cli and docs/man (and completions/)
 completions: docs ## Regenerate completions/ (with the docs: one generator)
 
 .PHONY: bench
-bench: ## Measure against same-run baselines (start-up, ping vs curl, verify load, Go benchmarks); write docs/benchmarks.md
+bench: ## Measure against same-run baselines (start-up, ping vs curl, verify load in-process and process level, scale, Go benchmarks); write docs/benchmarks.md
 	$(GO) run ./cmd/zupy-bench
 
 FUZZTIME ?= 60s

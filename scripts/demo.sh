@@ -117,6 +117,7 @@ run zupy logout
 zupy auth status || echo "(exit $?: not logged in)"
 
 printf '\n%sDone.%s The emulator log was:\n' "$bold" "$reset"
+sleep 0.2 # the emulator writes its log in batches, at least every 100 ms (docs/api.md)
 grep '^time=' "$work/emulator.log" | tail -15
 
 step "See it live: the emulator's dashboard"

@@ -11,8 +11,17 @@
 //   - request: `zupy ping` against curl (scripts/bench-ping.sh);
 //   - server: GET /v1/auth/verify against a bare net/http handler
 //     (BenchmarkVerifyLoad, 32 clients);
+//   - process level: the real `zupy emulator start` (usage recording on,
+//     and off with the hidden --no-usage) against a bare net/http binary
+//     answering the same bytes, separate processes under one load generator
+//     (this program), interleaved rounds;
+//   - scale: `zupy keys list --all` over 10,000 keys and `zupy keys usage
+//     --since 30d` for a key with 30 days of traffic, end to end;
 //   - the Go benchmarks of the limiter, the verify pipeline and the key
 //     parser, -count times, as benchstat reads them.
+//
+// Each part can be skipped (-skip-…); a skipped part keeps its section of
+// the previous report, marked as such.
 //
 // A goal missed is printed as missed; the exit status is 0 either way (a
 // measurement, not a test), unless something could not be measured.
@@ -44,6 +53,7 @@ var (
 	skipGo    = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
 	skipLoad  = flag.Bool("skip-load", false, "skip the verify load comparison")
 	skipPing  = flag.Bool("skip-ping", false, "skip zupy ping against curl")
+	skipStart = flag.Bool("skip-startup", false, "skip the start-up comparison")
 	goCommand = "go"
 )
 
@@ -61,6 +71,7 @@ const (
 type report struct {
 	md     strings.Builder
 	missed []string
+	kept   []string // sections kept from the previous report
 }
 
 func (r *report) printf(format string, a ...any) {
@@ -98,20 +109,47 @@ func main() {
 	r.mdf("## Machine\n\n%s\n", machine())
 
 	zupy, hello := buildBinaries(work)
-	startup(r, work, zupy, hello)
-	if !*skipPing {
-		ping(r, zupy)
-	}
-	if !*skipLoad {
-		load(r)
-	}
-	if !*skipGo {
-		goBench(r)
+	// A part skipped keeps its section of the previous report, marked so.
+	previous := readReport(*outMD)
+	for _, part := range []struct {
+		skip    bool
+		flag    string
+		heading string
+		run     func()
+	}{
+		{*skipStart, "-skip-startup", "## Start-up", func() { startup(r, work, zupy, hello) }},
+		{*skipPing, "-skip-ping", "## Request: ", func() { ping(r, zupy) }},
+		{*skipLoad, "-skip-load", "## Server: ", func() { load(r) }},
+		{*skipProcess, "-skip-process", "## Process level", func() { processLoad(r, work, zupy) }},
+		{*skipScale, "-skip-scale", "## Scale", func() { scale(r, work, zupy) }},
+		{*skipGo, "-skip-go", "## Go benchmarks", func() { goBench(r) }},
+	} {
+		if !part.skip {
+			part.run()
+			continue
+		}
+		if sec, ok := previous.section(part.heading); ok {
+			heading, body, _ := strings.Cut(sec, "\n")
+			written := previous.written
+			if i := strings.Index(body, "\n_Not measured in this run"); i >= 0 && strings.TrimSpace(body[:i]) == "" {
+				var note string
+				note, body, _ = strings.Cut(body[i+1:], "\n") // kept twice: one note, the first date
+				if m := keptFrom.FindStringSubmatch(note); m != nil {
+					written = m[1]
+				}
+			}
+			r.mdf("\n%s\n\n_Not measured in this run (`%s`): kept from the report of %s; its goals are not in the summary below._\n%s",
+				heading, part.flag, written, body)
+			r.kept = append(r.kept, strings.TrimPrefix(heading, "## "))
+		}
 	}
 
 	summary := "every goal met"
 	if len(r.missed) > 0 {
 		summary = "goals missed: " + strings.Join(r.missed, ", ") + " (causes under each section)"
+	}
+	if len(r.kept) > 0 {
+		summary += " in the parts measured in this run; kept from the previous report: " + strings.Join(r.kept, "; ")
 	}
 	fmt.Printf("\nzupy-bench: %s (%s)\n", summary, time.Since(started).Round(time.Second))
 	r.mdf("\n## Summary\n\n%s.\n", strings.ToUpper(summary[:1])+summary[1:])
@@ -598,4 +636,49 @@ func goBench(r *report) {
 		slices.Sort(x.ns)
 		r.mdf("| %s | %.1f | %s | %s |\n", name, x.ns[len(x.ns)/2], x.b, x.a)
 	}
+}
+
+// previousReport is the report a run replaces.
+type previousReport struct {
+	written  string // "2026-11-30 11:18 UTC", or "an earlier run"
+	sections []string
+}
+
+var keptFrom = regexp.MustCompile(`kept from the report of ([^;]+);`)
+
+var writtenOn = regexp.MustCompile(`on (\d{4}-\d\d-\d\d \d\d:\d\d \S+)\.`)
+
+// readReport splits the report at path into its "## " sections (a missing
+// file has none).
+func readReport(path string) previousReport {
+	p := previousReport{written: "an earlier run"}
+	if path == "" {
+		return p
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return p
+	}
+	text := string(b)
+	if m := writtenOn.FindStringSubmatch(text); m != nil {
+		p.written = m[1]
+	}
+	for i, part := range strings.Split("\n"+text, "\n## ") {
+		if i > 0 {
+			p.sections = append(p.sections, "## "+part)
+		}
+	}
+	return p
+}
+
+// section is the section whose heading starts with heading, its text up to
+// the next section, ending in a newline.
+func (p previousReport) section(heading string) (string, bool) {
+	for _, s := range p.sections {
+		if strings.HasPrefix(s, heading) {
+			s = strings.TrimRight(s, "\n") + "\n"
+			return s, true
+		}
+	}
+	return "", false
 }

@@ -49,6 +49,11 @@ type Config struct {
 	Now func() time.Time
 	// NoUI turns the dashboard (/_emulator/ui/) off.
 	NoUI bool
+	// NoUsageStats turns the per-key usage statistics (docs/api.md
+	// "Usage") off: nothing is counted per minute, scope or IP. It exists
+	// for `make bench`, which measures what the recording costs
+	// (docs/benchmarks.md); usage_count and last_used_at still count.
+	NoUsageStats bool
 }
 
 // Defaults of the demo partner.

@@ -234,3 +234,36 @@ func TestKeyPagesWalkEveryKeyOnceWhileKeysChange(t *testing.T) {
 		t.Errorf("%d keys after the summary walk, want %d", len(next), len(all)+3)
 	}
 }
+
+// NoUsageStats (the hidden --no-usage of `zupy emulator start`, for make
+// bench) records no statistics, and nothing else changes: usage_count still
+// counts and the answers are the same.
+func TestNoUsageStatsRecordsNoStatisticsButStillCountsUses(t *testing.T) {
+	for _, off := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoUsageStats=%v", off), func(t *testing.T) {
+			clk := newFakeNow(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+			h := newHarness(t, clk.config(), func(c *Config) { c.NoUsageStats = off })
+			sess := h.login()
+			k := h.createKey(sess, map[string]any{"permissions": []string{"loyalty:read"}})
+			for range 3 {
+				expect(t, h.request("GET", "/v1/loyalty/program", k.APIKey, nil), 200)
+			}
+			clk.add(time.Minute)
+			u := h.usage(sess, "/v1/api-keys/"+k.KeyID+"/usage?since=1h")
+			want := int64(3)
+			if off {
+				want = 0
+			}
+			if u.Totals.Requests != want {
+				t.Errorf("usage totals %+v, want %d requests", u.Totals, want)
+			}
+			var got wire.Key
+			r := h.request("GET", "/v1/api-keys/"+k.KeyID, sess, nil)
+			expect(t, r, 200)
+			r.decode(t, &got)
+			if got.UsageCount != 3 {
+				t.Errorf("usage_count %d, want 3", got.UsageCount)
+			}
+		})
+	}
+}

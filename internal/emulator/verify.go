@@ -39,7 +39,7 @@ func (s *Server) withKey(routeScope string, record bool, h keyHandler) http.Hand
 		if err != nil {
 			status = s.writeError(w, r, err)
 		}
-		if record && v.key != nil {
+		if record && v.key != nil && !s.cfg.NoUsageStats {
 			ip, _ := s.clientIP(r)
 			s.stats.record(v.key.ID, v.now, status, ip, v.scopesChecked, routeScope, v.asked)
 		}

@@ -60,6 +60,9 @@ type StartOptions struct {
 	TrustedProxies  []string
 	AllowedHosts    []string
 	NoUI            bool
+	// NoUsage turns the per-key usage statistics off (hidden: for make
+	// bench, docs/benchmarks.md).
+	NoUsage bool
 	// URLFile receives the base URL once the emulator listens.
 	URLFile string
 }
@@ -117,6 +120,10 @@ events, the clock) is served at /_emulator/ui/; its URL is printed on stderr.
 	fl.StringVar(&o.URLFile, "url-file", "", "Also write the base URL to `FILE` once listening (removed on exit): for scripts that start it in the background")
 	fl.StringArrayVar(&o.AllowedHosts, "allowed-host", nil, "`HOST` name the emulator is reached by besides loopback ones (a container's, a proxy's); repeatable")
 	fl.BoolVar(&o.NoUI, "no-ui", false, "Do not serve the live dashboard at /_emulator/ui/")
+	// Hidden: only `make bench` uses it, to measure what recording costs
+	// (docs/benchmarks.md); a user has no reason to lose usage data.
+	fl.BoolVar(&o.NoUsage, "no-usage", false, "Do not record per-key usage statistics (for benchmarks)")
+	_ = fl.MarkHidden("no-usage")
 	// Not MarkFlagsMutuallyExclusive: cobra reports a flag-group violation
 	// as a plain error (exit 1) before RunE, and this is a usage error (exit 2).
 	return cmd
@@ -136,9 +143,15 @@ func startRun(ctx context.Context, o *StartOptions) error {
 		return fmt.Errorf("listen on %s: %w", o.Addr, err)
 	}
 	defer ln.Close()
-	logger := slog.New(slog.NewTextHandler(o.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// The log is written in batches (at least every 100 ms, all of it on
+	// a clean stop: docs/api.md "How the emulator stores things"); everything else
+	// this command prints to stderr goes through the same buffer, in order,
+	// and one-time code messages are written at once.
+	errOut := zemulator.NewLogWriter(o.IO.ErrOut)
+	defer errOut.Close()
+	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg.Logger = logger
-	cfg.Messages = o.IO.ErrOut
+	cfg.Messages = errOut.FlushingWriter()
 	srv, err := zemulator.Open(ctx, cfg)
 	if err != nil {
 		return dataDirInUseHint(err)
@@ -146,7 +159,7 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	defer srv.Close()
 
 	if w := exposureWarning(ln.Addr()); w != "" {
-		fmt.Fprintln(o.IO.ErrOut, "Warning: "+w)
+		fmt.Fprintln(errOut, "Warning: "+w)
 	}
 	base := "http://" + ln.Addr().String() + "/v1"
 	fmt.Fprintln(o.IO.Out, base)
@@ -167,12 +180,14 @@ func startRun(ctx context.Context, o *StartOptions) error {
 	// to another address is not a mystery (it is answered as sent).
 	if partners, err := srv.Partners(ctx); err == nil {
 		for _, p := range partners {
-			fmt.Fprintf(o.IO.ErrOut, "Partner: %s, %s, %s (one-time codes go only to these)\n", p.Name, p.Email, p.WhatsApp)
+			fmt.Fprintf(errOut, "Partner: %s, %s, %s (one-time codes go only to these)\n", p.Name, p.Email, p.WhatsApp)
 		}
 	}
 	if !cfg.NoUI {
-		fmt.Fprintln(o.IO.ErrOut, "Dashboard: "+dashboardURL(ln.Addr()))
+		fmt.Fprintln(errOut, "Dashboard: "+dashboardURL(ln.Addr()))
 	}
+
+	_ = errOut.Flush() // the banner at once, not at the first tick
 
 	// Serve drains for a few seconds on SIGINT/SIGTERM, then cuts stalled
 	// clients and returns nil: a stop asked for is a success (exit 0).
@@ -215,7 +230,7 @@ func exposureWarning(addr net.Addr) string {
 }
 
 func (o *StartOptions) config() (zemulator.Config, error) {
-	cfg := zemulator.Config{InMemory: o.InMemory, PartnerName: strings.TrimSpace(o.PartnerName), NoUI: o.NoUI}
+	cfg := zemulator.Config{InMemory: o.InMemory, PartnerName: strings.TrimSpace(o.PartnerName), NoUI: o.NoUI, NoUsageStats: o.NoUsage}
 	if o.InMemory && o.DataDir != "" {
 		return cfg, cmdutil.Usagef("--data-dir and --in-memory cannot be used together")
 	}

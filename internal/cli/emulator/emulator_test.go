@@ -234,3 +234,24 @@ func TestNewCmdOTPNormalisesTheDestination(t *testing.T) {
 		}
 	}
 }
+
+// --no-usage is for make bench only: hidden from help, and it reaches the
+// emulator's configuration.
+func TestStartNoUsageIsHiddenAndTurnsStatisticsOff(t *testing.T) {
+	f, _, _ := clitest.Factory(nil, "")
+	var got *StartOptions
+	cmd := NewCmdStart(f, func(o *StartOptions) error { got = o; return nil })
+	if fl := cmd.Flags().Lookup("no-usage"); fl == nil || !fl.Hidden {
+		t.Fatalf("--no-usage: %+v, want a hidden flag", fl)
+	}
+	if err := clitest.Run(context.Background(), f, cmd, "start", "--in-memory", "--no-usage"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := got.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.NoUsageStats {
+		t.Error("--no-usage did not reach Config.NoUsageStats")
+	}
+}

@@ -144,3 +144,59 @@ func TestStartRefusesADataDirAnotherEmulatorHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The request log is written in batches (issue 22, docs/benchmarks.md): a
+// line shows within the flush interval while the emulator runs, and a clean
+// stop writes every line still buffered, the "stopped" line last.
+func TestStartLogsEveryRequestUpToACleanStop(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr clitest.SyncBuffer
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, pw, &stderr, nil, "start", "--in-memory", "--addr", "127.0.0.1:0", "--no-ui")
+		pw.Close()
+		done <- err
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no base URL: %v\n%s", err, stderr.String())
+	}
+	go io.Copy(io.Discard, pr)
+	base := strings.TrimSpace(line)
+	client := &http.Client{Timeout: 10 * time.Second}
+	get := func() {
+		resp, err := client.Get(base + "/auth/verify")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	get()
+	deadline := time.Now().Add(5 * time.Second) // the interval is 100 ms; the machine may be loaded
+	for !strings.Contains(stderr.String(), "msg=request") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the request's log line did not show in 5 s:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if out := stderr.String(); strings.Index(out, "Partner: ") > strings.Index(out, "msg=request") {
+		t.Errorf("the banner is not before the first request line:\n%s", out)
+	}
+	const n = 200
+	for range n {
+		get()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	out := stderr.String()
+	if got := strings.Count(out, "msg=request method=GET path=/v1/auth/verify status=401"); got != n+1 {
+		t.Errorf("%d request lines after a clean stop, want %d", got, n+1)
+	}
+	if !strings.HasSuffix(out, "msg=stopped\n") {
+		t.Errorf("stderr does not end with the stopped line:\n%s", out[max(0, len(out)-300):])
+	}
+}
