@@ -43,6 +43,7 @@ is also stored in the profile's credential store (never in config.yaml).`,
 		NewCmdRevoke(f, nil),
 		NewCmdImport(f, nil),
 		NewCmdScan(f, nil),
+		NewCmdAudit(f, nil),
 	)
 	return cmd
 }
