@@ -450,7 +450,11 @@ func nearLimit(k *api.Key, u api.UsageSummary) (Finding, bool) {
 	}
 	if u.Totals.RateLimited > 0 {
 		sev = sevMedium
-		ev = append(ev, fmt.Sprintf("%d requests refused with 429", u.Totals.RateLimited))
+		noun := "requests"
+		if u.Totals.RateLimited == 1 {
+			noun = "request"
+		}
+		ev = append(ev, fmt.Sprintf("%d %s refused with 429", u.Totals.RateLimited, noun))
 	}
 	next := 0
 	for _, t := range rateTiers {
