@@ -217,6 +217,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		if saveErr = store.save(ctx, key.KeyID, key.APIKey, opts.Default); saveErr == nil {
 			out.Default = opts.Default
 			out.Notes = append(out.Notes, savedNote(key.KeyID, store.where(), opts.Default))
+			opts.Resolve.LearnExpiry(key.APIKey, key.KeyID, key.ExpiresAt, resp.ServerNow(opts.Now()))
 		}
 	}
 	// The secret is printed whatever happened to --save: it is never lost.
