@@ -46,8 +46,12 @@ func groups(fs []Finding) [][]Finding {
 
 // tally is "3 findings on 2 of 10 keys: 1 high, 2 medium".
 func tally(fs []Finding, keys int) string {
+	keysNoun := "keys"
+	if keys == 1 {
+		keysNoun = "key"
+	}
 	if len(fs) == 0 {
-		return fmt.Sprintf("No findings on %d keys", keys)
+		return fmt.Sprintf("No findings on %d %s", keys, keysNoun)
 	}
 	n := map[severity]int{}
 	for _, f := range fs {
@@ -63,7 +67,7 @@ func tally(fs []Finding, keys int) string {
 	if len(fs) == 1 {
 		noun = "finding"
 	}
-	return fmt.Sprintf("%d %s on %d of %d keys: %s", len(fs), noun, len(groups(fs)), keys, strings.Join(parts, ", "))
+	return fmt.Sprintf("%d %s on %d of %d %s: %s", len(fs), noun, len(groups(fs)), keys, keysNoun, strings.Join(parts, ", "))
 }
 
 // textAudit draws the findings grouped by key, most severe key first,
