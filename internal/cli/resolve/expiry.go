@@ -161,7 +161,11 @@ func (r *Resolver) WarnExpiry(c *Choice, keyID string, expiresAt, now time.Time)
 		fix = fmt.Sprintf("rotate it with %s, or extend it with %s", zupy("keys rotate "+e.KeyID), zupy("keys update "+e.KeyID+" --expires-in 1y"))
 	}
 	cs := r.d.IO.ErrColorScheme()
-	msg := fmt.Sprintf("%s The API key %s (%s) expires %s, at %s: %s. This note shows at most every 12 hours; %s turns it off",
-		cs.WarningIcon(), ui.SingleLine(name), c.Describe(), ui.RelativeTime(e.ExpiresAt, now), e.ExpiresAt.UTC().Format(time.RFC3339), fix, zupy("config set expiry_warnings false"))
+	subject := fmt.Sprintf("API key %s (%s)", ui.SingleLine(name), c.Describe())
+	if c.FromStore() {
+		subject = c.Describe() // saved key key_… (default key, keyring)
+	}
+	msg := fmt.Sprintf("%s The %s expires %s, at %s: %s. This note shows at most every 12 hours; %s turns it off",
+		cs.WarningIcon(), subject, ui.RelativeTime(e.ExpiresAt, now), e.ExpiresAt.UTC().Format(time.RFC3339), fix, zupy("config set expiry_warnings false"))
 	fmt.Fprintln(r.d.IO.ErrOut, msg)
 }
