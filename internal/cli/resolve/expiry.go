@@ -110,6 +110,23 @@ func (r *Resolver) LearnExpiry(secret, keyID string, expiresAt, now time.Time) {
 	r.saveExpiry(m, now)
 }
 
+// KeyExpiryChanged records the expiry of a key object zupy received (an
+// update's answer) for a key it already remembers, by its key_hint: a key
+// extended after a warning is not warned about again.
+func (r *Resolver) KeyExpiryChanged(hint, keyID string, expiresAt, now time.Time) {
+	if r == nil || expiresAt.IsZero() {
+		return
+	}
+	m := r.loadExpiry()
+	e, ok := m[hint]
+	if !ok || (e.KeyID != "" && e.KeyID != keyID) || e.ExpiresAt.Equal(expiresAt) {
+		return
+	}
+	e.ExpiresAt, e.KeyID = expiresAt.UTC(), keyID
+	m[hint] = e
+	r.saveExpiry(m, now)
+}
+
 // WarnExpiry says on stderr that the key of c expires within 7 days, when
 // zupy knows its expiry (learned with expiresAt, non-zero, or before), now
 // being the server's time; at most every 12 hours, unless the profile's
