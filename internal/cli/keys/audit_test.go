@@ -217,6 +217,15 @@ func TestAuditOutputs(t *testing.T) {
 		}
 	}
 	_ = out
+
+	// Server strings (a key's name, an id) cannot draw or break a line.
+	hostile := []Finding{{Check: checkUnused, Severity: sevLow, KeyID: "key_0123456789ab\x1b[2J", Name: "evil\x1b[31m\nname`|",
+		Environment: "staging\r", Evidence: "no request", Fix: "zupy keys revoke key_0123456789ab\x1b[2J"}}
+	for name, got := range map[string]string{"text": textAudit(f.IOStreams, hostile, 1), "markdown": markdownAudit(hostile, 1, auditNow, opts)} {
+		if strings.ContainsAny(got, "\x1b\r") || strings.Contains(got, "evil\x1b") || strings.Contains(got, "m\nname") {
+			t.Errorf("%s output carries a server's control characters: %q", name, got)
+		}
+	}
 }
 
 // parseAudit runs `zupy keys audit <args>` with the run replaced.

@@ -79,7 +79,7 @@ func textAudit(io *ui.IOStreams, fs []Finding, keys int) string {
 	var b strings.Builder
 	for _, g := range groups(fs) {
 		k := g[0]
-		fmt.Fprintf(&b, "%s  %s  %s\n", cs.Bold(k.KeyID), ui.SingleLine(k.Name), cs.Muted(k.Environment))
+		fmt.Fprintf(&b, "%s  %s  %s\n", cs.Bold(ui.SingleLine(k.KeyID)), ui.SingleLine(k.Name), cs.Muted(ui.SingleLine(k.Environment)))
 		for _, f := range g {
 			fmt.Fprintf(&b, "  %s %s\n", style[f.Severity](fmt.Sprintf("%-6s", f.Severity)), cs.Bold(f.Check))
 			fields := []ui.Field{{Label: "evidence", Value: f.Evidence}}
@@ -107,11 +107,11 @@ func markdownAudit(fs []Finding, keys int, now time.Time, opts *AuditOptions) st
 		tally(fs, keys), stamp(now), sinceQuery(opts.Since), sinceQuery(opts.MaxAge))
 	for _, g := range groups(fs) {
 		k := g[0]
-		fmt.Fprintf(&b, "\n## `%s` %s (%s)\n\n| Severity | Check | Evidence | Fix |\n|---|---|---|---|\n", k.KeyID, mdCell(k.Name), mdCell(k.Environment))
+		fmt.Fprintf(&b, "\n## `%s` %s (%s)\n\n| Severity | Check | Evidence | Fix |\n|---|---|---|---|\n", mdCode(k.KeyID), mdCell(k.Name), mdCell(k.Environment))
 		for _, f := range g {
 			fix := ""
 			if f.Fix != "" {
-				fix = "`" + strings.ReplaceAll(f.Fix, "`", "'") + "`"
+				fix = "`" + mdCode(f.Fix) + "`"
 				if f.Review {
 					fix += " (review the addresses first)"
 				}
@@ -121,6 +121,9 @@ func markdownAudit(fs []Finding, keys int, now time.Time, opts *AuditOptions) st
 	}
 	return b.String()
 }
+
+// mdCode is text for inside a code span: one line, no backquote.
+func mdCode(s string) string { return strings.ReplaceAll(ui.SingleLine(s), "`", "'") }
 
 // mdCell is server text made safe for a table cell: one line, no pipe, no
 // markup that could turn into a link or an image.
