@@ -46,7 +46,7 @@ deps: ## Install the Debian packages the tests and release-check need, when miss
 
 .PHONY: test
 test: deps vet ## Vet, run every test with -race, the scripts, the real keyring and the terminal tests
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	bash scripts/test-keyring.sh
 
 .PHONY: guides

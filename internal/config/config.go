@@ -31,6 +31,9 @@ const (
 	// AllowInsecureHTTP lets base_url be plain http to any host
 	// (docs/security-model.md#plain-http).
 	AllowInsecureHTTP = "allow_insecure_http"
+	// ExpiryWarnings false stops the note that the API key a command uses
+	// expires within 7 days (docs/audit.md#expiry-warnings).
+	ExpiryWarnings = "expiry_warnings"
 )
 
 // DefaultBaseURL is the production API.
@@ -56,6 +59,7 @@ var Settings = []Setting{
 	{Key: DefaultKeyID, Description: "Saved API key used by ping and api when none is given", normalize: normalizeKeyID},
 	{Key: CredentialStore, Description: "Where secrets are kept: keyring or file", Default: "keyring", normalize: normalizeStore},
 	{Key: AllowInsecureHTTP, Description: "true lets base_url be plain http to a remote host", Default: "false", Env: "ZUPY_ALLOW_INSECURE_HTTP", Flag: "allow-insecure-http", normalize: normalizeBool},
+	{Key: ExpiryWarnings, Description: "false stops the note that the API key in use expires within 7 days", Default: "true", normalize: normalizeBool},
 }
 
 // Lookup returns the setting named key.
@@ -191,6 +195,23 @@ func validProfileName(name string) bool {
 		}
 	}
 	return true
+}
+
+// StateDir is where zupy keeps what it remembers between runs (a pending
+// login, the expiry warnings given): $XDG_STATE_HOME/zupy, else
+// ~/.local/state/zupy.
+func StateDir(getenv func(string) string) (string, error) {
+	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "zupy"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", fmt.Errorf("find the state directory: %w", err)
+		}
+	}
+	return filepath.Join(home, ".local", "state", "zupy"), nil
 }
 
 // Dir is the configuration directory: $ZUPY_CONFIG_DIR, else

@@ -384,6 +384,7 @@ func TestResolverAllListsEverySettingInOrder(t *testing.T) {
 		{Key: DefaultKeyID, Value: "key_a1b2c3d4e5f6", Source: SourceFile, Origin: file.Path()},
 		{Key: CredentialStore, Value: "keyring", Source: SourceDefault},
 		{Key: AllowInsecureHTTP, Value: "false", Source: SourceDefault},
+		{Key: ExpiryWarnings, Value: "true", Source: SourceDefault},
 	}
 	if len(all) != len(want) {
 		t.Fatalf("All = %+v", all)

@@ -31,6 +31,7 @@ var guides = []string{
 	"docs/production-and-staging.md",
 	"docs/security-model.md",
 	"docs/troubleshooting.md",
+	"docs/audit.md",
 }
 
 // documentedEmulator is the address the guides give the emulator (its

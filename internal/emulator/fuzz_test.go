@@ -207,6 +207,7 @@ func FuzzAppendVerification(f *testing.F) {
 		v := wire.Verification{
 			Authenticated: true, KeyID: keyID, Environment: env, Permissions: []string{},
 			RateLimit: wire.RateLimitState{Limit: limit, Remaining: remaining, ResetAt: time.Unix(0, reset).UTC()},
+			ExpiresAt: time.Unix(0, reset).Add(365 * 24 * time.Hour).Truncate(time.Second).UTC(),
 		}
 		if perms != "" {
 			v.Permissions = strings.Split(perms, ",")

@@ -253,6 +253,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, k *cachedK
 		Environment:   k.Environment,
 		Permissions:   nonNil(k.Permissions),
 		RateLimit:     wire.RateLimitState{Limit: d.Limit, Remaining: max(d.Remaining, 0), ResetAt: d.Reset.UTC()},
+		ExpiresAt:     k.ExpiresAt.UTC(),
 	}
 	if b, ok := appendVerification(make([]byte, 0, 256), &v); ok {
 		w.Header()["Content-Type"] = jsonContentType
@@ -269,7 +270,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, k *cachedK
 // handler's time. It reports false for a string that would need escaping or
 // a time outside years 0–9999, which writeJSON then encodes.
 func appendVerification(b []byte, v *wire.Verification) ([]byte, bool) {
-	if !v.Authenticated || v.RateLimit.ResetAt.Year() < 0 || v.RateLimit.ResetAt.Year() > 9999 {
+	if !v.Authenticated || v.RateLimit.ResetAt.Year() < 0 || v.RateLimit.ResetAt.Year() > 9999 || v.ExpiresAt.Year() < 0 || v.ExpiresAt.Year() > 9999 {
 		return nil, false
 	}
 	str := func(s string) bool {
@@ -306,6 +307,8 @@ func appendVerification(b []byte, v *wire.Verification) ([]byte, bool) {
 	b = strconv.AppendInt(b, int64(v.RateLimit.Remaining), 10)
 	b = append(b, `,"reset_at":"`...)
 	b = v.RateLimit.ResetAt.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, "\"}}\n"...)
+	b = append(b, `"},"expires_at":"`...)
+	b = v.ExpiresAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, "\"}\n"...)
 	return b, true
 }

@@ -59,7 +59,7 @@ var specFields = map[string][]string{
 	"login":         {"session_token", "expires_at", "partner"},
 	"partner":       {"id", "name", "email", "whatsapp"},
 	"session":       {"partner", "created_at", "expires_at"},
-	"verification":  {"authenticated", "key_id", "environment", "permissions", "rate_limit"},
+	"verification":  {"authenticated", "key_id", "environment", "permissions", "rate_limit", "expires_at"},
 	"rate_limit":    {"limit", "remaining", "reset_at"},
 	"error":         {"error", "message", "details"},
 	"outbox":        {"messages", "undelivered"},

@@ -244,6 +244,9 @@ type Verification struct {
 	Environment   string         `json:"environment"`
 	Permissions   []string       `json:"permissions"`
 	RateLimit     RateLimitState `json:"rate_limit"`
+	// ExpiresAt is when the key stops working (docs/api.md#get-authverify--check-a-key-api-key):
+	// what lets a client warn before it does without another request.
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // ErrorBody is the flat error form the API answers with:

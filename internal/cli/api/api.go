@@ -5,6 +5,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/net/http/httpguts"
@@ -37,6 +39,10 @@ type APIOptions struct {
 	// ReadFile reads @file values and --input when it is not a regular
 	// file, failing past limit bytes (cmdutil.ReadFile).
 	ReadFile func(ctx context.Context, name string, limit int64) ([]byte, error)
+	// WarnExpiry notes on stderr a key that expires within 7 days, from
+	// what zupy learned of it before or from a verify answer passing
+	// through (resolve.WarnExpiry).
+	WarnExpiry func(c *resolve.Choice, keyID string, expiresAt, now time.Time)
 
 	Path        string
 	Method      string
@@ -69,8 +75,9 @@ func NewCmdAPI(f *cmdutil.Factory, runF func(*APIOptions) error) *cobra.Command 
 			v, err := f.Resolve.BaseURL()
 			return v.Value, err
 		},
-		NewClient: f.ClientFor,
-		ReadFile:  cmdutil.ReadFile,
+		NewClient:  f.ClientFor,
+		ReadFile:   cmdutil.ReadFile,
+		WarnExpiry: f.Resolve.WarnExpiry,
 	}
 	var headers []string
 	cmd := &cobra.Command{
@@ -307,9 +314,10 @@ func tooLarge(what string, err error) error {
 
 func apiRun(ctx context.Context, opts *APIOptions) error {
 	var (
-		token string
-		base  string
-		wrap  = func(err error) error { return err }
+		token  string
+		base   string
+		wrap   = func(err error) error { return err }
+		choice *resolve.Choice
 	)
 	if opts.UseSession {
 		b, err := opts.BaseURL()
@@ -326,7 +334,8 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 		}
 		token, base, wrap = sess.Token, b, sess.Refused
 	} else {
-		choice, err := opts.ChooseKey(ctx, opts.KeyID)
+		var err error
+		choice, err = opts.ChooseKey(ctx, opts.KeyID)
 		if err != nil {
 			if needsSession(stripBasePath("", opts.Path)) {
 				return withSessionHint(err)
@@ -361,6 +370,9 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 	if resp == nil {
 		return err
 	}
+	if choice != nil && opts.WarnExpiry != nil {
+		defer warnExpiry(opts, choice, path, resp)
+	}
 	if opts.Include {
 		w, cs, tty := opts.IO.Out, opts.IO.ColorScheme(), opts.IO.IsStdoutTTY()
 		if opts.Filtered {
@@ -374,6 +386,16 @@ func apiRun(ctx context.Context, opts *APIOptions) error {
 		}
 	}
 	return wrap(err)
+}
+
+// warnExpiry notes a key that expires soon after the answer is printed;
+// a verify answer passing through says when.
+func warnExpiry(opts *APIOptions, choice *resolve.Choice, path string, resp *zapi.Response) {
+	var v zapi.Verification
+	if p, _, _ := strings.Cut(path, "?"); strings.TrimRight(p, "/") == "/auth/verify" && resp.Status == http.StatusOK {
+		_ = json.Unmarshal(resp.Body, &v)
+	}
+	opts.WarnExpiry(choice, v.KeyID, v.ExpiresAt, resp.ServerNow(time.Now()))
 }
 
 // stripBasePath drops a leading copy of the base URL's path from path, so

@@ -3,7 +3,6 @@ package auth
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -29,19 +28,7 @@ type pending struct {
 }
 
 // StateDir is $XDG_STATE_HOME/zupy, else ~/.local/state/zupy.
-func StateDir(getenv func(string) string) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "zupy"), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		var err error
-		if home, err = os.UserHomeDir(); err != nil {
-			return "", fmt.Errorf("find the state directory: %w", err)
-		}
-	}
-	return filepath.Join(home, ".local", "state", "zupy"), nil
-}
+func StateDir(getenv func(string) string) (string, error) { return config.StateDir(getenv) }
 
 // pendingPath is the profile's pending-login file in dir.
 func pendingPath(dir, profile string) string { return filepath.Join(dir, profile+".login.json") }

@@ -38,6 +38,7 @@ func wireProfile(f *Factory, profile func() string, getenv func(string) string, 
 		IO: f.IOStreams, Profile: profile, Getenv: getenv, Settings: func() (*config.Resolver, error) { return f.Settings() },
 		Config:  func() (*config.File, error) { return f.Config() },
 		Keyring: keyringFunc(f), CredentialsFile: f.CredentialsFilePath,
+		StateDir: func() (string, error) { return config.StateDir(f.Getenv) },
 	})
 	f.ClientFor = clientForFunc(f)                   // depends on Resolve (plain http), Global (--retries, --timeout, --debug), ZUPY_DEBUG, IOStreams
 	f.Client = clientFunc(f, f.ClientFor)            // depends on Resolve (base URL), ClientFor

@@ -123,7 +123,8 @@ func TestListNamesTheSourceOfEachValue(t *testing.T) {
 		"environment\t\tdefault\n" +
 		"default_key_id\tkey_abcdefghijkl\tfile (" + path + ")\n" +
 		"credential_store\tkeyring\tdefault\n" +
-		"allow_insecure_http\tfalse\tdefault\n"
+		"allow_insecure_http\tfalse\tdefault\n" +
+		"expiry_warnings\ttrue\tdefault\n"
 	if got := mustRun(t, env, "config", "list"); got != want {
 		t.Errorf("list =\n%s\nwant\n%s", got, want)
 	}
@@ -147,6 +148,7 @@ func TestListJSONIsAnArrayOfKeyValueSource(t *testing.T) {
 		{"key": "default_key_id", "value": "", "source": "default"},
 		{"key": "credential_store", "value": "file", "source": "file", "origin": path},
 		{"key": "allow_insecure_http", "value": "false", "source": "default"},
+		{"key": "expiry_warnings", "value": "true", "source": "default"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("list -o json has %d entries, want %d:\n%s", len(got), len(want), out)

@@ -218,6 +218,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		if saveErr = store.Save(ctx, key.KeyID, key.APIKey, opts.Default); saveErr == nil {
 			out.Default = opts.Default
 			out.Notes = append(out.Notes, savedNote(key.KeyID, store.Where(), opts.Default))
+			opts.Resolve.LearnExpiry(key.APIKey, key.KeyID, key.ExpiresAt, resp.ServerNow(opts.Now()))
 		}
 	}
 	// The secret is printed whatever happened to --save: it is never lost.

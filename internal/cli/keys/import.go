@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -123,7 +124,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	v, _, err := client.Verify(ctx, parsed.Secret, nil, false)
+	v, resp, err := client.Verify(ctx, parsed.Secret, nil, false)
 	if err != nil {
 		var apiErr *api.Error
 		if errors.As(err, &apiErr) && apiErr.ServerCode() == wire.ErrIPNotAllowed {
@@ -134,6 +135,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err := store.Save(ctx, v.KeyID, parsed.Secret, opts.Default); err != nil {
 		return err
 	}
+	opts.Resolve.LearnExpiry(parsed.Secret, v.KeyID, v.ExpiresAt, resp.ServerNow(time.Now()))
 	if opts.JSON {
 		if err := ui.WriteJSON(opts.IO.Out, v); err != nil {
 			return err

@@ -44,6 +44,7 @@ is also stored in the profile's credential store (never in config.yaml).`,
 		NewCmdRevoke(f, nil),
 		NewCmdImport(f, nil),
 		scan.NewCmdScan(f, nil),
+		NewCmdAudit(f, nil),
 	)
 	return cmd
 }

@@ -187,6 +187,7 @@ func rotateByID(ctx context.Context, opts *RotateOptions) error {
 		if r.saveErr = store.Save(ctx, key.KeyID, key.APIKey, oldWasDefault); r.saveErr == nil {
 			r.out.Default = oldWasDefault
 			r.note(savedNote(key.KeyID, store.Where(), oldWasDefault))
+			opts.Resolve.LearnExpiry(key.APIKey, key.KeyID, key.ExpiresAt, resp.ServerNow(opts.Now()))
 			if oldWasSaved {
 				if err := store.Remove(ctx, opts.KeyID); err != nil {
 					r.note(fmt.Sprintf("Could not remove the saved secret of %s: %v", opts.KeyID, err))
@@ -217,6 +218,9 @@ func rotateSelf(ctx context.Context, opts *RotateOptions) error {
 		return cmdutil.WithHint(err, selfHint(err, self.Describe()))
 	}
 	r := newRotation(opts, client, key, resp)
+	// The successor keeps the key's expiry (newRotation warns within 30
+	// days); the key in use from now on is the successor.
+	opts.Resolve.LearnExpiry(key.APIKey, key.KeyID, key.ExpiresAt, resp.ServerNow(opts.Now()))
 	r.verify(ctx, opts)
 	if self.FromStore() || opts.Save {
 		// Only a key the server has accepted replaces a saved one.

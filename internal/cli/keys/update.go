@@ -27,6 +27,9 @@ type UpdateOptions struct {
 	Resolver func() (credentials.Resolver, error)
 	// Prompter confirms a lifetime under an hour.
 	Prompter func() *ui.Prompter
+	// KeyExpiry records a new expiry of a key zupy warned about
+	// (resolve.KeyExpiryChanged), so that the warning stops.
+	KeyExpiry func(hint, keyID string, expiresAt, now time.Time)
 
 	KeyID        string
 	Name         string
@@ -53,7 +56,8 @@ type UpdateOptions struct {
 
 // NewCmdUpdate returns `keys update`; runF replaces the run in tests.
 func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
-	opts := &UpdateOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolve.Credentials, Prompter: f.Prompter}
+	opts := &UpdateOptions{IO: f.IOStreams, Now: f.Now, Settings: f.Settings, Client: f.Client, Resolver: f.Resolve.Credentials, Prompter: f.Prompter,
+		KeyExpiry: f.Resolve.KeyExpiryChanged}
 	cmd := &cobra.Command{
 		Use:   "update KEY_ID [flags]",
 		Short: "Change an API key's name, scopes, rate limit, IP allow-list or expiry",
@@ -211,6 +215,9 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 	}
 	if err != nil {
 		return s.wrap(err)
+	}
+	if opts.KeyExpiry != nil {
+		opts.KeyExpiry(key.KeyHint, key.KeyID, key.ExpiresAt, resp.ServerNow(opts.Now()))
 	}
 	if !opts.JSON && opts.IO.IsStderrTTY() {
 		fmt.Fprintf(opts.IO.ErrOut, "%s Updated %s\n", opts.IO.ErrColorScheme().SuccessIcon(), ui.SingleLine(key.KeyID))

@@ -44,15 +44,19 @@ type PingOptions struct {
 	// WaitMax bounds the time --wait spends waiting in all: a server that
 	// refuses every request must not hold ping forever.
 	WaitMax time.Duration
+	// WarnExpiry notes on stderr a key that expires within 7 days
+	// (resolve.WarnExpiry), from the verify answer's expires_at.
+	WarnExpiry func(c *resolve.Choice, keyID string, expiresAt, now time.Time)
 }
 
 // NewCmdPing returns `zupy ping`; runF replaces the run in tests.
 func NewCmdPing(f *cmdutil.Factory, runF func(*PingOptions) error) *cobra.Command {
 	opts := &PingOptions{
-		IO:        f.IOStreams,
-		ChooseKey: f.Resolve.Key,
-		NewClient: f.ClientFor,
-		Sleep:     f.Sleep,
+		IO:         f.IOStreams,
+		ChooseKey:  f.Resolve.Key,
+		NewClient:  f.ClientFor,
+		Sleep:      f.Sleep,
+		WarnExpiry: f.Resolve.WarnExpiry,
 	}
 	if opts.Sleep == nil {
 		opts.Sleep = api.Sleep
@@ -282,6 +286,9 @@ func run(ctx context.Context, opts *PingOptions, choice *resolve.Choice, send fu
 func finish(opts *PingOptions, choice *resolve.Choice, out outcome) error {
 	if len(out.all) == 0 {
 		return out.failure // no answer: a network error, or interrupted
+	}
+	if v, resp := out.lastOK.verify, out.lastOK.resp; v != nil && resp != nil && opts.WarnExpiry != nil {
+		defer opts.WarnExpiry(choice, v.KeyID, v.ExpiresAt, resp.ServerNow(time.Now()))
 	}
 	if opts.JSON {
 		if err := ui.WriteJSON(opts.IO.Out, jsonOf(opts, choice, out)); err != nil {

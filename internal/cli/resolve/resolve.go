@@ -40,6 +40,9 @@ type Deps struct {
 	Keyring func() credentials.Store
 	// CredentialsFile is the path of the 0600 credentials file.
 	CredentialsFile func() (string, error)
+	// StateDir is $XDG_STATE_HOME/zupy, where the expiry warnings given
+	// are remembered (expiry.go).
+	StateDir func() (string, error)
 }
 
 // Resolver makes the decisions for one profile.

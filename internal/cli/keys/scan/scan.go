@@ -247,21 +247,22 @@ func (o *ScanOptions) find(ctx context.Context) ([]zscan.Finding, zscan.Stats, e
 		if len(o.Paths) == 1 {
 			dir = o.Paths[0]
 		}
-		if err := checkPath(dir); err != nil {
+		if err := CheckPath(dir); err != nil {
 			return nil, zscan.Stats{}, err
 		}
 		return zscan.ScanHistory(ctx, dir, so)
 	}
 	for _, p := range o.Paths {
-		if err := checkPath(p); err != nil {
+		if err := CheckPath(p); err != nil {
 			return nil, zscan.Stats{}, err
 		}
 	}
 	return zscan.ScanPaths(ctx, o.Paths, so)
 }
 
-// checkPath makes a missing PATH argument a usage error.
-func checkPath(p string) error {
+// CheckPath makes a missing PATH argument a usage error (keys scan, keys
+// audit --scan).
+func CheckPath(p string) error {
 	if _, err := os.Stat(p); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return cmdutil.Usagef("%s: no such file or folder", p)
