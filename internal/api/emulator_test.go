@@ -17,27 +17,7 @@ import (
 // This runs the real client against the real emulator.
 func TestClientReadsTheEmulatorsHeadersAndSpeaksItsRoutes(t *testing.T) {
 	ctx := context.Background()
-	srv, err := emulator.Open(ctx, emulator.Config{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	c := api.New(api.Options{BaseURL: ts.URL + "/v1", UserAgent: "zupy/test"})
-
-	ch, _, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	box, _, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
-	if err != nil || len(box.Messages) != 1 {
-		t.Fatalf("outbox %+v %v", box, err)
-	}
-	login, _, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, login := loggedInClient(t)
 	one := 1
 	k, _, err := c.CreateKey(ctx, login.SessionToken, api.CreateKeyRequest{Name: "ci", Permissions: []string{"loyalty:read"}, RateLimit: &one})
 	if err != nil {
@@ -81,26 +61,7 @@ func TestClientReadsTheEmulatorsHeadersAndSpeaksItsRoutes(t *testing.T) {
 // stops at the number asked for.
 func TestListKeysWalksEveryPage(t *testing.T) {
 	ctx := context.Background()
-	srv, err := emulator.Open(ctx, emulator.Config{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	c := api.New(api.Options{BaseURL: ts.URL + "/v1", UserAgent: "zupy/test"})
-	ch, _, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	box, _, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
-	if err != nil {
-		t.Fatal(err)
-	}
-	login, _, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, login := loggedInClient(t)
 	for range 5 {
 		if _, _, err := c.CreateKey(ctx, login.SessionToken, api.CreateKeyRequest{Name: "k", Permissions: []string{"loyalty:read"}}); err != nil {
 			t.Fatal(err)
@@ -125,4 +86,32 @@ func TestListKeysWalksEveryPage(t *testing.T) {
 	if err != nil || u.KeyID != all[0].KeyID || len(u.Series) < 60 || len(u.Series) > 61 {
 		t.Fatalf("usage of %s: %d minute buckets over an hour, %v", all[0].KeyID, len(u.Series), err)
 	}
+}
+
+// loggedInClient is a client of a fresh in-memory emulator and the session
+// of its demo partner, logged in through the real OTP routes.
+func loggedInClient(t *testing.T) (*api.Client, *api.Login) {
+	t.Helper()
+	ctx := context.Background()
+	srv, err := emulator.Open(ctx, emulator.Config{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	c := api.New(api.Options{BaseURL: ts.URL + "/v1", UserAgent: "zupy/test"})
+	ch, _, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, _, err := c.Outbox(ctx, emulator.DefaultPartnerEmail)
+	if err != nil || len(box.Messages) != 1 {
+		t.Fatalf("outbox %+v %v", box, err)
+	}
+	login, _, err := c.VerifyOTP(ctx, api.OTPVerifyRequest{VerificationID: ch.VerificationID, Code: box.Messages[0].Code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, login
 }
