@@ -79,7 +79,7 @@ const (
 )
 
 // rateTiers are the guide's rate-limit tiers: standard, high-volume, the
-// maximum (docs/audit.md#near-limit).
+// maximum (docs/audit.md#the-checks).
 var rateTiers = []int{apikey.DefaultRateLimit, 1000, apikey.MaxRateLimit}
 
 // Finding is one thing the audit found about one key.
