@@ -332,7 +332,10 @@ func wrongCode(code string) string {
 }
 
 func TestResendIsRefusedForSixtySeconds(t *testing.T) {
-	h := newHarness(t)
+	// The host clock stands still: only the emulator's moves, so the
+	// cooldown left is exactly 30 s however slow the machine.
+	host := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	h := newHarness(t, func(c *Config) { c.Now = func() time.Time { return host } })
 	h.requestOTP("email", demoEmail)
 	h.advance(30)
 	r := h.request("POST", "/v1/auth/otp", "", wire.OTPRequest{Channel: "email", Destination: demoEmail})
