@@ -330,16 +330,7 @@ func BenchmarkPublishWithStreams(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer cancel()
-				go func() {
-					for {
-						select {
-						case <-sub.ready:
-							sub.take()
-						case <-sub.done:
-							return
-						}
-					}
-				}()
+				go drain(sub)
 			}
 			e := Event{Type: EventKeyUsed, KeyID: "key_a"}
 			b.ReportAllocs()
@@ -528,16 +519,7 @@ func BenchmarkVerifyWithDashboardOpen(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer cancel()
-	go func() {
-		for {
-			select {
-			case <-sub.ready:
-				sub.take()
-			case <-sub.done:
-				return
-			}
-		}
-	}()
+	go drain(sub)
 	defer h.srv.CloseStreams()
 	benchVerify(b, h)
 }
@@ -610,4 +592,17 @@ func TestDashboardPagesItsKeysAndChartsAKey(t *testing.T) {
 	}
 	expect(t, h.request("GET", "/_emulator/ui/usage?key_id=key_000000000000", "", nil), 404, wire.CodeNotFound, wire.MsgKeyNotFound)
 	expect(t, h.request("GET", "/_emulator/ui/usage?key_id="+k.KeyID+"&bucket=week", "", nil), 400, wire.CodeValidation)
+}
+
+// drain takes what sub is handed until it is cancelled, as the event
+// stream does.
+func drain(sub *subscriber) {
+	for {
+		select {
+		case <-sub.ready:
+			sub.take()
+		case <-sub.done:
+			return
+		}
+	}
 }
