@@ -235,12 +235,11 @@ func sessionStore(ctx context.Context, o *LoginOptions) (credentials.Store, erro
 	if err != nil {
 		return nil, err
 	}
-	if store.Location() != "keyring" {
-		// The session goes in plain text (--insecure-storage now, or the
-		// credential_store: file an earlier step recorded): said when it
-		// is written, not before a code that may never be entered.
-		store = o.Resolve.WarnOnWrite(store, "the session")
-	}
+	// A session going to plain text (--insecure-storage now, or the
+	// credential_store: file an earlier step recorded) is said when it is
+	// written, not before a code that may never be entered; WarnOnWrite
+	// leaves the keyring as it is.
+	store = o.Resolve.WarnOnWrite(store, "the session")
 	if _, err := store.Get(ctx, credentials.SessionAccount(o.Profile)); err != nil && !errors.Is(err, credentials.ErrNotFound) {
 		return nil, err
 	}
