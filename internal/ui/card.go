@@ -52,10 +52,10 @@ func RenderFieldsWidth(cs *ColorScheme, fs []Field, width int) string {
 			b.WriteString("  " + style(f, v))
 			continue
 		}
-		if !strings.ContainsAny(v, " ,") || room < 12 {
-			// On its own line, whole when it fits the width.
-			lines := strings.Split(ansi.Hardwrap(v, max(width-2, 1), false), "\n")
-			for _, l := range lines {
+		if !strings.ContainsAny(v, " ,") || room < 12 || longestWord(v, " ,") > room {
+			// On lines of its own, below the label: words stay whole when
+			// they fit the width.
+			for _, l := range wrapLines(v, max(width-2, 1), " ,") {
 				b.WriteString("\n  " + style(f, l))
 			}
 			continue
@@ -72,19 +72,60 @@ func RenderFieldsWidth(cs *ColorScheme, fs []Field, width int) string {
 }
 
 // wrapLines wraps s at breakpoints into lines no wider than width, cutting
-// a word that is longer than a line (ansi.Wrap may leave a breakpoint
-// character past the limit: those lines are cut again).
+// only a word that is longer than a line.
 func wrapLines(s string, width int, breakpoints string) []string {
 	var out []string
-	for _, l := range strings.Split(ansi.Wrap(s, width, breakpoints), "\n") {
-		l = strings.TrimRight(l, " ")
-		if ansi.StringWidth(l) > width {
-			out = append(out, strings.Split(ansi.Hardwrap(l, width, false), "\n")...)
-			continue
+	var line strings.Builder
+	lineW := 0
+	flush := func() {
+		out = append(out, strings.TrimRight(line.String(), " "))
+		line.Reset()
+		lineW = 0
+	}
+	for _, w := range splitAfterAny(s, breakpoints) {
+		ww := ansi.StringWidth(strings.TrimRight(w, " "))
+		if lineW > 0 && lineW+ww > width {
+			flush()
 		}
-		out = append(out, l)
+		if ww > width { // a word longer than a line: cut it where it must be cut
+			parts := strings.Split(ansi.Hardwrap(w, width, false), "\n")
+			out = append(out, parts[:len(parts)-1]...)
+			w = parts[len(parts)-1]
+		}
+		line.WriteString(w)
+		lineW += ansi.StringWidth(w)
+	}
+	if line.Len() > 0 || len(out) == 0 {
+		flush()
 	}
 	return out
+}
+
+// longestWord is the width of the widest word of s cut at breakpoints.
+func longestWord(s, breakpoints string) int {
+	n := 0
+	for _, w := range splitAfterAny(s, breakpoints) {
+		n = max(n, ansi.StringWidth(strings.TrimRight(w, " ")))
+	}
+	return n
+}
+
+// splitAfterAny cuts s after each rune in breakpoints, keeping it with the
+// word before. Unlike ansi.Wrap it never breaks at a hyphen: a command such
+// as `zupy keys update --allow-ip …` must not be cut inside `--allow-ip`.
+func splitAfterAny(s, breakpoints string) []string {
+	var words []string
+	start := 0
+	for i, r := range s {
+		if strings.ContainsRune(breakpoints, r) {
+			words = append(words, s[start:i+len(string(r))])
+			start = i + len(string(r))
+		}
+	}
+	if start < len(s) {
+		words = append(words, s[start:])
+	}
+	return words
 }
 
 // Card is a bordered box: a success mark and a bold title, the fields, a
