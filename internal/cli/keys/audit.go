@@ -495,15 +495,16 @@ func checkedScopes(m map[string]int64) []string {
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
-// days is d in whole days, or hours and minutes under two days.
+// days is d to the nearest whole day, or hour or minute under two days: a key
+// created with --expires-in 10d a minute ago expires "in 10d", not 9d.
 func days(d time.Duration) string {
 	switch {
 	case d >= 48*time.Hour:
-		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+		return fmt.Sprintf("%dd", int(d.Round(24*time.Hour)/(24*time.Hour)))
 	case d >= time.Hour:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
+		return fmt.Sprintf("%dh", int(d.Round(time.Hour)/time.Hour))
 	}
-	return fmt.Sprintf("%dm", max(int(d/time.Minute), 0))
+	return fmt.Sprintf("%dm", max(int(d.Round(time.Minute)/time.Minute), 0))
 }
 
 // sortFindings orders keys by their most severe finding, then id; a key's

@@ -271,3 +271,21 @@ func TestNewCmdAuditFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditDurationsRoundToTheNearestUnit(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{10*24*time.Hour - 90*time.Second, "10d"}, // created with --expires-in 10d a moment ago
+		{9*24*time.Hour + 11*time.Hour, "9d"},
+		{47*time.Hour + 50*time.Minute, "48h"},
+		{90 * time.Minute, "2h"},
+		{59*time.Minute + 40*time.Second, "60m"},
+		{-time.Minute, "0m"},
+	} {
+		if got := days(c.d); got != c.want {
+			t.Errorf("days(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
