@@ -96,7 +96,8 @@ would go past it ends the ping with exit 5.
 With -o json the document has the same fields for any --count:
 authenticated, key_id, environment, permissions (the scopes the key holds),
 missing_permissions (the --permission scopes it lacks; null when the answer
-did not say), status and latency_ms of the last answer, base_url, rate_limit
+did not say), expires_at (when the key expires, by the server; null when the
+answer did not say), status and latency_ms of the last answer, base_url, rate_limit
 {limit, remaining, reset_at, window} of the last answer, summary {requests, ok,
 rate_limited, latency_ms {min, median, p95, max}}, and requests [{status,
 latency_ms}].`,

@@ -61,13 +61,16 @@ type pingJSON struct {
 	Permissions   []string `json:"permissions"`
 	// MissingPermissions are the --permission scopes the key lacks: [] when
 	// it holds them all, null when the answer did not say (a 401, a 429).
-	MissingPermissions []string       `json:"missing_permissions"`
-	Status             int            `json:"status"`
-	LatencyMS          float64        `json:"latency_ms"`
-	BaseURL            string         `json:"base_url"`
-	RateLimit          *rateLimitJSON `json:"rate_limit"`
-	Summary            summaryJSON    `json:"summary"`
-	Requests           []requestJSON  `json:"requests"`
+	MissingPermissions []string `json:"missing_permissions"`
+	// ExpiresAt is when the key expires, from a verify answer; null when
+	// there was none (a 401, a 429).
+	ExpiresAt *time.Time     `json:"expires_at"`
+	Status    int            `json:"status"`
+	LatencyMS float64        `json:"latency_ms"`
+	BaseURL   string         `json:"base_url"`
+	RateLimit *rateLimitJSON `json:"rate_limit"`
+	Summary   summaryJSON    `json:"summary"`
+	Requests  []requestJSON  `json:"requests"`
 }
 
 type summaryJSON struct {
@@ -97,6 +100,7 @@ func jsonOf(opts *PingOptions, choice *resolve.Choice, out outcome) pingJSON {
 		Authenticated: rep.authenticated(),
 		KeyID:         id, Environment: env, Permissions: perms,
 		MissingPermissions: missingOf(opts.Permissions, out.identity()),
+		ExpiresAt:          expiresOf(out.identity()),
 		Status:             last.status, LatencyMS: ms(last.latency),
 		BaseURL: choice.BaseURL, RateLimit: rateLimitOf(last.resp),
 		Summary:  summaryJSON{Requests: len(out.all), OK: out.ok, RateLimited: out.r429, LatencyMS: latencies(out.all)},
@@ -293,4 +297,13 @@ func latencies(all []attempt) latencyJSON {
 	}
 	rank := int(math.Ceil(0.95*float64(n))) - 1
 	return latencyJSON{Min: ms(ds[0]), Median: ms(median), P95: ms(ds[max(rank, 0)]), Max: ms(ds[n-1])}
+}
+
+// expiresOf is when the key of a verify answer expires; nil without one.
+func expiresOf(a attempt) *time.Time {
+	if a.verify == nil || a.verify.ExpiresAt.IsZero() {
+		return nil
+	}
+	t := a.verify.ExpiresAt.UTC()
+	return &t
 }
