@@ -555,7 +555,7 @@ func TestDoDecodesIntoRawMessage(t *testing.T) {
 	}
 }
 
-func TestWithResponseMethodsReturnTheServerDate(t *testing.T) {
+func TestCallsReturnTheServerDate(t *testing.T) {
 	date := time.Date(2031, 2, 3, 4, 5, 6, 0, time.UTC)
 	f := newFixture(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Date", date.Format(http.TimeFormat))
@@ -569,11 +569,11 @@ func TestWithResponseMethodsReturnTheServerDate(t *testing.T) {
 	ctx := context.Background()
 	ch, resp, err := f.client.RequestOTP(ctx, OTPRequest{Channel: "email", Destination: "dev@example.com"}, true)
 	if err != nil || ch.VerificationID != "ver_1" || !resp.Date.Equal(date) {
-		t.Fatalf("RequestOTPWithResponse = %+v, %+v, %v", ch, resp, err)
+		t.Fatalf("RequestOTP = %+v, %+v, %v", ch, resp, err)
 	}
 	s, resp, err := f.client.Session(ctx, testSession)
 	if err != nil || s.Partner.ID != "p" || !resp.Date.Equal(date) {
-		t.Fatalf("SessionWithResponse = %+v, %+v, %v", s, resp, err)
+		t.Fatalf("Session = %+v, %+v, %v", s, resp, err)
 	}
 }
 
