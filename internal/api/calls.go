@@ -232,6 +232,21 @@ func (c *Client) RotateSelf(ctx context.Context, apiKey string, req RotateReques
 	return c.key(ctx, Request{Method: http.MethodPost, Path: "/api-keys/self/rotate", Token: apiKey, Body: req})
 }
 
+// UndoRotation undoes the rotation that made successorID (POST
+// /api-keys/{key_id}/rotation/undo): the successor revoked, its predecessor
+// restored. It returns the predecessor, with RevokedSuccessor set.
+func (c *Client) UndoRotation(ctx context.Context, token, successorID string) (*Key, *Response, error) {
+	return c.key(ctx, Request{Method: http.MethodPost, Path: keyPath(successorID) + "/rotation/undo", Token: token, Body: struct{}{}})
+}
+
+// UndoSelfRotation undoes the rotation that made apiKey, using apiKey
+// itself, which must hold keys:rotate (POST /api-keys/self/rotation/undo);
+// the predecessor's secret cannot do it. It returns the predecessor, with
+// RevokedSuccessor set.
+func (c *Client) UndoSelfRotation(ctx context.Context, apiKey string) (*Key, *Response, error) {
+	return c.key(ctx, Request{Method: http.MethodPost, Path: "/api-keys/self/rotation/undo", Token: apiKey, Body: struct{}{}})
+}
+
 // Verify checks apiKey and, with permissions, that it holds each of them
 // (GET /auth/verify?permission=…). The Response carries the rate-limit
 // headers. noRetry turns off every retry, so a 429 comes back at once.

@@ -90,6 +90,15 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 	ctx := context.Background()
 	keyJSON := `{"key_id":"key_abc123def456","name":"pos","permissions":["loyalty:read"],"status":"active","api_key":"` + testKey + `",
 		"previous_key":{"key_id":"key_old","status":"active","expires_at":"2026-03-02T12:00:00Z"}}`
+	undoneJSON := `{"key_id":"key_abc123def456","status":"active","rotated_to":null,
+		"revoked_successor":{"key_id":"key_new123def456","revoked_at":"2026-03-01T12:00:00Z","status":"revoked"}}`
+	checkUndone := func(t *testing.T, got any) {
+		k := got.(*Key)
+		if rs := k.RevokedSuccessor; k.KeyID != "key_abc123def456" || k.RotatedTo != nil || rs == nil || rs.KeyID != "key_new123def456" ||
+			rs.Status != StatusRevoked || !rs.RevokedAt.Equal(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) {
+			t.Fatalf("%+v (revoked_successor %+v)", k, k.RevokedSuccessor)
+		}
+	}
 	cases := []struct {
 		name      string
 		answer    string
@@ -261,6 +270,20 @@ func TestTypedMethodsHitTheirRoutes(t *testing.T) {
 			},
 			method: "POST", path: "/v1/api-keys/self/rotate", token: testKey,
 			body: `{"grace_period_seconds":0}`,
+		},
+		{
+			name: "UndoRotation", status: 200, answer: undoneJSON,
+			call: func(c *Client) (any, error) {
+				return dropResponse(c.UndoRotation(ctx, testSession, "key_new123def456"))
+			},
+			method: "POST", path: "/v1/api-keys/key_new123def456/rotation/undo", token: testSession, body: `{}`,
+			checkDone: checkUndone,
+		},
+		{
+			name: "UndoSelfRotation", status: 200, answer: undoneJSON,
+			call:   func(c *Client) (any, error) { return dropResponse(c.UndoSelfRotation(ctx, testKey)) },
+			method: "POST", path: "/v1/api-keys/self/rotation/undo", token: testKey, body: `{}`,
+			checkDone: checkUndone,
 		},
 		{
 			name: "Verify", status: 200,

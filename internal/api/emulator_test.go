@@ -88,6 +88,47 @@ func TestListKeysWalksEveryPage(t *testing.T) {
 	}
 }
 
+// UndoRotation and UndoSelfRotation against the real emulator: each undoes
+// one rotation, answers the restored key with the revoked successor, and a
+// second undo is a conflict the client reports with its kind.
+func TestUndoRotationThroughTheClient(t *testing.T) {
+	ctx := context.Background()
+	c, login := loggedInClient(t)
+	tok := login.SessionToken
+	old, _, err := c.CreateKey(ctx, tok, api.CreateKeyRequest{Name: "ci", Permissions: []string{"keys:rotate"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, _, err := c.RotateKey(ctx, tok, old.KeyID, api.RotateRequest{GracePeriodSeconds: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, _, err := c.UndoRotation(ctx, tok, next.KeyID)
+	if err != nil || back.KeyID != old.KeyID || back.RotatedTo != nil || !back.ExpiresAt.Equal(old.ExpiresAt) ||
+		back.RevokedSuccessor == nil || back.RevokedSuccessor.KeyID != next.KeyID || back.RevokedSuccessor.Status != api.StatusRevoked {
+		t.Fatalf("undo by session: %+v %v", back, err)
+	}
+	var apiErr *api.Error
+	if _, _, err := c.UndoRotation(ctx, tok, next.KeyID); !errors.As(err, &apiErr) || apiErr.Status != http.StatusConflict || apiErr.Code != api.CodeConflict {
+		t.Fatalf("second undo: %v", err)
+	}
+
+	self, _, err := c.RotateSelf(ctx, old.APIKey, api.RotateRequest{GracePeriodSeconds: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.UndoSelfRotation(ctx, old.APIKey); !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
+		t.Fatalf("undo with the predecessor's secret: %v", err)
+	}
+	back, _, err = c.UndoSelfRotation(ctx, self.APIKey)
+	if err != nil || back.KeyID != old.KeyID || back.RevokedSuccessor == nil || back.RevokedSuccessor.KeyID != self.KeyID {
+		t.Fatalf("undo by the successor: %+v %v", back, err)
+	}
+	if _, _, err := c.Verify(ctx, self.APIKey, nil, true); !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {
+		t.Fatalf("the revoked successor still verifies: %v", err)
+	}
+}
+
 // loggedInClient is a client of a fresh in-memory emulator and the session
 // of its demo partner, logged in through the real OTP routes.
 func loggedInClient(t *testing.T) (*api.Client, *api.Login) {

@@ -14,6 +14,7 @@ type (
 	Session          = wire.Session
 	Key              = wire.Key
 	PreviousKey      = wire.PreviousKey
+	RevokedSuccessor = wire.RevokedSuccessor
 	Rotation         = wire.Rotation
 	KeyList          = wire.KeyList
 	KeyUsage         = wire.KeyUsage

@@ -263,12 +263,14 @@ func (s *Server) routes() {
 	m.HandleFunc("PATCH /v1/api-keys/{key_id}", s.withSession(s.handleUpdateKey))
 	m.HandleFunc("DELETE /v1/api-keys/{key_id}", s.withSession(s.handleRevokeKey))
 	m.HandleFunc("POST /v1/api-keys/{key_id}/rotate", s.withSession(s.handleRotateKey))
+	m.HandleFunc("POST /v1/api-keys/{key_id}/rotation/undo", s.withSession(s.handleUndoRotation))
 	s.keyRoutes = map[string]bool{}
 	for _, kr := range []struct {
 		pattern, scope string
 		h              keyHandler
 	}{
 		{"POST /v1/api-keys/self/rotate", "keys:rotate", s.handleSelfRotate},
+		{"POST /v1/api-keys/self/rotation/undo", "keys:rotate", s.handleSelfUndoRotation},
 		{"GET /v1/api-keys/self/usage", "keys:rotate", s.handleSelfUsage},
 		{"GET /v1/auth/verify", "", s.handleVerify},
 		{"GET /v1/loyalty/program", "loyalty:read", s.handleLoyaltyProgram},

@@ -21,6 +21,7 @@ const (
 	EventKeyUsed    = wire.EventKeyUsed
 	EventKeyRotated = wire.EventKeyRotated
 	EventKeyRevoked = wire.EventKeyRevoked
+	EventKeyUndone  = wire.EventKeyRotationUndone
 	EventClock      = wire.EventClock
 	EventReset      = wire.EventReset
 	EventResync     = wire.EventResync

@@ -26,6 +26,7 @@ var requestBodies = []struct {
 	{"POST /v1/api-keys, PATCH /v1/api-keys/{id}", func() any { return new(keyBody) }},
 	{"POST /v1/api-keys/{id}/rotate", func() any { return new(rotateBody) }},
 	{"POST /v1/api-keys/self/rotate", func() any { return new(selfRotateBody) }},
+	{"POST /v1/api-keys/{id}/rotation/undo, POST /v1/api-keys/self/rotation/undo", func() any { return new(undoBody) }},
 	{"POST /_emulator/clock", func() any { return new(clockBody) }},
 }
 
@@ -123,6 +124,8 @@ func FuzzRequestBodies(f *testing.F) {
 		{"PATCH", "/v1/api-keys/" + key.KeyID, "session"},
 		{"POST", "/v1/api-keys/" + key.KeyID + "/rotate", "session"},
 		{"POST", "/v1/api-keys/self/rotate", "key"},
+		{"POST", "/v1/api-keys/" + key.KeyID + "/rotation/undo", "session"},
+		{"POST", "/v1/api-keys/self/rotation/undo", "key"},
 	}
 	for i := range routes {
 		for _, s := range bodySeeds {

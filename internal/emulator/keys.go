@@ -55,14 +55,18 @@ func wireKey(k store.Key, now time.Time) wire.Key {
 	}
 }
 
-// rotationKey is the id whose key.rotated event is k's last rotation: k's
-// own when it was replaced, else its predecessor's (the rotation that
-// created k); "" when k was never rotated.
-func rotationKey(k store.Key) string {
-	if k.RotatedTo != "" {
-		return k.ID
+// rotationOf names k's last rotation (the one that replaced it, else the
+// one that created it) by the predecessor whose key.rotated event records it
+// and the successor it made; "" when k took part in none. A rotation undone
+// replaced nothing: the restored key's rotated_to is empty again.
+func rotationOf(k store.Key) (predecessor, successor string) {
+	switch {
+	case k.RotatedTo != "":
+		return k.ID, k.RotatedTo
+	case k.RotatedFrom != "":
+		return k.RotatedFrom, k.ID
 	}
-	return k.RotatedFrom
+	return "", ""
 }
 
 // wireRotation is the last_rotation object of a key.rotated event.
@@ -78,7 +82,7 @@ func wireRotation(e store.AuditEvent) *wire.Rotation {
 func (s *Server) wireKeys(ctx context.Context, keys []store.Key, now time.Time) ([]wire.Key, error) {
 	var ids []string
 	for _, k := range keys {
-		if id := rotationKey(k); id != "" {
+		if id, _ := rotationOf(k); id != "" {
 			ids = append(ids, id)
 		}
 	}
@@ -89,8 +93,10 @@ func (s *Server) wireKeys(ctx context.Context, keys []store.Key, now time.Time) 
 	out := make([]wire.Key, len(keys))
 	for i, k := range keys {
 		out[i] = wireKey(k, now)
-		if e, ok := events[rotationKey(k)]; ok {
-			out[i].LastRotation = wireRotation(e)
+		if _, next := rotationOf(k); next != "" {
+			if e, ok := events[next]; ok {
+				out[i].LastRotation = wireRotation(e)
+			}
 		}
 	}
 	return out, nil

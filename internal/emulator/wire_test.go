@@ -52,19 +52,20 @@ func roundTrip[T any](t *testing.T, what string, r resp, status int) T {
 var specFields = map[string][]string{
 	"key": {"key_id", "name", "description", "permissions", "rate_limit", "environment", "ip_restrictions", "created_at",
 		"expires_at", "last_used_at", "usage_count", "status", "revoked_at", "rotated_from", "rotated_to", "key_hint",
-		"last_rotation", "api_key?", "previous_key?"},
-	"last_rotation": {"at", "by", "key_id?"},
-	"previous_key":  {"key_id", "expires_at", "status"},
-	"challenge":     {"verification_id", "channel", "destination_hint", "expires_at", "resend_after"},
-	"login":         {"session_token", "expires_at", "partner"},
-	"partner":       {"id", "name", "email", "whatsapp"},
-	"session":       {"partner", "created_at", "expires_at"},
-	"verification":  {"authenticated", "key_id", "environment", "permissions", "rate_limit", "expires_at"},
-	"rate_limit":    {"limit", "remaining", "reset_at"},
-	"error":         {"error", "message", "details"},
-	"outbox":        {"messages", "undelivered"},
-	"message":       {"channel", "destination", "code", "text", "sent_at", "expires_at", "status"},
-	"list":          {"data", "next_cursor", "since?", "until?"},
+		"last_rotation", "api_key?", "previous_key?", "revoked_successor?"},
+	"last_rotation":     {"at", "by", "key_id?"},
+	"previous_key":      {"key_id", "expires_at", "status"},
+	"revoked_successor": {"key_id", "revoked_at", "status"},
+	"challenge":         {"verification_id", "channel", "destination_hint", "expires_at", "resend_after"},
+	"login":             {"session_token", "expires_at", "partner"},
+	"partner":           {"id", "name", "email", "whatsapp"},
+	"session":           {"partner", "created_at", "expires_at"},
+	"verification":      {"authenticated", "key_id", "environment", "permissions", "rate_limit", "expires_at"},
+	"rate_limit":        {"limit", "remaining", "reset_at"},
+	"error":             {"error", "message", "details"},
+	"outbox":            {"messages", "undelivered"},
+	"message":           {"channel", "destination", "code", "text", "sent_at", "expires_at", "status"},
+	"list":              {"data", "next_cursor", "since?", "until?"},
 	"key_usage": {"key_id", "bucket", "since", "until", "rate_limit", "permissions", "series", "totals", "peak_minute", "scopes", "ips",
 		"lineage?"},
 	"lineage_usage": {"key_id", "status", "rotated_from", "rotated_to", "series", "totals"},
@@ -117,7 +118,7 @@ func objectKind(v map[string]any) string {
 		{"key_hint", "key"}, {"bucket", "key_usage"}, {"series", "lineage_usage"}, {"last_request_at", "usage_summary"},
 		{"start", "usage_point"}, {"rate_limited", "usage_counts"}, {"last_seen", "usage_ip"}, {"by", "last_rotation"}, {"verification_id", "challenge"}, {"session_token", "login"}, {"whatsapp", "partner"},
 		{"authenticated", "verification"}, {"reset_at", "rate_limit"}, {"message", "error"}, {"messages", "outbox"},
-		{"sent_at", "message"}, {"data", "list"}, {"now", "clock"}, {"created_at", "session"}, {"status", "previous_key"},
+		{"sent_at", "message"}, {"data", "list"}, {"now", "clock"}, {"created_at", "session"}, {"revoked_at", "revoked_successor"}, {"status", "previous_key"},
 	} {
 		if _, ok := v[k.field]; ok {
 			return k.kind
@@ -174,6 +175,17 @@ func TestEveryAnswerRoundTripsThroughTheClientTypes(t *testing.T) {
 	self := roundTrip[wire.Key](t, "POST /api-keys/self/rotate", h.request("POST", "/v1/api-keys/self/rotate", rotated.APIKey,
 		map[string]any{"grace_period_seconds": 0}), 201)
 	h.secrets = append(h.secrets, self.APIKey)
+	again := roundTrip[wire.Key](t, "POST /api-keys/{id}/rotate (to undo)", h.request("POST", "/v1/api-keys/"+self.KeyID+"/rotate", sess,
+		wire.RotateRequest{GracePeriodSeconds: 60}), 201)
+	h.secrets = append(h.secrets, again.APIKey)
+	undone := roundTrip[wire.Key](t, "POST /api-keys/{id}/rotation/undo", h.request("POST", "/v1/api-keys/"+again.KeyID+"/rotation/undo", sess, nil), 200)
+	if undone.KeyID != self.KeyID || undone.RevokedSuccessor == nil || undone.RevokedSuccessor.KeyID != again.KeyID {
+		t.Fatalf("undo answer %+v", undone)
+	}
+	third := roundTrip[wire.Key](t, "POST /api-keys/self/rotate (to undo)", h.request("POST", "/v1/api-keys/self/rotate", self.APIKey,
+		map[string]any{"grace_period_seconds": 60}), 201)
+	h.secrets = append(h.secrets, third.APIKey)
+	roundTrip[wire.Key](t, "POST /api-keys/self/rotation/undo", h.request("POST", "/v1/api-keys/self/rotation/undo", third.APIKey, nil), 200)
 	roundTrip[wire.Key](t, "DELETE /api-keys/{id}", h.request("DELETE", "/v1/api-keys/"+self.KeyID, sess, nil), 200)
 	roundTrip[wire.ClockState](t, "POST /_emulator/clock", h.request("POST", "/_emulator/clock", "", wire.ClockRequest{AdvanceSeconds: 1}), 200)
 	roundTrip[wire.ClockState](t, "GET /_emulator/clock", h.request("GET", "/_emulator/clock", "", nil), 200)
@@ -189,6 +201,7 @@ func TestEveryAnswerRoundTripsThroughTheClientTypes(t *testing.T) {
 		{"404", h.request("GET", "/v1/api-keys/key_000000000000", sess, nil), http.StatusNotFound},
 		{"405", h.request("PUT", "/v1/auth/verify", "", nil), http.StatusMethodNotAllowed},
 		{"409", h.request("POST", "/v1/api-keys/"+created.KeyID+"/rotate", sess, nil), http.StatusConflict},
+		{"409 undo", h.request("POST", "/v1/api-keys/"+again.KeyID+"/rotation/undo", sess, nil), http.StatusConflict},
 	}
 	for _, e := range errs {
 		roundTrip[wire.ErrorBody](t, e.what, e.r, e.status)

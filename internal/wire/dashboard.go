@@ -21,6 +21,10 @@ const (
 	// EventResync tells a subscriber that events were dropped for it: it
 	// must reload the whole state rather than trust the events it got.
 	EventResync = "resync"
+
+	// EventKeyRotationUndone: KeyID is the restored predecessor, Successor
+	// the key the undo revoked.
+	EventKeyRotationUndone = "key.rotation_undone"
 )
 
 // DashboardEvent is one thing that happened in the emulator, as the

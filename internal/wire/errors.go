@@ -90,3 +90,19 @@ const (
 	MsgNotFound             = "Not found"
 	MsgMethodNotAllowed     = "Method not allowed"
 )
+
+// The refusals of a rotation's undo (docs/api.md, POST
+// /api-keys/{key_id}/rotation/undo), each a 409 conflict. A successor
+// revoked otherwise answers ErrKeyRevoked, one rotated again
+// ErrKeyAlreadyRotated, with the messages below.
+const (
+	ErrRotationNotUndoable   = "ROTATION_NOT_UNDOABLE"
+	ErrRotationAlreadyUndone = "ROTATION_ALREADY_UNDONE"
+	ErrRotationNotRecorded   = "ROTATION_NOT_RECORDED"
+
+	MsgRotationNotUndoable      = "Rotation cannot be undone: the previous key has expired or was revoked"
+	MsgRotationAlreadyUndone    = "Rotation has already been undone"
+	MsgRotationNotRecorded      = "Rotation cannot be undone: it was made before the server recorded the previous key's expiry"
+	MsgRotationSuccessorRevoked = "Rotation cannot be undone: the new key has been revoked"
+	MsgRotationSuccessorRotated = "Rotation cannot be undone: the new key has itself been rotated; undo that rotation first"
+)

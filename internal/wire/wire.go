@@ -50,7 +50,8 @@ type Session struct {
 }
 
 // Key is the key object. APIKey is set only in the 201 answers of create and
-// rotate, and PreviousKey only in the answers of rotate.
+// rotate, PreviousKey only in the answers of rotate, and RevokedSuccessor
+// only in the answers of a rotation's undo.
 type Key struct {
 	KeyID          string       `json:"key_id"`
 	Name           string       `json:"name"`
@@ -71,6 +72,9 @@ type Key struct {
 	LastRotation   *Rotation    `json:"last_rotation"`
 	APIKey         string       `json:"api_key,omitempty"`
 	PreviousKey    *PreviousKey `json:"previous_key,omitempty"`
+	// RevokedSuccessor is the successor an undo revoked
+	// (POST /api-keys/{key_id}/rotation/undo answers the restored key).
+	RevokedSuccessor *RevokedSuccessor `json:"revoked_successor,omitempty"`
 }
 
 // Rotation says who performed a key's last rotation (the one that replaced
@@ -101,6 +105,14 @@ const (
 type PreviousKey struct {
 	KeyID     string    `json:"key_id"`
 	ExpiresAt time.Time `json:"expires_at"`
+	Status    string    `json:"status"`
+}
+
+// RevokedSuccessor is the revoked successor in the answer of a rotation's
+// undo, as PreviousKey is the rotated key in a rotate answer.
+type RevokedSuccessor struct {
+	KeyID     string    `json:"key_id"`
+	RevokedAt time.Time `json:"revoked_at"`
 	Status    string    `json:"status"`
 }
 

@@ -108,8 +108,9 @@ status line and headers on stderr so that stdout stays the filtered body.
 PATH may repeat the base URL's own path: with the base URL
 https://api.zupy.com/v1, /v1/loyalty/program is /loyalty/program (as gh api
 drops a leading /api/v3). The management routes (/api-keys…, except
-a key's own /api-keys/self/rotate and /api-keys/self/usage, and
-/auth/session) take the login session: add --session for them.`,
+a key's own /api-keys/self/rotate, /api-keys/self/usage and
+/api-keys/self/rotation/undo, and /auth/session) take the login session: add
+--session for them.`,
 		Example: `  zupy api /loyalty/program
   zupy api /auth/verify -i
   zupy api --session /api-keys --jq '.data[].key_id'
@@ -431,7 +432,7 @@ func needsSession(path string) bool {
 	p = strings.TrimRight(p, "/")
 	switch {
 	case p == "/api-keys/self", strings.HasPrefix(p, "/api-keys/self/"):
-		return false // a key's calls on itself: rotate, usage
+		return false // a key's calls on itself: rotate, usage, rotation/undo
 	case p == "/api-keys", strings.HasPrefix(p, "/api-keys/"):
 		return true
 	case p == "/auth/session", strings.HasPrefix(p, "/auth/session/"):

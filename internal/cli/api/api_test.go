@@ -132,18 +132,20 @@ func TestStripBasePathDropsALeadingCopyOfTheBasePath(t *testing.T) {
 
 func TestNeedsSessionNamesTheManagementRoutes(t *testing.T) {
 	for path, want := range map[string]bool{
-		"/api-keys":                         true,
-		"/api-keys?status=all":              true,
-		"/api-keys/key_0123456789ab":        true,
-		"/api-keys/key_0123456789ab/rotate": true,
-		"/api-keys/self/rotate":             false,
-		"/api-keys/self/usage?lineage=true": false,
-		"/api-keys/usage":                   true,
-		"/api-keys/key_0123456789ab/usage":  true,
-		"/auth/session":                     true,
-		"/auth/verify":                      false,
-		"/loyalty/program":                  false,
-		"/api-keysx":                        false,
+		"/api-keys":                                true,
+		"/api-keys?status=all":                     true,
+		"/api-keys/key_0123456789ab":               true,
+		"/api-keys/key_0123456789ab/rotate":        true,
+		"/api-keys/self/rotate":                    false,
+		"/api-keys/self/usage?lineage=true":        false,
+		"/api-keys/self/rotation/undo":             false,
+		"/api-keys/key_0123456789ab/rotation/undo": true,
+		"/api-keys/usage":                          true,
+		"/api-keys/key_0123456789ab/usage":         true,
+		"/auth/session":                            true,
+		"/auth/verify":                             false,
+		"/loyalty/program":                         false,
+		"/api-keysx":                               false,
 	} {
 		if got := needsSession(path); got != want {
 			t.Errorf("needsSession(%q) = %v, want %v", path, got, want)

@@ -28,6 +28,10 @@ type Key struct {
 	RotatedTo      string
 	LastUsedAt     time.Time
 	UsageCount     int64
+	// PreRotationExpiresAt is a rotated key's expiry before the rotation
+	// shortened it, kept so that the rotation can be undone; zero for a key
+	// not rotated (or rotated before the store kept it).
+	PreRotationExpiresAt time.Time
 }
 
 // Usage is pending usage of one key, added by AddUsage.
@@ -38,14 +42,14 @@ type Usage struct {
 
 const keyColumns = `id, secret_hash, partner_id, lineage_id, name, description, permissions, rate_limit, environment,
 	ip_restrictions, key_hint, created_at, expires_at, revoked_at, COALESCE(rotated_from, ''), COALESCE(rotated_to, ''),
-	last_used_at, usage_count`
+	last_used_at, usage_count, pre_rotation_expires_at`
 
 func scanKey(row rowScanner) (Key, error) {
 	var k Key
 	var perms, ips string
-	var created, expires, revoked, lastUsed sql.NullInt64
+	var created, expires, revoked, lastUsed, preRotation sql.NullInt64
 	err := row.Scan(&k.ID, &k.SecretHash, &k.PartnerID, &k.LineageID, &k.Name, &k.Description, &perms, &k.RateLimit,
-		&k.Environment, &ips, &k.KeyHint, &created, &expires, &revoked, &k.RotatedFrom, &k.RotatedTo, &lastUsed, &k.UsageCount)
+		&k.Environment, &ips, &k.KeyHint, &created, &expires, &revoked, &k.RotatedFrom, &k.RotatedTo, &lastUsed, &k.UsageCount, &preRotation)
 	if err != nil {
 		return Key{}, err
 	}
@@ -56,6 +60,7 @@ func scanKey(row rowScanner) (Key, error) {
 		return Key{}, fmt.Errorf("decode ip_restrictions of %s: %w", k.ID, err)
 	}
 	k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt = fromNanos(created), fromNanos(expires), fromNanos(revoked), fromNanos(lastUsed)
+	k.PreRotationExpiresAt = fromNanos(preRotation)
 	return k, nil
 }
 
@@ -213,14 +218,41 @@ func (q Queries) RevokeKey(ctx context.Context, id string, at time.Time) (bool, 
 }
 
 // MarkRotated records that id was rotated to successor, setting its new
-// expiry and (for an immediate rotation) its revocation time. It changes
-// nothing and reports false when id was already rotated: of two concurrent
+// expiry (the one it had is kept in pre_rotation_expires_at, for an undo)
+// and (for an immediate rotation) its revocation time. It changes nothing
+// and reports false when id was already rotated: of two concurrent
 // rotations exactly one wins.
 func (q Queries) MarkRotated(ctx context.Context, id, successor string, expiresAt, revokedAt time.Time) (bool, error) {
-	res, err := q.q.ExecContext(ctx, `UPDATE api_keys SET rotated_to = ?, expires_at = ?, revoked_at = COALESCE(revoked_at, ?)
-		WHERE id = ? AND rotated_to IS NULL`, successor, nanos(expiresAt), nanos(revokedAt), id)
+	res, err := q.q.ExecContext(ctx, `UPDATE api_keys SET rotated_to = ?, pre_rotation_expires_at = expires_at, expires_at = ?,
+		revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND rotated_to IS NULL`, successor, nanos(expiresAt), nanos(revokedAt), id)
 	if err != nil {
 		return false, fmt.Errorf("mark key %s rotated: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// UndoRotation undoes the rotation of predecessor to successor, both
+// conditionally, so that of concurrent undos exactly one changes anything:
+// the successor is revoked at at unless already revoked, and the
+// predecessor, if still rotated to successor, not revoked, not expired at
+// at and with its expiry before the rotation kept, gets that expiry back
+// and is no longer marked rotated. It reports whether both changed; when
+// not, the caller's transaction must be rolled back.
+func (q Queries) UndoRotation(ctx context.Context, predecessor, successor string, at time.Time) (bool, error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ?
+		WHERE id = ? AND rotated_from = ? AND revoked_at IS NULL AND rotated_to IS NULL`, at.UnixNano(), successor, predecessor)
+	if err != nil {
+		return false, fmt.Errorf("revoke successor %s: %w", successor, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, err
+	}
+	res, err = q.q.ExecContext(ctx, `UPDATE api_keys SET expires_at = pre_rotation_expires_at, pre_rotation_expires_at = NULL,
+		rotated_to = NULL WHERE id = ? AND rotated_to = ? AND revoked_at IS NULL AND expires_at > ?
+		AND pre_rotation_expires_at IS NOT NULL`, predecessor, successor, at.UnixNano())
+	if err != nil {
+		return false, fmt.Errorf("restore key %s: %w", predecessor, err)
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err

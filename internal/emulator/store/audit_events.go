@@ -14,7 +14,7 @@ type AuditEvent struct {
 	At        time.Time
 	PartnerID string
 	Actor     string // "session:<id>", "key:<key_id>" or "emulator"
-	Action    string // login, logout, key.created, key.updated, key.rotated, key.revoked
+	Action    string // login, logout, key.created, key.updated, key.rotated, key.rotation_undone, key.revoked
 	KeyID     string
 	Detail    string
 }
@@ -35,8 +35,10 @@ func (q Queries) AuditEvents(ctx context.Context) ([]AuditEvent, error) {
 		`SELECT `+auditColumns+` FROM audit_events ORDER BY id`)
 }
 
-// RotationEvents returns the key.rotated event of each key in ids that was
-// rotated (its replacement), keyed by that key's id.
+// RotationEvents returns the key.rotated events of the keys in ids (keys
+// that were rotated), keyed by the successor each made (the detail's
+// successor=): a key rotated, undone and rotated again has one event per
+// successor, and each successor finds its own.
 func (q Queries) RotationEvents(ctx context.Context, ids []string) (map[string]AuditEvent, error) {
 	out := make(map[string]AuditEvent, len(ids))
 	if len(ids) == 0 {
@@ -53,9 +55,20 @@ func (q Queries) RotationEvents(ctx context.Context, ids []string) (map[string]A
 		return nil, err
 	}
 	for _, e := range events {
-		out[e.KeyID] = e
+		out[RotationSuccessor(e)] = e
 	}
 	return out, nil
+}
+
+// RotationSuccessor is the successor named by a key.rotated or
+// key.rotation_undone event's detail ("successor=<key_id> …").
+func RotationSuccessor(e AuditEvent) string {
+	for _, f := range strings.Fields(e.Detail) {
+		if id, ok := strings.CutPrefix(f, "successor="); ok {
+			return id
+		}
+	}
+	return ""
 }
 
 // auditColumns are the columns scanAuditEvent reads, in its order.

@@ -158,6 +158,13 @@ CREATE TABLE usage_ips (
 	PRIMARY KEY (key_id, ip)
 ) WITHOUT ROWID;
 `,
+	// 6: a rotated key's expiry from before its rotation, so that the
+	// rotation can be undone (docs/api.md, POST
+	// /api-keys/{key_id}/rotation/undo). NULL for a key never rotated, and
+	// for one rotated before this version: that rotation cannot be undone.
+	`
+ALTER TABLE api_keys ADD COLUMN pre_rotation_expires_at INTEGER;
+`,
 }
 
 // migrate brings the database to the latest schema version, one migration

@@ -232,3 +232,63 @@ func TestMigration3MergesDestinationLocksIntoPartners(t *testing.T) {
 		DestinationLockSubject("+5511988887777"):       {LockedUntil: until},
 	})
 }
+
+// TestMigration6KeepsRotationsMadeBeforeItButCannotUndoThem pins migration
+// 6 on a version-5 database holding a rotation in its grace: the keys read
+// as before, the expiry from before that rotation is unknown (NULL), so
+// UndoRotation changes nothing; a rotation made after the migration keeps
+// it, and UndoRotation restores it once, clearing rotated_to.
+func TestMigration6KeepsRotationsMadeBeforeItButCannotUndoThem(t *testing.T) {
+	ctx := context.Background()
+	created := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	grace, year := created.Add(time.Hour), created.AddDate(1, 0, 0)
+	row := func(id, from, to string, expires time.Time) string {
+		return fmt.Sprintf(`INSERT INTO api_keys (id, secret_hash, partner_id, lineage_id, name, permissions, rate_limit, environment,
+			ip_restrictions, key_hint, created_at, expires_at, rotated_from, rotated_to) VALUES ('%s', 'h_%s', 'ptn_1', 'key_old000000', 'n',
+			'["loyalty:read"]', 100, 'production', '[]', 'zup_live_sk_…0000', %d, %d, %s, %s)`, id, id, created.UnixNano(), expires.UnixNano(), from, to)
+	}
+	s := rebuildAt(t, 5,
+		`INSERT INTO partners VALUES ('ptn_1', 'n', 'a@b.co', '+5511999990000', 1)`,
+		row("key_old000000", "NULL", "'key_new000000'", grace),
+		row("key_new000000", "'key_old000000'", "NULL", year),
+	)
+	old, err := s.KeyByID(ctx, "key_old000000")
+	if err != nil || old.RotatedTo != "key_new000000" || !old.ExpiresAt.Equal(grace) || !old.PreRotationExpiresAt.IsZero() {
+		t.Fatalf("old key after migration %+v %v", old, err)
+	}
+	err = s.Update(ctx, func(tx *Tx) error {
+		won, err := tx.UndoRotation(ctx, "key_old000000", "key_new000000", created)
+		if err == nil && won {
+			t.Error("undid a rotation whose previous expiry is unknown")
+		}
+		return fmt.Errorf("roll back") // as the handler does when it lost
+	})
+	if err == nil || err.Error() != "roll back" {
+		t.Fatal(err)
+	}
+	if n, _ := s.KeyByID(ctx, "key_new000000"); !n.RevokedAt.IsZero() {
+		t.Fatalf("the refused undo revoked the successor: %+v", n)
+	}
+
+	for _, q := range []string{row("key_solo00000", "NULL", "NULL", year), row("key_next00000", "'key_solo00000'", "NULL", year)} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if won, err := s.MarkRotated(ctx, "key_solo00000", "key_next00000", grace, time.Time{}); err != nil || !won {
+		t.Fatalf("MarkRotated %v %v", won, err)
+	}
+	if k, _ := s.KeyByID(ctx, "key_solo00000"); !k.PreRotationExpiresAt.Equal(year) || !k.ExpiresAt.Equal(grace) {
+		t.Fatalf("rotated key %+v: want the year's expiry kept", k)
+	}
+	for i, want := range []bool{true, false} {
+		if won, err := s.UndoRotation(ctx, "key_solo00000", "key_next00000", created); err != nil || won != want {
+			t.Fatalf("undo %d: %v %v, want %v", i+1, won, err, want)
+		}
+	}
+	k, _ := s.KeyByID(ctx, "key_solo00000")
+	n, _ := s.KeyByID(ctx, "key_next00000")
+	if !k.ExpiresAt.Equal(year) || k.RotatedTo != "" || !k.PreRotationExpiresAt.IsZero() || !n.RevokedAt.Equal(created) {
+		t.Fatalf("after undo: %+v / %+v", k, n)
+	}
+}

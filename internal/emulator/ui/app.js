@@ -242,6 +242,7 @@
       case "key.created": text = "Key " + e.key_id + " created"; break;
       case "key.rotated": text = "Key " + e.key_id + " rotated to " + e.successor; break;
       case "key.revoked": text = "Key " + e.key_id + " revoked"; break;
+      case "key.rotation_undone": text = "Rotation of key " + e.key_id + " undone: " + e.successor + " revoked"; break;
       case "reset": text = "Emulator reset"; break;
       default: return;
     }
