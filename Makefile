@@ -36,13 +36,23 @@ install: ## Install zupy into $(go env GOPATH)/bin
 	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/zupy
 
 .PHONY: deps
-deps: ## Install the Debian packages the tests and release-check need, when missing
+deps: deps-npm ## Install the Debian packages the tests and release-check need, and the npm tools of make contract, when missing
 	@missing=""; for p in $(TEST_DEBS) $(RELEASE_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null; then echo "make deps: install$$missing with your package manager" >&2; exit 1; fi; \
 	sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
 	echo "make deps: installing$$missing"; \
 	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+# The npm tools of make contract (tools/contract/package.json), from the npm
+# registry with npm ci, once per lockfile: node >= 20.19 is checked first.
+.PHONY: deps-npm
+deps-npm:
+	@bash tools/contract/check-node.sh
+	@cd tools/contract && if ! cmp -s package-lock.json node_modules/.zupy-installed-lock; then \
+		echo "make deps: installing the contract tools (npm ci in tools/contract)"; \
+		npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.zupy-installed-lock; \
+	fi
 
 .PHONY: test
 test: deps vet ## Vet, run every test with -race, the scripts, the real keyring and the terminal tests
@@ -84,6 +94,14 @@ docs: ## Regenerate docs/cli and docs/man (and completions/)
 
 .PHONY: completions
 completions: docs ## Regenerate completions/ (with the docs: one generator)
+
+.PHONY: contract
+contract: deps-npm ## Lint docs/openapi.yaml (Redocly, Spectral), check docs/postman, run the Portman/Newman suite against an emulator
+	bash tools/contract/contract.sh
+
+.PHONY: postman
+postman: deps-npm ## Regenerate docs/postman (the Postman collection and environments) from docs/openapi.yaml
+	node tools/contract/postman.js --update
 
 .PHONY: bench
 bench: ## Measure against same-run baselines (start-up, ping vs curl, verify load in-process and process level, scale, Go benchmarks); write docs/benchmarks.md
