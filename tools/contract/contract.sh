@@ -35,7 +35,7 @@ step() {
 
 lint() {
 	# Redocly prints a banner about Node.js 20's end of life on every run.
-	"$bin/redocly" lint --config "$tools/redocly.yaml" --format=codeframe "$repo/docs/openapi.yaml" 2>&1 |
+	"$bin/redocly" lint --config "$tools/redocly.yaml" --format=stylish "$repo/docs/openapi.yaml" 2>&1 |
 		grep -v '[║╔╚]' || return "${PIPESTATUS[0]}"
 	"$bin/spectral" lint --ruleset "$tools/.spectral.yaml" --fail-severity error "$repo/docs/openapi.yaml"
 }
