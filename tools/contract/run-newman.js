@@ -56,6 +56,12 @@ fs.writeFileSync(envFile, JSON.stringify({
 // code of its answer: an error body names no secret (docs/api.md, Errors),
 // and nothing else of an answer is printed.
 const answers = new Map();
+// items are the requests begun, sent those that were sent: one begun and
+// not sent was skipped by the suite's loopback check, which says why on the
+// console (the one console message shown: the others may hold secrets).
+const items = new Map();
+const sent = new Set();
+const refusals = [];
 newman.run({
   collection,
   environment: envFile,
@@ -67,7 +73,13 @@ newman.run({
   reporter: { cli: { noConsole: true, noBanner: true, noFailures: true, noAssertions: true } },
   timeoutRequest: 10000,
   ignoreRedirects: true
+}).on('beforeItem', (err, a) => {
+  items.set(a.item.id, a.item.name);
+}).on('console', (err, a) => {
+  const m = a.messages.join(' ');
+  if (a.level === 'warn' && m.startsWith('contract suite: refusing ')) refusals.push(m);
 }).on('request', (err, a) => {
+  if (a && a.item) sent.add(a.item.id);
   if (err || !a.response) return;
   let code = '';
   if (a.response.code >= 400) {
@@ -85,8 +97,13 @@ newman.run({
   failures.forEach((f, i) => {
     const where = f.source && f.source.name ? f.source.name : '?';
     const got = f.source && answers.get(f.source.id);
-    console.log(`${i + 1}. ${where}${got ? ' (' + got + ')' : ''}: ${f.error.test || f.error.name}\n   ${f.error.message.split('\n')[0]}`);
+    console.log(`${i + 1}. ${where}${got ? ' (' + got + ')' : ''}: ${f.error.test || f.error.name}`);
+    // A schema failure lists its errors on the lines after the first.
+    for (const line of f.error.message.split('\n').filter((l) => l.trim()).slice(0, 6)) console.log('   ' + line.trim());
   });
+  for (const m of refusals) console.log(m);
+  const skipped = [...items].filter(([id]) => !sent.has(id)).map(([, name]) => name);
+  if (skipped.length) console.log(`contract: not sent: ${skipped.join(', ')}`);
   console.log(`contract: ${s.requests.total} requests, ${s.assertions.total} assertions, ${failures.length} failed, against ${baseUrl} and ${origin}`);
-  process.exit(failures.length || summary.run.error ? 1 : 0);
+  process.exit(failures.length || skipped.length || refusals.length || summary.run.error ? 1 : 0);
 });
