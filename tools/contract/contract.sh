@@ -26,11 +26,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/zupy-contract.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 step() {
-	local name=$1 t0=$SECONDS
+	local name=$1 t0=$SECONDS rc=0
 	shift
 	echo "--> contract: $name"
-	"$@"
-	echo "--> contract: $name: $((SECONDS - t0))s"
+	"$@" || rc=$?
+	echo "--> contract: $name: $((SECONDS - t0))s$( ((rc == 0)) || echo " (failed: exit $rc)")"
+	return "$rc"
 }
 
 lint() {

@@ -18,6 +18,9 @@ const ops = lib.operations(lib.loadDoc());
 // dead loopback port here, and to the emulator's by run-newman.js.
 const collection = lib.portman('portman/contract.json', { includeTests: true, baseUrl: 'http://127.0.0.1:1/v1' });
 const problems = lib.setAuth(collection, ops);
+// The emulator-only folder ends with POST /_emulator/reset, which ends the
+// exec session too: it goes after Portman's Variation Tests folder.
+collection.item.sort((a, b) => (a.name === 'emulator-only') - (b.name === 'emulator-only'));
 for (const op of lib.uncovered(collection, ops)) {
   problems.push(`${op.id} (${op.method} ${op.path}) is in docs/openapi.yaml and no request of the suite covers it: cover it in portman/contract.json or list it in lib.js's skipped, with why`);
 }
