@@ -53,13 +53,16 @@ const (
 )
 
 // errUnavailable answers a stream asked for while the server shuts down.
-var errUnavailable = &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "The emulator is shutting down"}
+var errUnavailable = errorf(http.StatusServiceUnavailable, "unavailable", wire.ErrShuttingDown, "The emulator is shutting down")
 
 // errStreamsFull answers a stream asked for beyond DefaultMaxStreams: the API
 // keeps its connections, the extra dashboard waits (it reconnects by itself).
-var errStreamsFull = &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable",
-	Message: fmt.Sprintf("Too many dashboard event streams are open (at most %d): close a dashboard tab", DefaultMaxStreams),
-	Header:  map[string]string{"Retry-After": "5"}}
+var errStreamsFull = func() *apiError {
+	e := errorf(http.StatusServiceUnavailable, "unavailable", wire.ErrTooManyStreams,
+		fmt.Sprintf("Too many dashboard event streams are open (at most %d): close a dashboard tab", DefaultMaxStreams))
+	e.Header = map[string]string{"Retry-After": "5"}
+	return e
+}()
 
 // dashboardRoutes registers the dashboard's routes on m.
 func (s *Server) dashboardRoutes(m *http.ServeMux) {

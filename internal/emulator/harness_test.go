@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/zupy/zupy-cli/internal/emulator/store"
+	"github.com/zupy/zupy-cli/internal/openapitest"
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
@@ -67,7 +68,7 @@ func newHarness(t testing.TB, tweak ...func(*Config)) *harness {
 		t.Fatalf("Open: %v", err)
 	}
 	h.srv = srv
-	h.ts = httptest.NewServer(srv.Handler())
+	h.ts = httptest.NewServer(h.conforming(srv.Handler()))
 	t.Cleanup(func() {
 		h.ts.Close()
 		if err := h.srv.Close(); err != nil && !h.brokenStore {
@@ -98,7 +99,19 @@ func (h *harness) restart(tweak ...func(*Config)) {
 		h.t.Fatalf("Open: %v", err)
 	}
 	h.srv = srv
-	h.ts = httptest.NewServer(srv.Handler())
+	h.ts = httptest.NewServer(h.conforming(srv.Handler()))
+}
+
+// conforming wraps the emulator's handler so that every exchange of the
+// test is validated against docs/openapi.yaml (internal/openapitest): a
+// violation fails the test that caused it. Benchmarks measure the emulator
+// alone, unwrapped.
+func (h *harness) conforming(handler http.Handler) http.Handler {
+	if _, bench := h.t.(*testing.B); bench {
+		return handler
+	}
+	t := h.t
+	return openapitest.Middleware(handler, func(msg string) { t.Errorf("%s", msg) })
 }
 
 func trustLoopback(c *Config) {

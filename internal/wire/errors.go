@@ -33,10 +33,14 @@ const DocumentationURL = "https://docs.zupy.com/authentication"
 // Values of details.error_code: the upper-case code that tells apart answers
 // sharing an error code and message.
 const (
-	ErrValidation             = "VALIDATION_ERROR"
-	ErrInternal               = "INTERNAL_ERROR"
-	ErrNotFound               = "NOT_FOUND"
-	ErrMethodNotAllowed       = "METHOD_NOT_ALLOWED"
+	ErrValidation       = "VALIDATION_ERROR"
+	ErrInternal         = "INTERNAL_ERROR"
+	ErrNotFound         = "NOT_FOUND"
+	ErrMethodNotAllowed = "METHOD_NOT_ALLOWED"
+	// The emulator's dashboard event stream (docs/api.md "The dashboard"):
+	// 503 unavailable.
+	ErrTooManyStreams         = "TOO_MANY_STREAMS"
+	ErrShuttingDown           = "SHUTTING_DOWN"
 	ErrMissingAuthorization   = "MISSING_AUTHORIZATION"
 	ErrInvalidAPIKeyFormat    = "INVALID_API_KEY_FORMAT"
 	ErrInvalidAPIKey          = "INVALID_API_KEY"
