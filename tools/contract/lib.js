@@ -110,6 +110,23 @@ function setAuth(collection, ops, { keepOverwrites = true } = {}) {
   return problems;
 }
 
+// dropNoCredentialVariations removes the "without a credential" variations
+// of operations that take no credential (`security: []`: the OTP and
+// /_emulator routes), where a missing credential is no error. Portman makes
+// one for every operation whose answers include a 401.
+function dropNoCredentialVariations(collection, ops) {
+  const keep = (items) => items.filter((it) => {
+    if (Array.isArray(it.item)) {
+      it.item = keep(it.item);
+      return it.item.length > 0;
+    }
+    if (!/\[without a credential\]$/.test(it.name)) return true;
+    const op = findOperation(ops, it.request);
+    return !op || op.schemes.length > 0;
+  });
+  collection.item = collection.item.map((f) => (f.name === 'Variation Tests' ? { ...f, item: keep(f.item) } : f));
+}
+
 // coverage lists the document's operations no request of the collection
 // (outside the variations) covers and that are not in `skipped`.
 function uncovered(collection, ops) {
@@ -164,5 +181,5 @@ function isLoopbackURL(s) {
 
 module.exports = {
   toolsDir, repoDir, docPath, skipped, loadDoc, operations, eachRequest, requestPath,
-  setAuth, uncovered, portman, isLoopbackURL
+  setAuth, dropNoCredentialVariations, uncovered, portman, isLoopbackURL
 };
