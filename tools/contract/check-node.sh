@@ -4,7 +4,7 @@
 set -euo pipefail
 need="20.19.0"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-	echo "make deps: node >= $need and npm are needed for the contract tools (tools/contract): install Node.js 20.19+ or 22 from NodeSource (the nodejs package of deb.nodesource.com; Debian's own nodejs is 18, too old), then run make deps again" >&2
+	echo "make deps: node >= $need and npm are needed for the contract tools (tools/contract): install Node.js 20.19+ or 22 (NodeSource's nodejs package; Debian's own nodejs is 18, too old), then run make deps again" >&2
 	exit 1
 fi
 have=$(node --version)

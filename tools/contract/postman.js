@@ -72,6 +72,19 @@ const files = {
   }
 };
 
+// The files ship no credential: the environments' secrets are empty, and no
+// string anywhere has the shape of a real key or session token (docs/api.md,
+// Authentication), whatever the document's examples say.
+const credential = /zup_(live|test)_sk_[A-Za-z0-9]{20,64}|zup_sess_[A-Za-z0-9]{40}/;
+for (const [name, content] of Object.entries(files)) {
+  const leaked = JSON.stringify(content).match(credential);
+  const filled = (content.values || []).filter((v) => v.type === 'secret' && v.value !== '');
+  if (leaked || filled.length) {
+    console.error(`postman: docs/postman/${name} would carry a credential (${leaked ? 'a string shaped like one' : filled.map((v) => v.key).join(', ')}): refusing to write or accept it`);
+    process.exit(1);
+  }
+}
+
 let stale = [];
 for (const [name, content] of Object.entries(files)) {
   const text = JSON.stringify(normalise(content), null, 2) + '\n';
