@@ -14,6 +14,8 @@ const path = require('node:path');
 const newman = require('newman');
 const { isLoopbackURL } = require('./lib');
 
+const redact = (s) => s.replace(/zup_(live|test)_sk_[A-Za-z0-9]+|zup_sess_[A-Za-z0-9]+/g, '[REDACTED]');
+
 function fail(msg) {
   console.error('contract: ' + msg);
   process.exit(2);
@@ -52,9 +54,9 @@ fs.writeFileSync(envFile, JSON.stringify({
   ]
 }), { mode: 0o600 });
 
-// answers remembers, for each failing request, the status and the error
-// code of its answer: an error body names no secret (docs/api.md, Errors),
-// and nothing else of an answer is printed.
+// answers remembers, for each request, the status and the error code of
+// its answer: an error body names no secret (docs/api.md, Errors), and
+// nothing else of an answer is printed.
 const answers = new Map();
 // items are the requests begun, sent those that were sent: one begun and
 // not sent was skipped by the suite's loopback check, which says why on the
@@ -98,8 +100,12 @@ newman.run({
     const where = f.source && f.source.name ? f.source.name : '?';
     const got = f.source && answers.get(f.source.id);
     console.log(`${i + 1}. ${where}${got ? ' (' + got + ')' : ''}: ${f.error.test || f.error.name}`);
-    // A schema failure lists its errors on the lines after the first.
-    for (const line of f.error.message.split('\n').filter((l) => l.trim()).slice(0, 6)) console.log('   ' + line.trim());
+    // A schema failure lists its errors on the lines after the first; a
+    // body that is not JSON is quoted, so anything shaped like a key or a
+    // session token is redacted.
+    for (const line of f.error.message.split('\n').filter((l) => l.trim()).slice(0, 6)) {
+      console.log('   ' + redact(line.trim()).slice(0, 300));
+    }
   });
   for (const m of refusals) console.log(m);
   const skipped = [...items].filter(([id]) => !sent.has(id)).map(([, name]) => name);
