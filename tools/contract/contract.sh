@@ -5,7 +5,8 @@
 #   2. docs/postman is what the document generates (make postman rewrites it);
 #   3. Portman generates a contract suite from the document and Newman runs it
 #      against a fresh emulator from zupy emulator exec.
-# Each step prints its wall time. Needs the tools make deps installs.
+# Each step prints its wall time; all run, and any failure fails the whole.
+# Needs the tools make deps installs.
 set -euo pipefail
 cd "$(dirname "$0")"
 tools=$PWD
@@ -47,6 +48,9 @@ suite() {
 	"$work/zupy" emulator exec --with-session --with-key "$scopes" -- node "$tools/run-newman.js" "$work/suite.json"
 }
 
-step lint lint
-step postman node "$tools/postman.js"
-step suite suite
+# Every step runs, so one run shows every problem; any failure fails it.
+rc=0
+step lint lint || rc=1
+step postman node "$tools/postman.js" || rc=1
+step suite suite || rc=1
+exit "$rc"
