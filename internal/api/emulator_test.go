@@ -9,6 +9,7 @@ import (
 
 	"github.com/zupy/zupy-cli/internal/api"
 	"github.com/zupy/zupy-cli/internal/emulator"
+	"github.com/zupy/zupy-cli/internal/openapitest"
 )
 
 // The emulator sends the rate-limit headers spelled as Zupy's docs spell them
@@ -139,7 +140,8 @@ func loggedInClient(t *testing.T) (*api.Client, *api.Login) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	ts := httptest.NewServer(srv.Handler())
+	// Every exchange is validated against docs/openapi.yaml.
+	ts := httptest.NewServer(openapitest.Middleware(srv.Handler(), func(msg string) { t.Errorf("%s", msg) }))
 	t.Cleanup(ts.Close)
 	c := api.New(api.Options{BaseURL: ts.URL + "/v1", UserAgent: "zupy/test"})
 	ch, _, err := c.RequestOTP(ctx, api.OTPRequest{Channel: "email", Destination: emulator.DefaultPartnerEmail}, false)

@@ -29,6 +29,7 @@ import (
 	"github.com/zupy/zupy-cli/internal/cli/resolve"
 	"github.com/zupy/zupy-cli/internal/credentials"
 	"github.com/zupy/zupy-cli/internal/emulator"
+	"github.com/zupy/zupy-cli/internal/openapitest"
 	"github.com/zupy/zupy-cli/internal/ui"
 )
 
@@ -90,7 +91,9 @@ func Emulator(t testing.TB, wrap func(http.Handler) http.Handler) (baseURL, sess
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := srv.Handler()
+	// What the emulator answers is validated against docs/openapi.yaml (a
+	// violation fails t); wrap, a test's own fault injection, sits outside.
+	h := openapitest.Middleware(srv.Handler(), func(msg string) { t.Errorf("%s", msg) })
 	if wrap != nil {
 		h = wrap(h)
 	}

@@ -27,6 +27,7 @@ import (
 	"io"
 	"net/http"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -128,8 +129,8 @@ func Middleware(h http.Handler, violation func(string)) http.Handler {
 			return // a stream has no end to validate; its status was documented when it began
 		}
 		if problems := c.check(sent, reqBody, rec, marked); len(problems) > 0 {
-			violation(fmt.Sprintf("docs/openapi.yaml: %s %s → %d:\n  %s\n  answer: %s", sent.Method, sent.URL.RequestURI(), rec.status,
-				strings.Join(problems, "\n  "), clip(rec.body.Bytes())))
+			violation(redact(fmt.Sprintf("docs/openapi.yaml: %s %s → %d:\n  %s\n  answer: %s", sent.Method, sent.URL.RequestURI(), rec.status,
+				strings.Join(problems, "\n  "), clip(rec.body.Bytes()))))
 		}
 	})
 }
@@ -231,6 +232,17 @@ func describe(what string, errs []*liberrors.ValidationError) []string {
 	return slices.Compact(out)
 }
 
+// secrets matches what a report must not carry (docs/security-model.md:
+// secrets never reach a log or an error message): API keys, session tokens
+// and the codes of the outbox, wherever they appear in an answer or in the
+// validator's reasons.
+var secrets = regexp.MustCompile(`(zup_(?:live|test)_sk_|zup_sess_)[A-Za-z0-9_-]+|("code"\s*:\s*")[^"]*`)
+
+// redact replaces every secret in s by its prefix and "[redacted]".
+func redact(s string) string {
+	return secrets.ReplaceAllString(s, "$1$2[redacted]")
+}
+
 func clip(b []byte) string {
 	const n = 600
 	s := strings.TrimSpace(string(b))
@@ -273,4 +285,29 @@ func (w *recorder) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// Violations collects what Middleware reports, for a harness that cannot
+// fail its test from the server's goroutine (a testscript script): Err,
+// called once the server is closed, fails the script with all of them.
+type Violations struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+// Add records one violation; pass it to Middleware.
+func (v *Violations) Add(msg string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.msgs = append(v.msgs, msg)
+}
+
+// Err is nil when nothing broke the contract, else every violation.
+func (v *Violations) Err() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d exchange(s) with the emulator break docs/openapi.yaml:\n%s", len(v.msgs), strings.Join(v.msgs, "\n"))
 }

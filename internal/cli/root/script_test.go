@@ -20,6 +20,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/zupy/zupy-cli/internal/emulator"
+	"github.com/zupy/zupy-cli/internal/openapitest"
 	"github.com/zupy/zupy-cli/internal/ui"
 	"github.com/zupy/zupy-cli/internal/zupytest"
 )
@@ -86,7 +87,16 @@ func setupScript(env *testscript.Env) error {
 		return err
 	}
 	counts := &requestCounts{}
-	hs := httptest.NewServer(counts.wrap(srv.Handler()))
+	// Every exchange is validated against docs/openapi.yaml; a violation
+	// fails the script once its emulator is closed (deferred calls run last
+	// to first).
+	contract := &openapitest.Violations{}
+	env.Defer(func() {
+		if err := contract.Err(); err != nil {
+			env.T().Fatal(err)
+		}
+	})
+	hs := httptest.NewServer(counts.wrap(openapitest.Middleware(srv.Handler(), contract.Add)))
 	env.Defer(func() {
 		hs.Close()
 		srv.Close()
