@@ -43,9 +43,10 @@ lint() {
 }
 
 suite() {
-	(cd "$repo" && CGO_ENABLED=0 go build -o "$work/zupy" ./cmd/zupy)
-	node "$tools/suite.js" "$work/suite.json"
-	"$work/zupy" emulator exec --with-session --with-key "$scopes" -- node "$tools/run-newman.js" "$work/suite.json"
+	# (set -e does not apply under step's ||: each command gates the next.)
+	(cd "$repo" && CGO_ENABLED=0 go build -o "$work/zupy" ./cmd/zupy) &&
+		node "$tools/suite.js" "$work/suite.json" &&
+		"$work/zupy" emulator exec --with-session --with-key "$scopes" -- node "$tools/run-newman.js" "$work/suite.json"
 }
 
 # Every step runs, so one run shows every problem; any failure fails it.
