@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -251,5 +252,49 @@ func TestErrorCodesAgreeWithAPIMD(t *testing.T) {
 	}
 	if m := missing(docErrors, mdErrors); len(m) > 0 {
 		t.Errorf("ErrorCode values missing from docs/api.md's error table: %s", strings.Join(m, ", "))
+	}
+}
+
+// TestSchemasAreClosed: every object schema that lists properties refuses
+// others (additionalProperties: false), so an answer with a renamed or an
+// extra field breaks the contract rather than passing unnoticed. The
+// overlays of allOf (properties of a closed base, narrowed) are exempt.
+func TestSchemasAreClosed(t *testing.T) {
+	doc := openapiRaw(t)
+	var open []string
+	var visit func(path string, v any, overlay bool)
+	visit = func(path string, v any, overlay bool) {
+		switch v := v.(type) {
+		case map[string]any:
+			if props, ok := v["properties"].(map[string]any); ok && !overlay {
+				if v["additionalProperties"] != false {
+					open = append(open, path)
+				}
+				for name, p := range props {
+					visit(path+"/properties/"+name, p, false)
+				}
+			}
+			for k, e := range v {
+				switch k {
+				case "properties":
+				case "allOf":
+					for i, part := range e.([]any) {
+						_, isRef := part.(map[string]any)["$ref"]
+						visit(path+"/allOf/"+strconv.Itoa(i), part, !isRef)
+					}
+				default:
+					visit(path+"/"+k, e, overlay && k != "items")
+				}
+			}
+		case []any:
+			for i, e := range v {
+				visit(path+"/"+strconv.Itoa(i), e, overlay)
+			}
+		}
+	}
+	visit("#", doc, false)
+	sort.Strings(open)
+	if len(open) > 0 {
+		t.Errorf("object schemas without additionalProperties: false:\n  %s", strings.Join(open, "\n  "))
 	}
 }
