@@ -290,6 +290,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /_emulator/clock", s.handleClock)
 	m.HandleFunc("GET /_emulator/clock", s.handleClockShow)
 	m.HandleFunc("POST /_emulator/reset", s.handleReset)
+	m.HandleFunc("GET /_emulator/openapi.yaml", s.handleOpenAPIYAML)
+	m.HandleFunc("GET /_emulator/openapi.json", s.handleOpenAPIJSON)
 	if !s.cfg.NoUI {
 		s.dashboardRoutes(m)
 	}

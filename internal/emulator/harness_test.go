@@ -122,6 +122,8 @@ type resp struct {
 	status int
 	header http.Header
 	body   []byte
+	// method and target (path and query) of the request answered.
+	method, target string
 }
 
 func (r resp) decode(t testing.TB, v any) {
@@ -181,7 +183,7 @@ func (h *harness) request(method, path, auth string, body any, headers ...string
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return resp{status: res.StatusCode, header: res.Header, body: b}
+	return resp{status: res.StatusCode, header: res.Header, body: b, method: method, target: path}
 }
 
 // expect fails unless r has status (and, for errors, the error code and

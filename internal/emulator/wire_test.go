@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/zupy/zupy-cli/internal/openapitest"
 	"github.com/zupy/zupy-cli/internal/wire"
 )
 
@@ -16,8 +16,10 @@ import (
 // aliases the wire types) and encodes it again: the two must be the same JSON
 // value. A field the emulator sends that T does not know fails the decode; a
 // field of T the emulator does not send, or sends under another name, fails
-// the comparison. And the object's top-level names must be those docs/api.md
-// lists (specFields), so a wrong tag on the shared type cannot hide either.
+// the comparison. And the answer must be the one docs/openapi.yaml gives the
+// route and status (its schemas list every field, none extra), so a wrong tag
+// on the shared type cannot hide either: the document, not a list kept here,
+// says what the names are.
 func roundTrip[T any](t *testing.T, what string, r resp, status int) T {
 	t.Helper()
 	if r.status != status {
@@ -43,88 +45,10 @@ func roundTrip[T any](t *testing.T, what string, r resp, status int) T {
 	if !reflect.DeepEqual(sent, decoded) {
 		t.Fatalf("%s: %T does not round-trip:\n sent    %s\n decoded %s", what, v, bytes.TrimSpace(r.body), again)
 	}
-	checkSpecFields(t, what, sent)
+	if err := openapitest.CheckAnswer(r.method, r.target, r.status, r.header, r.body); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
 	return v
-}
-
-// specFields are the field names of docs/api.md's objects; optional ones end in
-// "?". Nested objects are checked by the name of the field holding them.
-var specFields = map[string][]string{
-	"key": {"key_id", "name", "description", "permissions", "rate_limit", "environment", "ip_restrictions", "created_at",
-		"expires_at", "last_used_at", "usage_count", "status", "revoked_at", "rotated_from", "rotated_to", "key_hint",
-		"last_rotation", "api_key?", "previous_key?", "revoked_successor?"},
-	"last_rotation":     {"at", "by", "key_id?"},
-	"previous_key":      {"key_id", "expires_at", "status"},
-	"revoked_successor": {"key_id", "revoked_at", "status"},
-	"challenge":         {"verification_id", "channel", "destination_hint", "expires_at", "resend_after"},
-	"login":             {"session_token", "expires_at", "partner"},
-	"partner":           {"id", "name", "email", "whatsapp"},
-	"session":           {"partner", "created_at", "expires_at"},
-	"verification":      {"authenticated", "key_id", "environment", "permissions", "rate_limit", "expires_at"},
-	"rate_limit":        {"limit", "remaining", "reset_at"},
-	"error":             {"error", "message", "details"},
-	"outbox":            {"messages", "undelivered"},
-	"message":           {"channel", "destination", "code", "text", "sent_at", "expires_at", "status"},
-	"list":              {"data", "next_cursor", "since?", "until?"},
-	"key_usage": {"key_id", "bucket", "since", "until", "rate_limit", "permissions", "series", "totals", "peak_minute", "scopes", "ips",
-		"lineage?"},
-	"lineage_usage": {"key_id", "status", "rotated_from", "rotated_to", "series", "totals"},
-	"usage_summary": {"key_id", "totals", "peak_minute", "scopes", "ips", "last_request_at"},
-	"usage_point":   {"start", "requests", "ok", "unauthorized", "forbidden", "rate_limited"},
-	"usage_counts":  {"requests", "ok", "unauthorized", "forbidden", "rate_limited"},
-	"usage_ip":      {"ip", "requests", "last_seen"},
-	"clock":         {"now"},
-}
-
-// checkSpecFields finds which object of specFields v is (by a field only it
-// has) and checks its names, and those of the objects nested in it.
-func checkSpecFields(t *testing.T, what string, v any) {
-	t.Helper()
-	switch v := v.(type) {
-	case []any:
-		for _, e := range v {
-			checkSpecFields(t, what, e)
-		}
-	case map[string]any:
-		kind := objectKind(v)
-		if kind == "" {
-			return // details: free-form
-		}
-		want := map[string]bool{}
-		for _, f := range specFields[kind] {
-			name, optional := strings.CutSuffix(f, "?")
-			want[name] = !optional
-		}
-		for name := range v {
-			if _, ok := want[name]; !ok {
-				t.Fatalf("%s: %s object has %q, not a docs/api.md field", what, kind, name)
-			}
-		}
-		for name, required := range want {
-			if _, ok := v[name]; required && !ok {
-				t.Fatalf("%s: %s object lacks %q", what, kind, name)
-			}
-		}
-		for name, e := range v {
-			if name != "details" {
-				checkSpecFields(t, what, e)
-			}
-		}
-	}
-}
-
-func objectKind(v map[string]any) string {
-	for _, k := range []struct{ field, kind string }{
-		{"key_hint", "key"}, {"bucket", "key_usage"}, {"series", "lineage_usage"}, {"last_request_at", "usage_summary"},
-		{"start", "usage_point"}, {"rate_limited", "usage_counts"}, {"last_seen", "usage_ip"}, {"by", "last_rotation"}, {"verification_id", "challenge"}, {"session_token", "login"}, {"whatsapp", "partner"},
-		{"authenticated", "verification"}, {"reset_at", "rate_limit"}, {"message", "error"}, {"messages", "outbox"},
-		{"sent_at", "message"}, {"data", "list"}, {"now", "clock"}, {"created_at", "session"}, {"revoked_at", "revoked_successor"}, {"status", "previous_key"},
-	} {
-		if _, ok := v[k.field]; ok {
-			return k.kind
-		}
-	}
-	return ""
 }
 
 func TestEveryAnswerRoundTripsThroughTheClientTypes(t *testing.T) {

@@ -23,9 +23,12 @@ package openapitest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"path"
 	"regexp"
 	"slices"
@@ -310,4 +313,24 @@ func (v *Violations) Err() error {
 		return nil
 	}
 	return fmt.Errorf("%d exchange(s) with the emulator break docs/openapi.yaml:\n%s", len(v.msgs), strings.Join(v.msgs, "\n"))
+}
+
+// CheckAnswer validates one answer of the emulator to method and target
+// (a path with its query) against the document, as Middleware does; the
+// request itself is not checked. For a test that asserts the contract of
+// an answer it already holds.
+func CheckAnswer(method, target string, status int, header http.Header, body []byte) error {
+	c, err := load()
+	if err != nil {
+		return err
+	}
+	req := httptest.NewRequest(method, target, nil)
+	w := httptest.NewRecorder()
+	maps.Copy(w.Header(), header)
+	rec := &recorder{ResponseWriter: w, status: status}
+	rec.body.Write(body)
+	if problems := c.check(req, nil, rec, true); len(problems) > 0 {
+		return errors.New(redact(fmt.Sprintf("docs/openapi.yaml: %s %s → %d:\n  %s", method, target, status, strings.Join(problems, "\n  "))))
+	}
+	return nil
 }
