@@ -44,7 +44,7 @@ func resumeRun(ctx context.Context, opts *RotateOptions) error {
 	}
 	if opts.Watch && !rb.graceEnds.IsZero() && opts.WatchTimeout > rb.graceEnds.Sub(rb.now()) {
 		return usageHint("The old key stops working when its grace ends: watch for less",
-			"--watch-timeout %s is longer than what is left of the grace (it ends %s)", ui.FormatSeconds(opts.WatchTimeout), rb.graceEnds.UTC().Format(time.RFC3339))
+			"--watch-timeout %s is longer than what is left of the grace (it ends %s)", durText(opts.WatchTimeout), rb.graceEnds.UTC().Format(time.RFC3339))
 	}
 	if pre.stateDir != "" {
 		if rb.note, err = loadNote(pre.stateDir, rb.key.KeyID, rb.oldID, rb.client.BaseURL()); err != nil {

@@ -375,7 +375,7 @@ func (r *runbook) watchText(w *watchReport, u *api.KeyUsage, sparks bool) string
 	if sparks {
 		text += " " + ui.Sparkline(lastCounts(u.Series, 10))
 	}
-	text += fmt.Sprintf("; old key %s idle %s of %s", r.oldID, ui.FormatSeconds(idle), ui.FormatSeconds(o.Idle))
+	text += fmt.Sprintf("; old key %s idle %s of %s", r.oldID, durText(idle), durText(o.Idle))
 	if sparks {
 		for _, l := range u.Lineage {
 			if l.KeyID == r.oldID {
@@ -442,7 +442,7 @@ func (r *runbook) watchUntil(ctx context.Context, base int64) error {
 		}
 		if w.ServerNow.Sub(start) >= o.WatchTimeout {
 			r.end(s, ui.StepFailed, "timed out: "+r.watchText(w, u, false))
-			msg := fmt.Sprintf("rotation not finished: after %s (--watch-timeout) %s", ui.FormatSeconds(o.WatchTimeout), r.watchText(w, u, false))
+			msg := fmt.Sprintf("rotation not finished: after %s (--watch-timeout) %s", durText(o.WatchTimeout), r.watchText(w, u, false))
 			return r.failWith(cmdutil.WithHint(notFinished(msg),
 				fmt.Sprintf("The old key %s was left alone; it stops working %s. Find the consumer still using it, then `%s`",
 					r.oldID, r.graceEnds.UTC().Format(time.RFC3339), cmdutil.ZupyCommand(o.Profile, "keys rotate --resume "+r.key.KeyID+" --watch"))))

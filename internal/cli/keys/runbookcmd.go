@@ -97,12 +97,12 @@ func (o *RotateOptions) parseRunbook(cmd *cobra.Command, args []string) error {
 	if o.Watch && !o.watchTimeoutSet {
 		if o.WatchTimeout = grace - watchMargin; o.WatchTimeout <= 0 {
 			return usageHint("Give --watch-timeout shorter than the grace, or a longer --grace",
-				"--grace %s leaves no time to watch: the watch stops 15 minutes before the grace ends", ui.FormatSeconds(grace))
+				"--grace %s leaves no time to watch: the watch stops 15 minutes before the grace ends", durText(grace))
 		}
 	}
 	if o.Watch && o.WatchTimeout > grace {
 		return usageHint("The old key stops working when the grace ends: watch for less than --grace",
-			"--watch-timeout %s is longer than --grace %s", ui.FormatSeconds(o.WatchTimeout), ui.FormatSeconds(grace))
+			"--watch-timeout %s is longer than --grace %s", durText(o.WatchTimeout), durText(grace))
 	}
 	return nil
 }
@@ -264,7 +264,7 @@ func printPlan(opts *RotateOptions) error {
 	case opts.Resume:
 		step("find %s in flight on the server (the old key still in its grace)", strings.TrimPrefix(who, "the rotation that created "))
 	default:
-		step("rotate %s; the old key keeps working for %s", who, ui.FormatSeconds(opts.Grace))
+		step("rotate %s; the old key keeps working for %s", who, durText(opts.Grace))
 		if !opts.NoVerify {
 			step("verify the new key with GET /auth/verify")
 		}
@@ -276,7 +276,7 @@ func printPlan(opts *RotateOptions) error {
 		if t.isFile() {
 			step("deploy: rewrite %s= in %s (atomically; restored on a failure)", t.Var, t.Path)
 		} else {
-			step("deploy: run %q with the new secret on its stdin (at most %s)", t.Cmd, ui.FormatSeconds(opts.DeployTimeout))
+			step("deploy: run %q with the new secret on its stdin (at most %s)", t.Cmd, durText(opts.DeployTimeout))
 		}
 	}
 	if len(opts.Targets) > 0 && !opts.Resume {
@@ -286,10 +286,10 @@ func printPlan(opts *RotateOptions) error {
 	if opts.Watch {
 		timeout := "the grace minus 15m"
 		if opts.WatchTimeout > 0 {
-			timeout = ui.FormatSeconds(opts.WatchTimeout)
+			timeout = durText(opts.WatchTimeout)
 		}
 		step("watch the usage until the new key made %d request(s) and the old key was idle %s; give up after %s (exit 8, the old key left alone)",
-			opts.MinRequests, ui.FormatSeconds(opts.Idle), timeout)
+			opts.MinRequests, durText(opts.Idle), timeout)
 	}
 	switch {
 	case opts.RevokeOld:
@@ -375,4 +375,23 @@ func keyEnvironment(secret string) string {
 		return ""
 	}
 	return string(k.Environment)
+}
+
+// durText writes a duration as its flag would be given: 2h, 1h45m, 90s, 2d.
+func durText(d time.Duration) string {
+	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	d = d.Round(time.Second)
+	if d <= 0 {
+		return "0s"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
