@@ -124,7 +124,7 @@ func runDeployCommand(ctx context.Context, cmdText string, secret string, env []
 	c.WaitDelay = time.Second // a grandchild holding the output open does not hold zupy
 	err := c.Run()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("timed out after %s (--deploy-timeout); its processes were killed", timeout)
+		return fmt.Errorf("timed out after %s (--deploy-timeout); its processes were killed", durText(timeout))
 	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
