@@ -113,12 +113,30 @@ it; with --save, a key from ZUPY_API_KEY is saved the same way. A key rotating
 itself renews its secret, never its lifetime: the successor keeps the old
 key's expiry, so only a person (rotating by id, or "keys update --expires-in")
 extends a lineage. A warning says when the new key expires within 30 days;
-"keys show" says who performed each key's last rotation.`,
+"keys show" says who performed each key's last rotation.
+
+The whole rotation in one command (docs/rotation.md): each --deploy CMD runs
+with sh -c, the new secret on its standard input (never an argument), without
+ZUPY_SESSION_TOKEN and ZUPY_API_KEY in its environment, with ZUPY_NEW_KEY_ID,
+ZUPY_OLD_KEY_ID and ZUPY_KEY_ENVIRONMENT set, its output shown with the
+secrets masked; --deploy-file PATH[:VAR] rewrites VAR= (default ZUPY_API_KEY)
+in a dotenv file atomically. If the first target fails the rotation is undone
+(the old key untouched); if a later one fails nothing is revoked and the
+targets are named. --watch then reads the usage routes until the new key has
+made --min-requests requests and the old key has been idle for --idle, by the
+server's clock; --revoke-old revokes the old key then. If --watch-timeout
+passes first the old key is left alone and zupy exits 8. --resume finishes a
+rotation in flight, found on the server; --undo SUCCESSOR_ID takes one back
+while the old key is in its grace; --dry-run prints the plan.`,
 		Example: `  zupy keys rotate key_0123456789ab
   zupy keys rotate key_0123456789ab --grace 2h --save
   zupy keys rotate key_0123456789ab --grace 0
   NEW=$(ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h)
-  zupy keys rotate --self --key-id key_0123456789ab`,
+  zupy keys rotate --self --key-id key_0123456789ab
+  zupy keys rotate key_0123456789ab --deploy-file .env --watch --idle 10m --revoke-old --dry-run
+  zupy keys rotate key_0123456789ab --deploy 'vault kv put secret/pos api_key=-' --watch --revoke-old # norun
+  zupy keys rotate --resume --deploy-file .env --watch --revoke-old # norun
+  zupy keys rotate --undo key_0123456789ab # norun`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: completeKeyIDs(f, "", notRotated),
 		RunE: func(cmd *cobra.Command, args []string) error {
