@@ -67,8 +67,8 @@ func resumeRun(ctx context.Context, opts *RotateOptions) error {
 	}
 	if len(left) > 0 && rb.secret() == "" {
 		return cmdutil.WithHint(&cmdutil.CodedError{Kind: api.KindOther, Code: "secret_not_recoverable",
-			Msg: fmt.Sprintf("cannot resume the rotation %s → %s: %s still need the new secret, which was neither saved (--save) nor written by --deploy-file",
-				rb.oldID, rb.key.KeyID, strings.Join(left, ", "))},
+			Msg: fmt.Sprintf("cannot resume the rotation %s → %s: %s still %s the new secret, which was neither saved (--save) nor written by --deploy-file",
+				rb.oldID, rb.key.KeyID, strings.Join(left, ", "), map[bool]string{true: "needs", false: "need"}[len(left) == 1])},
 			fmt.Sprintf("Undo the rotation with `%s` (needs a login) and rotate again", cmdutil.ZupyCommand(opts.Profile, "keys rotate --undo "+rb.key.KeyID)))
 	}
 	s := rb.step("resume")

@@ -217,6 +217,11 @@ func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	switch {
 	case opts.DryRun:
+		// The plan checks what can be checked locally (the dotenv files,
+		// the state folder), so a dry run finds what the run would refuse.
+		if _, err := preflight(opts); err != nil {
+			return err
+		}
 		return printPlan(opts)
 	case opts.Undo:
 		return undoRun(ctx, opts)
