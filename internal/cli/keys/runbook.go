@@ -88,13 +88,24 @@ type runbook struct {
 	ran      map[int]bool // deployed by this run (restored on a failure)
 	note     *rotationNote
 	offset   time.Duration // server clock − local clock
+	lastNow  time.Time
 	steps    []*runbookStep
 	watch    *watchReport
 	lastLine string
 	live     *ui.LiveView
 }
 
-func (r *runbook) now() time.Time { return r.opts.Now().Add(r.offset) }
+// now is the server's time as last learnt (its Date header counts whole
+// seconds), never earlier than a time it returned before, so a step never
+// ends before it started.
+func (r *runbook) now() time.Time {
+	t := r.opts.Now().Add(r.offset)
+	if t.Before(r.lastNow) {
+		return r.lastNow
+	}
+	r.lastNow = t
+	return t
+}
 
 func (r *runbook) learnClock(resp *api.Response) {
 	if resp != nil && !resp.Date.IsZero() {
