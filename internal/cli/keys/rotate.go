@@ -133,8 +133,8 @@ while the old key is in its grace; --dry-run prints the plan.`,
   zupy keys rotate key_0123456789ab --grace 0
   NEW=$(ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h)
   zupy keys rotate --self --key-id key_0123456789ab
-  zupy keys rotate key_0123456789ab --deploy-file .env --watch --idle 10m --revoke-old --dry-run
-  zupy keys rotate key_0123456789ab --deploy 'vault kv put secret/pos api_key=-' --watch --revoke-old # norun
+  zupy keys rotate key_0123456789ab --deploy 'vault kv put secret/pos api_key=-' --watch --revoke-old --dry-run
+  zupy keys rotate key_0123456789ab --deploy-file .env --watch --idle 10m --revoke-old # norun
   zupy keys rotate --resume --deploy-file .env --watch --revoke-old # norun
   zupy keys rotate --undo key_0123456789ab # norun`,
 		Args:              cobra.ArbitraryArgs,
