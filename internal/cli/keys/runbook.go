@@ -40,6 +40,9 @@ type watchReport struct {
 	NewIPs            []string   `json:"new_key_ips"`
 	OldLastRequestAt  *time.Time `json:"old_key_last_request_at"`
 	OldIdleSince      time.Time  `json:"old_key_idle_since"`
+	// OldRecent is the old key's requests in the minutes that overlap the
+	// last --idle.
+	OldRecent int64 `json:"old_key_recent_requests"`
 	// SwitchedAt is the end of the minute of the new key's first request:
 	// from it on, the usage routes should show no request of the old key.
 	SwitchedAt *time.Time `json:"switched_at"`
@@ -355,6 +358,12 @@ func (r *runbook) observe(u *api.KeyUsage, base int64) *watchReport {
 	for _, l := range u.Lineage {
 		if l.KeyID != r.oldID {
 			continue
+		}
+		for _, p := range l.Series {
+			// The buckets that overlap the last --idle.
+			if p.Start.Add(time.Minute).After(w.ServerNow.Add(-r.opts.Idle)) {
+				w.OldRecent += p.Requests
+			}
 		}
 		for i := len(l.Series) - 1; i >= 0; i-- {
 			if l.Series[i].Requests > 0 {

@@ -125,7 +125,8 @@ func TestRunbookJSONIsOneFinalDocument(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("stdout is not one JSON document: %v\n%s", err, out)
 	}
-	if !doc.Finished || len(doc.Steps) != 4 || doc.Watch == nil || doc.Watch.NewRequests < 1 || doc.Watch.SwitchedAt == nil {
+	if !doc.Finished || len(doc.Steps) != 4 || doc.Watch == nil || doc.Watch.NewRequests < 1 || doc.Watch.SwitchedAt == nil ||
+		doc.Watch.OldRecent != 0 || doc.Watch.OldLastRequestAt == nil {
 		t.Errorf("document: %+v", doc)
 	}
 	for _, s := range doc.Steps {
