@@ -308,11 +308,13 @@ func undoRun(ctx context.Context, opts *RotateOptions) error {
 	var resp *api.Response
 	var err error
 	var client *api.Client
+	successor := opts.SuccessorID
 	if opts.Self {
 		self, err := opts.ChooseKey(ctx, opts.SelfKeyID)
 		if err != nil {
 			return err
 		}
+		successor = self.KeyID // "" for a key from ZUPY_API_KEY: only the server knows its id
 		if client, err = opts.ClientFor(self.BaseURL); err != nil {
 			return err
 		}
@@ -330,8 +332,8 @@ func undoRun(ctx context.Context, opts *RotateOptions) error {
 			return cmdutil.WithHint(s.wrap(err), undoHint(err, opts.SuccessorID))
 		}
 	}
-	if dir, err := opts.StateDir(); err == nil && k.RotatedTo == nil {
-		if n, err := loadNote(dir, revokedID(k, opts.SuccessorID), k.KeyID, client.BaseURL()); err == nil {
+	if dir, err := opts.StateDir(); err == nil && successor != "" {
+		if n, err := loadNote(dir, successor, k.KeyID, client.BaseURL()); err == nil {
 			n.remove()
 		}
 	}
@@ -341,16 +343,13 @@ func undoRun(ctx context.Context, opts *RotateOptions) error {
 	now := resp.ServerNow(opts.Now())
 	msg := fmt.Sprintf("Undid the rotation: %s is active again until %s (%s) and can be rotated again", k.KeyID,
 		k.ExpiresAt.UTC().Format(time.RFC3339), ui.RelativeTime(k.ExpiresAt, now))
-	if id := revokedID(k, opts.SuccessorID); id != "" {
-		msg = fmt.Sprintf("Revoked %s. ", id) + msg
+	if successor != "" {
+		msg = fmt.Sprintf("Revoked %s. ", successor) + msg
+	} else {
+		msg = "Revoked the key in use. " + msg
 	}
 	_, err = fmt.Fprintln(opts.IO.Out, msg)
 	return err
-}
-
-// revokedID is the successor an undo revoked.
-func revokedID(k *api.Key, given string) string {
-	return given
 }
 
 // undoHint explains the refusals of an undo.
