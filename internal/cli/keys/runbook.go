@@ -59,6 +59,9 @@ type runbookDoc struct {
 	Steps         []*runbookStep `json:"steps"`
 	Watch         *watchReport   `json:"watch,omitempty"`
 	Targets       []targetState  `json:"targets"`
+	// APIKey is the new secret, only when a new rotation had no target to
+	// hold it: as `keys rotate -o json` prints it, it is printed once.
+	APIKey string `json:"api_key,omitempty"`
 }
 
 // targetState says which key a deploy target holds.
@@ -85,17 +88,21 @@ type runbook struct {
 	graceEnds time.Time
 	// since is where the watch's series start: the minute the successor
 	// was created (or, resuming under --self, a window before now).
-	since    time.Time
-	files    map[int]*dotenvFile
-	done     map[int]bool
-	ran      map[int]bool // deployed by this run (restored on a failure)
-	note     *rotationNote
-	offset   time.Duration // server clock − local clock
-	lastNow  time.Time
-	steps    []*runbookStep
-	watch    *watchReport
-	lastLine string
-	live     *ui.LiveView
+	since   time.Time
+	files   map[int]*dotenvFile
+	done    map[int]bool
+	ran     map[int]bool // deployed by this run (restored on a failure)
+	note    *rotationNote
+	offset  time.Duration // server clock − local clock
+	lastNow time.Time
+	// printSecret: a new rotation without targets, whose -o json document
+	// is the one place the new secret is shown; undone: the new key was
+	// revoked by an undo.
+	printSecret, undone bool
+	steps               []*runbookStep
+	watch               *watchReport
+	lastLine            string
+	live                *ui.LiveView
 }
 
 // now is the server's time as last learnt (its Date header counts whole
@@ -269,13 +276,16 @@ func (r *runbook) restoreFiles() map[int]bool {
 // undo undoes the rotation through the API: the session's route, or under
 // --self the successor's own.
 func (r *runbook) undo(ctx context.Context) (*api.Key, error) {
+	var k *api.Key
+	var resp *api.Response
+	var err error
 	if r.self {
-		k, resp, err := r.client.UndoSelfRotation(ctx, r.secret())
-		r.learnClock(resp)
-		return k, err
+		k, resp, err = r.client.UndoSelfRotation(ctx, r.secret())
+	} else {
+		k, resp, err = r.client.UndoRotation(ctx, r.token, r.key.KeyID)
 	}
-	k, resp, err := r.client.UndoRotation(ctx, r.token, r.key.KeyID)
 	r.learnClock(resp)
+	r.undone = err == nil
 	return k, err
 }
 
@@ -292,6 +302,9 @@ func (r *runbook) doc(finished bool) runbookDoc {
 	targets := r.opts.Targets
 	d := runbookDoc{KeyID: r.key.KeyID, PreviousKeyID: r.oldID, Environment: r.key.Environment, Finished: finished,
 		Steps: r.steps, Watch: r.watch, Targets: []targetState{}}
+	if r.printSecret && !r.undone {
+		d.APIKey = r.secret()
+	}
 	if !r.graceEnds.IsZero() {
 		g := r.graceEnds.UTC()
 		d.GraceEndsAt = &g

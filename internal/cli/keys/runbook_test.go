@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zupy/zupy-cli/internal/api"
+	"github.com/zupy/zupy-cli/internal/cli/cmdutil"
 	"github.com/zupy/zupy-cli/internal/clitest"
 )
 
@@ -136,5 +137,39 @@ func TestRunbookJSONIsOneFinalDocument(t *testing.T) {
 	}
 	if strings.Contains(out, "zup_live_sk_") {
 		t.Error("the document holds a secret")
+	}
+}
+
+// TestRunbookWithoutTargetsPrintsTheSecretInTheDocument: with no deploy
+// target the person deploys the new key, so -o json's one document carries
+// it (the one place it is shown); a watch that sees no call to it gives up
+// with exit 8, the old key left active.
+func TestRunbookWithoutTargetsPrintsTheSecretInTheDocument(t *testing.T) {
+	base, session := clitest.Emulator(t, nil)
+	ctx := context.Background()
+	c := api.New(api.Options{BaseURL: base})
+	old, _, err := c.CreateKey(ctx, session, api.CreateKeyRequest{Name: "pos", Permissions: []string{"loyalty:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, out, _ := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session, "XDG_STATE_HOME": t.TempDir()})
+	f.Sleep = func(ctx context.Context, d time.Duration) error {
+		_, _, err := c.AdvanceClock(ctx, int64(d/time.Second))
+		return err
+	}
+	err = clitest.Run(ctx, f, NewCmdRotate(f, nil), "-o", "json", "rotate", old.KeyID, "--grace", "1h", "--watch", "--idle", "1m", "--watch-timeout", "2m", "--revoke-old")
+	if cmdutil.ExitCode(err) != cmdutil.ExitNotFinished {
+		t.Fatalf("exit %d (%v), want 8", cmdutil.ExitCode(err), err)
+	}
+	var doc runbookDoc
+	if err := json.Unmarshal([]byte(out.String()), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`^zup_live_sk_[A-Za-z0-9]{20}$`).MatchString(doc.APIKey) || doc.Finished {
+		t.Errorf("document: %+v", doc)
+	}
+	k, _, err := c.GetKey(ctx, session, old.KeyID)
+	if err != nil || k.Status != api.StatusActive {
+		t.Errorf("the old key: %+v, %v", k, err)
 	}
 }

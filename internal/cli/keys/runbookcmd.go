@@ -164,6 +164,7 @@ func runRunbook(ctx context.Context, opts *RotateOptions, pre *checked, r *rotat
 	rb := &runbook{opts: opts, client: r.client, token: token, self: opts.Self, oldSecret: oldSecret, key: r.key,
 		files: pre.files, done: map[int]bool{}, since: r.key.CreatedAt.UTC().Truncate(time.Minute)}
 	rb.learnClock(r.resp)
+	rb.printSecret = len(opts.Targets) == 0 && opts.JSON
 	if p := r.key.PreviousKey; p != nil {
 		rb.oldID, rb.graceEnds = p.KeyID, p.ExpiresAt
 	}
