@@ -105,6 +105,11 @@ func TestRunbookInAPipePrintsALinePerChange(t *testing.T) {
 	if len(watch) < 2 {
 		t.Fatalf("want a watch line for the start and for each change, got %q", watch)
 	}
+	// Before the consumer's first call the new key has made none: zupy's
+	// own check of it (GET /auth/verify) is not counted.
+	if !strings.Contains(watch[0], ": 0 of 1 requests; old key ") {
+		t.Errorf("first watch line %q, want 0 of 1 requests", watch[0])
+	}
 	for i := 1; i < len(watch); i++ {
 		if watch[i] == watch[i-1] {
 			t.Errorf("the same watch line twice in a row: %q", watch[i])
