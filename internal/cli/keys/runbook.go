@@ -199,7 +199,15 @@ func (r *runbook) runCommand(ctx context.Context, t deployTarget) error {
 		r.info("Warning: %s expands $%s into its text: a program given it as an argument shows the secret to every local user (ps); read it from stdin instead", t, o.DeployEnv)
 	}
 	env := deployEnv(os.Environ(), r.key.KeyID, r.oldID, r.key.Environment, o.DeployEnv, r.secret())
-	out := newMaskWriter(o.IO.ErrOut, "    ", r.secret(), r.oldSecret)
+	// The old secret is known under --self, and as the value a
+	// --deploy-file held before this run.
+	secrets := []string{r.secret(), r.oldSecret}
+	for _, f := range r.files {
+		if v, ok := dotenvValue(f.Before, f.Target.Var); ok && len(v) >= 8 {
+			secrets = append(secrets, v)
+		}
+	}
+	out := newMaskWriter(o.IO.ErrOut, "    ", secrets...)
 	err := runDeployCommand(ctx, t.Cmd, r.secret(), env, out, o.DeployTimeout)
 	if ferr := out.Flush(); err == nil {
 		err = ferr
