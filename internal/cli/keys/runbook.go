@@ -465,7 +465,13 @@ func (r *runbook) watchUntil(ctx context.Context, base int64) error {
 			if finished {
 				state = ui.StepDone
 			}
-			r.live.Draw(ui.ChecklistLine(o.IO.ColorScheme(), state, "watch: "+r.watchText(w, u, true)) + "\n")
+			text := ui.ChecklistLine(o.IO.ColorScheme(), state, "watch: "+r.watchText(w, u, true)) + "\n"
+			if !finished && o.RevokeOld {
+				// The step still to come, below the live one; the last
+				// drawing leaves it out, for the step's own line.
+				text += ui.ChecklistLine(o.IO.ColorScheme(), ui.StepPending, "revoke "+r.oldID) + "\n"
+			}
+			r.live.Draw(text)
 		case !o.JSON:
 			if text := r.watchText(w, u, false); text != r.lastLine {
 				r.lastLine = text

@@ -68,11 +68,11 @@ func TestRunbookOnATerminalRedrawsTheWatchWithSparklines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(raw, "\x1b[1A\r\x1b[J") {
+	if !strings.Contains(raw, "\x1b[2A\r\x1b[J") {
 		t.Errorf("the watch line was not redrawn in place:\n%q", raw)
 	}
 	out := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(raw, "") // colours
-	for _, want := range []string{"✓ rotate: ", "✓ deploy file ", "✓ revoke key_"} {
+	for _, want := range []string{"✓ rotate: ", "✓ deploy file ", "· revoke key_", "✓ revoke key_"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("terminal output lacks %q:\n%s", want, out)
 		}
