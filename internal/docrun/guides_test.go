@@ -32,6 +32,7 @@ var guides = []string{
 	"docs/security-model.md",
 	"docs/troubleshooting.md",
 	"docs/audit.md",
+	"docs/rotation.md",
 }
 
 // documentedEmulator is the address the guides give the emulator (its

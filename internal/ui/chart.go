@@ -237,3 +237,46 @@ func (v *LiveView) Draw(text string) {
 	v.lines = strings.Count(text, "\n")
 	fmt.Fprint(v.s.Out, b.String())
 }
+
+// Sparkline draws values as one row of block characters scaled to the
+// largest, a zero as a space-like lowest block: the rotation watch's two
+// small lines (keys rotate --watch).
+func Sparkline(values []int64) string {
+	top := int64(0)
+	for _, v := range values {
+		top = max(top, v)
+	}
+	var b strings.Builder
+	for _, v := range values {
+		i := 1
+		if v > 0 && top > 0 {
+			i = 1 + int((v*int64(len(sparks)-2)+top-1)/top)
+		}
+		b.WriteRune(sparks[min(i, len(sparks)-1)])
+	}
+	return b.String()
+}
+
+// Checklist states of a step (keys rotate's runbook).
+const (
+	StepPending = "pending"
+	StepRunning = "running"
+	StepDone    = "done"
+	StepFailed  = "failed"
+	StepSkipped = "skipped"
+)
+
+// ChecklistLine is one step of a checklist: ✓ done, … running, ✗ failed,
+// · pending or skipped, then its text.
+func ChecklistLine(cs *ColorScheme, state, text string) string {
+	icon := cs.Muted("·")
+	switch state {
+	case StepDone:
+		icon = cs.SuccessIcon()
+	case StepRunning:
+		icon = cs.Accent("…")
+	case StepFailed:
+		icon = cs.FailureIcon()
+	}
+	return icon + " " + text
+}

@@ -53,3 +53,12 @@ func TestUsageChartFitsTheWidthAndDrawsTheLimit(t *testing.T) {
 		t.Errorf("empty chart: %q", out)
 	}
 }
+
+func TestSparklineScalesToTheLargest(t *testing.T) {
+	if got := Sparkline([]int64{0, 1, 2, 4}); got != "▁▃▅█" {
+		t.Errorf("Sparkline = %q, want ▁▃▅█", got)
+	}
+	if got := Sparkline([]int64{0, 0}); got != "▁▁" {
+		t.Errorf("Sparkline of zeros = %q", got)
+	}
+}

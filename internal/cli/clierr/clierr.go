@@ -35,6 +35,11 @@ type CodedError struct {
 
 func (e *CodedError) Error() string { return e.Msg }
 
+// CodeNotFinished is the code of a CodedError for a run that stopped before
+// its work was done and left things as they were, so that running it again
+// can finish it (keys rotate --watch whose --watch-timeout passed): exit 8.
+const CodeNotFinished = "rotation_not_finished"
+
 // hinted attaches a hint line to an error.
 type hinted struct {
 	err  error

@@ -32,6 +32,7 @@ const (
 	ExitRateLimited  = 5
 	ExitVerification = 6
 	ExitNotFound     = 7
+	ExitNotFinished  = 8
 	ExitInterrupted  = 130
 )
 
@@ -41,6 +42,9 @@ type (
 	UsageError = clierr.UsageError
 	CodedError = clierr.CodedError
 )
+
+// CodeNotFinished is the code of a run that stopped unfinished: exit 8.
+const CodeNotFinished = clierr.CodeNotFinished
 
 // Usagef returns a UsageError with a formatted message.
 func Usagef(format string, args ...any) error { return clierr.Usagef(format, args...) }
@@ -125,6 +129,8 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case isUsage(err):
 		return ExitUsage
+	case errors.As(err, &coded) && coded.Code == clierr.CodeNotFinished:
+		return ExitNotFinished
 	case errors.As(err, &coded):
 		return exitCodeOf(coded.Kind)
 	case errors.As(err, &apiErr):

@@ -193,3 +193,60 @@ func TestRevokeReportsAnUnreadableStoreAsANoteNotAFailure(t *testing.T) {
 		t.Errorf("stderr = %q", s)
 	}
 }
+
+// TestRotateRunbookFlagsParse pins the runbook's command line: what each
+// flag becomes, and every refusal, a usage error before anything runs.
+func TestRotateRunbookFlagsParse(t *testing.T) {
+	const id = "key_0123456789ab"
+	got, err := parse(t, nil, false, "rotate", id, "--grace", "2h", "--deploy", "a", "--deploy-file", "x.env:API_KEY",
+		"--deploy", "b", "--deploy-env", "SECRET", "--watch", "--min-requests", "3", "--idle", "5m", "--revoke-old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := got.(*RotateOptions)
+	want := []deployTarget{{Cmd: "a"}, {Path: "x.env", Var: "API_KEY"}, {Cmd: "b"}}
+	if len(o.Targets) != 3 || o.Targets[0] != want[0] || o.Targets[1] != want[1] || o.Targets[2] != want[2] {
+		t.Errorf("targets %+v, want %+v in order", o.Targets, want)
+	}
+	if o.WatchTimeout != 2*time.Hour-15*time.Minute || o.MinRequests != 3 || o.Idle != 5*time.Minute || !o.RevokeOld || o.DeployEnv != "SECRET" {
+		t.Errorf("options %+v", o)
+	}
+	got, err = parse(t, nil, false, "rotate", "--resume", id, "--deploy-file", ".env", "--watch")
+	if err != nil || !got.(*RotateOptions).Resume || got.(*RotateOptions).SuccessorID != id {
+		t.Errorf("--resume: %+v, %v", got, err)
+	}
+	got, err = parse(t, nil, false, "rotate", "--undo", "--self")
+	if err != nil || !got.(*RotateOptions).Undo || !got.(*RotateOptions).Self {
+		t.Errorf("--undo --self: %+v, %v", got, err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{id, "--grace", "0", "--watch", "--watch-timeout", "1m"}, "--grace 0 cannot be combined"},
+		{[]string{"--undo", id, "--grace", "0"}, "--grace 0 cannot be combined"},
+		{[]string{id, "--revoke-old"}, "--revoke-old needs --watch"},
+		{[]string{id, "--idle", "5m"}, "need --watch"},
+		{[]string{id, "--watch", "--min-requests", "0"}, "invalid --min-requests 0"},
+		{[]string{id, "--watch", "--idle", "0s"}, "invalid --idle"},
+		{[]string{id, "--watch", "--grace", "1h", "--watch-timeout", "2h"}, "--watch-timeout 2h is longer than --grace 1h"},
+		{[]string{id, "--watch", "--grace", "15m"}, "--grace 15m leaves no time to watch"},
+		{[]string{id, "--deploy-env", "X"}, "--deploy-env needs --deploy"},
+		{[]string{id, "--deploy", "a", "--deploy-env", "1X"}, "invalid --deploy-env"},
+		{[]string{id, "--deploy-timeout", "1m"}, "--deploy-timeout needs --deploy"},
+		{[]string{id, "--deploy", "a", "--deploy-timeout", "0s"}, "invalid --deploy-timeout"},
+		{[]string{id, "--follow-symlinks"}, "--follow-symlinks needs --deploy-file"},
+		{[]string{"--resume", "--undo", id}, "cannot be combined"},
+		{[]string{"--undo", id, "--deploy", "a"}, "--undo cannot be combined with --deploy"},
+		{[]string{"--undo"}, "--undo needs the KEY_ID of the new key"},
+		{[]string{"--resume", "--grace", "1h"}, "--grace cannot be combined with --resume"},
+		{[]string{"--resume", "--save"}, "apply to a new rotation"},
+		{[]string{"--resume", "--self", "--watch"}, "--resume --self --watch needs --watch-timeout"},
+		{[]string{"--undo", "--self", id}, "--self takes no KEY_ID"},
+	} {
+		_, err := parse(t, nil, false, append([]string{"rotate"}, c.args...)...)
+		if err == nil || cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("rotate %v: %v; want a usage error with %q", c.args, err, c.want)
+		}
+	}
+}

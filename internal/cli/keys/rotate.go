@@ -43,12 +43,46 @@ type RotateOptions struct {
 	InsecureStorage bool
 	// SelfKeyID is --key-id: the saved key --self rotates.
 	SelfKeyID string
+
+	// The runbook (runbook.go, docs/rotation.md).
+	// Sleep waits between the watch's polls (the factory's: tests move the
+	// emulator's clock); StateDir is $XDG_STATE_HOME/zupy.
+	Sleep    func(ctx context.Context, d time.Duration) error
+	StateDir func() (string, error)
+	// Targets are --deploy and --deploy-file, in the order given.
+	Targets         []deployTarget
+	DeployEnv       string
+	DeployTimeout   time.Duration
+	FollowSymlinks  bool
+	Watch           bool
+	MinRequests     int
+	Idle            time.Duration
+	WatchTimeout    time.Duration
+	watchTimeoutSet bool
+	RevokeOld       bool
+	DryRun          bool
+	Resume          bool
+	Undo            bool
+	// SuccessorID is the KEY_ID of --resume and --undo.
+	SuccessorID string
+	// graceSet: --grace was given (the default 24h is not a choice).
+	graceSet bool
+	// session is the login --revoke-old uses under --self, found before
+	// anything is sent.
+	session string
 }
+
+// runbook reports whether the run goes beyond creating the successor.
+func (o *RotateOptions) runbook() bool { return len(o.Targets) > 0 || o.Watch }
 
 // NewCmdRotate returns `keys rotate`; runF replaces the run in tests.
 func NewCmdRotate(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Command {
 	opts := &RotateOptions{IO: f.IOStreams, Now: f.Now, Config: f.Config, Settings: f.Settings, Client: f.Client,
-		ClientFor: f.ClientFor, Resolver: f.Resolve.Credentials, ChooseKey: f.Resolve.Key, Resolve: f.Resolve}
+		ClientFor: f.ClientFor, Resolver: f.Resolve.Credentials, ChooseKey: f.Resolve.Key, Resolve: f.Resolve,
+		Sleep: f.Sleep, StateDir: func() (string, error) { return config.StateDir(f.Getenv) }}
+	if opts.Sleep == nil {
+		opts.Sleep = api.Sleep
+	}
 	cmd := &cobra.Command{
 		Use:   "rotate {KEY_ID | --self}",
 		Short: "Replace an API key with a new secret, keeping the old one for a grace period",
@@ -79,12 +113,30 @@ it; with --save, a key from ZUPY_API_KEY is saved the same way. A key rotating
 itself renews its secret, never its lifetime: the successor keeps the old
 key's expiry, so only a person (rotating by id, or "keys update --expires-in")
 extends a lineage. A warning says when the new key expires within 30 days;
-"keys show" says who performed each key's last rotation.`,
+"keys show" says who performed each key's last rotation.
+
+The whole rotation in one command (docs/rotation.md): each --deploy CMD runs
+with sh -c, the new secret on its standard input (never an argument), without
+ZUPY_SESSION_TOKEN and ZUPY_API_KEY in its environment, with ZUPY_NEW_KEY_ID,
+ZUPY_OLD_KEY_ID and ZUPY_KEY_ENVIRONMENT set, its output shown with the
+secrets masked; --deploy-file PATH[:VAR] rewrites VAR= (default ZUPY_API_KEY)
+in a dotenv file atomically. If the first target fails the rotation is undone
+(the old key untouched); if a later one fails nothing is revoked and the
+targets are named. --watch then reads the usage routes until the new key has
+made --min-requests requests and the old key has been idle for --idle, by the
+server's clock; --revoke-old revokes the old key then. If --watch-timeout
+passes first the old key is left alone and zupy exits 8. --resume finishes a
+rotation in flight, found on the server; --undo SUCCESSOR_ID takes one back
+while the old key is in its grace; --dry-run prints the plan.`,
 		Example: `  zupy keys rotate key_0123456789ab
   zupy keys rotate key_0123456789ab --grace 2h --save
   zupy keys rotate key_0123456789ab --grace 0
   NEW=$(ZUPY_API_KEY=$OLD zupy keys rotate --self --grace 1h)
-  zupy keys rotate --self --key-id key_0123456789ab`,
+  zupy keys rotate --self --key-id key_0123456789ab
+  zupy keys rotate key_0123456789ab --deploy 'vault kv put secret/pos api_key=-' --watch --revoke-old --dry-run
+  zupy keys rotate key_0123456789ab --deploy-file .env --watch --idle 10m --revoke-old # norun
+  zupy keys rotate --resume --deploy-file .env --watch --revoke-old # norun
+  zupy keys rotate --undo key_0123456789ab # norun`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: completeKeyIDs(f, "", notRotated),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -106,11 +158,32 @@ extends a lineage. A warning says when the new key expires within 30 days;
 	fl.BoolVar(&opts.Save, "save", false, "Save the new secret, replacing the old key's saved secret")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "Do not check the new key with GET /auth/verify")
 	cmdutil.AddInsecureStorageFlag(fl, &opts.InsecureStorage, "the saved secret")
+	fl.Var(targetsFlag{list: &opts.Targets}, "deploy", "Run `CMD` with sh -c, the new secret on its stdin (repeatable, in order)")
+	fl.Var(targetsFlag{list: &opts.Targets, file: true}, "deploy-file", "Rewrite ZUPY_API_KEY= in the dotenv file `PATH` (PATH:VAR: the line VAR=) atomically (repeatable)")
+	fl.StringVar(&opts.DeployEnv, "deploy-env", "", "Also give --deploy commands the new secret in the environment variable `NAME`")
+	fl.DurationVar(&opts.DeployTimeout, "deploy-timeout", 5*time.Minute, "Kill a --deploy command still running after this `DURATION`")
+	fl.BoolVar(&opts.FollowSymlinks, "follow-symlinks", false, "Let --deploy-file write through a symbolic link")
+	fl.BoolVar(&opts.Watch, "watch", false, "After the deploy, watch the usage until the new key is used and the old key idle")
+	fl.IntVar(&opts.MinRequests, "min-requests", 1, "With --watch, the requests `N` the new key must have made")
+	fl.DurationVar(&opts.Idle, "idle", 10*time.Minute, "With --watch, how long the old key must have been idle, a `DURATION`")
+	fl.DurationVar(&opts.WatchTimeout, "watch-timeout", 0, "With --watch, give up after this `DURATION` (default: the grace minus 15m), exit 8")
+	fl.BoolVar(&opts.RevokeOld, "revoke-old", false, "Revoke the old key once --watch is done")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "Print the plan and send nothing")
+	fl.BoolVar(&opts.Resume, "resume", false, "Finish the rotation in flight (of KEY_ID, the successor): deploy what is left, watch, revoke")
+	fl.BoolVar(&opts.Undo, "undo", false, "Undo the rotation that created KEY_ID (or, with --self, the key in use): revoke it, restore the old key")
 	return cmd
 }
 
 func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 	usage := "Usage: " + cmd.UseLine()
+	o.graceSet = cmd.Flags().Changed("grace")
+	o.watchTimeoutSet = cmd.Flags().Changed("watch-timeout")
+	if err := o.parseRunbook(cmd, args); err != nil {
+		return err
+	}
+	if o.Resume || o.Undo {
+		return nil
+	}
 	switch {
 	case o.Self && len(args) > 0:
 		return usageHint("--self rotates the key in ZUPY_API_KEY; rotate another key by id without --self", "--self takes no KEY_ID (got %q)", args[0])
@@ -142,6 +215,19 @@ func (o *RotateOptions) parse(cmd *cobra.Command, args []string) error {
 }
 
 func rotateRun(ctx context.Context, opts *RotateOptions) error {
+	switch {
+	case opts.DryRun:
+		// The plan checks what can be checked locally (the dotenv files,
+		// the state folder), so a dry run finds what the run would refuse.
+		if _, err := preflight(opts); err != nil {
+			return err
+		}
+		return printPlan(opts)
+	case opts.Undo:
+		return undoRun(ctx, opts)
+	case opts.Resume:
+		return resumeRun(ctx, opts)
+	}
 	if opts.Self {
 		return rotateSelf(ctx, opts)
 	}
@@ -172,6 +258,10 @@ func rotateByID(ctx context.Context, opts *RotateOptions) error {
 		}
 		oldWasDefault = store.StoredDefault() == opts.KeyID
 	}
+	pre, err := preflight(opts)
+	if err != nil {
+		return err
+	}
 	key, resp, err := s.client.RotateKey(ctx, s.token(), opts.KeyID, rotateRequest(opts))
 	if err != nil {
 		return s.wrap(err)
@@ -198,6 +288,9 @@ func rotateByID(ctx context.Context, opts *RotateOptions) error {
 		}
 	}
 	r.verify(ctx, opts)
+	if opts.runbook() {
+		return runRunbook(ctx, opts, pre, r, s.token(), "")
+	}
 	return r.finish(opts)
 }
 
@@ -212,6 +305,16 @@ func rotateSelf(ctx context.Context, opts *RotateOptions) error {
 	client, err := opts.ClientFor(self.BaseURL)
 	if err != nil {
 		return err
+	}
+	pre, err := preflight(opts)
+	if err != nil {
+		return err
+	}
+	if opts.RevokeOld {
+		// Revoking is a session's: find it before anything is sent.
+		if opts.session, err = sessionFor(ctx, opts, client); err != nil {
+			return cmdutil.WithHint(err, "--revoke-old with --self needs a login: a key cannot revoke its predecessor; without --revoke-old the old key ends with its grace")
+		}
 	}
 	key, resp, err := client.RotateSelf(ctx, self.Key.Secret, rotateRequest(opts))
 	if err != nil {
@@ -231,6 +334,9 @@ func rotateSelf(ctx context.Context, opts *RotateOptions) error {
 			r.out.Notes = append(r.out.Notes, notes...)
 			r.saveErr = err
 		}
+	}
+	if opts.runbook() {
+		return runRunbook(ctx, opts, pre, r, opts.session, self.Key.Secret)
 	}
 	return r.finish(opts)
 }

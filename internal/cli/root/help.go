@@ -60,6 +60,9 @@ func helpTopics() []*cobra.Command {
   5    rate limited, retries exhausted (HTTP 429)
   6    verification failed: one-time code wrong, expired, used or locked
   7    not found (HTTP 404), e.g. an unknown key id
+  8    not finished: "zupy keys rotate --watch" gave up (--watch-timeout)
+       before the new key was used and the old one idle; the old key was
+       left alone, "zupy keys rotate --resume" finishes
   130  interrupted (Ctrl-C)
 
 "zupy keys scan" also exits 1 when it finds a secret (with --verify, a live
