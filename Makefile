@@ -44,6 +44,14 @@ deps: ## Install the Debian packages the tests and release-check need, when miss
 	echo "make deps: installing$$missing"; \
 	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null
 
+# A Go program built with -race sleeps a second before it exits 0 (GORACE
+# atexit_sleep_ms, default 1000) to give its goroutines time to show a
+# race: for a test binary that is a second per package, and the zupy
+# processes the scripts, guides and terminal tests start (the test binary
+# re-executed) each waited it too. A race met before the exit is still
+# reported and fails the program. An atexit_sleep_ms of your own is kept.
+test: export GORACE := $(if $(findstring atexit_sleep_ms=,$(GORACE)),$(GORACE),$(strip $(GORACE) atexit_sleep_ms=0))
+
 .PHONY: test
 test: deps vet ## Vet, run every test with -race, the scripts, the real keyring and the terminal tests
 	$(GO) test -race -count=1 -timeout 30m ./...

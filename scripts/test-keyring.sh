@@ -40,6 +40,13 @@ fi
 # binary of internal/zupytest, which acts as zupy under that name, as every
 # test's zupy does (no ZUPY_TEST_KEYRING_FILE here: the real keyring).
 (cd "$repo" && go test -c $race -o "$work/zupy" ./internal/zupytest)
+# Built with -race, each program would sleep a second before it exits 0
+# (GORACE atexit_sleep_ms, as in zupytest.QuietRaceExit); an
+# atexit_sleep_ms of the caller's (make test exports one) is kept.
+case " ${GORACE:-} " in
+*" atexit_sleep_ms="*) ;;
+*) export GORACE="${GORACE:+$GORACE }atexit_sleep_ms=0" ;;
+esac
 
 # A fresh HOME and XDG directories: gnome-keyring creates a new login keyring
 # in $XDG_DATA_HOME/keyrings with the password below, already unlocked.
