@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -301,4 +302,15 @@ func hasAnchor(doc, anchor string) bool {
 		}
 	}
 	return false
+}
+
+// TestSandboxPassesTheRaceOptionsOn: the sandbox's whole environment keeps
+// the test's GORACE, which zupytest.Main set so that a -race zupy does not
+// sleep a second at each exit (or the caller's own atexit_sleep_ms).
+func TestSandboxPassesTheRaceOptionsOn(t *testing.T) {
+	sb := docrun.NewSandbox(t, filepath.Join(t.TempDir(), "zupy"))
+	gorace := os.Getenv("GORACE")
+	if !slices.Contains(sb.Env, "GORACE="+gorace) || !strings.Contains(gorace, "atexit_sleep_ms=") {
+		t.Errorf("GORACE = %q, sandbox environment %q; want it passed on, with atexit_sleep_ms set", gorace, sb.Env)
+	}
 }

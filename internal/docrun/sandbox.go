@@ -28,5 +28,8 @@ func NewSandbox(t testing.TB, zupy string) *Sandbox {
 		"LANG=C.UTF-8",
 		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost",
 		"ZUPY_TEST_KEYRING_FILE=" + filepath.Join(home, ".keyring.json"),
+		// The race detector's options of the test (zupytest.QuietRaceExit
+		// sets them so that a -race zupy does not sleep a second at exit).
+		"GORACE=" + os.Getenv("GORACE"),
 	}}
 }

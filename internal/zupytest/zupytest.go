@@ -45,7 +45,25 @@ func Main(m *testing.M) {
 	if IsZupy() {
 		os.Exit(Run())
 	}
+	QuietRaceExit()
 	os.Exit(m.Run())
+}
+
+// QuietRaceExit sets GORACE in this process's environment so that the
+// programs it starts (the zupy processes of its tests, and any other child
+// that inherits the environment or is given GORACE) skip the race
+// detector's sleep at exit. Built with -race, a Go program that exits 0
+// first sleeps atexit_sleep_ms, 1000 by default, to let its other
+// goroutines show a race; a script that starts a few dozen zupy processes
+// waited that second for each, most of the suite's time (docs/architecture.md
+// "Tests"). A race a child meets before it exits is still reported and
+// still fails it (exit 66). An atexit_sleep_ms already in GORACE is kept.
+func QuietRaceExit() {
+	v := os.Getenv("GORACE")
+	if strings.Contains(v, "atexit_sleep_ms=") {
+		return
+	}
+	os.Setenv("GORACE", strings.TrimSpace(v+" atexit_sleep_ms=0"))
 }
 
 // IsZupy reports whether this process was started under the name zupy.

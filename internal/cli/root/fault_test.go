@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -44,6 +45,7 @@ func runZupy(t *testing.T, env []string, args ...string) zupyResult {
 		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
 		"ZUPY_TEST_KEYRING_FILE=" + filepath.Join(home, "keyring.json"),
 		"NO_COLOR=1",
+		"GORACE=" + os.Getenv("GORACE"), // no second's sleep at exit (zupytest.QuietRaceExit)
 	}, env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

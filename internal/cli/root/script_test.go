@@ -30,7 +30,11 @@ import (
 // fake of the OS keyring (ZUPY_TEST_KEYRING_FILE) and a sleeper that moves
 // the emulator's clock (ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK), both set by
 // setupScript.
+//
+// Its zupy processes skip the race detector's one-second sleep at exit
+// (zupytest.QuietRaceExit; scriptEnv passes GORACE on).
 func TestMain(m *testing.M) {
+	zupytest.QuietRaceExit()
 	testscript.Main(m, map[string]func(){
 		zupytest.Name: func() { os.Exit(zupytest.Run()) },
 	})
@@ -103,11 +107,17 @@ func setupScript(env *testscript.Env) error {
 		sentTo.Delete(hs.URL)
 	})
 	sentTo.Store(hs.URL, counts)
-	env.Setenv("EMULATOR", hs.URL)
-	env.Setenv("ZUPY_BASE_URL", hs.URL+"/v1")
+	scriptEnv(env, hs.URL)
+	return nil
+}
+
+// scriptEnv is the environment of a script whose emulator listens at url.
+func scriptEnv(env *testscript.Env, url string) {
+	env.Setenv("EMULATOR", url)
+	env.Setenv("ZUPY_BASE_URL", url+"/v1")
 	// The same emulator under another base URL, for tests of what is sent
 	// where.
-	env.Setenv("EMULATOR_LOCALHOST", strings.Replace(hs.URL, "127.0.0.1", "localhost", 1))
+	env.Setenv("EMULATOR_LOCALHOST", strings.Replace(url, "127.0.0.1", "localhost", 1))
 	env.Setenv("HOME", env.WorkDir)
 	env.Setenv("ZUPY_CONFIG_DIR", filepath.Join(env.WorkDir, ".config", "zupy"))
 	env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
@@ -116,11 +126,13 @@ func setupScript(env *testscript.Env) error {
 	// instead of the wall clock's: what that clock decides (cooldowns,
 	// Retry-After, expiry) is tested without waiting for it. A script that
 	// checks a real-time behaviour sets it empty, saying why.
-	env.Setenv(zupytest.EnvEmulatorWait, hs.URL)
+	env.Setenv(zupytest.EnvEmulatorWait, url)
 	for _, k := range []string{zupytest.EnvKeyring, "ZUPY_PROFILE", "ZUPY_API_KEY", "ZUPY_SESSION_TOKEN", "ZUPY_DEBUG", "NO_COLOR", "CLICOLOR_FORCE"} {
 		env.Setenv(k, "")
 	}
-	return nil
+	// testscript passes on no variable it does not know: without this, each
+	// zupy of a -race run would sleep a second at exit.
+	env.Setenv("GORACE", os.Getenv("GORACE"))
 }
 
 // scriptTools are the external programs scripts may ask for with the
@@ -289,6 +301,18 @@ func cmdOutboxCount(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if (len(box.Messages) == want) == neg {
 		ts.Fatalf("outbox has %d messages, want %d", len(box.Messages), want)
+	}
+}
+
+// TestScriptZupysSkipTheRaceExitSleep: the zupy processes of a script get
+// this process's GORACE, which TestMain set to skip the race detector's
+// second at exit (or the caller's own atexit_sleep_ms, which it keeps).
+func TestScriptZupysSkipTheRaceExitSleep(t *testing.T) {
+	env := &testscript.Env{WorkDir: t.TempDir()}
+	scriptEnv(env, "http://127.0.0.1:1")
+	want := os.Getenv("GORACE")
+	if got := env.Getenv("GORACE"); got != want || !strings.Contains(got, "atexit_sleep_ms=") {
+		t.Errorf("a script's GORACE = %q, this test's %q; want the same, with atexit_sleep_ms set", got, want)
 	}
 }
 

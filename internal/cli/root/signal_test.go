@@ -46,6 +46,9 @@ func TestSignalEndsABlockedCommand(t *testing.T) {
 	for _, tc := range cases {
 		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 			t.Run(tc.name+"/"+sig.String(), func(t *testing.T) {
+				// Most of each case is the wait below, on the wall clock:
+				// the cases wait side by side.
+				t.Parallel()
 				home := t.TempDir()
 				cmd := exec.Command(bin, append(tc.args, "-o", "json")...)
 				cmd.Env = append(os.Environ(),
