@@ -155,6 +155,11 @@ func (c *contract) check(r *http.Request, reqBody []byte, rec *recorder, marked 
 			return nil
 		}
 	}
+	if req.URL.Path == "/_emulator/ui/" {
+		// The document writes the dashboard's route without the slash
+		// (paths in OpenAPI have none); the emulator serves both.
+		req.URL.Path = "/_emulator/ui"
+	}
 	if !c.documented(req) {
 		return c.checkUnrouted(rec)
 	}
