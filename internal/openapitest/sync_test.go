@@ -75,7 +75,9 @@ func apiMDRoutes(md string) []string {
 	seen := map[string]bool{}
 	for _, re := range []*regexp.Regexp{headingRoute, tableRoute} {
 		for _, m := range re.FindAllStringSubmatch(md, -1) {
-			p := m[2]
+			// The document writes paths without a trailing slash
+			// (GET /_emulator/ui/ is its GET /_emulator/ui).
+			p := strings.TrimSuffix(m[2], "/")
 			if !strings.HasPrefix(p, "/_emulator") {
 				p = "/v1" + p
 			}

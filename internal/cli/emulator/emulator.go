@@ -94,7 +94,8 @@ a container), name the hosts it is reached by with --allowed-host.
 
 A live dashboard (the codes sent, keys and their usage, rate limits, audit
 events, the clock) is served at /_emulator/ui/; its URL is printed on stderr.
---no-ui turns it off.`,
+--no-ui turns it off. The API it serves is described by an OpenAPI 3.1
+document at /_emulator/openapi.yaml (and /_emulator/openapi.json).`,
 		Example: `  zupy emulator start --in-memory      # until Ctrl-C
 
   # in a script: on a free port, in the background, its URL in a file
