@@ -254,6 +254,27 @@ func (h *harness) login() string {
 	return l.SessionToken
 }
 
+// otherPartner stops h's server and opens its data directory again with a
+// second partner seeded, logged in: the harness and that partner's session,
+// for the tests that another partner's keys are unknown (404).
+func (h *harness) otherPartner() (*harness, string) {
+	h.t.Helper()
+	h.ts.Close()
+	h.srv.Close()
+	h2 := newHarness(h.t, func(c *Config) {
+		c.DataDir = h.dir
+		c.PartnerEmail = "other@example.org"
+		c.PartnerWhatsApp = "+5521988887777"
+	})
+	c := h2.requestOTP("email", "other@example.org")
+	r := h2.verifyOTP(c.VerificationID, h2.lastCode("other@example.org"))
+	expect(h.t, r, 200)
+	var l wire.Login
+	r.decode(h.t, &l)
+	h2.secrets = append(h2.secrets, l.SessionToken)
+	return h2, l.SessionToken
+}
+
 // createKey creates a key with body (name and permissions defaulted).
 func (h *harness) createKey(session string, body map[string]any) wire.Key {
 	h.t.Helper()

@@ -125,24 +125,13 @@ func TestKeysOfAnotherPartnerAreNotFound(t *testing.T) {
 	sess := h.login()
 	k := h.createKey(sess, nil)
 	// Seed a second partner and log in as it.
-	h.ts.Close()
-	h.srv.Close()
-	h2 := newHarness(t, func(c *Config) {
-		c.DataDir = h.dir
-		c.PartnerEmail = "other@example.org"
-		c.PartnerWhatsApp = "+5521988887777"
-	})
-	c := h2.requestOTP("email", "other@example.org")
-	r := h2.verifyOTP(c.VerificationID, h2.lastCode("other@example.org"))
-	expect(t, r, 200)
-	var l wire.Login
-	r.decode(t, &l)
+	h2, other := h.otherPartner()
 	for _, m := range []string{"GET", "PATCH", "DELETE"} {
-		expect(t, h2.request(m, "/v1/api-keys/"+k.KeyID, l.SessionToken, map[string]any{}), 404, wire.CodeNotFound, "API key not found")
+		expect(t, h2.request(m, "/v1/api-keys/"+k.KeyID, other, map[string]any{}), 404, wire.CodeNotFound, "API key not found")
 	}
-	expect(t, h2.rotate(l.SessionToken, k.KeyID, nil), 404, wire.CodeNotFound, "API key not found")
-	expect(t, h2.request("GET", "/v1/api-keys/key_000000000000", l.SessionToken, nil), 404, wire.CodeNotFound, "API key not found")
-	expect(t, h2.request("GET", "/v1/api-keys/not-an-id", l.SessionToken, nil), 404, wire.CodeNotFound, "API key not found")
+	expect(t, h2.rotate(other, k.KeyID, nil), 404, wire.CodeNotFound, "API key not found")
+	expect(t, h2.request("GET", "/v1/api-keys/key_000000000000", other, nil), 404, wire.CodeNotFound, "API key not found")
+	expect(t, h2.request("GET", "/v1/api-keys/not-an-id", other, nil), 404, wire.CodeNotFound, "API key not found")
 }
 
 func TestUpdateKeyChangesOnlyPresentFields(t *testing.T) {

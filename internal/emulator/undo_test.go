@@ -215,19 +215,8 @@ func TestUndoOfAKeyThatIsNoSuccessorOrAnotherPartnersIsNotFound(t *testing.T) {
 	}
 	expect(t, h.undo(old.APIKey, next.KeyID), http.StatusUnauthorized, wire.CodeAuthentication, wire.MsgInvalidSessionToken)
 	// Another partner, on the same data.
-	h.ts.Close()
-	h.srv.Close()
-	h2 := newHarness(t, func(c *Config) {
-		c.DataDir = h.dir
-		c.PartnerEmail = "other@example.org"
-		c.PartnerWhatsApp = "+5521988887777"
-	})
-	c := h2.requestOTP("email", "other@example.org")
-	r := h2.verifyOTP(c.VerificationID, h2.lastCode("other@example.org"))
-	expect(t, r, http.StatusOK)
-	var l wire.Login
-	r.decode(t, &l)
-	expect(t, h2.undo(l.SessionToken, next.KeyID), http.StatusNotFound, wire.CodeNotFound, wire.MsgKeyNotFound)
+	h2, other := h.otherPartner()
+	expect(t, h2.undo(other, next.KeyID), http.StatusNotFound, wire.CodeNotFound, wire.MsgKeyNotFound)
 	expect(t, h2.request("GET", "/v1/auth/verify", next.APIKey, nil), http.StatusOK)
 }
 

@@ -127,22 +127,12 @@ func TestUsageRoutesAuthenticate(t *testing.T) {
 	}
 
 	// Another partner's key, an unknown and a malformed id: 404.
-	h.ts.Close()
-	h.srv.Close()
-	h2 := newHarness(t, func(c *Config) {
-		c.DataDir = h.dir
-		c.PartnerEmail = "other@example.org"
-		c.PartnerWhatsApp = "+5521988887777"
-	})
-	c := h2.requestOTP("email", "other@example.org")
-	r = h2.verifyOTP(c.VerificationID, h2.lastCode("other@example.org"))
-	var l wire.Login
-	r.decode(t, &l)
+	h2, other := h.otherPartner()
 	for _, id := range []string{k.KeyID, "key_000000000000", "nope"} {
-		expect(t, h2.request("GET", "/v1/api-keys/"+id+"/usage", l.SessionToken, nil), 404, wire.CodeNotFound, wire.MsgKeyNotFound)
+		expect(t, h2.request("GET", "/v1/api-keys/"+id+"/usage", other, nil), 404, wire.CodeNotFound, wire.MsgKeyNotFound)
 	}
 	var sum wire.UsageSummaryList
-	r = h2.request("GET", "/v1/api-keys/usage", l.SessionToken, nil)
+	r = h2.request("GET", "/v1/api-keys/usage", other, nil)
 	expect(t, r, 200)
 	r.decode(t, &sum)
 	if len(sum.Data) != 0 {
