@@ -234,8 +234,33 @@ func (v *LiveView) Draw(text string) {
 		fmt.Fprintf(&b, "\x1b[%dA\r\x1b[J", v.lines) // up to the first line, clear to the end
 	}
 	b.WriteString(text)
-	v.lines = strings.Count(text, "\n")
+	v.lines = rowsAbove(text, v.s.KnownTerminalWidth())
 	fmt.Fprint(v.s.Out, b.String())
+}
+
+// rowsAbove is how many terminal rows above the cursor text moved it, on a
+// terminal w cells wide (0: unknown, a row per line): a line wider than the
+// terminal wraps onto more rows (keys rotate's watch line on a narrow
+// terminal), and without them in the count a redraw would leave the
+// wrapped rows of every earlier drawing on the screen.
+func rowsAbove(text string, w int) int {
+	n := 0
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		cells := lipgloss.Width(l)
+		if w <= 0 || cells == 0 {
+			if i < len(lines)-1 {
+				n++
+			}
+			continue
+		}
+		if i < len(lines)-1 {
+			n += (cells + w - 1) / w // the line's rows, then the newline
+		} else {
+			n += (cells - 1) / w // the rows the cursor's line wrapped onto
+		}
+	}
+	return n
 }
 
 // Sparkline draws values as one row of block characters scaled to the

@@ -62,3 +62,35 @@ func TestSparklineScalesToTheLargest(t *testing.T) {
 		t.Errorf("Sparkline of zeros = %q", got)
 	}
 }
+
+// A redraw goes up every row the last drawing took, its wrapped rows too:
+// on a narrow terminal a long watch line takes several, and going up one a
+// line left the others of each earlier drawing on the screen.
+func TestLiveViewRedrawGoesUpTheWrappedRows(t *testing.T) {
+	var out bytes.Buffer
+	s := Test(strings.NewReader(""), &out, &bytes.Buffer{})
+	s.SetTerminalWidth(10)
+	v := s.NewLiveView()
+	v.Draw("\x1b[32m✓\x1b[0m watch: 0 of 1 requests\nrevoke\n") // 24 cells (3 rows) and 1 row
+	out.Reset()
+	v.Draw("x\n")
+	if got := out.String(); !strings.HasPrefix(got, "\x1b[4A\r\x1b[J") {
+		t.Fatalf("redraw %q; want it to go up 4 rows first", got)
+	}
+	for _, c := range []struct {
+		text  string
+		width int
+		want  int
+	}{
+		{"0123456789\n", 10, 1}, // exactly the width: one row
+		{"0123456789a\n", 10, 2},
+		{"ab\ncd", 10, 1},        // the cursor stays on the last line
+		{"0123456789abc", 10, 1}, // which wrapped once
+		{"0123456789abc\n", 0, 1},
+		{"\n\n", 10, 2},
+	} {
+		if got := rowsAbove(c.text, c.width); got != c.want {
+			t.Errorf("rowsAbove(%q, %d) = %d, want %d", c.text, c.width, got, c.want)
+		}
+	}
+}
