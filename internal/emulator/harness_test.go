@@ -245,8 +245,15 @@ func (h *harness) verifyOTP(id, code string) resp {
 // login signs the demo partner in by e-mail and returns the session token.
 func (h *harness) login() string {
 	h.t.Helper()
-	c := h.requestOTP("email", "dev@example.com")
-	r := h.verifyOTP(c.VerificationID, h.lastCode("dev@example.com"))
+	return h.loginAs("dev@example.com")
+}
+
+// loginAs signs the partner with this e-mail in and returns the session
+// token.
+func (h *harness) loginAs(email string) string {
+	h.t.Helper()
+	c := h.requestOTP("email", email)
+	r := h.verifyOTP(c.VerificationID, h.lastCode(email))
 	expect(h.t, r, 200)
 	var l wire.Login
 	r.decode(h.t, &l)
@@ -266,13 +273,7 @@ func (h *harness) otherPartner() (*harness, string) {
 		c.PartnerEmail = "other@example.org"
 		c.PartnerWhatsApp = "+5521988887777"
 	})
-	c := h2.requestOTP("email", "other@example.org")
-	r := h2.verifyOTP(c.VerificationID, h2.lastCode("other@example.org"))
-	expect(h.t, r, 200)
-	var l wire.Login
-	r.decode(h.t, &l)
-	h2.secrets = append(h2.secrets, l.SessionToken)
-	return h2, l.SessionToken
+	return h2, h2.loginAs("other@example.org")
 }
 
 // createKey creates a key with body (name and permissions defaulted).

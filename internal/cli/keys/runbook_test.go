@@ -15,6 +15,19 @@ import (
 	"github.com/zupy/zupy-cli/internal/clitest"
 )
 
+// emulatorWithKey starts an emulator, logs in and creates the key a
+// runbook test rotates: the base URL, the session, a client and the key.
+func emulatorWithKey(t *testing.T) (base, session string, c *api.Client, old *api.Key) {
+	t.Helper()
+	base, session = clitest.Emulator(t, nil)
+	c = api.New(api.Options{BaseURL: base})
+	old, _, err := c.CreateKey(context.Background(), session, api.CreateKeyRequest{Name: "pos", Permissions: []string{"loyalty:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base, session, c, old
+}
+
 // runbookOnEmulator rotates a fresh key with --deploy-file, --watch and
 // --revoke-old against the emulator, stdout a terminal or not. Each wait of
 // the watch is where the consumer acts: it calls GET /auth/verify with the
@@ -22,13 +35,8 @@ import (
 // is the same however slow the machine.
 func runbookOnEmulator(t *testing.T, tty bool, extra ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	base, session := clitest.Emulator(t, nil)
+	base, session, c, old := emulatorWithKey(t)
 	ctx := context.Background()
-	c := api.New(api.Options{BaseURL: base})
-	old, _, err := c.CreateKey(ctx, session, api.CreateKeyRequest{Name: "pos", Permissions: []string{"loyalty:read"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	env := filepath.Join(t.TempDir(), ".env")
 	if err := os.WriteFile(env, []byte("ZUPY_API_KEY="+old.APIKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -150,19 +158,14 @@ func TestRunbookJSONIsOneFinalDocument(t *testing.T) {
 // it (the one place it is shown); a watch that sees no call to it gives up
 // with exit 8, the old key left active.
 func TestRunbookWithoutTargetsPrintsTheSecretInTheDocument(t *testing.T) {
-	base, session := clitest.Emulator(t, nil)
+	base, session, c, old := emulatorWithKey(t)
 	ctx := context.Background()
-	c := api.New(api.Options{BaseURL: base})
-	old, _, err := c.CreateKey(ctx, session, api.CreateKeyRequest{Name: "pos", Permissions: []string{"loyalty:read"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	f, out, _ := runFactory(t, map[string]string{"ZUPY_BASE_URL": base, "ZUPY_SESSION_TOKEN": session, "XDG_STATE_HOME": t.TempDir()})
 	f.Sleep = func(ctx context.Context, d time.Duration) error {
 		_, _, err := c.AdvanceClock(ctx, int64(d/time.Second))
 		return err
 	}
-	err = clitest.Run(ctx, f, NewCmdRotate(f, nil), "-o", "json", "rotate", old.KeyID, "--grace", "1h", "--watch", "--idle", "1m", "--watch-timeout", "2m", "--revoke-old")
+	err := clitest.Run(ctx, f, NewCmdRotate(f, nil), "-o", "json", "rotate", old.KeyID, "--grace", "1h", "--watch", "--idle", "1m", "--watch-timeout", "2m", "--revoke-old")
 	if cmdutil.ExitCode(err) != cmdutil.ExitNotFinished {
 		t.Fatalf("exit %d (%v), want 8", cmdutil.ExitCode(err), err)
 	}
