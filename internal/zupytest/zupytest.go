@@ -3,6 +3,8 @@
 // tree (root.Run), the way testscript.Main runs the scripts' commands. A
 // package whose tests need a path to zupy (a shell script, a guide, a
 // terminal session) calls Main from its TestMain and Path from its tests.
+// RunInProcess runs the same command tree with the same hooks without a
+// process, for the scripts' `zupy` lines (docs/architecture.md "Tests").
 // Only tests import it, so its hooks (a file keyring, a sleeper on the
 // emulator's clock) are never linked into cmd/zupy
 // (TestZupyBinaryLinksNoTestHooks pins that).
@@ -12,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -83,14 +86,54 @@ func IsZupy() bool { return filepath.Base(os.Args[0]) == Name }
 func Run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	f := cmdutil.New(ui.System(), os.Getenv)
-	if k := keyringFromEnv(); k != nil {
+	return root.Run(ctx, factory(ui.System(), os.Getenv), os.Args[1:])
+}
+
+// RunInProcess runs the real command tree on args in this process, with
+// the environment getenv reads and streams that are not terminals, and
+// returns the exit code: the test hooks are those of Run.
+func RunInProcess(ctx context.Context, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, args []string) int {
+	streams := ui.Test(stdin, stdout, stderr)
+	streams.Env = func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	}
+	return root.Run(ctx, factory(streams, getenv), args)
+}
+
+// factory is the real factory with the hooks the environment asks for.
+func factory(streams *ui.IOStreams, getenv func(string) string) *cmdutil.Factory {
+	f := cmdutil.New(streams, getenv)
+	if k := keyringFromEnv(getenv); k != nil {
 		f.Keyring = k
 	}
-	if origin := os.Getenv(EnvEmulatorWait); origin != "" {
+	if origin := getenv(EnvEmulatorWait); origin != "" {
 		f.Sleep = SleepOnEmulatorClock(origin)
 	}
-	return root.Run(ctx, f, os.Args[1:])
+	return f
+}
+
+// WithZupyOnPath runs run with a program named zupy that is this test
+// binary first on PATH (testscript's exec finds it there), and returns
+// what run returns. The package's TestMain must act as zupy (IsZupy, Run).
+func WithZupyOnPath(run func() int) int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	dir, err := os.MkdirTemp("", "zupy-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Symlink(self, filepath.Join(dir, Name)); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	os.Setenv("PATH", dir+string(filepath.ListSeparator)+os.Getenv("PATH"))
+	return run()
 }
 
 // Path returns the path of a program named zupy that is this test binary
@@ -109,14 +152,14 @@ func Path(t testing.TB) string {
 	return bin
 }
 
-func keyringFromEnv() credentials.Backend {
-	switch os.Getenv(EnvKeyring) {
+func keyringFromEnv(getenv func(string) string) credentials.Backend {
+	switch getenv(EnvKeyring) {
 	case "unavailable":
 		return failingKeyring{}
 	case "hang":
 		return hangingKeyring{}
 	}
-	if path := os.Getenv(EnvKeyringFile); path != "" {
+	if path := getenv(EnvKeyringFile); path != "" {
 		return &clitest.FileKeyring{Path: path}
 	}
 	return nil

@@ -29,7 +29,7 @@ type zupyResult struct {
 	took           time.Duration
 }
 
-// runZupy runs zupy as a real process (testscript.Main put it on PATH) with
+// runZupy runs zupy as a real process (TestMain put it on PATH) with
 // a fresh home and configuration, plus env.
 func runZupy(t *testing.T, env []string, args ...string) zupyResult {
 	t.Helper()

@@ -25,19 +25,22 @@ import (
 	"github.com/zupy/zupy-cli/internal/zupytest"
 )
 
-// TestMain lets scripts run `zupy` as a real process: the test binary
-// re-executes itself as the command (internal/zupytest), with a file-backed
-// fake of the OS keyring (ZUPY_TEST_KEYRING_FILE) and a sleeper that moves
-// the emulator's clock (ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK), both set by
-// setupScript.
+// TestMain lets scripts run `exec zupy` as a real process: the test binary
+// re-executes itself as the command (internal/zupytest), found on PATH, with
+// a file-backed fake of the OS keyring (ZUPY_TEST_KEYRING_FILE) and a
+// sleeper that moves the emulator's clock (ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK),
+// both set by setupScript. A script's `zupy` line runs the same in this
+// process (cmdZupy). It is not testscript.Main, whose `zupy` command would
+// take the name.
 //
 // Its zupy processes skip the race detector's one-second sleep at exit
 // (zupytest.QuietRaceExit; scriptEnv passes GORACE on).
 func TestMain(m *testing.M) {
+	if zupytest.IsZupy() {
+		os.Exit(zupytest.Run())
+	}
 	zupytest.QuietRaceExit()
-	testscript.Main(m, map[string]func(){
-		zupytest.Name: func() { os.Exit(zupytest.Run()) },
-	})
+	os.Exit(zupytest.WithZupyOnPath(m.Run))
 }
 
 // TestScripts runs every script in testdata/script/<group>/ against a real
@@ -69,6 +72,7 @@ func TestScripts(t *testing.T) {
 					"envfile":   cmdEnvFile,
 					"writefile": cmdWriteFile,
 					"requests":  cmdRequests,
+					"zupy":      cmdZupy,
 				},
 			})
 		})
