@@ -145,7 +145,9 @@ offers() {
 	done
 }
 
-for sh in bash zsh fish; do
+# check_shell SHELL: every check above in SHELL, in a tmux session of its own.
+check_shell() {
+	local sh=$1
 	shell_start "$sh"
 	# How many <Tab>s list an ambiguous word. All three first insert what
 	# the candidates share; then fish lists at once, zsh on the next <Tab>
@@ -180,6 +182,21 @@ for sh in bash zsh fish; do
 	tab "zupy keys show key_" "$list"
 	offers "$active" "$gone"
 	ok "$sh completes live key ids (revoke offers only the active one)"
+}
+
+# The three shells are checked side by side, each in a subshell (whose fail
+# ends only it) writing to a log of its own; the logs are printed in order.
+# Most of a check is waiting for a shell to draw, so together they take
+# about the time of the slowest instead of the sum.
+declare -A pids
+for sh in bash zsh fish; do
+	(check_shell "$sh") >"$work/$sh.log" 2>&1 &
+	pids[$sh]=$!
 done
-session=""
+failed=()
+for sh in bash zsh fish; do
+	wait "${pids[$sh]}" || failed+=("$sh")
+	cat "$work/$sh.log"
+done
+((${#failed[@]} == 0)) || { echo "FAIL: tmux-completion.sh: ${failed[*]}" >&2; exit 1; }
 echo "PASS: tmux-completion.sh"

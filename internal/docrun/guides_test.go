@@ -58,9 +58,13 @@ func TestGuides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree := newTree()
 	for _, guide := range guides {
 		t.Run(strings.TrimSuffix(filepath.Base(guide), ".md"), func(t *testing.T) {
+			// Each guide has its own sandbox and emulator (and command tree:
+			// cobra sorts a tree's commands on first read): they run side
+			// by side, their commands one after the other.
+			t.Parallel()
+			tree := newTree()
 			md, err := os.ReadFile(filepath.Join(repo, guide))
 			if err != nil {
 				t.Fatal(err)

@@ -29,6 +29,7 @@ func TestHelpExamplesRun(t *testing.T) {
 		}
 		b := docrun.ParseExample(c.CommandPath()+" --help", c.Example)
 		t.Run(c.CommandPath(), func(t *testing.T) {
+			t.Parallel() // each command's examples have their own sandbox and emulator
 			for _, s := range b.Shown() {
 				t.Logf("not run: %s", s)
 			}
