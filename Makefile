@@ -37,22 +37,23 @@ install: ## Install zupy into $(go env GOPATH)/bin
 
 .PHONY: deps
 deps: deps-npm ## Install the Debian packages the tests and release-check need, and the npm tools of make contract, when missing
-	@missing=""; for p in $(TEST_DEBS) $(RELEASE_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@dpkg -s $(TEST_DEBS) $(RELEASE_DEBS) >/dev/null 2>&1 && exit 0; \
+	missing=""; for p in $(TEST_DEBS) $(RELEASE_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null; then echo "make deps: install$$missing with your package manager" >&2; exit 1; fi; \
 	sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
 	echo "make deps: installing$$missing"; \
 	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null
 
-# The npm tools of make contract (tools/contract/package.json), from the npm
-# registry with npm ci, once per lockfile: node >= 20.19 is checked first.
+# The npm tools of make contract (tools/contract/package.json): node >= 20.19
+# is checked first, then tools/contract/node_modules is what npm ci installs
+# from the lockfile, installed once per machine and lockfile outside the
+# clone and copied into each clone (tools/contract/install.sh says how, and
+# why that copy can be trusted).
 .PHONY: deps-npm
 deps-npm:
 	@bash tools/contract/check-node.sh
-	@cd tools/contract && if ! cmp -s package-lock.json node_modules/.zupy-installed-lock; then \
-		echo "make deps: installing the contract tools (npm ci in tools/contract)"; \
-		npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.zupy-installed-lock; \
-	fi
+	@bash tools/contract/install.sh
 
 # A Go program built with -race sleeps a second before it exits 0 (GORACE
 # atexit_sleep_ms, default 1000) to give its goroutines time to show a
