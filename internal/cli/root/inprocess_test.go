@@ -16,8 +16,9 @@ import (
 
 // cmdZupy runs `zupy ARGS` in this process: the real command tree
 // (root.Run) with the script's environment, the test hooks of a zupy
-// process (zupytest.RunInProcess), standard input empty and output to the
-// script's stdout and stderr, none of them a terminal. It is `exec zupy ARGS`
+// process (zupytest.RunInProcess), standard input empty or the file a last
+// argument `<FILE` names, and output to the script's stdout and stderr,
+// none of them a terminal. It is `exec zupy ARGS`
 // without the process, whose start (the race detector's runtime and this
 // test binary's package initialisation, ~0.1 s of CPU) was most of the
 // scripts' time (docs/architecture.md "Tests").
@@ -26,10 +27,17 @@ import (
 // in-process run could not stand in for one; cmdZupy refuses those lines
 // (needsProcess) rather than run them differently.
 func cmdZupy(ts *testscript.TestScript, neg bool, args []string) {
+	// `<FILE` at the end is standard input, as a shell would read it
+	// (testscript's `stdin` feeds only an exec).
+	stdin := ""
+	if n := len(args); n > 0 && strings.HasPrefix(args[n-1], "<") && len(args[n-1]) > 1 {
+		stdin = ts.ReadFile(args[n-1][1:])
+		args = args[:n-1]
+	}
 	if why := needsProcess(ts, args); why != "" {
 		ts.Fatalf("zupy %s: %s: use exec zupy", strings.Join(args, " "), why)
 	}
-	code := zupytest.RunInProcess(context.Background(), ts.Getenv, strings.NewReader(""), ts.Stdout(), ts.Stderr(), args)
+	code := zupytest.RunInProcess(context.Background(), ts.Getenv, strings.NewReader(stdin), ts.Stdout(), ts.Stderr(), args)
 	if code != 0 {
 		ts.Logf("[exit status %d]", code)
 	}
@@ -96,7 +104,7 @@ func needsProcess(ts *testscript.TestScript, args []string) string {
 // TestScriptsFeedStdinToAProcess: testscript keeps what `stdin FILE` (or
 // `ttyin`) names for the next exec, so a `zupy` line after one would run
 // with empty input and leave it to a later command. Each must be followed
-// by an exec.
+// by an exec; a `zupy` line takes its input as `zupy ARGS <FILE`.
 func TestScriptsFeedStdinToAProcess(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "script", "*", "*.txtar"))
 	if err != nil || len(files) == 0 {

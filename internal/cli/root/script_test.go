@@ -141,7 +141,7 @@ func scriptEnv(env *testscript.Env, url string) {
 
 // scriptTools are the external programs scripts may ask for with the
 // condition [tool:NAME], with the Debian package of each.
-var scriptTools = map[string]string{"git": "git", "bash": "bash"}
+var scriptTools = map[string]string{"git": "git", "bash": "bash", "curl": "curl"}
 
 // toolCondition answers [tool:NAME]: true when NAME is on PATH. A missing
 // tool is false outside CI (the script skips or stops, saying why) and an
