@@ -34,7 +34,7 @@ func cmdZupy(ts *testscript.TestScript, neg bool, args []string) {
 		stdin = ts.ReadFile(args[n-1][1:])
 		args = args[:n-1]
 	}
-	if why := needsProcess(ts, args); why != "" {
+	if why := needsProcess(ts.Getenv, args); why != "" {
 		ts.Fatalf("zupy %s: %s: use exec zupy", strings.Join(args, " "), why)
 	}
 	code := zupytest.RunInProcess(context.Background(), ts.Getenv, strings.NewReader(stdin), ts.Stdout(), ts.Stderr(), args)
@@ -57,8 +57,9 @@ var backgroundArg = regexp.MustCompile(`^&([a-zA-Z_0-9]+&)?$`)
 // environment: in this process both would be the test's, not the script's.
 var processCommands = [][2]string{{"keys", "scan"}, {"emulator", "start"}, {"emulator", "exec"}}
 
-// needsProcess says why args cannot run in this process, or "".
-func needsProcess(ts *testscript.TestScript, args []string) string {
+// needsProcess says why args cannot run in this process, or "", for a
+// script whose environment getenv reads.
+func needsProcess(getenv func(string) string, args []string) string {
 	if len(args) > 0 && backgroundArg.MatchString(args[len(args)-1]) {
 		return "a command in the background is a process"
 	}
@@ -69,7 +70,7 @@ func needsProcess(ts *testscript.TestScript, args []string) string {
 			}
 		}
 	}
-	work := ts.Getenv("WORK")
+	work := getenv("WORK")
 	for i, a := range args {
 		if strings.HasPrefix(a, "--deploy") || a == "--scan" || strings.HasPrefix(a, "--scan=") {
 			return a + " reads the working directory or starts a process"
@@ -94,7 +95,7 @@ func needsProcess(ts *testscript.TestScript, args []string) string {
 		}
 	}
 	for _, k := range []string{"HOME", "ZUPY_CONFIG_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"} {
-		if v := ts.Getenv(k); v != "" && !filepath.IsAbs(v) {
+		if v := getenv(k); v != "" && !filepath.IsAbs(v) {
 			return k + " is a relative path"
 		}
 	}
@@ -135,5 +136,44 @@ func TestScriptsFeedStdinToAProcess(t *testing.T) {
 			at = n
 		}
 		f.Close()
+	}
+}
+
+func TestNeedsProcessRefusesWhatOnlyAProcessDoes(t *testing.T) {
+	work := t.TempDir()
+	if err := os.WriteFile(filepath.Join(work, "body.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"WORK": work, "HOME": work}
+	getenv := func(k string) string { return env[k] }
+	for _, args := range [][]string{
+		{"emulator", "start", "&"},
+		{"ping", "--interval", "1s", "&ping&"},
+		{"-o", "json", "keys", "scan"},
+		{"emulator", "exec", "--", "sh"},
+		{"keys", "audit", "--scan", "app"},
+		{"keys", "rotate", "key_x", "--deploy-file", "/abs/.env"},
+		{"api", "/loyalty/program", "--input", "body.json"},
+		{"api", "/x", "-F", "description=@body.json"},
+		{"api", "/x", "--input=body.json"},
+	} {
+		if why := needsProcess(getenv, args); why == "" {
+			t.Errorf("zupy %v: runs in the process, want refused", args)
+		}
+	}
+	for _, args := range [][]string{
+		{"keys", "list", "-o", "json"},
+		{"keys", "list", "--jq", "."},
+		{"api", "/x", "--input", "missing.json"}, // the error names it as a process would
+		{"api", "/x", "--input", "-"},
+		{"keys", "create", "--name", "scan"},
+	} {
+		if why := needsProcess(getenv, args); why != "" {
+			t.Errorf("zupy %v: refused (%s), want run in the process", args, why)
+		}
+	}
+	env["HOME"] = "relative/home"
+	if why := needsProcess(getenv, []string{"keys", "list"}); why == "" {
+		t.Error("a relative HOME: runs in the process, want refused")
 	}
 }
