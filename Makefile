@@ -77,10 +77,18 @@ TEST_GCFLAGS := modernc.org/...=-d=checkptr=0
 # one core (docs/architecture.md "Tests").
 SLOW_TEST_PKGS := ./internal/cli/root ./internal/emulator ./internal/shellcomp ./internal/docrun
 
+# The real-keyring test (scripts/test-keyring.sh) mostly waits on D-Bus and
+# gnome-keyring: it runs beside go test, its output kept and printed after
+# go test's; either failing fails make test.
 .PHONY: test
 test: deps vet ## Vet, run every test with -race, the scripts, the real keyring and the terminal tests
-	$(GO) test -race -gcflags='$(TEST_GCFLAGS)' -count=1 -timeout 30m $(SLOW_TEST_PKGS) ./...
-	TEST_GCFLAGS='$(TEST_GCFLAGS)' bash scripts/test-keyring.sh
+	@log=$$(mktemp "$${TMPDIR:-/tmp}/zupy-keyring.XXXXXX"); \
+	TEST_GCFLAGS='$(TEST_GCFLAGS)' bash scripts/test-keyring.sh >"$$log" 2>&1 & kr=$$!; \
+	echo '$(GO) test -race -gcflags='"'"'$(TEST_GCFLAGS)'"'"' -count=1 -timeout 30m $(SLOW_TEST_PKGS) ./...'; \
+	$(GO) test -race -gcflags='$(TEST_GCFLAGS)' -count=1 -timeout 30m $(SLOW_TEST_PKGS) ./...; rc=$$?; \
+	wait $$kr; krc=$$?; \
+	echo "bash scripts/test-keyring.sh (beside go test):"; cat "$$log"; rm -f "$$log"; \
+	[ $$rc = 0 ] && [ $$krc = 0 ]
 
 .PHONY: guides
 guides: ## Run the commands README.md and the guides in docs/ show, against an emulator
