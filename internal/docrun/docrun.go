@@ -230,7 +230,7 @@ const ownVariables = `^declare -[a-zA-Z]*r|^declare -[-a-zA-Z]* (BASH[A-Z_]*|FUN
 // Result is what a command did.
 type Result struct {
 	Exit   int
-	Output string // stdout and stderr as the terminal showed them, \r\n as \n
+	Output string // stdout and stderr as the terminal left them (shown), \r\n as \n
 }
 
 func (s *Session) replace(text string) string {
@@ -295,7 +295,7 @@ func runBash(ctx context.Context, dir string, env []string, script string, termi
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	err = cmd.Run()
-	res := Result{Output: strings.ReplaceAll(out.String(), "\r\n", "\n")}
+	res := Result{Output: shown(out.String())}
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("timed out: %w", ctx.Err())
 	}
@@ -305,6 +305,22 @@ func runBash(ctx context.Context, dir string, env []string, script string, termi
 		return res, err
 	}
 	return res, nil
+}
+
+// shown is output as a terminal leaves it on the screen, line by line: a
+// carriage return starts the line again and "\x1b[K" erases what was
+// behind, so what a spinner drew while the API was slow to answer ("\r\x1b[K⠋
+// waiting for the API…", shown on a terminal only after a delay) is gone,
+// as on the person's screen.
+func shown(output string) string {
+	lines := strings.Split(strings.ReplaceAll(output, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		if j := strings.LastIndexByte(l, '\r'); j >= 0 {
+			l = l[j+1:]
+		}
+		lines[i] = strings.ReplaceAll(l, "\x1b[K", "")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Check runs c and compares what it did with what the documentation says:

@@ -133,3 +133,14 @@ func TestSessionKeepsExportsAndRunsOnATerminal(t *testing.T) {
 		t.Error("output that differs passed the check")
 	}
 }
+
+func TestOutputIsWhatTheTerminalLeavesShown(t *testing.T) {
+	// A spinner drawn while the API was slow, then the result over it.
+	out := "\r\x1b[K⠋ waiting for the API…\r\x1b[K⠙ waiting for the API…\r\x1b[K✓ rotate: key_a → key_b\r\nVerified\r\n"
+	if got, want := shown(out), "✓ rotate: key_a → key_b\nVerified\n"; got != want {
+		t.Errorf("shown(%q) = %q, want %q", out, got, want)
+	}
+	if missing := MatchLines([]string{"✓ rotate: key_a → key_b", "Verified"}, shown(out)); missing != "" {
+		t.Errorf("lacks %q", missing)
+	}
+}
