@@ -40,6 +40,7 @@ const (
 	EnvKeyring      = "ZUPY_TEST_KEYRING"                 // "unavailable" or "hang"
 	EnvKeyringFile  = "ZUPY_TEST_KEYRING_FILE"            // a JSON file as the OS keyring
 	EnvEmulatorWait = "ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK" // an emulator's origin: waits move its clock
+	EnvReadyFile    = "ZUPY_TEST_READY_FILE"              // created once SIGINT and SIGTERM are handled
 )
 
 // Main runs the tests of m, or, when this process was started under the
@@ -83,9 +84,17 @@ func IsZupy() bool { return filepath.Base(os.Args[0]) == Name }
 //     `ping --wait`) moves the clock of the emulator at ORIGIN forward
 //     instead of sleeping, so what that clock decides (cooldowns,
 //     Retry-After, expiry) is tested without waiting for it.
+//   - ZUPY_TEST_READY_FILE=PATH: PATH is created once SIGINT and SIGTERM
+//     cancel the command's context.
 func Run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv(EnvReadyFile); path != "" {
+		// A test that signals this process waits for this, not for a
+		// time: a signal before it would end the process as Go's
+		// default does, whatever zupy handles.
+		_ = os.WriteFile(path, nil, 0o600)
+	}
 	return root.Run(ctx, factory(ui.System(), os.Getenv), os.Args[1:])
 }
 

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/zupy/zupy-cli/internal/zupytest"
 )
 
 // TestSignalEndsABlockedCommand starts zupy as a real process blocked on
@@ -59,6 +61,7 @@ func TestSignalEndsABlockedCommand(t *testing.T) {
 					"ZUPY_BASE_URL=http://127.0.0.1:9/v1",
 					"ZUPY_API_KEY=",
 					"ZUPY_SESSION_TOKEN=",
+					zupytest.EnvReadyFile+"="+filepath.Join(home, "ready"),
 				)
 				// Standard input: a pipe this test holds open and never
 				// writes.
@@ -75,12 +78,28 @@ func TestSignalEndsABlockedCommand(t *testing.T) {
 				}
 				done := make(chan error, 1)
 				go func() { done <- cmd.Wait() }()
-				// Long enough for the process to install its signal
-				// handler and block; it must not have ended by itself.
+				// Until the process handles the signals (a signal before
+				// that ends it as Go's default does, which a loaded machine
+				// made a flake of a fixed second), then a moment to block;
+				// it must not have ended by itself.
+				ready := filepath.Join(home, "ready")
+				for deadline := time.Now().Add(20 * time.Second); ; {
+					if _, err := os.Stat(ready); err == nil {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatal("zupy did not handle signals within 20 s")
+					}
+					select {
+					case err := <-done:
+						t.Fatalf("zupy ended before the signal (%v): %s", err, stderr.String())
+					case <-time.After(20 * time.Millisecond): // bounded polling loop
+					}
+				}
 				select {
 				case err := <-done:
 					t.Fatalf("zupy ended before the signal (%v): %s", err, stderr.String())
-				case <-time.After(time.Second):
+				case <-time.After(300 * time.Millisecond):
 				}
 				if err := cmd.Process.Signal(sig); err != nil {
 					t.Fatal(err)
