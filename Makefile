@@ -84,8 +84,8 @@ SLOW_TEST_PKGS := ./internal/cli/root ./internal/emulator ./internal/shellcomp .
 test: deps vet ## Vet, run every test with -race, the scripts, the real keyring and the terminal tests
 	@log=$$(mktemp "$${TMPDIR:-/tmp}/zupy-keyring.XXXXXX"); \
 	TEST_GCFLAGS='$(TEST_GCFLAGS)' bash scripts/test-keyring.sh >"$$log" 2>&1 & kr=$$!; \
-	echo '$(GO) test -race -gcflags='"'"'$(TEST_GCFLAGS)'"'"' -count=1 -timeout 30m $(SLOW_TEST_PKGS) ./...'; \
-	$(GO) test -race -gcflags='$(TEST_GCFLAGS)' -count=1 -timeout 30m $(SLOW_TEST_PKGS) ./...; rc=$$?; \
+	echo '$(GO) test -race -trimpath -gcflags='"'"'$(TEST_GCFLAGS)'"'"' -count=1 -timeout 30m $(SLOW_TEST_PKGS) ./...'; \
+	$(GO) test -race -trimpath -gcflags='$(TEST_GCFLAGS)' -count=1 -timeout 30m $(SLOW_TEST_PKGS) ./...; rc=$$?; \
 	wait $$kr; krc=$$?; \
 	echo "bash scripts/test-keyring.sh (beside go test):"; cat "$$log"; rm -f "$$log"; \
 	[ $$rc = 0 ] && [ $$krc = 0 ]
@@ -107,16 +107,18 @@ release-check: deps goreleaser ## Check .goreleaser.yaml, build a snapshot for t
 	@bin=$$($(GO) env GOBIN); bin=$${bin:-$$($(GO) env GOPATH)/bin}; \
 	GORELEASER="$$bin/goreleaser" bash scripts/release-check.sh
 
-# go vet with the release build's settings (.goreleaser.yaml: CGO_ENABLED=0,
-# -trimpath; no file of this module uses cgo, so the same files are vetted):
-# the packages it compiles are then those make contract's zupy and the
-# snapshot of make release-check link, and -trimpath keeps them, and vet's
-# verdicts, independent of the clone's path, so a fresh clone of a commit
-# already vetted on this machine is vetted from Go's cache in seconds, as is
-# the second vet of a .ci/run (make lint, then make test's prerequisite).
+# go vet with the test build's settings (-race, TEST_GCFLAGS, -trimpath):
+# the packages it compiles are the ones go test links, so a fresh machine
+# compiles the module's dependencies once for both, not once without and
+# once with -race (the race-instrumented build of everything is minutes of
+# CPU on two cores). -trimpath keeps them, and vet's verdicts, independent
+# of the clone's path: a fresh clone of code already built on this machine
+# is vetted and its tests built from Go's cache. -race needs cgo (gcc, which
+# make deps installs). make contract and make release-check build the
+# release's way (CGO_ENABLED=0, -trimpath) and share theirs.
 .PHONY: vet
 vet:
-	CGO_ENABLED=0 $(GO) vet -trimpath ./...
+	$(GO) vet -race -trimpath -gcflags='$(TEST_GCFLAGS)' ./...
 
 .PHONY: lint
 lint: vet ## gofmt and go vet must be clean

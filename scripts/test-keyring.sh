@@ -38,11 +38,11 @@ fi
 # The compiler flags of make test (TEST_GCFLAGS in the Makefile), so that
 # the packages both build are compiled once and found in the build cache.
 gcflags=${TEST_GCFLAGS-modernc.org/...=-d=checkptr=0}
-(cd "$repo" && go test -c $race -gcflags="$gcflags" -o "$work/credentials.test" "$pkg")
+(cd "$repo" && go test -c $race -trimpath -gcflags="$gcflags" -o "$work/credentials.test" "$pkg")
 # And zupy, to log in through the same keyring (keyring-login.sh): the test
 # binary of internal/zupytest, which acts as zupy under that name, as every
 # test's zupy does (no ZUPY_TEST_KEYRING_FILE here: the real keyring).
-(cd "$repo" && go test -c $race -gcflags="$gcflags" -o "$work/zupy" ./internal/zupytest)
+(cd "$repo" && go test -c $race -trimpath -gcflags="$gcflags" -o "$work/zupy" ./internal/zupytest)
 # Built with -race, each program would sleep a second before it exits 0
 # (GORACE atexit_sleep_ms, as in zupytest.QuietRaceExit); an
 # atexit_sleep_ms of the caller's (make test exports one) is kept.

@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -116,18 +115,26 @@ func Emulator(t testing.TB, wrap func(http.Handler) http.Handler) (baseURL, sess
 	return base, login.SessionToken
 }
 
-// RepoRoot is the repository's root directory.
+// RepoRoot is the repository's root directory: the nearest folder above the
+// test's working directory (its package's folder) with a go.mod. It does
+// not ask runtime.Caller, whose file names make test builds with -trimpath
+// (make test) keep without a folder.
 func RepoRoot(t testing.TB) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("clitest: cannot find its own source file")
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
 	}
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("repository root not found at %s: %v", root, err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("clitest: no go.mod above the test's working directory")
+		}
+		dir = parent
 	}
-	return root
 }
 
 // RequireTool returns the path of the external program tool, which Debian

@@ -3,9 +3,10 @@ package zupytest
 import (
 	"go/build"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/zupy/zupy-cli/internal/clitest"
 )
 
 const module = "github.com/zupy/zupy-cli"
@@ -15,8 +16,7 @@ const module = "github.com/zupy/zupy-cli"
 // re-executed test binary honours (ZUPY_TEST_SLEEP_ON_EMULATOR_CLOCK, the
 // file keyring) cannot be switched on in a real zupy.
 func TestZupyBinaryLinksNoTestHooks(t *testing.T) {
-	_, file, _, _ := runtime.Caller(0)
-	repo := filepath.Join(filepath.Dir(file), "..", "..")
+	repo := clitest.RepoRoot(t)
 	seen := map[string]bool{}
 	var walk func(path string)
 	walk = func(path string) {
