@@ -77,6 +77,8 @@ TEST_GCFLAGS := modernc.org/...=-d=checkptr=0
 # one core (docs/architecture.md "Tests").
 SLOW_TEST_PKGS := ./internal/cli/root ./internal/emulator ./internal/shellcomp ./internal/docrun
 
+GO_TEST = $(GO) test -race -trimpath -gcflags='$(TEST_GCFLAGS)' -count=1 -timeout 30m $(SLOW_TEST_PKGS) ./...
+
 # The real-keyring test (scripts/test-keyring.sh) mostly waits on D-Bus and
 # gnome-keyring: it runs beside go test, its output kept and printed after
 # go test's; either failing fails make test.
@@ -84,8 +86,7 @@ SLOW_TEST_PKGS := ./internal/cli/root ./internal/emulator ./internal/shellcomp .
 test: deps vet ## Vet, run every test with -race, the scripts, the real keyring and the terminal tests
 	@log=$$(mktemp "$${TMPDIR:-/tmp}/zupy-keyring.XXXXXX"); \
 	TEST_GCFLAGS='$(TEST_GCFLAGS)' bash scripts/test-keyring.sh >"$$log" 2>&1 & kr=$$!; \
-	echo '$(GO) test -race -trimpath -gcflags='"'"'$(TEST_GCFLAGS)'"'"' -count=1 -timeout 30m $(SLOW_TEST_PKGS) ./...'; \
-	$(GO) test -race -trimpath -gcflags='$(TEST_GCFLAGS)' -count=1 -timeout 30m $(SLOW_TEST_PKGS) ./...; rc=$$?; \
+	echo "$(GO_TEST)"; $(GO_TEST); rc=$$?; \
 	wait $$kr; krc=$$?; \
 	echo "bash scripts/test-keyring.sh (beside go test):"; cat "$$log"; rm -f "$$log"; \
 	[ $$rc = 0 ] && [ $$krc = 0 ]

@@ -126,18 +126,13 @@ func factory(streams *ui.IOStreams, getenv func(string) string) *cmdutil.Factory
 // binary first on PATH (testscript's exec finds it there), and returns
 // what run returns. The package's TestMain must act as zupy (IsZupy, Run).
 func WithZupyOnPath(run func() int) int {
-	self, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
 	dir, err := os.MkdirTemp("", "zupy-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	if err := os.Symlink(self, filepath.Join(dir, Name)); err != nil {
+	if _, err := linkSelf(dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -145,17 +140,23 @@ func WithZupyOnPath(run func() int) int {
 	return run()
 }
 
+// linkSelf makes dir/zupy a symlink to this test binary and returns its path.
+func linkSelf(dir string) (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, Name)
+	return bin, os.Symlink(self, bin)
+}
+
 // Path returns the path of a program named zupy that is this test binary
 // (a symlink in a temporary directory, which may go on PATH). The package's
 // TestMain must call Main, or IsZupy and Run, for it to act as zupy.
 func Path(t testing.TB) string {
 	t.Helper()
-	self, err := os.Executable()
+	bin, err := linkSelf(t.TempDir())
 	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), Name)
-	if err := os.Symlink(self, bin); err != nil {
 		t.Fatal(err)
 	}
 	return bin
